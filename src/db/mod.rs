@@ -1,0 +1,97 @@
+//! The database: connection pool, migrations, the embedded default and change notifications.
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, Executor, PgPool};
+
+use crate::config::Config;
+use embedded::{Durability, EmbeddedPg};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub const DATABASE_NAME: &str = "carrierx";
+
+/// The database the server uses and, when it is the embedded default, the running cluster.
+pub struct Database {
+    pub pool: PgPool,
+    pub options: PgConnectOptions,
+    pub embedded: Option<EmbeddedPg>,
+}
+
+#[derive(Debug)]
+pub struct DbError(pub String);
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+/// Opens `DATABASE_URL`, or starts the embedded cluster when it is unset.
+pub async fn open(config: &Config) -> Result<Database, DbError> {
+    let (options, embedded) = match config.database_url() {
+        Some(url) => (
+            url.parse::<PgConnectOptions>().map_err(|e| DbError(format!("DATABASE_URL is not a PostgreSQL URL: {e}")))?,
+            None,
+        ),
+        None => {
+            let dir = config.data_dir.clone();
+            let pg = tokio::task::spawn_blocking(move || EmbeddedPg::start(&dir, Durability::Durable))
+                .await
+                .map_err(|e| DbError(e.to_string()))?
+                .map_err(|e| DbError(e.0))?;
+            ensure_database(&pg.connect_options("postgres"), DATABASE_NAME).await?;
+            (pg.connect_options(DATABASE_NAME), Some(pg))
+        }
+    };
+    let pool = pool(options.clone(), config.db_max_connections).await?;
+    Ok(Database { pool, options, embedded })
+}
+
+pub async fn pool(options: PgConnectOptions, max: u32) -> Result<PgPool, DbError> {
+    let options = options.log_statements(tracing::log::LevelFilter::Trace);
+    PgPoolOptions::new()
+        .max_connections(max.max(2))
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| DbError(format!("cannot connect to PostgreSQL: {e}")))
+}
+
+/// Creates `name` on the server of `admin` if it does not exist.
+pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> Result<(), DbError> {
+    let mut conn = sqlx::PgConnection::connect_with(admin)
+        .await
+        .map_err(|e| DbError(format!("cannot connect to the embedded PostgreSQL: {e}")))?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| DbError(e.to_string()))?;
+    if !exists {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        if let Err(e) = conn.execute(format!("CREATE DATABASE {quoted}").as_str()).await {
+            // Another instance may have created it at the same moment.
+            let again: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(name)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap_or(false);
+            if !again {
+                return Err(DbError(format!("cannot create database {name}: {e}")));
+            }
+        }
+    }
+    let _ = conn.close().await;
+    Ok(())
+}
+
+pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
+    MIGRATOR.run(pool).await.map_err(|e| DbError(format!("migrations failed: {e}")))
+}

@@ -1,0 +1,179 @@
+//! In-process caches of credentials, invalidated on every instance through PostgreSQL
+//! `LISTEN/NOTIFY` (channel `carrierx_auth`, sent by triggers at commit) and bounded by a TTL.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::Principal;
+use crate::domain::secrets::{random_bytes, sha256};
+
+/// How long an entry may live without a notification (a safety net, not the mechanism).
+pub const TTL: Duration = Duration::from_secs(60);
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Clone)]
+struct Entry {
+    principal: Arc<Principal>,
+    /// When the credential itself stops being valid (access token expiry).
+    valid_until: Option<DateTime<Utc>>,
+    cached_at: Instant,
+}
+
+pub struct AuthCache {
+    tokens: RwLock<HashMap<[u8; 32], Entry>>,
+    basic: RwLock<HashMap<[u8; 32], Entry>>,
+    salt: Vec<u8>,
+    generation: AtomicU64,
+    last_access: Mutex<HashMap<Uuid, (DateTime<Utc>, Option<String>)>>,
+}
+
+impl Default for AuthCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AuthCache {
+    pub fn new() -> Self {
+        AuthCache {
+            tokens: RwLock::default(),
+            basic: RwLock::default(),
+            salt: random_bytes(32),
+            generation: AtomicU64::new(0),
+            last_access: Mutex::default(),
+        }
+    }
+
+    pub fn token_key(token: &str) -> [u8; 32] {
+        sha256(token.as_bytes())
+    }
+
+    /// The Basic cache key: a salted hash of login and password (never the password itself).
+    pub fn basic_key(&self, login: &str, password: &str) -> [u8; 32] {
+        let mut buf = Vec::with_capacity(self.salt.len() + login.len() + password.len() + 1);
+        buf.extend_from_slice(&self.salt);
+        buf.extend_from_slice(login.as_bytes());
+        buf.push(0);
+        buf.extend_from_slice(password.as_bytes());
+        sha256(&buf)
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn get(map: &RwLock<HashMap<[u8; 32], Entry>>, key: &[u8; 32]) -> Option<Arc<Principal>> {
+        let guard = map.read().expect("auth cache lock");
+        let e = guard.get(key)?;
+        if e.cached_at.elapsed() > TTL || e.valid_until.is_some_and(|t| t <= Utc::now()) {
+            return None;
+        }
+        Some(e.principal.clone())
+    }
+
+    fn put(&self, map: &RwLock<HashMap<[u8; 32], Entry>>, key: [u8; 32], p: Arc<Principal>, valid_until: Option<DateTime<Utc>>, gen: u64) {
+        let mut guard = map.write().expect("auth cache lock");
+        // An invalidation that arrived while the entry was read from the database wins.
+        if self.generation() != gen {
+            return;
+        }
+        if guard.len() >= MAX_ENTRIES {
+            guard.retain(|_, e| e.cached_at.elapsed() <= TTL);
+            if guard.len() >= MAX_ENTRIES {
+                guard.clear();
+            }
+        }
+        guard.insert(key, Entry { principal: p, valid_until, cached_at: Instant::now() });
+    }
+
+    pub fn get_token(&self, key: &[u8; 32]) -> Option<Arc<Principal>> {
+        Self::get(&self.tokens, key)
+    }
+
+    pub fn put_token(&self, key: [u8; 32], p: Arc<Principal>, valid_until: DateTime<Utc>, gen: u64) {
+        self.put(&self.tokens, key, p, Some(valid_until), gen)
+    }
+
+    pub fn get_basic(&self, key: &[u8; 32]) -> Option<Arc<Principal>> {
+        Self::get(&self.basic, key)
+    }
+
+    pub fn put_basic(&self, key: [u8; 32], p: Arc<Principal>, gen: u64) {
+        self.put(&self.basic, key, p, None, gen)
+    }
+
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Drops every entry of a partner (its tokens and logins).
+    pub fn invalidate_partner(&self, partner_sid: Uuid) {
+        self.bump();
+        for map in [&self.tokens, &self.basic] {
+            map.write().expect("auth cache lock").retain(|_, e| e.principal.partner_sid != partner_sid);
+        }
+    }
+
+    pub fn invalidate_token(&self, token_sid: Uuid) {
+        self.bump();
+        self.tokens.write().expect("auth cache lock").retain(|_, e| e.principal.token_sid != Some(token_sid));
+    }
+
+    pub fn invalidate_all(&self) {
+        self.bump();
+        self.tokens.write().expect("auth cache lock").clear();
+        self.basic.write().expect("auth cache lock").clear();
+    }
+
+    /// Handles one `carrierx_auth` notification payload.
+    pub fn on_notification(&self, payload: &str) {
+        match payload.split_once(':') {
+            Some(("token", sid)) => match Uuid::parse_str(sid) {
+                Ok(u) => self.invalidate_token(u),
+                Err(_) => self.invalidate_all(),
+            },
+            Some(("partner", sid)) => match Uuid::parse_str(sid) {
+                Ok(u) => self.invalidate_partner(u),
+                Err(_) => self.invalidate_all(),
+            },
+            _ => self.invalidate_all(),
+        }
+    }
+
+    /// Notes a token's use; written to the database in batches, not on every request.
+    pub fn touch(&self, token_sid: Uuid, ip: Option<String>) {
+        self.last_access.lock().expect("last access lock").insert(token_sid, (Utc::now(), ip));
+    }
+
+    pub fn take_last_access(&self) -> Vec<(Uuid, DateTime<Utc>, Option<String>)> {
+        let mut m = self.last_access.lock().expect("last access lock");
+        m.drain().map(|(k, (d, ip))| (k, d, ip)).collect()
+    }
+}
+
+/// Writes the pending `date_last_accessed`/`ip_last_accessed` values in one statement.
+pub async fn flush_last_access(cache: &AuthCache, pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+    let batch = cache.take_last_access();
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let sids: Vec<Uuid> = batch.iter().map(|b| b.0).collect();
+    let dates: Vec<DateTime<Utc>> = batch.iter().map(|b| b.1).collect();
+    let ips: Vec<Option<String>> = batch.iter().map(|b| b.2.clone()).collect();
+    sqlx::query(
+        "UPDATE oauth_tokens t SET date_last_accessed = date_trunc('milliseconds', v.d), ip_last_accessed = v.ip
+           FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS v(sid, d, ip)
+          WHERE t.token_sid = v.sid AND (t.date_last_accessed IS NULL OR t.date_last_accessed < v.d)",
+    )
+    .bind(&sids)
+    .bind(&dates)
+    .bind(&ips)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

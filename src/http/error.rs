@@ -1,0 +1,183 @@
+//! `ApiError`: every error the API answers with, mapped in one place to the CarrierX bodies.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// One entry of the `errors` array.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: Option<String>,
+    pub message: String,
+    pub reference_sid: Option<String>,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: Some(field.into()), message: message.into(), reference_sid: None }
+    }
+
+    pub fn with_reference(mut self, sid: impl Into<String>) -> Self {
+        self.reference_sid = Some(sid.into());
+        self
+    }
+}
+
+/// The error body: `{"message", "errors": [...]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub message: String,
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400 with the reference's body for a body that is not JSON.
+    MalformedJson,
+    /// 400: a query or path parameter that cannot be used.
+    BadParameter { field: String, message: String },
+    /// 401 `authentication required`.
+    Unauthorized,
+    /// 403 `permission denied`.
+    Forbidden,
+    /// 404 `no item error`; the message says what was not found (`cannot find token`).
+    NotFound(String),
+    /// 405 for a method the path does not take.
+    MethodNotAllowed,
+    /// 409: the request conflicts with the current state (e.g. a number already rented).
+    Conflict(Vec<FieldError>),
+    /// 413: the body is larger than the server accepts.
+    PayloadTooLarge,
+    /// 415: a body without the content type the route needs.
+    UnsupportedMediaType(&'static str),
+    /// 422 `object validation error` naming every bad field.
+    Validation(Vec<FieldError>),
+    /// 503: the database does not answer.
+    Unavailable,
+    /// 500: logged, never described to the client.
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_param(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::BadParameter { field: field.into(), message: message.into() }
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound(format!("cannot find {what}"))
+    }
+
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Conflict(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::MalformedJson | ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn body(self) -> serde_json::Value {
+        fn cause(message: &str) -> Vec<FieldError> {
+            vec![FieldError::new("cause", message)]
+        }
+        let (message, errors): (String, Option<Vec<FieldError>>) = match self {
+            ApiError::MalformedJson => {
+                return serde_json::json!({
+                    "body": {"message": "cannot parse json. Check json for validity", "errors": null},
+                    "status": 400
+                })
+            }
+            ApiError::BadParameter { field, message } => {
+                ("invalid request parameter".into(), Some(vec![FieldError::new(field, message)]))
+            }
+            ApiError::Unauthorized => ("authentication required".into(), Some(cause("authentication required"))),
+            ApiError::Forbidden => ("permission denied".into(), Some(cause("permission denied"))),
+            ApiError::NotFound(message) => (
+                "no item error".into(),
+                Some(vec![FieldError { field: None, message, reference_sid: None }]),
+            ),
+            ApiError::MethodNotAllowed => ("method not allowed".into(), Some(cause("method not allowed"))),
+            ApiError::Conflict(errors) => ("conflict".into(), Some(errors)),
+            ApiError::PayloadTooLarge => ("payload too large".into(), Some(cause("request body is too large"))),
+            ApiError::UnsupportedMediaType(expected) => (
+                "unsupported media type".into(),
+                Some(vec![FieldError::new("Content-Type", format!("must be {expected}"))]),
+            ),
+            ApiError::Validation(errors) => ("object validation error".into(), Some(errors)),
+            ApiError::Unavailable => ("service unavailable".into(), Some(cause("database unavailable"))),
+            ApiError::Internal(_) => ("internal server error".into(), Some(cause("internal server error"))),
+        };
+        serde_json::to_value(ErrorBody { message, errors }).expect("error bodies serialize")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        let mut resp = (status, axum::Json(self.body())).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"carrierx\", Basic realm=\"carrierx\""),
+            );
+        }
+        resp
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => ApiError::NotFound("cannot find item by SID".into()),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::error!(error = %e, "database unavailable");
+                ApiError::Unavailable
+            }
+            sqlx::Error::Database(db) => {
+                if let Some(c) = db.constraint() {
+                    if let Some((field, message)) = constraint_field(c) {
+                        return ApiError::invalid(field, message);
+                    }
+                }
+                match db.code().as_deref() {
+                    // serialization failure / deadlock: the client may retry.
+                    Some("40001") | Some("40P01") => ApiError::conflict("cause", "concurrent update, retry the request"),
+                    _ => ApiError::Internal(e.to_string()),
+                }
+            }
+            _ => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Named unique constraints that are a client's error, with the field they concern.
+fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
+    Some(match constraint {
+        "partners_login_key" | "credentials_pkey" => ("login", "this login already exists"),
+        _ => return None,
+    })
+}

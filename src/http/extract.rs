@@ -1,0 +1,198 @@
+//! Request extractors whose failures are `ApiError`s in the API's format. Handlers never take
+//! raw axum extractors.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::error::ApiError;
+use crate::state::AppState;
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+}
+
+fn is_json(ct: &str) -> bool {
+    ct == "application/json" || (ct.starts_with("application/") && ct.ends_with("+json"))
+}
+
+async fn read_body(req: Request, state: &AppState) -> Result<(HeaderMap, Bytes), ApiError> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, state.config.max_body_bytes)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
+    Ok((parts.headers, bytes))
+}
+
+/// A JSON request body. An empty body is `{}`; a body that is not JSON is the reference's 400;
+/// a body sent with another content type is 415.
+#[derive(Debug)]
+pub struct JsonBody(pub Value);
+
+impl JsonBody {
+    /// The body as an object, or a 422 naming the body.
+    pub fn into_object(self) -> Result<Map<String, Value>, ApiError> {
+        match self.0 {
+            Value::Object(m) => Ok(m),
+            _ => Err(ApiError::invalid("body", "must be a JSON object")),
+        }
+    }
+}
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (headers, bytes) = read_body(req, state).await?;
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(JsonBody(Value::Object(Map::new())));
+        }
+        match content_type(&headers) {
+            Some(ct) if is_json(&ct) => {}
+            _ => return Err(ApiError::UnsupportedMediaType("application/json")),
+        }
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|_| ApiError::MalformedJson)
+    }
+}
+
+/// A form body (`application/x-www-form-urlencoded`), as the OAuth and e-mail routes take.
+/// A JSON object of scalars is accepted too.
+#[derive(Debug, Default)]
+pub struct FormBody(pub HashMap<String, String>);
+
+impl FormBody {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|s| s.as_str()).filter(|s| !s.is_empty())
+    }
+}
+
+impl FromRequest<AppState> for FormBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (headers, bytes) = read_body(req, state).await?;
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(FormBody::default());
+        }
+        match content_type(&headers).as_deref() {
+            Some("application/x-www-form-urlencoded") => {
+                let pairs: Vec<(String, String)> =
+                    serde_urlencoded::from_bytes(&bytes).map_err(|_| ApiError::bad_param("body", "malformed form body"))?;
+                Ok(FormBody(pairs.into_iter().collect()))
+            }
+            Some(ct) if is_json(ct) => {
+                let v: Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::MalformedJson)?;
+                let Value::Object(map) = v else {
+                    return Err(ApiError::invalid("body", "must be a JSON object"));
+                };
+                let mut out = HashMap::new();
+                for (k, v) in map {
+                    let s = match v {
+                        Value::String(s) => s,
+                        Value::Null => continue,
+                        Value::Array(items) => items
+                            .iter()
+                            .map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string()))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        other => other.to_string(),
+                    };
+                    out.insert(k, s);
+                }
+                Ok(FormBody(out))
+            }
+            _ => Err(ApiError::UnsupportedMediaType("application/x-www-form-urlencoded")),
+        }
+    }
+}
+
+/// The query string as ordered pairs, decoded once.
+#[derive(Clone, Debug, Default)]
+pub struct QueryParams(pub Vec<(String, String)>);
+
+impl QueryParams {
+    pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        match raw {
+            None | Some("") => Ok(QueryParams::default()),
+            Some(q) => serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .map(QueryParams)
+                .map_err(|_| ApiError::bad_param("query", "malformed query string")),
+        }
+    }
+
+    /// The last value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The first of several spellings present.
+    pub fn get_any<'k>(&self, keys: &[&'k str]) -> Option<(&'k str, &str)> {
+        keys.iter().find_map(|k| self.get(k).map(|v| (*k, v)))
+    }
+
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => parse_bool(v).map(Some).ok_or_else(|| ApiError::bad_param(key, "must be true or false")),
+        }
+    }
+
+    pub fn with_related(&self) -> Result<bool, ApiError> {
+        Ok(self.bool("with_related")?.unwrap_or(false))
+    }
+
+    /// `nested_objects=replace` (PATCH).
+    pub fn nested_replace(&self) -> Result<bool, ApiError> {
+        match self.get("nested_objects") {
+            None => Ok(false),
+            Some(v) if v.eq_ignore_ascii_case("replace") => Ok(true),
+            Some(_) => Err(ApiError::bad_param("nested_objects", "the only value accepted is replace")),
+        }
+    }
+}
+
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        QueryParams::parse(parts.uri.query())
+    }
+}
+
+/// A secure ID from the path. One that is not a UUID names nothing: 404.
+pub fn parse_sid(raw: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(what))
+}
+
+/// Path parameters, with rejections in the API's format.
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T> FromRequestParts<S> for PathParams<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParams(p.0))
+            .map_err(|_| ApiError::NotFound("not found".into()))
+    }
+}

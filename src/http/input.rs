@@ -1,0 +1,196 @@
+//! Typed request bodies: every bad field is named, not only the first.
+//!
+//! Input structs derive `Deserialize` with `deny_unknown_fields`, every field optional (a
+//! [`Maybe`] tells absent from `null`), read-only fields as [`Ignored`]. Required fields and
+//! formats are checked afterwards with a [`Problems`] collector.
+
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::error::{ApiError, FieldError};
+
+/// A field that may be absent, `null`, or a value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Maybe<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<T> Maybe<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Maybe::Absent)
+    }
+
+    /// The value, `None` for absent or `null`.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Maybe::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Maybe::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Maybe<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d).map(|o| match o {
+            Some(v) => Maybe::Value(v),
+            None => Maybe::Null,
+        })
+    }
+}
+
+/// A read-only field: accepted in a body, ignored.
+pub type Ignored = Option<IgnoredAny>;
+
+/// Deserializes an object into `T`, naming every field that fails.
+pub fn parse_object<T: DeserializeOwned>(map: &Map<String, Value>) -> Result<T, ApiError> {
+    match from_map::<T>(map) {
+        Ok(v) => Ok(v),
+        Err(first) => {
+            let mut errors = Vec::new();
+            for (k, v) in map {
+                let mut one = Map::new();
+                one.insert(k.clone(), v.clone());
+                if let Err(e) = from_map::<T>(&one) {
+                    errors.push(e);
+                }
+            }
+            if errors.is_empty() {
+                errors.push(first);
+            }
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+fn from_map<T: DeserializeOwned>(map: &Map<String, Value>) -> Result<T, FieldError> {
+    let value = Value::Object(map.clone());
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = clean_message(&e.inner().to_string());
+        if let Some(name) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+            let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
+            return FieldError::new(field, "unknown field");
+        }
+        FieldError::new(if path == "." { "body".to_owned() } else { path }, message)
+    })
+}
+
+fn clean_message(m: &str) -> String {
+    let m = match m.find(" at line ") {
+        Some(i) => &m[..i],
+        None => m,
+    };
+    m.replace("invalid type: ", "invalid type, ")
+}
+
+/// Collects validation problems, then fails with all of them at once.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<FieldError>);
+
+impl Problems {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn required<T>(&mut self, field: &str, v: &Maybe<T>) {
+        if v.value().is_none() {
+            self.add(field, "field is required");
+        }
+    }
+
+    pub fn check(&mut self, ok: bool, field: &str, message: &str) {
+        if !ok {
+            self.add(field, message);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}
+
+/// A plausible e-mail address (one address).
+pub fn is_email(s: &str) -> bool {
+    let s = s.trim();
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && local.len() <= 64
+        && domain.len() <= 253
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
+        && !domain.contains('@')
+}
+
+/// A comma-separated list of e-mail addresses; the bad ones are returned.
+pub fn bad_emails(list: &str) -> Vec<String> {
+    list.split(',').map(str::trim).filter(|a| !is_email(a)).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Sample {
+        #[serde(default)]
+        name: Maybe<String>,
+        #[serde(default)]
+        count: Maybe<i64>,
+        #[serde(default)]
+        #[allow(dead_code)]
+        sid: Ignored,
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let m = json!({"name": 5, "count": "x", "other": 1, "sid": "whatever"});
+        let Err(ApiError::Validation(errors)) = parse_object::<Sample>(m.as_object().unwrap()) else { panic!() };
+        let mut fields: Vec<_> = errors.iter().map(|e| e.field.clone().unwrap()).collect();
+        fields.sort();
+        assert_eq!(fields, vec!["count", "name", "other"]);
+    }
+
+    #[test]
+    fn null_absent_and_value_differ() {
+        let s: Sample = parse_object(json!({"name": null, "count": 3}).as_object().unwrap()).unwrap();
+        assert_eq!(s.name, Maybe::Null);
+        assert_eq!(s.count, Maybe::Value(3));
+        let s: Sample = parse_object(json!({}).as_object().unwrap()).unwrap();
+        assert!(s.name.is_absent());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(is_email("john.doe@mail.com"));
+        assert!(!is_email("john.doe@mail"));
+        assert!(!is_email("john doe@mail.com"));
+        assert_eq!(bad_emails("a@b.co, nope"), vec!["nope"]);
+    }
+}

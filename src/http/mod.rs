@@ -1,0 +1,11 @@
+//! The HTTP layer: the route table, errors, extractors, authentication, the list engine,
+//! PATCH rules and responses.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod input;
+pub mod listing;
+pub mod patch;
+pub mod respond;
+pub mod router;

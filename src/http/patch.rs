@@ -1,0 +1,93 @@
+//! PATCH and PUT, written once.
+//!
+//! PATCH changes only the attributes sent. For a nested object (`attributes`, `callbacks`, ...)
+//! the reference's four rules apply: a record with the same key is replaced, a new key is added,
+//! a key sent as `null` is removed, and `?nested_objects=replace` replaces the whole nested
+//! object. PUT replaces the object: every updatable attribute not sent goes back to empty.
+//! Attributes that are read-only (or settable only at creation) are ignored in both.
+
+use serde_json::{Map, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateMode {
+    Patch { nested_replace: bool },
+    Put,
+}
+
+/// Applies `body` to `current` (the object's wire form) and returns the updatable attributes
+/// of the result.
+pub fn apply(current: &Map<String, Value>, body: &Map<String, Value>, updatable: &[&str], mode: UpdateMode) -> Map<String, Value> {
+    let mut out = Map::new();
+    for key in updatable {
+        let now = current.get(*key).cloned().unwrap_or(Value::Null);
+        let new = match (mode, body.get(*key)) {
+            (UpdateMode::Put, None) => empty_like(&now),
+            (_, None) => now,
+            (UpdateMode::Put, Some(v)) | (UpdateMode::Patch { nested_replace: true }, Some(v)) => v.clone(),
+            (UpdateMode::Patch { nested_replace: false }, Some(v)) => merge_nested(now, v),
+        };
+        out.insert((*key).to_owned(), new);
+    }
+    out
+}
+
+fn merge_nested(now: Value, incoming: &Value) -> Value {
+    match (now, incoming) {
+        (Value::Object(mut records), Value::Object(changes)) => {
+            for (k, v) in changes {
+                if v.is_null() {
+                    records.remove(k);
+                } else {
+                    records.insert(k.clone(), v.clone());
+                }
+            }
+            Value::Object(records)
+        }
+        (_, v) => v.clone(),
+    }
+}
+
+fn empty_like(v: &Value) -> Value {
+    match v {
+        Value::Object(_) => Value::Object(Map::new()),
+        Value::Array(_) => Value::Array(Vec::new()),
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    const UPD: &[&str] = &["attributes", "name", "transformations"];
+
+    #[test]
+    fn the_four_nested_rules() {
+        let cur = obj(json!({"attributes": {"name": "A", "keep": 1}, "name": "n", "sid": "x"}));
+        // 1: same key replaced, others kept
+        let r = apply(&cur, &obj(json!({"attributes": {"name": "B"}})), UPD, UpdateMode::Patch { nested_replace: false });
+        assert_eq!(r["attributes"], json!({"name": "B", "keep": 1}));
+        // 2: new key added
+        let r = apply(&cur, &obj(json!({"attributes": {"name2": "C"}})), UPD, UpdateMode::Patch { nested_replace: false });
+        assert_eq!(r["attributes"], json!({"name": "A", "keep": 1, "name2": "C"}));
+        // 3: null removes
+        let r = apply(&cur, &obj(json!({"attributes": {"keep": null}})), UPD, UpdateMode::Patch { nested_replace: false });
+        assert_eq!(r["attributes"], json!({"name": "A"}));
+        // 4: replace
+        let r = apply(&cur, &obj(json!({"attributes": {"name3": "D"}})), UPD, UpdateMode::Patch { nested_replace: true });
+        assert_eq!(r["attributes"], json!({"name3": "D"}));
+        assert_eq!(r["name"], json!("n"));
+    }
+
+    #[test]
+    fn put_resets_what_is_not_sent_and_ignores_read_only() {
+        let cur = obj(json!({"attributes": {"a": 1}, "name": "n", "transformations": [1], "sid": "x"}));
+        let r = apply(&cur, &obj(json!({"name": "m", "sid": "y"})), UPD, UpdateMode::Put);
+        assert_eq!(Value::Object(r), json!({"attributes": {}, "name": "m", "transformations": []}));
+    }
+}

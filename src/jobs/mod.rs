@@ -1,0 +1,73 @@
+//! Background work, safe with several server instances against one database: cache
+//! invalidation from `LISTEN/NOTIFY`, mail delivery (rows claimed with `SKIP LOCKED`), and the
+//! batched write of tokens' last access.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use tokio::task::JoinHandle;
+
+use crate::http::auth::cache::flush_last_access;
+use crate::state::AppState;
+
+pub const AUTH_CHANNEL: &str = "carrierx_auth";
+
+pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
+    vec![
+        tokio::spawn(listen_for_invalidations(state.clone())),
+        tokio::spawn(deliver_mail(state.clone())),
+        tokio::spawn(write_last_access(state.clone())),
+    ]
+}
+
+/// Drops cache entries when another instance (or this one) changes credentials. When the
+/// connection is lost, everything is dropped: notifications may have been missed.
+pub async fn listen_for_invalidations(state: AppState) {
+    loop {
+        match PgListener::connect_with(&state.pool).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen(AUTH_CHANNEL).await {
+                    tracing::warn!(error = %e, "cannot LISTEN for cache invalidations");
+                } else {
+                    state.auth.invalidate_all();
+                    loop {
+                        match listener.try_recv().await {
+                            Ok(Some(n)) => state.auth.on_notification(n.payload()),
+                            Ok(None) => {
+                                tracing::warn!("invalidation listener reconnecting");
+                                state.auth.invalidate_all();
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "invalidation listener failed");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot connect the invalidation listener"),
+        }
+        state.auth.invalidate_all();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+pub async fn deliver_mail(state: AppState) {
+    loop {
+        match crate::mail::deliver_due(&state.pool, &state.config).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "mail delivery round failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+pub async fn write_last_access(state: AppState) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        if let Err(e) = flush_last_access(&state.auth, &state.pool).await {
+            tracing::warn!(error = %e, "cannot record token last access");
+        }
+    }
+}

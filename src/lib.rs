@@ -1,0 +1,16 @@
+//! carrierx-core: an unofficial, independent, self-hostable clone of the CarrierX Core API v2.
+
+pub mod bootstrap;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod jobs;
+pub mod mail;
+pub mod resources;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+
+pub use http::router::{build_router, route_table};
+pub use state::AppState;

@@ -1,0 +1,44 @@
+//! The `carrierx-core` command: `serve` (the default) or `migrate`.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "carrierx-core", version, about = "A self-hostable clone of the CarrierX Core API v2")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match carrierx_core::config::Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("carrierx-core: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    carrierx_core::telemetry::init(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => carrierx_core::server::serve(config).await,
+            Command::Migrate => carrierx_core::server::migrate(config).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("carrierx-core: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

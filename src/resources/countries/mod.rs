@@ -1,0 +1,17 @@
+//! Countries: `GET /countries`, `GET /countries/{country_code}` (ISO 3166-1 alpha-3).
+
+mod handlers;
+pub mod repo;
+pub mod types;
+
+use axum::http::Method;
+
+use crate::domain::scopes::Scope;
+use crate::http::router::Api;
+
+pub const READ: &[Scope] = &[Scope::CountriesManage, Scope::CountriesRead];
+
+pub fn routes(api: &mut Api) {
+    api.route(Method::GET, "/countries", READ, handlers::list_countries);
+    api.route(Method::GET, "/countries/{country_code}", READ, handlers::get_country);
+}

@@ -1,0 +1,10 @@
+//! One folder per API section: `mod.rs` (routes), `handlers.rs`, `repo.rs` (all SQL), `types.rs`
+//! (the wire contract).
+
+pub mod access_control;
+pub mod billing_method;
+pub mod countries;
+pub mod health;
+pub mod mail;
+pub mod oauth;
+pub mod partners;

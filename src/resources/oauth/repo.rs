@@ -1,0 +1,304 @@
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::types::{OAuthToken, PartnerLogin};
+use crate::domain::secrets;
+use crate::http::auth::Caller;
+use crate::http::error::ApiResult;
+use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+
+/// Lifetime of tokens whose request sets none (the reference's samples: a hundred years).
+pub fn default_lifetime() -> Duration {
+    Duration::days(36_500)
+}
+
+pub const TOKEN_COLUMNS: &str = "t.id, t.token_sid, t.partner_sid, t.client_id, t.access_token, t.refresh_token, t.name, \
+    t.scopes, t.login_sid, t.partner_login, t.visibility, t.date_created, t.date_expiration_access_token, \
+    t.date_expiration_refresh_token, t.date_last_accessed, t.ip_last_accessed, t.date_last_modified";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub token_sid: Uuid,
+    pub partner_sid: Uuid,
+    pub client_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub name: Option<String>,
+    pub scopes: Vec<String>,
+    pub login_sid: Option<Uuid>,
+    pub partner_login: Option<String>,
+    pub visibility: String,
+    pub date_created: DateTime<Utc>,
+    pub date_expiration_access_token: DateTime<Utc>,
+    pub date_expiration_refresh_token: DateTime<Utc>,
+    pub date_last_accessed: Option<DateTime<Utc>>,
+    pub ip_last_accessed: Option<String>,
+    pub date_last_modified: DateTime<Utc>,
+}
+
+impl TokenRow {
+    pub fn to_wire(&self, admin: bool) -> OAuthToken {
+        let mut scopes = self.scopes.clone();
+        scopes.sort();
+        OAuthToken {
+            access_token: self.access_token.clone(),
+            client_id: self.client_id.clone(),
+            date_created: self.date_created.into(),
+            date_expiration_access_token: self.date_expiration_access_token.into(),
+            date_expiration_refresh_token: self.date_expiration_refresh_token.into(),
+            date_last_accessed: self.date_last_accessed.map(Into::into),
+            date_last_modified: admin.then(|| self.date_last_modified.into()),
+            id: admin.then_some(self.id),
+            ip_last_accessed: self.ip_last_accessed.clone(),
+            name: self.name.clone(),
+            partner: None,
+            partner_login: if admin { Some(self.partner_login.clone().unwrap_or_default()) } else { None },
+            partner_sid: self.partner_sid,
+            refresh_token: self.refresh_token.clone(),
+            scopes,
+            token_sid: self.token_sid,
+            token_type: "bearer",
+            visibility: admin.then(|| self.visibility.clone()),
+        }
+    }
+}
+
+pub const TOKENS: ListSpec = ListSpec {
+    fields: &[
+        Field::new("access_token", "t.access_token", T::Text),
+        Field::new("client_id", "t.client_id", T::Text),
+        Field::new("date_created", "t.date_created", T::Timestamp),
+        Field::new("date_expiration_access_token", "t.date_expiration_access_token", T::Timestamp),
+        Field::new("date_expiration_refresh_token", "t.date_expiration_refresh_token", T::Timestamp),
+        Field::new("date_last_accessed", "t.date_last_accessed", T::Timestamp),
+        Field::new("ip_last_accessed", "t.ip_last_accessed", T::Text),
+        Field::new("name", "t.name", T::Text),
+        Field::new("partner_sid", "t.partner_sid", T::Uuid),
+        Field::new("refresh_token", "t.refresh_token", T::Text),
+        Field::new("scopes", "t.scopes", T::TextArray),
+        Field::new("token_sid", "t.token_sid", T::Uuid),
+        Field::new("token_type", "'bearer'::text", T::Text),
+    ],
+    sid: "t.token_sid",
+    default_order: "t.id",
+    default_limit: 10,
+    total: false,
+    keyset: None,
+};
+
+/// The tokens a caller sees: its own; with `oauth.manage_all_tokens` also its sub-partners';
+/// every token through the admin routes. Only active tokens (the refresh token still valid).
+fn push_token_scope(qb: &mut listing::Qb<'_>, caller: &Caller, all_in_tree: bool) {
+    qb.push(" AND t.date_expiration_refresh_token > now()");
+    if caller.admin {
+        return;
+    }
+    qb.push(" AND t.visibility = 'common'");
+    if all_in_tree {
+        qb.push(" AND t.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
+            .push_bind(caller.subtree_pattern())
+            .push(")");
+    } else {
+        qb.push(" AND t.partner_sid = ").push_bind(caller.partner_sid());
+    }
+}
+
+pub async fn list_tokens<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, all_in_tree: bool, q: &ListQuery) -> ApiResult<Page<TokenRow>> {
+    listing::fetch::<TokenRow, _>(db, &TOKENS, q, TOKEN_COLUMNS, "oauth_tokens t", &|qb| push_token_scope(qb, caller, all_in_tree)).await
+}
+
+pub async fn get_token(db: &mut PgConnection, caller: &Caller, all_in_tree: bool, sid: Uuid, lock: bool) -> ApiResult<Option<TokenRow>> {
+    let mut qb = listing::Qb::new(format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens t WHERE t.token_sid = "));
+    qb.push_bind(sid);
+    push_token_scope(&mut qb, caller, all_in_tree);
+    if lock {
+        qb.push(" FOR UPDATE OF t");
+    }
+    Ok(qb.build_query_as::<TokenRow>().fetch_optional(db).await?)
+}
+
+pub struct NewToken {
+    pub partner_sid: Uuid,
+    pub client_id: String,
+    pub name: Option<String>,
+    pub scopes: Vec<String>,
+    pub login_sid: Option<Uuid>,
+    pub partner_login: Option<String>,
+    pub access_lifetime: Duration,
+    pub refresh_lifetime: Duration,
+    /// A given access token (bootstrap's `CARRIERX_ROOT_TOKEN`), else a random one.
+    pub access_token: Option<String>,
+}
+
+pub async fn insert_token<'e>(db: impl PgExecutor<'e>, t: NewToken) -> ApiResult<TokenRow> {
+    let access = t.access_token.unwrap_or_else(secrets::random_token);
+    let refresh = secrets::random_token();
+    let now = Utc::now();
+    let row = sqlx::query_as(&format!(
+        "INSERT INTO oauth_tokens AS t (token_sid, partner_sid, client_id, access_token, access_token_hash, refresh_token,
+             refresh_token_hash, name, scopes, login_sid, partner_login, date_expiration_access_token, date_expiration_refresh_token)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, date_trunc('milliseconds', $12::timestamptz), date_trunc('milliseconds', $13::timestamptz))
+         RETURNING {TOKEN_COLUMNS}"
+    ))
+    .bind(Uuid::new_v4())
+    .bind(t.partner_sid)
+    .bind(&t.client_id)
+    .bind(&access)
+    .bind(&secrets::sha256(access.as_bytes())[..])
+    .bind(&refresh)
+    .bind(&secrets::sha256(refresh.as_bytes())[..])
+    .bind(&t.name)
+    .bind(&t.scopes)
+    .bind(t.login_sid)
+    .bind(&t.partner_login)
+    .bind(now + t.access_lifetime)
+    .bind(now + t.refresh_lifetime)
+    .fetch_one(db)
+    .await?;
+    Ok(row)
+}
+
+pub async fn find_by_refresh(db: &mut PgConnection, refresh: &str) -> ApiResult<Option<TokenRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens t WHERE t.refresh_token_hash = $1 FOR UPDATE"))
+        .bind(&secrets::sha256(refresh.as_bytes())[..])
+        .fetch_optional(db)
+        .await?)
+}
+
+pub async fn find_by_access(db: &mut PgConnection, access: &str) -> ApiResult<Option<TokenRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens t WHERE t.access_token_hash = $1"))
+        .bind(&secrets::sha256(access.as_bytes())[..])
+        .fetch_optional(db)
+        .await?)
+}
+
+pub async fn save_token(db: &mut PgConnection, t: &TokenRow) -> ApiResult<TokenRow> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE oauth_tokens t SET name = $2, scopes = $3,
+                date_expiration_access_token = date_trunc('milliseconds', $4::timestamptz),
+                date_expiration_refresh_token = date_trunc('milliseconds', $5::timestamptz),
+                date_last_modified = date_trunc('milliseconds', now())
+          WHERE t.token_sid = $1 RETURNING {TOKEN_COLUMNS}"
+    ))
+    .bind(t.token_sid)
+    .bind(&t.name)
+    .bind(&t.scopes)
+    .bind(t.date_expiration_access_token)
+    .bind(t.date_expiration_refresh_token)
+    .fetch_one(db)
+    .await?)
+}
+
+pub async fn delete_token<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<()> {
+    sqlx::query("DELETE FROM oauth_tokens WHERE token_sid = $1").bind(sid).execute(db).await?;
+    Ok(())
+}
+
+/// The client's secret hash, if the client exists.
+pub async fn client_secret_hash<'e>(db: impl PgExecutor<'e>, client_id: &str) -> ApiResult<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT client_secret_hash FROM oauth_clients WHERE client_id = $1")
+        .bind(client_id)
+        .fetch_optional(db)
+        .await?)
+}
+
+// ---- partner logins ----
+
+pub const LOGIN_COLUMNS: &str = "c.login, c.login_sid, c.partner_sid, c.token_scopes, c.use_on_root_login";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LoginRow {
+    pub login: String,
+    pub login_sid: Option<Uuid>,
+    pub partner_sid: Uuid,
+    pub token_scopes: Option<Vec<String>>,
+    pub use_on_root_login: bool,
+}
+
+impl LoginRow {
+    pub fn to_wire(&self, admin: bool) -> PartnerLogin {
+        let mut scopes = self.token_scopes.clone().unwrap_or_default();
+        scopes.sort();
+        PartnerLogin {
+            login: self.login.clone(),
+            login_sid: self.login_sid.unwrap_or_default(),
+            partner_sid: self.partner_sid,
+            token_scopes: scopes,
+            use_on_root_login: admin.then_some(self.use_on_root_login),
+        }
+    }
+}
+
+pub const LOGINS: ListSpec = ListSpec {
+    fields: &[
+        Field::new("login", "c.login", T::Text),
+        Field::new("login_sid", "c.login_sid", T::Uuid),
+        Field::new("partner_sid", "c.partner_sid", T::Uuid),
+        Field::new("token_scopes", "c.token_scopes", T::TextArray),
+    ],
+    sid: "c.login_sid",
+    default_order: "c.date_created",
+    default_limit: 10,
+    total: true,
+    keyset: None,
+};
+
+fn push_login_scope(qb: &mut listing::Qb<'_>, caller: &Caller) {
+    qb.push(" AND c.login_sid IS NOT NULL");
+    if !caller.admin {
+        qb.push(" AND c.partner_sid = ").push_bind(caller.partner_sid());
+    }
+}
+
+pub async fn list_logins<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<LoginRow>> {
+    listing::fetch::<LoginRow, _>(db, &LOGINS, q, LOGIN_COLUMNS, "credentials c", &|qb| push_login_scope(qb, caller)).await
+}
+
+pub async fn get_login(db: &mut PgConnection, caller: &Caller, sid: Uuid, lock: bool) -> ApiResult<Option<LoginRow>> {
+    let mut qb = listing::Qb::new(format!("SELECT {LOGIN_COLUMNS} FROM credentials c WHERE c.login_sid = "));
+    qb.push_bind(sid);
+    push_login_scope(&mut qb, caller);
+    if lock {
+        qb.push(" FOR UPDATE");
+    }
+    Ok(qb.build_query_as::<LoginRow>().fetch_optional(db).await?)
+}
+
+pub async fn insert_login<'e>(db: impl PgExecutor<'e>, row: &LoginRow, password_hash: &str) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO credentials (login, partner_sid, login_sid, password_hash, token_scopes, use_on_root_login)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&row.login)
+    .bind(row.partner_sid)
+    .bind(row.login_sid)
+    .bind(password_hash)
+    .bind(&row.token_scopes)
+    .bind(row.use_on_root_login)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn save_login(db: &mut PgConnection, row: &LoginRow, password_hash: Option<&str>) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE credentials SET token_scopes = $2, use_on_root_login = $3, password_hash = COALESCE($4, password_hash)
+          WHERE login_sid = $1",
+    )
+    .bind(row.login_sid)
+    .bind(&row.token_scopes)
+    .bind(row.use_on_root_login)
+    .bind(password_hash)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a sub-login and the tokens minted through it.
+pub async fn delete_login(db: &mut PgConnection, sid: Uuid) -> ApiResult<()> {
+    sqlx::query("DELETE FROM oauth_tokens WHERE login_sid = $1").bind(sid).execute(&mut *db).await?;
+    sqlx::query("DELETE FROM credentials WHERE login_sid = $1").bind(sid).execute(&mut *db).await?;
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! Partners: create, list, get, update (PATCH/PUT), delete, with `/admin` variants; and the
+//! e-mail verification link of this server's design (`GET /email_verifications/{token}`).
+
+pub mod handlers;
+pub mod repo;
+pub mod types;
+
+use axum::http::Method;
+
+use crate::domain::scopes::Scope;
+use crate::http::router::Api;
+
+pub const CREATE: &[Scope] = &[Scope::PartnersManage, Scope::PartnersCreate];
+pub const READ: &[Scope] = &[Scope::PartnersManage, Scope::PartnersRead];
+pub const UPDATE: &[Scope] = &[Scope::PartnersManage, Scope::PartnersUpdate];
+pub const DELETE: &[Scope] = &[Scope::PartnersManage, Scope::PartnersDelete];
+
+pub fn routes(api: &mut Api) {
+    api.with_admin(Method::POST, "/partners", CREATE, handlers::create_partner);
+    api.with_admin(Method::GET, "/partners", READ, handlers::list_partners);
+    api.with_admin(Method::GET, "/partners/{partner_sid}", READ, handlers::get_partner);
+    api.with_admin(Method::PATCH, "/partners/{partner_sid}", UPDATE, handlers::patch_partner);
+    api.with_admin(Method::PUT, "/partners/{partner_sid}", UPDATE, handlers::put_partner);
+    api.route(Method::DELETE, "/partners/{partner_sid}", DELETE, handlers::delete_partner);
+    api.public(Method::GET, "/email_verifications/{token}", handlers::verify_email);
+}

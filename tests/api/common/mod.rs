@@ -1,0 +1,331 @@
+//! The test harness: a PostgreSQL (DATABASE_URL, or a throwaway embedded cluster under
+//! target/), a migrated template database made once, a fresh database per test, the real router
+//! driven in-process with `oneshot`, and actors.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use base64::Engine;
+use carrierx_core::config::{Config, EmailVerification};
+use carrierx_core::db::embedded::{Durability, EmbeddedPg};
+use carrierx_core::state::AppState;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub const ROOT_TOKEN: &str = "5ebc03d6-8b2b-44ad-bf65-72d4f1491dda";
+pub const ROOT_PASSWORD: &str = "root-password";
+pub const CLIENT_ID: &str = "5c7965f285344165b003ce1a3202e589";
+pub const CLIENT_SECRET: &str = "5033909114fe442cbbcb83b674dbf90c";
+
+struct Cluster {
+    admin: PgConnectOptions,
+    template: String,
+}
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn admin_options() -> PgConnectOptions {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => url.parse::<PgConnectOptions>().expect("DATABASE_URL is a PostgreSQL URL"),
+        _ => {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("carrierx-test-pg");
+            let pg = EmbeddedPg::start(&dir, Durability::Throwaway).unwrap_or_else(|e| panic!("test database: {e}"));
+            pg.connect_options("postgres")
+        }
+    }
+}
+
+fn template_name() -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for m in carrierx_core::db::MIGRATOR.iter() {
+        for b in m.checksum.iter().chain(m.version.to_le_bytes().iter()) {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("carrierx_tpl_{h:016x}")
+}
+
+fn cluster() -> &'static Cluster {
+    CLUSTER.get_or_init(|| {
+        // Set up on a thread of its own: the caller's runtime must not be blocked or nested.
+        std::thread::spawn(|| {
+            let admin = admin_options().log_statements(tracing::log::LevelFilter::Off);
+            let template = template_name();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(prepare(&admin, &template));
+            Cluster { admin, template }
+        })
+        .join()
+        .expect("test database set-up")
+    })
+}
+
+async fn prepare(admin: &PgConnectOptions, template: &str) {
+    let mut conn = PgConnection::connect_with(admin).await.expect("connect to the test PostgreSQL");
+    conn.execute("SELECT pg_advisory_lock(727272)").await.unwrap();
+    // Databases of test processes that are gone.
+    let stale: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'cxt\\_%'")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    for name in stale {
+        let pid: Option<u32> = name.split('_').nth(1).and_then(|p| p.parse().ok());
+        if pid.is_some_and(|p| p != std::process::id() && !std::path::Path::new(&format!("/proc/{p}")).exists()) {
+            let _ = conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str()).await;
+        }
+    }
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(template)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    if !exists {
+        let building = format!("{template}_building");
+        conn.execute(format!("DROP DATABASE IF EXISTS \"{building}\"").as_str()).await.unwrap();
+        conn.execute(format!("CREATE DATABASE \"{building}\"").as_str()).await.unwrap();
+        let pool = sqlx::PgPool::connect_with(admin.clone().database(&building)).await.unwrap();
+        carrierx_core::db::migrate(&pool).await.expect("migrations apply");
+        pool.close().await;
+        conn.execute(format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"").as_str()).await.unwrap();
+        conn.execute(format!("ALTER DATABASE \"{template}\" WITH IS_TEMPLATE true").as_str()).await.unwrap();
+    }
+    conn.execute("SELECT pg_advisory_unlock(727272)").await.unwrap();
+    let _ = conn.close().await;
+}
+
+/// A fresh, migrated database for one test.
+pub async fn fresh_database() -> PgConnectOptions {
+    let c = cluster();
+    let name = format!("cxt_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let mut conn = PgConnection::connect_with(&c.admin).await.unwrap();
+    conn.execute(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{}\"", c.template).as_str()).await.unwrap();
+    let _ = conn.close().await;
+    c.admin.clone().database(&name)
+}
+
+pub fn test_config() -> Config {
+    let mut cfg = Config::defaults();
+    cfg.root_token = carrierx_core::config::Secret(ROOT_TOKEN.into());
+    cfg.root_password = carrierx_core::config::Secret(ROOT_PASSWORD.into());
+    cfg.oauth_client_id = CLIENT_ID.into();
+    cfg.oauth_client_secret = carrierx_core::config::Secret(CLIENT_SECRET.into());
+    cfg.email_verification = EmailVerification::Auto;
+    cfg.data_dir = std::env::temp_dir().join("carrierx-core-tests");
+    cfg
+}
+
+/// Who sends a request.
+#[derive(Clone, Debug)]
+pub enum Actor {
+    Anon,
+    Bearer(String),
+    Basic(String, String),
+}
+
+pub fn anon() -> Actor {
+    Actor::Anon
+}
+
+pub fn root() -> Actor {
+    Actor::Bearer(ROOT_TOKEN.into())
+}
+
+pub fn bearer(token: &str) -> Actor {
+    Actor::Bearer(token.into())
+}
+
+pub fn basic(login: &str, password: &str) -> Actor {
+    Actor::Basic(login.into(), password.into())
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub options: PgConnectOptions,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(f: impl FnOnce(&mut Config)) -> Self {
+        let mut cfg = test_config();
+        f(&mut cfg);
+        let options = fresh_database().await;
+        let pool = carrierx_core::db::pool(options.clone(), 5).await.expect("test pool");
+        carrierx_core::bootstrap::run(&pool, &cfg).await.expect("bootstrap");
+        let state = AppState::new(pool, cfg);
+        let router = carrierx_core::build_router(state.clone());
+        TestApp { state, router, options }
+    }
+
+    /// A second server instance on the same database (its own caches).
+    pub async fn another_instance(&self) -> TestApp {
+        let pool = carrierx_core::db::pool(self.options.clone(), 5).await.unwrap();
+        let state = AppState::new(pool, (*self.state.config).clone());
+        let router = carrierx_core::build_router(state.clone());
+        TestApp { state, router, options: self.options.clone() }
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> Req<'_> {
+        Req { app: self, method, path: path.to_owned(), actor: Actor::Anon, body: None, content_type: None, headers: Vec::new() }
+    }
+
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.req(Method::GET, path)
+    }
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.req(Method::POST, path)
+    }
+    pub fn patch(&self, path: &str) -> Req<'_> {
+        self.req(Method::PATCH, path)
+    }
+    pub fn put(&self, path: &str) -> Req<'_> {
+        self.req(Method::PUT, path)
+    }
+    pub fn delete(&self, path: &str) -> Req<'_> {
+        self.req(Method::DELETE, path)
+    }
+
+    pub async fn root_sid(&self) -> String {
+        self.get("/core/v2/oauth/whoami").actor(root()).ok().await["partner_sid"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a sub-partner of `parent` and returns it with a token for it. With `scopes`,
+    /// the partner is created through the admin route with those available scopes.
+    pub async fn partner(&self, parent: &Actor, login: &str, scopes: Option<&[&str]>) -> (Value, String) {
+        let mut body = json!({"login": login, "password": format!("{login}-password"), "name": login});
+        let path = if let Some(s) = scopes {
+            body["available_scopes"] = json!(s);
+            "/core/v2/admin/partners"
+        } else {
+            "/core/v2/partners"
+        };
+        let p = self.post(path).actor(parent.clone()).json(body).ok().await;
+        let token = self.token_for(parent, p["partner_sid"].as_str().unwrap(), None).await;
+        (p, token)
+    }
+
+    /// A token for `partner_sid` minted by `by`, with `scope` if given.
+    pub async fn token_for(&self, by: &Actor, partner_sid: &str, scope: Option<&str>) -> String {
+        let mut form = format!("client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}");
+        if let Some(s) = scope {
+            form.push_str(&format!("&scope={}", s.replace(' ', "%20")));
+        }
+        let t = self.post(&format!("/core/v2/oauth/token/{partner_sid}")).actor(by.clone()).form(&form).ok().await;
+        t["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+pub struct Req<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    actor: Actor,
+    body: Option<Vec<u8>>,
+    content_type: Option<String>,
+    headers: Vec<(String, String)>,
+}
+
+impl<'a> Req<'a> {
+    pub fn actor(mut self, a: Actor) -> Self {
+        self.actor = a;
+        self
+    }
+
+    pub fn json(mut self, v: Value) -> Self {
+        self.body = Some(serde_json::to_vec(&v).unwrap());
+        self.content_type = Some("application/json".into());
+        self
+    }
+
+    pub fn raw(mut self, body: &str, content_type: Option<&str>) -> Self {
+        self.body = Some(body.as_bytes().to_vec());
+        self.content_type = content_type.map(str::to_owned);
+        self
+    }
+
+    pub fn form(self, body: &str) -> Self {
+        self.raw(body, Some("application/x-www-form-urlencoded"))
+    }
+
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+
+    pub async fn send(self) -> Resp {
+        let mut b = Request::builder().method(self.method).uri(&self.path).header(header::HOST, "api.test");
+        match &self.actor {
+            Actor::Anon => {}
+            Actor::Bearer(t) => b = b.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            Actor::Basic(l, p) => {
+                let enc = base64::engine::general_purpose::STANDARD.encode(format!("{l}:{p}"));
+                b = b.header(header::AUTHORIZATION, format!("Basic {enc}"));
+            }
+        }
+        if let Some(ct) = &self.content_type {
+            b = b.header(header::CONTENT_TYPE, ct);
+        }
+        for (k, v) in &self.headers {
+            b = b.header(k.as_str(), v.as_str());
+        }
+        let req = b.body(self.body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+        let resp = self.app.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp { status, headers, json, bytes }
+    }
+
+    /// Sends and expects 200, returning the JSON body.
+    pub async fn ok(self) -> Value {
+        let path = self.path.clone();
+        let r = self.send().await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+        r.json
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub bytes: Vec<u8>,
+}
+
+impl Resp {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// Asserts the status and that the error body names `field`.
+    pub fn assert_error(&self, status: u16, field: &str) {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text());
+        let errors = self.json["errors"].as_array().unwrap_or_else(|| panic!("no errors array: {}", self.text()));
+        assert!(errors.iter().any(|e| e["field"] == field), "expected an error naming {field}: {}", self.text());
+    }
+}
+
+/// The keys of an object, in order.
+pub fn keys(v: &Value) -> Vec<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+pub fn new_uuid() -> String {
+    Uuid::new_v4().to_string()
+}

@@ -1,0 +1,11 @@
+//! Black-box HTTP tests through the real router, each on a fresh database.
+
+mod common;
+
+mod auth;
+mod billing_method;
+mod countries;
+mod errors;
+mod listing;
+mod oauth;
+mod partners;
