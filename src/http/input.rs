@@ -79,7 +79,7 @@ fn from_map<T: DeserializeOwned>(map: &Map<String, Value>) -> Result<T, FieldErr
         let path = e.path().to_string();
         let message = clean_message(&e.inner().to_string());
         if let Some(name) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
-            let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
+            let field = if path == "." { name.to_owned() } else { path };
             return FieldError::new(field, "unknown field");
         }
         FieldError::new(if path == "." { "body".to_owned() } else { path }, message)
