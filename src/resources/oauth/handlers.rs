@@ -193,6 +193,7 @@ pub async fn generate_token(State(state): State<AppState>, MaybeCaller(caller): 
         }
     };
     tx.commit().await?;
+    state.auth.invalidate_token(row.token_sid);
     Ok(token_response(&out, admin))
 }
 
@@ -256,6 +257,9 @@ pub async fn revoke_token(State(state): State<AppState>, caller: Caller, form: F
         repo::delete_token(&mut *tx, sid).await?;
     }
     tx.commit().await?;
+    if let Some(sid) = target {
+        state.auth.invalidate_token(sid);
+    }
     Ok(respond::no_content())
 }
 
@@ -377,6 +381,7 @@ async fn update_token(
     row.date_expiration_refresh_token = refresh.expect("checked");
     let saved = repo::save_token(&mut tx, &row).await?;
     tx.commit().await?;
+    state.auth.invalidate_token(saved.token_sid);
     Ok(token_response(&saved, caller.admin))
 }
 
@@ -508,15 +513,17 @@ async fn update_login(
     };
     repo::save_login(&mut tx, &row, hash.as_deref()).await?;
     tx.commit().await?;
+    state.auth.invalidate_partner(row.partner_sid);
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
 
 pub async fn delete_login(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "partner login")?;
     let mut tx = state.pool.begin().await?;
-    repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
+    let row = repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
     repo::delete_login(&mut tx, sid).await?;
     tx.commit().await?;
+    state.auth.invalidate_partner(row.partner_sid);
     Ok(respond::no_content())
 }
 

@@ -409,6 +409,8 @@ async fn update_partner(
         repo::request_verification(&mut tx, &row, *kind, email, &api).await?;
     }
     tx.commit().await?;
+    // This instance at once; the others through the database's notification.
+    state.auth.invalidate_partner(row.partner_sid);
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
 
@@ -427,6 +429,7 @@ pub async fn delete_partner(State(state): State<AppState>, caller: Caller, PathP
     }
     repo::delete(&mut tx, sid).await?;
     tx.commit().await?;
+    state.auth.invalidate_partner(sid);
     Ok(respond::no_content())
 }
 
@@ -437,6 +440,9 @@ pub async fn verify_email(State(state): State<AppState>, PathParams(token): Path
     let mut tx = state.pool.begin().await?;
     let found = repo::verify_email(&mut tx, &token).await?;
     tx.commit().await?;
+    if let Some((sid, _, _)) = &found {
+        state.auth.invalidate_partner(*sid);
+    }
     match found {
         Some((partner_sid, field, email)) => Ok(Json(json!({
             "message": "e-mail address verified",
