@@ -166,7 +166,7 @@ pub async fn flush_last_access(cache: &AuthCache, pool: &sqlx::PgPool) -> Result
     let dates: Vec<DateTime<Utc>> = batch.iter().map(|b| b.1).collect();
     let ips: Vec<Option<String>> = batch.iter().map(|b| b.2.clone()).collect();
     sqlx::query(
-        "UPDATE oauth_tokens t SET date_last_accessed = date_trunc('milliseconds', v.d), ip_last_accessed = v.ip
+        "UPDATE oauth_tokens t SET date_last_accessed = date_trunc('milliseconds', v.d), ip_last_accessed = COALESCE(v.ip, t.ip_last_accessed)
            FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS v(sid, d, ip)
           WHERE t.token_sid = v.sid AND (t.date_last_accessed IS NULL OR t.date_last_accessed < v.d)",
     )
