@@ -147,7 +147,9 @@ impl AuthCache {
 
     /// Notes a token's use; written to the database in batches, not on every request.
     pub fn touch(&self, token_sid: Uuid, ip: Option<String>) {
-        self.last_access.lock().expect("last access lock").insert(token_sid, (Utc::now(), ip));
+        let mut m = self.last_access.lock().expect("last access lock");
+        let ip = ip.or_else(|| m.get(&token_sid).and_then(|e| e.1.clone()));
+        m.insert(token_sid, (Utc::now(), ip));
     }
 
     pub fn take_last_access(&self) -> Vec<(Uuid, DateTime<Utc>, Option<String>)> {
