@@ -1,1 +1,175 @@
+use std::time::{Duration, Instant};
+
+use axum::http::Method;
+use carrierx_core::http::auth::AuthMode;
+use serde_json::json;
+
 use crate::common::*;
+
+fn concrete(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').unwrap() + start;
+        let name = &rest[start + 1..end];
+        out.push_str(if name == "country_code" { "USA" } else { "6bace9c5-3eef-4f75-8f48-fb98e04408be" });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    format!("/core/v2{out}")
+}
+
+async fn call(app: &TestApp, method: &Method, path: &str, actor: Actor) -> Resp {
+    let r = app.req(method.clone(), path).actor(actor);
+    let r = if matches!(*method, Method::POST | Method::PATCH | Method::PUT) { r.json(json!({})) } else { r };
+    r.send().await
+}
+
+#[tokio::test]
+async fn every_route_needs_credentials_and_its_scopes() {
+    let app = TestApp::new().await;
+    let table = carrierx_core::route_table(app.state.clone());
+    assert!(table.len() > 40, "the route table lists every route");
+    let (_, no_scopes) = app.partner(&root(), "noscopes", Some(&[])).await;
+    let (_, no_admin) = app.partner(&root(), "noadmin", None).await;
+    let unauthorized = json!({"message": "authentication required",
+        "errors": [{"field": "cause", "message": "authentication required", "reference_sid": null}]});
+    let forbidden = json!({"message": "permission denied",
+        "errors": [{"field": "cause", "message": "permission denied", "reference_sid": null}]});
+    let mut checked = 0;
+    for route in &table {
+        if route.auth.mode == AuthMode::Public {
+            continue;
+        }
+        let path = concrete(&route.path);
+        let r = call(&app, &route.method, &path, anon()).await;
+        assert_eq!(r.status, 401, "{} {} without credentials: {}", route.method, route.path, r.text());
+        assert_eq!(r.json, unauthorized, "{} {}", route.method, route.path);
+        if !route.auth.scopes.is_empty() {
+            let r = call(&app, &route.method, &path, bearer(&no_scopes)).await;
+            assert_eq!(r.status, 403, "{} {} without its scopes: {}", route.method, route.path, r.text());
+            assert_eq!(r.json, forbidden, "{} {}", route.method, route.path);
+        }
+        if route.auth.admin {
+            let r = call(&app, &route.method, &path, bearer(&no_admin)).await;
+            assert_eq!(r.status, 403, "{} {} without admin scopes: {}", route.method, route.path, r.text());
+        }
+        checked += 1;
+    }
+    assert!(checked > 40);
+}
+
+#[tokio::test]
+async fn bad_credentials_are_refused_quickly() {
+    let app = TestApp::new().await;
+    for header in ["Basic Og==", "Basic !!!", "Bearer ", "Bearer nope", "Token abc", "Basic cm9vdDo="] {
+        let start = Instant::now();
+        let r = app.get("/core/v2/oauth/whoami").header("authorization", header).send().await;
+        r.assert_error(401, "cause");
+        if header == "Basic Og==" {
+            assert!(start.elapsed() < Duration::from_millis(50), "the empty credentials of the SDK are refused at once");
+        }
+    }
+    app.get("/core/v2/oauth/whoami").actor(basic("root", "wrong")).send().await.assert_error(401, "cause");
+    app.get("/core/v2/oauth/whoami").actor(basic("nobody", "x")).send().await.assert_error(401, "cause");
+    // The root partner can still log in afterwards (no lockout).
+    let me = app.get("/core/v2/oauth/whoami").actor(basic("root", ROOT_PASSWORD)).ok().await;
+    assert_eq!(me["login"], "root");
+}
+
+#[tokio::test]
+async fn basic_auth_works_like_a_bearer_token() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "basicuser", None).await;
+    let by_token = app.get("/core/v2/partners").actor(bearer(&tok)).ok().await;
+    let by_basic = app.get("/core/v2/partners").actor(basic("basicuser", "basicuser-password")).ok().await;
+    assert_eq!(by_token, by_basic);
+    assert_eq!(by_basic["items"][0]["partner_sid"], p["partner_sid"]);
+}
+
+#[tokio::test]
+async fn get_and_delete_with_a_json_content_type_and_no_body_are_accepted() {
+    let app = TestApp::new().await;
+    let (p, _) = app.partner(&root(), "sdk", None).await;
+    let r = app.get("/core/v2/partners").actor(root()).header("content-type", "application/json").send().await;
+    assert_eq!(r.status, 200);
+    let r = app
+        .delete(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+        .actor(root())
+        .header("content-type", "application/json")
+        .send()
+        .await;
+    assert_eq!(r.status, 204);
+}
+
+#[tokio::test]
+async fn narrowing_a_partners_scopes_narrows_its_tokens_at_once() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "shrinking", None).await;
+    app.get("/core/v2/partners").actor(bearer(&tok)).ok().await;
+    app.patch(&format!("/core/v2/admin/partners/{}", p["partner_sid"].as_str().unwrap()))
+        .actor(root())
+        .json(json!({"available_scopes": ["oauth.read"]}))
+        .ok()
+        .await;
+    app.get("/core/v2/partners").actor(bearer(&tok)).send().await.assert_error(403, "cause");
+    app.get("/core/v2/partners").actor(basic("shrinking", "shrinking-password")).send().await.assert_error(403, "cause");
+}
+
+#[tokio::test]
+async fn another_instance_drops_its_cached_credentials_within_a_second() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let listener = tokio::spawn(carrierx_core::jobs::listen_for_invalidations(b.state.clone()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (p, tok) = a.partner(&root(), "cached", None).await;
+    // Instance B caches both credentials.
+    b.get("/core/v2/oauth/whoami").actor(basic("cached", "cached-password")).ok().await;
+    b.get("/core/v2/oauth/whoami").actor(bearer(&tok)).ok().await;
+    // Instance A changes the password and revokes the token.
+    a.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap())).actor(root()).json(json!({"password": "rotated"})).ok().await;
+    let form = format!("client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}&token={tok}");
+    assert_eq!(a.post("/core/v2/oauth/revoke").actor(root()).form(&form).send().await.status, 204);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let basic_refused = b.get("/core/v2/oauth/whoami").actor(basic("cached", "cached-password")).send().await.status == 401;
+        let token_refused = b.get("/core/v2/oauth/whoami").actor(bearer(&tok)).send().await.status == 401;
+        if basic_refused && token_refused {
+            break;
+        }
+        assert!(Instant::now() < deadline, "instance B still accepts the old credentials after a second");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    listener.abort();
+}
+
+#[tokio::test]
+async fn cors_answers_preflight_and_marks_responses() {
+    let app = TestApp::new().await;
+    let r = app
+        .req(Method::OPTIONS, "/core/v2/partners")
+        .header("origin", "https://portal.example")
+        .header("access-control-request-method", "PATCH")
+        .header("access-control-request-headers", "authorization,content-type")
+        .send()
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["access-control-allow-origin"], "*");
+    assert!(r.headers["access-control-allow-methods"].to_str().unwrap().contains("PATCH"));
+    let r = app.get("/core/v2/countries?limit=1").actor(root()).header("origin", "https://portal.example").send().await;
+    assert_eq!(r.headers["access-control-allow-origin"], "*");
+    let exposed = r.headers["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    for h in ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-credentials", "content-disposition", "access-control-allow-headers"] {
+        assert!(exposed.contains(h), "{h} in {exposed}");
+    }
+    assert!(r.headers.contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn health_needs_no_credentials() {
+    let app = TestApp::new().await;
+    let r = app.get("/health").send().await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json["status"], "ok");
+}
