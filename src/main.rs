@@ -15,6 +15,12 @@ enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Ask a running server's GET /health (for container health checks); exit 0 when healthy.
+    Healthcheck {
+        /// host:port of the server (default: the configured bind address).
+        #[arg(long)]
+        address: Option<String>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -32,6 +38,10 @@ fn main() -> std::process::ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => carrierx_core::server::serve(config).await,
             Command::Migrate => carrierx_core::server::migrate(config).await,
+            Command::Healthcheck { address } => {
+                let addr = address.unwrap_or_else(|| config.bind.replace("0.0.0.0", "127.0.0.1"));
+                carrierx_core::server::healthcheck(&addr).await
+            }
         }
     });
     match result {

@@ -72,3 +72,22 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
+
+/// `GET /health` over plain HTTP/1.1; Ok when it answers 200.
+pub async fn healthcheck(address: &str) -> Result<(), BoxError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let fut = async {
+        let mut s = tokio::net::TcpStream::connect(address).await?;
+        s.write_all(format!("GET /health HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await?;
+        Ok::<_, std::io::Error>(buf)
+    };
+    let buf = tokio::time::timeout(std::time::Duration::from_secs(5), fut).await.map_err(|_| "health check timed out")??;
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(64)]).into_owned();
+    if head.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        Err(format!("unhealthy: {}", head.lines().next().unwrap_or("")).into())
+    }
+}

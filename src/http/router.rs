@@ -122,6 +122,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     let request_id = HeaderName::from_static("x-request-id");
     let app = Router::new()
         .route("/health", axum::routing::get(resources::health::health))
+        .route("/health/live", axum::routing::get(resources::health::live))
         .nest("/core/v2", core)
         .fallback(not_found)
         .layer(middleware::from_fn(api_error_bodies))

@@ -1,4 +1,5 @@
-//! `GET /health`: 200 when the database answers, 503 when it does not. No authentication.
+//! `GET /health`: 200 when the database answers, 503 when it does not; `GET /health/live`: 200
+//! while the process serves (no database), the liveness probe. No authentication.
 
 use std::time::Duration;
 
@@ -15,4 +16,8 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         Ok(Ok(_)) => (StatusCode::OK, Json(json!({"status": "ok", "database": "ok"}))),
         _ => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "database": "unavailable"}))),
     }
+}
+
+pub async fn live() -> Json<Value> {
+    Json(json!({"status": "ok"}))
 }

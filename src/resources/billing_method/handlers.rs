@@ -2,7 +2,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::types::{luhn, BillingMethod, BillingMethodInput, CARD_TYPES, OTHER_TYPES};
+use super::repo;
+use super::types::{luhn, BillingMethodInput, CARD_TYPES, OTHER_TYPES};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{JsonBody, PathParams, QueryParams};
@@ -11,10 +12,6 @@ use crate::http::respond;
 use crate::resources::countries;
 use crate::resources::partners::handlers::visible;
 use crate::state::AppState;
-
-const SELECT: &str = "SELECT address1, address2, cc_expiration, cc_number_last4 AS cc_number, city, country_code, \
-    ec_account_last4 AS ec_account_number, ec_routing_number, first_name, last_name, phone, state, type, zip \
-    FROM billing_methods WHERE partner_sid = $1";
 
 fn digits(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect()
@@ -92,31 +89,24 @@ pub async fn register_billing_method(
     }
     p.finish()?;
 
+    let new = repo::NewBillingMethod {
+        kind: &kind,
+        address1: input.address1.value(),
+        address2: input.address2.value(),
+        cc_expiration: if card { input.cc_expiration.value() } else { None },
+        cc_number_last4: if card { input.cc_number.value().map(|n| last4(n)) } else { None },
+        city: input.city.value(),
+        country_code: country.as_ref(),
+        ec_account_last4: input.ec_account_number.value().filter(|_| kind == "electronic_check").map(|n| last4(n)),
+        ec_routing_number: input.ec_routing_number.value().filter(|_| kind == "electronic_check"),
+        first_name: input.first_name.value(),
+        last_name: input.last_name.value(),
+        phone: input.phone.value(),
+        state: input.state.value(),
+        zip: input.zip.value(),
+    };
     let mut tx = state.pool.begin().await?;
-    sqlx::query("DELETE FROM billing_methods WHERE partner_sid = $1").bind(partner.partner_sid).execute(&mut *tx).await?;
-    sqlx::query(
-        "INSERT INTO billing_methods (partner_sid, type, address1, address2, cc_expiration, cc_number_last4, city, country_code,
-             ec_account_last4, ec_routing_number, first_name, last_name, phone, state, zip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(partner.partner_sid)
-    .bind(&kind)
-    .bind(input.address1.value())
-    .bind(input.address2.value())
-    .bind(if card { input.cc_expiration.value() } else { None })
-    .bind(if card { input.cc_number.value().map(|n| last4(n)) } else { None })
-    .bind(input.city.value())
-    .bind(&country)
-    .bind(input.ec_account_number.value().filter(|_| kind == "electronic_check").map(|n| last4(n)))
-    .bind(input.ec_routing_number.value().filter(|_| kind == "electronic_check"))
-    .bind(input.first_name.value())
-    .bind(input.last_name.value())
-    .bind(input.phone.value())
-    .bind(input.state.value())
-    .bind(input.zip.value())
-    .execute(&mut *tx)
-    .await?;
-    let bm: BillingMethod = sqlx::query_as(SELECT).bind(partner.partner_sid).fetch_one(&mut *tx).await?;
+    let bm = repo::replace(&mut tx, partner.partner_sid, &new).await?;
     tx.commit().await?;
     Ok(Json(bm).into_response())
 }
@@ -128,7 +118,7 @@ pub async fn get_billing_method(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let partner = visible(&state, &caller, &raw_sid).await?;
-    let bm: Option<BillingMethod> = sqlx::query_as(SELECT).bind(partner.partner_sid).fetch_optional(&state.pool).await?;
+    let bm = repo::get(&state.pool, partner.partner_sid).await?;
     respond::object(&bm.ok_or_else(|| ApiError::not_found("billing method"))?, &query)
 }
 
@@ -138,8 +128,7 @@ pub async fn delete_billing_method(
     PathParams(raw_sid): PathParams<String>,
 ) -> ApiResult<Response> {
     let partner = visible(&state, &caller, &raw_sid).await?;
-    let done = sqlx::query("DELETE FROM billing_methods WHERE partner_sid = $1").bind(partner.partner_sid).execute(&state.pool).await?;
-    if done.rows_affected() == 0 {
+    if !repo::delete(&state.pool, partner.partner_sid).await? {
         return Err(ApiError::not_found("billing method"));
     }
     Ok(respond::no_content())

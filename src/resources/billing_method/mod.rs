@@ -2,6 +2,7 @@
 //! delete. The card number is kept as its last four digits; the CID is never stored.
 
 mod handlers;
+pub mod repo;
 pub mod types;
 
 use axum::http::Method;

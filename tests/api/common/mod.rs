@@ -39,10 +39,22 @@ fn admin_options() -> PgConnectOptions {
         Ok(url) if !url.is_empty() => url.parse::<PgConnectOptions>().expect("DATABASE_URL is a PostgreSQL URL"),
         _ => {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("carrierx-test-pg");
-            let pg = EmbeddedPg::start(&dir, Durability::Throwaway).unwrap_or_else(|e| panic!("test database: {e}"));
-            pg.connect_options("postgres")
+            let pg = EmbeddedPg::start(&dir, Durability::Throwaway).or_else(|e| {
+                // Run as root from a directory the postgres user cannot reach (e.g. under /root).
+                if e.0.contains("cannot reach") {
+                    let tmp = std::env::temp_dir().join(format!("carrierx-test-pg-{:x}", fnv(env!("CARGO_MANIFEST_DIR").as_bytes())));
+                    EmbeddedPg::start(&tmp, Durability::Throwaway)
+                } else {
+                    Err(e)
+                }
+            });
+            pg.unwrap_or_else(|e| panic!("test database: {e}")).connect_options("postgres")
         }
     }
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
 }
 
 fn template_name() -> String {

@@ -1,0 +1,30 @@
+# carrierx-core container image.
+#   docker build -t carrierx-core .
+#   docker run --rm -p 8080:8080 -e DATABASE_URL=postgres://user:pass@host:5432/db carrierx-core
+# The image has no PostgreSQL: set DATABASE_URL (docker-compose.yml runs postgres:15 beside it).
+
+FROM rust:1-bookworm AS build
+WORKDIR /src
+# Dependencies first, so that code changes rebuild only the crate.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && cargo build --release --locked \
+    && rm -rf src target/release/.fingerprint/carrierx-core-* target/release/deps/carrierx_core-* target/release/deps/libcarrierx_core-*
+COPY migrations migrations
+COPY config config
+COPY src src
+RUN cargo build --release --locked && strip target/release/carrierx-core
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 --home-dir /app --create-home carrierx
+WORKDIR /app
+COPY --from=build /src/target/release/carrierx-core /usr/local/bin/carrierx-core
+COPY config/default.toml /app/config/default.toml
+ENV CARRIERX_BIND=0.0.0.0:8080 \
+    CARRIERX_DATA_DIR=/app/data \
+    CARRIERX_LOG_FORMAT=json
+USER carrierx
+EXPOSE 8080
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=5 CMD ["carrierx-core", "healthcheck"]
+ENTRYPOINT ["carrierx-core"]
+CMD ["serve"]

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Load benchmark of carrierx-core on loopback, bounded in time (about 2 minutes).
+#
+#   bench/run.sh            (needs wrk and pgbench: apt-get install wrk postgresql-contrib)
+#
+# 1. builds the release binary and starts it with its embedded PostgreSQL in a scratch directory;
+# 2. runs `pgbench -S -M prepared -c 64` against that same PostgreSQL: the database's own ceiling;
+# 3. seeds 1,000 partners, then runs wrk (64 connections, 2 threads) against:
+#    GET /health/live (no database: the framework ceiling), GET /oauth/whoami with Bearer and with
+#    Basic, GET /partners/{sid} (an authenticated GET by SID), GET /partners?limit=100;
+# 4. prints requests/s, latency percentiles and the server's RSS under load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-64}
+PORT=${PORT:-18099}
+DIR=$(mktemp -d /tmp/carrierx-bench.XXXXXX)
+chmod 755 "$DIR"
+TOKEN=5ebc03d6-8b2b-44ad-bf65-72d4f1491dda
+ROOT_PW=bench-root-password
+BASE=http://127.0.0.1:$PORT
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
+
+cargo build --release --quiet
+CARRIERX_DATA_DIR=$DIR CARRIERX_BIND=127.0.0.1:$PORT CARRIERX_ROOT_TOKEN=$TOKEN CARRIERX_ROOT_PASSWORD=$ROOT_PW \
+  CARRIERX_EMAIL_VERIFICATION=auto CARRIERX_DB_MAX_CONNECTIONS=${POOL:-16} RUST_LOG=warn \
+  target/release/carrierx-core > "$DIR/server.log" 2>&1 &
+SERVER=$!
+cleanup() { kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do curl -fs "$BASE/health" >/dev/null 2>&1 && break; sleep 0.2; done
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+echo "== pgbench -S -M prepared -c $CONNS (the database's ceiling on this machine)"
+as_pg "$PGBIN/createdb" -h "$DIR/run" -U postgres pgbench_db
+as_pg "$PGBENCH" -h "$DIR/run" -U postgres -i -s 10 -q pgbench_db >/dev/null 2>&1
+as_pg "$PGBENCH" -h "$DIR/run" -U postgres -S -M prepared -c "$CONNS" -j 2 -T "${DURATION%s}" pgbench_db 2>/dev/null | grep -E "^tps|latency average"
+
+echo "== seeding 1,000 partners"
+for i in $(seq 1 1000); do
+  printf '{"login":"bench%04d","password":"bench-password","name":"Bench %d","attributes":{"n":%d}}\n' "$i" "$i" "$i"
+done | while read -r body; do
+  curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$body" "$BASE/core/v2/partners" &
+  while [ "$(jobs -r | wc -l)" -ge 8 ]; do sleep 0.01; done
+done
+wait
+SID=$(curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/partners?filter=login+eq+bench0500&include_fields=partner_sid" | sed -E 's/.*"partner_sid":"([^"]+)".*/\1/')
+BASIC=$(printf 'root:%s' "$ROOT_PW" | base64)
+
+rss() { awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$SERVER/status; }
+run() {
+  local name=$1; shift
+  echo "== $name"
+  wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$@" | grep -E "Requests/sec|Latency  |50%|99%|Non-2xx"
+  echo "   server RSS after: $(rss)"
+}
+run "GET /health/live (framework ceiling, no database)" "$BASE/health/live"
+run "GET /core/v2/oauth/whoami (Bearer)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/oauth/whoami"
+run "GET /core/v2/oauth/whoami (Basic)" -H "Authorization: Basic $BASIC" "$BASE/core/v2/oauth/whoami"
+run "GET /core/v2/partners/{sid} (Bearer, GET by SID)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/partners/$SID"
+run "GET /core/v2/partners?limit=100 (Bearer)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/partners?limit=100"
+run "GET /core/v2/partners?limit=100 (Basic)" -H "Authorization: Basic $BASIC" "$BASE/core/v2/partners?limit=100"
+run "GET /core/v2/partners?filter=attributes.n+gt+990&limit=10 (Bearer, filtered)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/partners?filter=attributes.n+gt+990&limit=10"
