@@ -4,3 +4,4 @@ pub mod money;
 pub mod scopes;
 pub mod secrets;
 pub mod time;
+pub mod transformations;

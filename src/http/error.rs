@@ -163,9 +163,20 @@ impl From<sqlx::Error> for ApiError {
                         return ApiError::invalid(field, message);
                     }
                 }
-                match db.code().as_deref() {
+                let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+                match code.as_str() {
                     // serialization failure / deadlock: the client may retry.
-                    Some("40001") | Some("40P01") => ApiError::conflict("cause", "concurrent update, retry the request"),
+                    "40001" | "40P01" => ApiError::conflict("cause", "concurrent update, retry the request"),
+                    // Data exceptions come from values a client sent that validation let through:
+                    // still the client's, never a 500.
+                    c if c.starts_with("22") => {
+                        tracing::warn!(error = %e, "a value was refused by the database");
+                        ApiError::bad_param("cause", "a value is out of range or malformed")
+                    }
+                    c if c.starts_with("23") => {
+                        tracing::warn!(error = %e, "a constraint was violated");
+                        ApiError::conflict(db.constraint().unwrap_or("cause"), "conflicts with existing data")
+                    }
                     _ => ApiError::Internal(e.to_string()),
                 }
             }

@@ -201,3 +201,36 @@ async fn dot_paths_typed_values_and_lists_of_scopes() {
     app.get("/core/v2/partners?filter=attributes+eq+x").actor(root()).send().await.assert_error(400, "filter");
     app.get("/core/v2/partners?order=attributes").actor(root()).send().await.assert_error(400, "order");
 }
+
+#[tokio::test]
+async fn hostile_filter_values_are_answered_never_a_500() {
+    let app = TestApp::new().await;
+    app.partner(&root(), "hostile", None).await;
+    let ok_cases = [
+        "common_name+like+%22abc%5C%22",
+        "common_name+ilike+%22%25%5C%25%22",
+        "common_name+eq+%22'%3B+drop+table+countries%3B+--%22",
+        "common_name+in+()",
+        "mcc+like+%22%5C%22",
+    ];
+    for f in ok_cases {
+        let r = app.get(&format!("/core/v2/countries?filter={f}")).actor(root()).send().await;
+        assert_eq!(r.status, 200, "{f}: {}", r.text());
+    }
+    for f in [
+        "attributes.x+like+%22%5C%22",
+        "attributes.x%22y+eq+1",
+        "attributes.x+eq+%22a%5C%22b%22",
+        "attributes.x+gt+1e999",
+        "balance+gt+99999999999999999999999999999999999999",
+        "date_created+gt+9999-12-31T23:59:59Z",
+    ] {
+        let r = app.get(&format!("/core/v2/partners?filter={f}")).actor(root()).send().await;
+        assert!(r.status == 200 || r.status == 400, "{f}: {} {}", r.status, r.text());
+    }
+    for f in ["iso_3166_numeric+gt+99999999999999999999", "iso_3166_numeric+bit+x"] {
+        app.get(&format!("/core/v2/countries?filter={f}")).actor(root()).send().await.assert_error(400, "filter");
+    }
+    let total = app.get("/core/v2/countries?limit=1").actor(root()).ok().await["total"].clone();
+    assert_eq!(total, 249, "the table is still there");
+}

@@ -104,17 +104,17 @@ fn push_one(qb: &mut Qb<'_>, f: &Field, sub: &[String], c: &Condition) -> Result
             match f.ty {
                 FieldType::TextArray => {
                     qb.push("EXISTS (SELECT 1 FROM unnest(").push(f.sql).push(") AS x(v) WHERE x.v").push(kw);
-                    qb.push_bind(l.text.clone()).push(")");
+                    qb.push_bind(like_pattern(&l.text)).push(")");
                 }
                 FieldType::Text => {
-                    qb.push(f.sql).push(kw).push_bind(l.text.clone());
+                    qb.push(f.sql).push(kw).push_bind(like_pattern(&l.text));
                 }
                 FieldType::Timestamp => {
                     qb.push("to_char(").push(f.sql).push(" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')").push(kw);
-                    qb.push_bind(l.text.clone());
+                    qb.push_bind(like_pattern(&l.text));
                 }
                 _ => {
-                    qb.push("(").push(f.sql).push(")::text").push(kw).push_bind(l.text.clone());
+                    qb.push("(").push(f.sql).push(")::text").push(kw).push_bind(like_pattern(&l.text));
                 }
             }
             Ok(())
@@ -220,6 +220,16 @@ fn push_one(qb: &mut Qb<'_>, f: &Field, sub: &[String], c: &Condition) -> Result
             Ok(())
         }
         Op::Nearby => unreachable!("refused above"),
+    }
+}
+
+/// A LIKE pattern whose trailing lone backslash (an error in PostgreSQL) matches a backslash.
+fn like_pattern(p: &str) -> String {
+    let trailing = p.chars().rev().take_while(|c| *c == '\\').count();
+    if trailing % 2 == 1 {
+        format!("{p}\\")
+    } else {
+        p.to_owned()
     }
 }
 

@@ -1,0 +1,743 @@
+//! Transformations: how a call is rewritten by the objects it passes (partners, endpoints, DIDs,
+//! prefixes, trunk groups, trunks). One validator for every object that carries them, and one
+//! pure function that applies a list of them to a call.
+//!
+//! Regular-expression operands are compiled with the `regex` crate (RE2-like syntax: no
+//! look-around or back-references inside patterns). In replacements, `\1` refers to a group,
+//! as in the reference's samples. `{{name}}` in values is replaced by a call variable: `src`,
+//! `dst`, `direction`, `SipHeader_<Header-Name>`, or a variable set by `stir_validate`.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One transformation as stored and returned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Transformation {
+    pub action: String,
+    pub direction: String,
+    pub operands: Vec<String>,
+}
+
+pub const DIRECTIONS: &[&str] = &["any", "inbound", "outbound", "undirected"];
+
+/// The reject reasons and the SIP code each answers with.
+pub const REJECT_REASONS: &[(&str, u16)] = &[
+    ("forbidden", 403),
+    ("rejected", 403),
+    ("not-found", 404),
+    ("busy-here", 486),
+    ("bad-gateway", 502),
+    ("unavailable", 503),
+    ("busy", 600),
+    ("decline", 603),
+    ("does-not-exist", 604),
+    ("unwanted", 607),
+    ("intermediary-rejected", 608),
+];
+
+/// Every action with the number of operands it takes and which of them are patterns.
+struct ActionSpec {
+    name: &'static str,
+    min: usize,
+    max: usize,
+    /// Indexes of the operands that are regular expressions.
+    patterns: &'static [usize],
+}
+
+const ACTIONS: &[ActionSpec] = &[
+    ActionSpec { name: "if_match", min: 3, max: 100, patterns: &[1] },
+    ActionSpec { name: "lookup_rn", min: 0, max: 9, patterns: &[] },
+    ActionSpec { name: "reject", min: 1, max: 2, patterns: &[] },
+    ActionSpec { name: "rewrite_from", min: 2, max: 2, patterns: &[0] },
+    ActionSpec { name: "rewrite_from_header_param", min: 3, max: 3, patterns: &[1] },
+    ActionSpec { name: "rewrite_header", min: 4, max: 4, patterns: &[1] },
+    ActionSpec { name: "rewrite_header_parameter", min: 5, max: 5, patterns: &[2] },
+    ActionSpec { name: "rewrite_to", min: 2, max: 2, patterns: &[0] },
+    ActionSpec { name: "rewrite_to_header_param", min: 3, max: 3, patterns: &[1] },
+    ActionSpec { name: "set_header", min: 2, max: 2, patterns: &[] },
+    ActionSpec { name: "set_header_parameter", min: 3, max: 3, patterns: &[] },
+    ActionSpec { name: "set_user_data", min: 2, max: 2, patterns: &[] },
+    ActionSpec { name: "stir_validate", min: 0, max: 0, patterns: &[] },
+];
+
+pub fn action_names() -> Vec<&'static str> {
+    ACTIONS.iter().map(|a| a.name).collect()
+}
+
+/// The enum values of `lookup_rn`'s operands, by position (`None`: free text).
+const LOOKUP_RN_ENUMS: [Option<&[&str]>; 9] = [
+    Some(&["true", "false"]),
+    Some(&["true", "false"]),
+    None,
+    None,
+    Some(&["die", "ignore", "original_npdi_or_die"]),
+    Some(&["e164", "guess", "ignore_plus"]),
+    Some(&["domestic", "e164", "e164_with_plus"]),
+    Some(&["e164", "e164_with_plus", "passthrough"]),
+    Some(&["domestic", "e164", "e164_with_plus", "passthrough"]),
+];
+
+const LOOKUP_RN_NAMES: [&str; 9] = [
+    "force",
+    "always",
+    "phonenumber",
+    "destination",
+    "on_failure",
+    "input_format",
+    "output_format_domestic",
+    "output_format_international",
+    "output_format_guess_not_found",
+];
+
+/// A problem with one transformation: the field path (`transformations[2].operands[1]`) and why.
+pub type Problem = (String, String);
+
+/// Parses and checks a JSON list of transformations; `field` names it in the problems.
+pub fn parse_list(field: &str, v: &Value) -> Result<Vec<Transformation>, Vec<Problem>> {
+    let Value::Array(items) = v else {
+        return Err(vec![(field.to_owned(), "must be an array of transformations".into())]);
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        match parse_one(&at, item) {
+            Ok(t) => out.push(t),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+fn parse_one(at: &str, v: &Value) -> Result<Transformation, Vec<Problem>> {
+    let Value::Object(map) = v else {
+        return Err(vec![(at.to_owned(), "must be an object with action, direction and operands".into())]);
+    };
+    let mut problems = Vec::new();
+    for k in map.keys() {
+        if !matches!(k.as_str(), "action" | "direction" | "operands") {
+            problems.push((format!("{at}.{k}"), "unknown field".into()));
+        }
+    }
+    let action = match map.get("action") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => {
+            problems.push((format!("{at}.action"), "must be a string".into()));
+            String::new()
+        }
+        None => {
+            problems.push((format!("{at}.action"), "field is required".into()));
+            String::new()
+        }
+    };
+    let direction = match map.get("direction") {
+        None | Some(Value::Null) => "any".to_owned(),
+        Some(Value::String(s)) if DIRECTIONS.contains(&s.as_str()) => s.clone(),
+        Some(_) => {
+            problems.push((format!("{at}.direction"), format!("must be one of {}", DIRECTIONS.join(", "))));
+            String::new()
+        }
+    };
+    let mut operands = Vec::new();
+    match map.get("operands") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (j, o) in items.iter().enumerate() {
+                match o {
+                    Value::String(s) => operands.push(s.clone()),
+                    Value::Number(n) => operands.push(n.to_string()),
+                    Value::Bool(b) => operands.push(b.to_string()),
+                    _ => problems.push((format!("{at}.operands[{j}]"), "must be a string".into())),
+                }
+            }
+        }
+        Some(_) => problems.push((format!("{at}.operands"), "must be an array of strings".into())),
+    }
+    if !action.is_empty() {
+        check_action(at, &action, &operands, 0, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(Transformation { action, direction, operands })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Checks an action and its operands; `offset` is where they start in the operand list
+/// (nested actions of `if_match` start at 3).
+fn check_action(at: &str, action: &str, ops: &[String], offset: usize, problems: &mut Vec<Problem>) {
+    let Some(spec) = ACTIONS.iter().find(|a| a.name == action) else {
+        let field = if offset == 0 { format!("{at}.action") } else { format!("{at}.operands[{}]", offset - 1) };
+        problems.push((field, format!("unknown action '{action}'; one of {}", action_names().join(", "))));
+        return;
+    };
+    let operand = |j: usize| format!("{at}.operands[{}]", j + offset);
+    if ops.len() < spec.min || ops.len() > spec.max {
+        let want = if spec.min == spec.max { format!("{}", spec.min) } else { format!("{} to {}", spec.min, spec.max) };
+        let field = if offset == 0 { format!("{at}.operands") } else { format!("{at}.operands[{}]", offset - 1) };
+        problems.push((field, format!("{action} takes {want} operands, not {}", ops.len())));
+        return;
+    }
+    for &j in spec.patterns {
+        if let Err(e) = compile(&ops[j]) {
+            problems.push((operand(j), format!("invalid regular expression: {}", first_line(&e.to_string()))));
+        }
+    }
+    match action {
+        "reject" => {
+            if !REJECT_REASONS.iter().any(|(r, _)| *r == ops[0]) {
+                let all: Vec<&str> = REJECT_REASONS.iter().map(|r| r.0).collect();
+                problems.push((operand(0), format!("unknown reject reason; one of {}", all.join(", "))));
+            }
+        }
+        "lookup_rn" => {
+            for (j, o) in ops.iter().enumerate() {
+                if let Some(allowed) = LOOKUP_RN_ENUMS[j] {
+                    if !allowed.contains(&o.as_str()) {
+                        problems.push((operand(j), format!("{} must be one of {}", LOOKUP_RN_NAMES[j], allowed.join(", "))));
+                    }
+                }
+            }
+        }
+        "if_match" => {
+            if ops[2] == "if_match" && offset > 0 {
+                problems.push((operand(2), "if_match cannot nest deeper than once".into()));
+            } else {
+                check_action(at, &ops[2], &ops[3..], offset + 3, problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_owned()
+}
+
+fn compile(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern).size_limit(1 << 20).build()
+}
+
+/// `\1` (the reference's spelling) to `${1}` (the regex crate's).
+fn replacement(r: &str) -> String {
+    let mut out = String::with_capacity(r.len() + 4);
+    let mut chars = r.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
+                let d = chars.next().expect("peeked");
+                out.push_str(&format!("${{{d}}}"));
+            }
+            '\\' if chars.peek() == Some(&'\\') => {
+                chars.next();
+                out.push('\\');
+            }
+            '$' => out.push_str("$$"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A call as transformations see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Call {
+    pub from: String,
+    pub to: String,
+    /// `inbound` or `outbound` (or `undirected`).
+    pub direction: String,
+    /// SIP headers in order; names compare case-insensitively.
+    pub headers: Vec<(String, String)>,
+    /// Parameters of the From and To headers (`cnam`, `npdi`, `rn`, ...).
+    pub from_params: BTreeMap<String, String>,
+    pub to_params: BTreeMap<String, String>,
+    /// What `set_user_data` saves to the call detail record.
+    pub user_data: BTreeMap<String, String>,
+    /// Variables for `{{name}}` (e.g. set by `stir_validate`).
+    pub vars: BTreeMap<String, String>,
+    /// Set by `reject`: the SIP code, the reason and the message.
+    pub rejected: Option<(u16, String, Option<String>)>,
+}
+
+impl Call {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn set_header(&mut self, name: &str, value: String) {
+        match self.headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some(h) => h.1 = value,
+            None => self.headers.push((name.to_owned(), value)),
+        }
+    }
+
+    /// Replaces `{{name}}` by the call's variables (unknown ones by nothing).
+    pub fn interpolate(&self, s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(start) = rest.find("{{") {
+            out.push_str(&rest[..start]);
+            match rest[start + 2..].find("}}") {
+                Some(end) => {
+                    let name = rest[start + 2..start + 2 + end].trim();
+                    out.push_str(&self.var(name));
+                    rest = &rest[start + 2 + end + 2..];
+                }
+                None => {
+                    out.push_str(&rest[start..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn var(&self, name: &str) -> String {
+        match name {
+            "src" | "from" => self.from.clone(),
+            "dst" | "to" => self.to.clone(),
+            "direction" => self.direction.clone(),
+            _ => {
+                if let Some(h) = name.strip_prefix("SipHeader_") {
+                    return self.header(h).unwrap_or_default().to_owned();
+                }
+                self.vars.get(name).cloned().unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// What transformations need from the world: routing-number lookups and STIR/SHAKEN checks.
+pub trait Services {
+    /// The location routing number of a 10-digit NANP number; `Err` when the lookup fails.
+    fn lookup_rn(&self, number: &str) -> Result<Option<String>, ()>;
+    /// The variables `stir_validate` enables (`stir_verstat`, `stir_attest`, ...).
+    fn stir_validate(&self, call: &Call) -> BTreeMap<String, String>;
+}
+
+/// Services for a call with nothing to look up: no routing numbers, no identity.
+pub struct NoServices;
+
+impl Services for NoServices {
+    fn lookup_rn(&self, _number: &str) -> Result<Option<String>, ()> {
+        Ok(None)
+    }
+
+    fn stir_validate(&self, call: &Call) -> BTreeMap<String, String> {
+        let mut v = BTreeMap::new();
+        let verstat = if call.header("Identity").is_some() { "TN-Validation-Passed" } else { "No-TN-Validation" };
+        v.insert("stir_verstat".to_owned(), verstat.to_owned());
+        v
+    }
+}
+
+fn applies(t: &Transformation, direction: &str) -> bool {
+    t.direction == "any" || t.direction == "undirected" || t.direction == direction
+}
+
+/// Applies `list` to `call` in order (those whose direction fits); stops at a `reject`.
+/// The list is expected to be valid (see [`parse_list`]); an operand that is not is skipped.
+pub fn apply(list: &[Transformation], call: &mut Call, services: &dyn Services) {
+    for t in list {
+        if call.rejected.is_some() {
+            return;
+        }
+        if applies(t, &call.direction) {
+            run(&t.action, &t.operands, call, services);
+        }
+    }
+}
+
+fn rewrite(pattern: &str, replace: &str, value: &str) -> Option<String> {
+    let re = compile(pattern).ok()?;
+    re.is_match(value).then(|| re.replace(value, replacement(replace).as_str()).into_owned())
+}
+
+fn set_param(header: &str, param: &str, value: &str) -> String {
+    let mut parts: Vec<String> = header.split(';').map(str::to_owned).collect();
+    let pos = parts.iter().skip(1).position(|p| p.split('=').next().unwrap_or("").trim().eq_ignore_ascii_case(param)).map(|i| i + 1);
+    match (pos, value.is_empty()) {
+        (Some(i), true) => {
+            parts.remove(i);
+        }
+        (Some(i), false) => parts[i] = format!("{param}={value}"),
+        (None, true) => {}
+        (None, false) => parts.push(format!("{param}={value}")),
+    }
+    parts.join(";")
+}
+
+fn get_param<'a>(header: &'a str, param: &str) -> Option<&'a str> {
+    header.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        k.trim().eq_ignore_ascii_case(param).then_some(v.trim())
+    })
+}
+
+fn run(action: &str, ops: &[String], call: &mut Call, services: &dyn Services) {
+    let op = |i: usize| ops.get(i).map(String::as_str).unwrap_or("");
+    match action {
+        "rewrite_from" => {
+            if let Some(v) = rewrite(op(0), op(1), &call.from) {
+                call.from = v;
+            }
+        }
+        "rewrite_to" => {
+            if let Some(v) = rewrite(op(0), op(1), &call.to) {
+                call.to = v;
+            }
+        }
+        "rewrite_from_header_param" | "rewrite_to_header_param" => {
+            let params = if action == "rewrite_from_header_param" { &mut call.from_params } else { &mut call.to_params };
+            if let Some(cur) = params.get(op(0)).cloned() {
+                if let Some(v) = rewrite(op(1), op(2), &cur) {
+                    params.insert(op(0).to_owned(), v);
+                }
+            }
+        }
+        "set_header" => {
+            let v = call.interpolate(op(1));
+            call.set_header(op(0), v);
+        }
+        "rewrite_header" => match call.header(op(0)).map(str::to_owned) {
+            Some(cur) => {
+                if let Some(v) = rewrite(op(1), op(2), &cur) {
+                    call.set_header(op(0), v);
+                }
+            }
+            None => {
+                let v = call.interpolate(op(3));
+                call.set_header(op(0), v);
+            }
+        },
+        "set_header_parameter" => {
+            if let Some(cur) = call.header(op(0)).map(str::to_owned) {
+                let v = call.interpolate(op(2));
+                call.set_header(op(0), set_param(&cur, op(1), &v));
+            }
+        }
+        "rewrite_header_parameter" => {
+            let cur = call.header(op(0)).map(str::to_owned);
+            let existing = cur.as_deref().and_then(|h| get_param(h, op(1))).map(str::to_owned);
+            let new = match existing {
+                Some(p) => rewrite(op(2), op(3), &p),
+                None => Some(call.interpolate(op(4))),
+            };
+            if let Some(v) = new {
+                let base = cur.unwrap_or_default();
+                call.set_header(op(0), set_param(&base, op(1), &v));
+            }
+        }
+        "set_user_data" => {
+            let v = call.interpolate(op(1));
+            call.user_data.insert(op(0).to_owned(), v);
+        }
+        "reject" => {
+            let code = REJECT_REASONS.iter().find(|(r, _)| *r == op(0)).map(|r| r.1).unwrap_or(403);
+            call.rejected = Some((code, op(0).to_owned(), ops.get(1).cloned()));
+        }
+        "if_match" => {
+            let value = call.interpolate(op(0));
+            if compile(op(1)).is_ok_and(|re| re.is_match(&value)) {
+                run(op(2), &ops[3.min(ops.len())..], call, services);
+            }
+        }
+        "stir_validate" => {
+            let vars = services.stir_validate(call);
+            call.vars.extend(vars);
+        }
+        "lookup_rn" => lookup_rn(ops, call, services),
+        _ => {}
+    }
+}
+
+/// `lookup_rn(force, always, phonenumber, destination, on_failure, input_format,
+/// output_format_domestic, output_format_international, output_format_guess_not_found)`.
+fn lookup_rn(ops: &[String], call: &mut Call, services: &dyn Services) {
+    let op = |i: usize, default: &'static str| ops.get(i).map(String::as_str).filter(|s| !s.is_empty()).unwrap_or(default).to_owned();
+    let force = op(0, "false") == "true";
+    let always = op(1, "false") == "true";
+    let number = call.interpolate(&op(2, "{{dst}}"));
+    let destination = op(3, "to");
+    let on_failure = op(4, "die");
+    let input_format = op(5, "guess");
+    let out_domestic = op(6, "domestic");
+    let out_international = op(7, "passthrough");
+    let out_guess_not_found = op(8, "passthrough");
+
+    let params = match destination.as_str() {
+        "to" => Some(&call.to_params),
+        "from" => Some(&call.from_params),
+        _ => None,
+    };
+    let original_npdi = params.is_some_and(|p| p.contains_key("npdi"));
+    if original_npdi && !force {
+        return;
+    }
+    // domestic / guess / international, and the 10 national digits.
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let plus = number.trim_start().starts_with('+');
+    let kind = match input_format.as_str() {
+        "e164" if digits.len() == 11 && digits.starts_with('1') => "domestic",
+        "guess" if digits.len() == 11 && digits.starts_with('1') => "domestic",
+        "guess" if !plus && digits.len() == 10 => "guess",
+        "ignore_plus" if digits.len() == 11 && digits.starts_with('1') => "domestic",
+        "ignore_plus" if digits.len() == 10 => "guess",
+        _ => "international",
+    };
+    let format = |national: &str, how: &str| -> String {
+        match how {
+            "domestic" => national.to_owned(),
+            "e164" => format!("1{national}"),
+            "e164_with_plus" => format!("+1{national}"),
+            _ => number.clone(),
+        }
+    };
+    let result = if kind == "international" {
+        if out_international == "passthrough" {
+            return;
+        }
+        Some(if out_international == "e164" { digits.clone() } else { format!("+{digits}") })
+    } else {
+        let national = if digits.len() == 11 { digits[1..].to_owned() } else { digits.clone() };
+        match services.lookup_rn(&national) {
+            Err(()) => {
+                match on_failure.as_str() {
+                    "ignore" => {}
+                    "original_npdi_or_die" if original_npdi => {}
+                    _ => call.rejected = Some((503, "unavailable".into(), Some("routing number lookup failed".into()))),
+                }
+                return;
+            }
+            Ok(Some(rn)) => Some(format(&rn, &out_domestic)),
+            Ok(None) if always && kind == "guess" => Some(format(&national, &out_guess_not_found)),
+            Ok(None) if always => Some(format(&national, &out_domestic)),
+            Ok(None) => None,
+        }
+    };
+    let Some(rn) = result else { return };
+    match destination.as_str() {
+        "to" | "from" => {
+            let p = if destination == "to" { &mut call.to_params } else { &mut call.from_params };
+            p.insert("rn".into(), rn);
+            p.insert("npdi".into(), String::new());
+        }
+        header => call.set_header(header, rn),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn t(v: Value) -> Transformation {
+        parse_list("transformations", &json!([v])).expect("valid").remove(0)
+    }
+
+    fn call(from: &str, to: &str) -> Call {
+        Call { from: from.into(), to: to.into(), direction: "inbound".into(), ..Call::default() }
+    }
+
+    struct Lrn(Result<Option<String>, ()>);
+    impl Services for Lrn {
+        fn lookup_rn(&self, _n: &str) -> Result<Option<String>, ()> {
+            self.0.clone()
+        }
+        fn stir_validate(&self, _c: &Call) -> BTreeMap<String, String> {
+            [("stir_verstat".to_string(), "TN-Validation-Failed".to_string())].into_iter().collect()
+        }
+    }
+
+    fn problems(v: Value) -> Vec<String> {
+        parse_list("transformations", &json!([v])).unwrap_err().into_iter().map(|p| p.0).collect()
+    }
+
+    #[test]
+    fn the_reference_samples_are_valid() {
+        for v in [
+            json!({"action":"set_header_parameter","direction":"any","operands":["P-Charging-Vector","orig-ioi","privateSIP"]}),
+            json!({"action":"rewrite_to","direction":"any","operands":["^([2-9]\\d{9})$","1\\1"]}),
+            json!({"action":"rewrite_from","direction":"any","operands":["^([2-9]\\d{9})$","1\\1"]}),
+            json!({"action":"if_match","direction":"inbound","operands":["{{stir_verstat}}","TN-Validation-Failed","reject","forbidden"]}),
+            json!({"action":"lookup_rn","direction":"inbound","operands":["true","true","{{src}}","from","ignore","e164","domestic","e164_with_plus","passthrough"]}),
+            json!({"action":"reject","direction":"inbound","operands":["busy"]}),
+            json!({"action":"reject","direction":"inbound","operands":["intermediary-rejected","My reason for rejecting the call"]}),
+            json!({"action":"rewrite_from_header_param","direction":"any","operands":["cnam","(.{1,14})","\\1*"]}),
+            json!({"action":"rewrite_header","direction":"any","operands":["X-Custom-Header",":5060",":6060","sip:10.1.5.200:5060"]}),
+            json!({"action":"rewrite_header_parameter","direction":"any","operands":["Remote-Party-ID","privacy","full","cnam","id"]}),
+            json!({"action":"rewrite_to_header_param","direction":"any","operands":["npdi","yes","no"]}),
+            json!({"action":"set_header","direction":"any","operands":["X-Custom-Header","sip:10.1.5.200:5060"]}),
+            json!({"action":"set_user_data","direction":"any","operands":["identity","{{SipHeader_Identity}}"]}),
+            json!({"action":"stir_validate","direction":"any","operands":[]}),
+        ] {
+            t(v);
+        }
+    }
+
+    #[test]
+    fn bad_transformations_name_the_operand() {
+        assert_eq!(problems(json!({"action":"teleport","direction":"any","operands":[]})), vec!["transformations[0].action"]);
+        assert_eq!(problems(json!({"action":"reject","direction":"sideways","operands":["busy"]})), vec!["transformations[0].direction"]);
+        assert_eq!(problems(json!({"action":"reject","direction":"any","operands":[]})), vec!["transformations[0].operands"]);
+        assert_eq!(problems(json!({"action":"reject","direction":"any","operands":["nope"]})), vec!["transformations[0].operands[0]"]);
+        assert_eq!(problems(json!({"action":"rewrite_to","direction":"any","operands":["([a-","x"]})), vec!["transformations[0].operands[0]"]);
+        assert_eq!(problems(json!({"action":"rewrite_header","direction":"any","operands":["H","(","x","d"]})), vec!["transformations[0].operands[1]"]);
+        assert_eq!(problems(json!({"action":"set_header","direction":"any","operands":["only-one"]})), vec!["transformations[0].operands"]);
+        assert_eq!(problems(json!({"action":"if_match","direction":"any","operands":["{{src}}","[","reject","busy"]})), vec!["transformations[0].operands[1]"]);
+        assert_eq!(problems(json!({"action":"if_match","direction":"any","operands":["{{src}}","x","reject","nope"]})), vec!["transformations[0].operands[3]"]);
+        assert_eq!(problems(json!({"action":"if_match","direction":"any","operands":["{{src}}","x","fly"]})), vec!["transformations[0].operands[2]"]);
+        assert_eq!(problems(json!({"action":"lookup_rn","direction":"any","operands":["maybe"]})), vec!["transformations[0].operands[0]"]);
+        assert_eq!(problems(json!({"action":"lookup_rn","direction":"any","operands":["true","true","{{dst}}","to","die","e164","domestic","e164","passthrough","extra"]})), vec!["transformations[0].operands"]);
+        assert_eq!(problems(json!({"action":"stir_validate","direction":"any","operands":["x"]})), vec!["transformations[0].operands"]);
+        assert_eq!(problems(json!({"action":"set_header","operands":["a",{"b":1}]})), vec!["transformations[0].operands[1]"]);
+        assert_eq!(problems(json!({"action":"set_header","operands":["a","b"],"extra":1})), vec!["transformations[0].extra"]);
+        assert!(parse_list("transformations", &json!({"a":1})).is_err());
+        let operands: Vec<String> = (0..101).map(|i| i.to_string()).collect();
+        assert_eq!(problems(json!({"action":"if_match","operands":operands})), vec!["transformations[0].operands"]);
+    }
+
+    #[test]
+    fn direction_defaults_to_any() {
+        assert_eq!(t(json!({"action":"stir_validate"})).direction, "any");
+    }
+
+    #[test]
+    fn rewrite_to_and_from_add_the_leading_one() {
+        let list = vec![
+            t(json!({"action":"rewrite_to","direction":"any","operands":["^([2-9]\\d{9})$","1\\1"]})),
+            t(json!({"action":"rewrite_from","direction":"any","operands":["^([2-9]\\d{9})$","1\\1"]})),
+        ];
+        let mut c = call("5162065319", "15162065318");
+        apply(&list, &mut c, &NoServices);
+        assert_eq!(c.from, "15162065319");
+        assert_eq!(c.to, "15162065318", "already has the 1");
+    }
+
+    #[test]
+    fn direction_selects_what_applies() {
+        let list = vec![t(json!({"action":"reject","direction":"outbound","operands":["busy"]}))];
+        let mut c = call("1", "2");
+        apply(&list, &mut c, &NoServices);
+        assert_eq!(c.rejected, None);
+        c.direction = "outbound".into();
+        apply(&list, &mut c, &NoServices);
+        assert_eq!(c.rejected, Some((600, "busy".into(), None)));
+    }
+
+    #[test]
+    fn reject_stops_the_list_and_carries_its_message() {
+        let list = vec![
+            t(json!({"action":"reject","direction":"inbound","operands":["intermediary-rejected","My reason for rejecting the call"]})),
+            t(json!({"action":"set_header","direction":"any","operands":["X-After","1"]})),
+        ];
+        let mut c = call("1", "2");
+        apply(&list, &mut c, &NoServices);
+        assert_eq!(c.rejected, Some((608, "intermediary-rejected".into(), Some("My reason for rejecting the call".into()))));
+        assert_eq!(c.header("X-After"), None);
+    }
+
+    #[test]
+    fn if_match_rejects_calls_that_failed_validation() {
+        let list = vec![
+            t(json!({"action":"stir_validate","direction":"any","operands":[]})),
+            t(json!({"action":"if_match","direction":"inbound","operands":["{{stir_verstat}}","TN-Validation-Failed","reject","forbidden"]})),
+        ];
+        let mut c = call("1", "2");
+        apply(&list, &mut c, &Lrn(Ok(None)));
+        assert_eq!(c.vars["stir_verstat"], "TN-Validation-Failed");
+        assert_eq!(c.rejected, Some((403, "forbidden".into(), None)));
+        let mut c = call("1", "2");
+        apply(&list, &mut c, &NoServices);
+        assert_eq!(c.rejected, None);
+    }
+
+    #[test]
+    fn headers_and_their_parameters() {
+        let list = vec![
+            t(json!({"action":"set_header","direction":"any","operands":["X-Custom-Header","sip:10.1.5.200:5060"]})),
+            t(json!({"action":"rewrite_header","direction":"any","operands":["X-Custom-Header",":5060",":6060","sip:10.1.5.200:5060"]})),
+            t(json!({"action":"rewrite_header","direction":"any","operands":["X-Missing",":5060",":6060","sip:10.1.5.200:5060"]})),
+            t(json!({"action":"set_header_parameter","direction":"any","operands":["P-Charging-Vector","orig-ioi","privateSIP"]})),
+            t(json!({"action":"rewrite_header_parameter","direction":"any","operands":["Remote-Party-ID","privacy","full","cnam","id"]})),
+        ];
+        let mut c = call("1", "2");
+        c.headers.push(("P-Charging-Vector".into(), "icid-value=abc;orig-ioi=old".into()));
+        c.headers.push(("Remote-Party-ID".into(), "<sip:1@x>;privacy=full".into()));
+        apply(&list, &mut c, &NoServices);
+        assert_eq!(c.header("x-custom-header"), Some("sip:10.1.5.200:6060"));
+        assert_eq!(c.header("X-Missing"), Some("sip:10.1.5.200:5060"));
+        assert_eq!(c.header("P-Charging-Vector"), Some("icid-value=abc;orig-ioi=privateSIP"));
+        assert_eq!(c.header("Remote-Party-ID"), Some("<sip:1@x>;privacy=cnam"));
+        let mut c = call("1", "2");
+        c.headers.push(("Remote-Party-ID".into(), "<sip:1@x>".into()));
+        apply(&list[4..], &mut c, &NoServices);
+        assert_eq!(c.header("Remote-Party-ID"), Some("<sip:1@x>;privacy=id"), "created with the default");
+    }
+
+    #[test]
+    fn from_and_to_header_parameters() {
+        let list = vec![
+            t(json!({"action":"rewrite_from_header_param","direction":"any","operands":["cnam","(.{1,14})","\\1*"]})),
+            t(json!({"action":"rewrite_to_header_param","direction":"any","operands":["npdi","yes","no"]})),
+        ];
+        let mut c = call("1", "2");
+        c.from_params.insert("cnam".into(), "A VERY LONG CALLER NAME".into());
+        c.to_params.insert("npdi".into(), "yes".into());
+        apply(&list, &mut c, &NoServices);
+        assert_eq!(c.from_params["cnam"], "A VERY LONG CA*LLER NAME");
+        assert_eq!(c.to_params["npdi"], "no");
+    }
+
+    #[test]
+    fn user_data_from_a_header() {
+        let list = vec![t(json!({"action":"set_user_data","direction":"any","operands":["identity","{{SipHeader_Identity}}"]}))];
+        let mut c = call("1", "2");
+        c.headers.push(("Identity".into(), "eyJhbGciOi...".into()));
+        apply(&list, &mut c, &NoServices);
+        assert_eq!(c.user_data["identity"], "eyJhbGciOi...");
+    }
+
+    #[test]
+    fn lookup_rn_stores_the_routing_number() {
+        let sample = t(json!({"action":"lookup_rn","direction":"inbound","operands":["true","true","{{src}}","from","ignore","e164","domestic","e164_with_plus","passthrough"]}));
+        let mut c = call("15162065319", "2");
+        apply(std::slice::from_ref(&sample), &mut c, &Lrn(Ok(Some("5162060000".into()))));
+        assert_eq!(c.from_params["rn"], "5162060000");
+        assert!(c.from_params.contains_key("npdi"));
+        // ignore on failure: the call goes on untouched
+        let mut c = call("15162065319", "2");
+        apply(std::slice::from_ref(&sample), &mut c, &Lrn(Err(())));
+        assert_eq!(c.rejected, None);
+        assert!(c.from_params.is_empty());
+        // die (the default) on failure
+        let die = t(json!({"action":"lookup_rn","operands":[]}));
+        let mut c = call("1", "5162065319");
+        apply(std::slice::from_ref(&die), &mut c, &Lrn(Err(())));
+        assert_eq!(c.rejected.map(|r| r.0), Some(503));
+        // international numbers are not looked up
+        let mut c = call("1", "+442071234567");
+        apply(std::slice::from_ref(&die), &mut c, &Lrn(Ok(Some("x".into()))));
+        assert!(c.to_params.is_empty());
+        // a custom header as the destination, in E.164 with plus
+        let hdr = t(json!({"action":"lookup_rn","operands":["false","false","{{dst}}","X-LRN","die","guess","e164_with_plus"]}));
+        let mut c = call("1", "5162065319");
+        apply(std::slice::from_ref(&hdr), &mut c, &Lrn(Ok(Some("5162060000".into()))));
+        assert_eq!(c.header("X-LRN"), Some("+15162060000"));
+    }
+
+    #[test]
+    fn replacements_use_backslash_groups() {
+        assert_eq!(replacement("1\\1"), "1${1}");
+        assert_eq!(replacement("\\1*"), "${1}*");
+        assert_eq!(replacement("$x"), "$$x");
+    }
+}
