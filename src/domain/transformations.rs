@@ -146,6 +146,7 @@ fn parse_one(at: &str, v: &Value) -> Result<Transformation, Vec<Problem>> {
         }
     };
     let mut operands = Vec::new();
+    let before = problems.len();
     match map.get("operands") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {
@@ -160,7 +161,8 @@ fn parse_one(at: &str, v: &Value) -> Result<Transformation, Vec<Problem>> {
         }
         Some(_) => problems.push((format!("{at}.operands"), "must be an array of strings".into())),
     }
-    if !action.is_empty() {
+    let operands_ok = problems.len() == before;
+    if !action.is_empty() && operands_ok {
         check_action(at, &action, &operands, 0, &mut problems);
     }
     if problems.is_empty() {
