@@ -207,11 +207,11 @@ async fn hostile_filter_values_are_answered_never_a_500() {
     let app = TestApp::new().await;
     app.partner(&root(), "hostile", None).await;
     let ok_cases = [
-        "common_name+like+%22abc%5C%22",
+        "common_name+like+abc%5C",
         "common_name+ilike+%22%25%5C%25%22",
         "common_name+eq+%22'%3B+drop+table+countries%3B+--%22",
         "common_name+in+()",
-        "mcc+like+%22%5C%22",
+        "mcc+like+%5C",
     ];
     for f in ok_cases {
         let r = app.get(&format!("/core/v2/countries?filter={f}")).actor(root()).send().await;
