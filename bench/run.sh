@@ -10,6 +10,7 @@
 #    Basic, GET /partners/{sid} (an authenticated GET by SID), GET /partners?limit=100;
 # 4. prints requests/s, latency percentiles and the server's RSS under load.
 set -euo pipefail
+[ -n "${DEBUG:-}" ] && set -x
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
@@ -40,14 +41,9 @@ as_pg "$PGBENCH" -h "$DIR/run" -U postgres -i -s 10 -q pgbench_db >/dev/null 2>&
 as_pg "$PGBENCH" -h "$DIR/run" -U postgres -S -M prepared -c "$CONNS" -j 2 -T "${DURATION%s}" pgbench_db 2>/dev/null | grep -E "^tps|latency average"
 
 echo "== seeding 1,000 partners"
-for i in $(seq 1 1000); do
-  printf '{"login":"bench%04d","password":"bench-password","name":"Bench %d","attributes":{"n":%d}}\n' "$i" "$i" "$i"
-done | while read -r body; do
-  curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$body" "$BASE/core/v2/partners" &
-  while [ "$(jobs -r | wc -l)" -ge 8 ]; do sleep 0.01; done
-done
-wait
-SID=$(curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/partners?filter=login+eq+bench0500&include_fields=partner_sid" | sed -E 's/.*"partner_sid":"([^"]+)".*/\1/')
+seq 1 1000 | xargs -P 8 -I{} sh -c 'n={}; curl -fs -o /dev/null -H "Authorization: Bearer '"$TOKEN"'" -H "Content-Type: application/json" \
+  -d "{\"login\":\"bench$n\",\"password\":\"bench-password\",\"name\":\"Bench $n\",\"attributes\":{\"n\":$n}}" '"$BASE"'/core/v2/partners'
+SID=$(curl -fs -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/partners?filter=login+eq+bench500&include_fields=partner_sid" | sed -E 's/.*"partner_sid":"([^"]+)".*/\1/')
 BASIC=$(printf 'root:%s' "$ROOT_PW" | base64)
 
 rss() { awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$SERVER/status; }

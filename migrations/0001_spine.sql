@@ -151,17 +151,18 @@ CREATE TABLE countries (
     subregion          text
 );
 
--- Cache invalidation: every change that can alter what a credential grants is announced on the
--- 'carrierx_auth' channel, delivered at commit to every server instance.
+-- Cache invalidation: every change that can alter what a credential grants, and every change of a
+-- cached object, is announced on the 'carrierx_cache' channel, delivered at commit to every
+-- server instance.
 CREATE FUNCTION carrierx_notify_auth() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     r record;
 BEGIN
     IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
     IF TG_TABLE_NAME = 'oauth_tokens' THEN
-        PERFORM pg_notify('carrierx_auth', 'token:' || r.token_sid::text);
+        PERFORM pg_notify('carrierx_cache', 'token:' || r.token_sid::text);
     ELSE
-        PERFORM pg_notify('carrierx_auth', 'partner:' || r.partner_sid::text);
+        PERFORM pg_notify('carrierx_cache', 'partner:' || r.partner_sid::text);
     END IF;
     RETURN NULL;
 END $$;
@@ -175,3 +176,18 @@ CREATE TRIGGER credentials_auth_notify
 CREATE TRIGGER oauth_tokens_auth_notify
     AFTER UPDATE OF scopes, date_expiration_access_token, date_expiration_refresh_token, partner_sid OR DELETE ON oauth_tokens
     FOR EACH ROW EXECUTE FUNCTION carrierx_notify_auth();
+
+-- Objects cached by SID: 'object:<table>:<sid>' on any change; the trigger's argument names the
+-- table's secure-ID column.
+CREATE FUNCTION carrierx_notify_object() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+    PERFORM pg_notify('carrierx_cache', 'object:' || TG_TABLE_NAME || ':' || (to_jsonb(r) ->> TG_ARGV[0]));
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER partners_object_notify
+    AFTER UPDATE OR DELETE ON partners
+    FOR EACH ROW EXECUTE FUNCTION carrierx_notify_object('partner_sid');

@@ -1,6 +1,7 @@
 //! carrierx-core: an unofficial, independent, self-hostable clone of the CarrierX Core API v2.
 
 pub mod bootstrap;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 
+use crate::cache::Objects;
 use crate::config::Config;
 use crate::http::auth::cache::AuthCache;
 
@@ -12,10 +13,32 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub auth: Arc<AuthCache>,
+    pub objects: Arc<Objects>,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, config: Config) -> Self {
-        AppState { pool, config: Arc::new(config), auth: Arc::new(AuthCache::new()) }
+        AppState { pool, config: Arc::new(config), auth: Arc::new(AuthCache::new()), objects: Arc::new(Objects::default()) }
+    }
+
+    /// Handles one `carrierx_cache` notification.
+    pub fn on_notification(&self, payload: &str) {
+        match payload.strip_prefix("object:") {
+            Some(rest) => self.objects.on_notification(rest),
+            None => self.auth.on_notification(payload),
+        }
+    }
+
+    /// Drops every cached entry (the notifications may have been missed).
+    pub fn invalidate_all(&self) {
+        self.auth.invalidate_all();
+        self.objects.clear();
+    }
+
+    /// After a committed change of a partner: this instance forgets it at once (the others
+    /// through the notification).
+    pub fn partner_changed(&self, partner_sid: uuid::Uuid) {
+        self.auth.invalidate_partner(partner_sid);
+        self.objects.partners.invalidate(&partner_sid);
     }
 }

@@ -56,6 +56,53 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// argon2 runs on a few dedicated threads (one per core, at most four): concurrent logins
+/// queue instead of taking every blocking thread, and memory stays bounded (each hash uses
+/// 19 MiB, kept by the allocator of the thread that ran it).
+fn hashing_queue() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
+    static QUEUE: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = std::sync::OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
+        for i in 0..n {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || loop {
+                    let job = match rx.lock().expect("hashing queue").recv() {
+                        Ok(job) => job,
+                        Err(_) => return,
+                    };
+                    job();
+                })
+                .expect("a hashing thread starts");
+        }
+        std::sync::Mutex::new(tx)
+    })
+}
+
+async fn on_hashing_threads<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(f());
+    });
+    hashing_queue().lock().expect("hashing queue").send(job).expect("hashing threads run");
+    rx.await.expect("a hashing job answers")
+}
+
+/// [`hash_password`] off the async threads.
+pub async fn hash_password_async(password: String) -> String {
+    on_hashing_threads(move || hash_password(&password)).await
+}
+
+/// [`verify_password`] off the async threads.
+pub async fn verify_password_async(password: String, phc: String) -> bool {
+    on_hashing_threads(move || verify_password(&password, &phc)).await
+}
+
 /// A hash that verifies no password, used to spend the same time on unknown logins.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();

@@ -21,6 +21,17 @@ pub fn object<T: Serialize>(obj: &T, query: &QueryParams) -> ApiResult<Response>
     Ok(Json(v).into_response())
 }
 
+/// An object already serialized (from a cache), with field filtering applied if asked.
+pub fn json_bytes(bytes: axum::body::Bytes, query: &QueryParams) -> ApiResult<Response> {
+    let projection = Projection::from_query(query);
+    if projection.is_identity() {
+        return Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], bytes).into_response());
+    }
+    let mut v: Value = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
+    projection.apply(&mut v);
+    Ok(Json(v).into_response())
+}
+
 /// A page of wire objects in the list envelope.
 pub fn list<T: Serialize>(page: Page<T>, q: &ListQuery, url: &RequestUrl, sid_key: &str) -> ApiResult<Response> {
     let items = page

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::http::auth::cache::flush_last_access;
 use crate::state::AppState;
 
-pub const AUTH_CHANNEL: &str = "carrierx_auth";
+pub const CACHE_CHANNEL: &str = "carrierx_cache";
 
 pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
     vec![
@@ -20,22 +20,23 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
     ]
 }
 
-/// Drops cache entries when another instance (or this one) changes credentials. When the
+/// Drops cache entries when another instance (or this one) changes credentials or cached
+/// objects. When the
 /// connection is lost, everything is dropped: notifications may have been missed.
 pub async fn listen_for_invalidations(state: AppState) {
     loop {
         match PgListener::connect_with(&state.pool).await {
             Ok(mut listener) => {
-                if let Err(e) = listener.listen(AUTH_CHANNEL).await {
+                if let Err(e) = listener.listen(CACHE_CHANNEL).await {
                     tracing::warn!(error = %e, "cannot LISTEN for cache invalidations");
                 } else {
-                    state.auth.invalidate_all();
+                    state.invalidate_all();
                     loop {
                         match listener.try_recv().await {
-                            Ok(Some(n)) => state.auth.on_notification(n.payload()),
+                            Ok(Some(n)) => state.on_notification(n.payload()),
                             Ok(None) => {
                                 tracing::warn!("invalidation listener reconnecting");
-                                state.auth.invalidate_all();
+                                state.invalidate_all();
                             }
                             Err(e) => {
                                 tracing::warn!(error = %e, "invalidation listener failed");
@@ -47,7 +48,7 @@ pub async fn listen_for_invalidations(state: AppState) {
             }
             Err(e) => tracing::warn!(error = %e, "cannot connect the invalidation listener"),
         }
-        state.auth.invalidate_all();
+        state.invalidate_all();
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -173,3 +173,40 @@ async fn health_needs_no_credentials() {
     assert_eq!(r.status, 200);
     assert_eq!(r.json["status"], "ok");
 }
+
+#[tokio::test]
+async fn another_instance_sees_a_changed_partner_within_a_second() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let listener = tokio::spawn(carrierx_core::jobs::listen_for_invalidations(b.state.clone()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (p, tok) = a.partner(&root(), "shared", None).await;
+    let path = format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap());
+    // B caches the partner (and its own view of whoami).
+    assert_eq!(b.get(&path).actor(root()).ok().await["name"], "shared");
+    assert_eq!(b.get("/core/v2/oauth/whoami").actor(bearer(&tok)).ok().await["name"], "shared");
+    // A writes and reads its write at once.
+    a.patch(&path).actor(root()).json(json!({"name": "renamed"})).ok().await;
+    assert_eq!(a.get(&path).actor(root()).ok().await["name"], "renamed");
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let by_sid = b.get(&path).actor(root()).ok().await["name"] == "renamed";
+        let me = b.get("/core/v2/oauth/whoami").actor(bearer(&tok)).ok().await["name"] == "renamed";
+        if by_sid && me {
+            break;
+        }
+        assert!(Instant::now() < deadline, "instance B still shows the old partner after a second");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Deleted on A: gone on B.
+    let (c, _) = a.partner(&root(), "doomed", None).await;
+    let cpath = format!("/core/v2/partners/{}", c["partner_sid"].as_str().unwrap());
+    b.get(&cpath).actor(root()).ok().await;
+    assert_eq!(a.delete(&cpath).actor(root()).send().await.status, 204);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while b.get(&cpath).actor(root()).send().await.status != 404 {
+        assert!(Instant::now() < deadline, "instance B still shows the deleted partner after a second");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    listener.abort();
+}

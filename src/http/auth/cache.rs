@@ -30,7 +30,11 @@ pub struct AuthCache {
     salt: Vec<u8>,
     generation: AtomicU64,
     last_access: Mutex<HashMap<Uuid, (DateTime<Utc>, Option<String>)>>,
+    /// Basic checks under way: concurrent requests with the same credentials share one argon2.
+    inflight: Mutex<HashMap<[u8; 32], Arc<tokio::sync::OnceCell<Option<Arc<Principal>>>>>>,
 }
+
+pub type Inflight = Arc<tokio::sync::OnceCell<Option<Arc<Principal>>>>;
 
 impl Default for AuthCache {
     fn default() -> Self {
@@ -46,6 +50,7 @@ impl AuthCache {
             salt: random_bytes(32),
             generation: AtomicU64::new(0),
             last_access: Mutex::default(),
+            inflight: Mutex::default(),
         }
     }
 
@@ -105,6 +110,18 @@ impl AuthCache {
 
     pub fn put_basic(&self, key: [u8; 32], p: Arc<Principal>, gen: u64) {
         self.put(&self.basic, key, p, None, gen)
+    }
+
+    /// The shared check of these credentials, joining one under way.
+    pub fn inflight(&self, key: [u8; 32]) -> Inflight {
+        self.inflight.lock().expect("inflight lock").entry(key).or_default().clone()
+    }
+
+    pub fn done(&self, key: &[u8; 32], cell: &Inflight) {
+        let mut m = self.inflight.lock().expect("inflight lock");
+        if m.get(key).is_some_and(|c| Arc::ptr_eq(c, cell)) {
+            m.remove(key);
+        }
     }
 
     fn bump(&self) {

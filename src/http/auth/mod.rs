@@ -264,9 +264,7 @@ pub(crate) async fn check_password(state: &AppState, login: &str, password: &str
     .await?;
     let hash = row.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| secrets::dummy_hash().to_owned());
     let password = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal)?;
+    let ok = secrets::verify_password_async(password, hash).await;
     match row {
         Some(r) if ok && USABLE_STATUSES.contains(&r.status.as_str()) => Ok(r),
         _ => Err(ApiError::Unauthorized),
@@ -281,20 +279,32 @@ async fn basic(state: &AppState, login: &str, password: &str) -> Result<Arc<Prin
     if let Some(p) = state.auth.get_basic(&key) {
         return Ok(p);
     }
-    let gen = state.auth.generation();
-    let row = check_password(state, login, password).await?;
-    let mut scopes = ScopeSet::from_stored(&row.available_scopes);
-    if let Some(ts) = &row.token_scopes {
-        scopes = scopes.intersect(&ScopeSet::from_stored(ts));
-    }
-    let p = Arc::new(Principal {
-        partner_sid: row.partner_sid,
-        tree_path: row.tree_path,
-        partner_login: row.partner_login,
-        scopes,
-        token_sid: None,
-        login_sid: row.login_sid,
-    });
-    state.auth.put_basic(key, p.clone(), gen);
-    Ok(p)
+    let cell = state.auth.inflight(key);
+    let result = cell
+        .get_or_try_init(|| async {
+            let gen = state.auth.generation();
+            let row = match check_password(state, login, password).await {
+                Ok(row) => row,
+                Err(ApiError::Unauthorized) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let mut scopes = ScopeSet::from_stored(&row.available_scopes);
+            if let Some(ts) = &row.token_scopes {
+                scopes = scopes.intersect(&ScopeSet::from_stored(ts));
+            }
+            let p = Arc::new(Principal {
+                partner_sid: row.partner_sid,
+                tree_path: row.tree_path,
+                partner_login: row.partner_login,
+                scopes,
+                token_sid: None,
+                login_sid: row.login_sid,
+            });
+            state.auth.put_basic(key, p.clone(), gen);
+            Ok(Some(p))
+        })
+        .await
+        .cloned();
+    state.auth.done(&key, &cell);
+    result?.ok_or(ApiError::Unauthorized)
 }

@@ -33,7 +33,7 @@ async fn check_client(state: &AppState, form: &FormBody) -> ApiResult<String> {
     let hash = repo::client_secret_hash(&state.pool, &id).await?;
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| secrets::dummy_hash().to_owned());
-    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&secret, &hash)).await.map_err(ApiError::internal)?;
+    let ok = secrets::verify_password_async(secret, hash).await;
     if ok && known {
         Ok(id)
     } else {
@@ -386,8 +386,11 @@ async fn update_token(
 }
 
 pub async fn whoami(State(state): State<AppState>, caller: Caller, query: QueryParams) -> ApiResult<Response> {
-    let row = partners::get(&state.pool, caller.partner_sid()).await?.ok_or(ApiError::Unauthorized)?;
-    respond::object(&row.to_wire(caller.admin), &query)
+    let row = crate::resources::partners::find(&state, caller.partner_sid()).await?.ok_or(ApiError::Unauthorized)?;
+    if caller.admin {
+        return respond::object(&row.to_wire(true), &query);
+    }
+    respond::json_bytes(crate::resources::partners::public_json(&row), &query)
 }
 
 // ---- partner logins ----
@@ -438,7 +441,7 @@ pub async fn create_login(State(state): State<AppState>, caller: Caller, body: J
         use_on_root_login: caller.admin && input.use_on_root_login.value().copied().unwrap_or(false),
     };
     let pw = input.password.value().cloned().unwrap_or_default();
-    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw)).await.map_err(ApiError::internal)?;
+    let hash = secrets::hash_password_async(pw).await;
     repo::insert_login(&state.pool, &row, &hash).await?;
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
@@ -508,7 +511,7 @@ async fn update_login(
         }
     }
     let hash = match sent.password.into_option() {
-        Some(pw) => Some(tokio::task::spawn_blocking(move || secrets::hash_password(&pw)).await.map_err(ApiError::internal)?),
+        Some(pw) => Some(secrets::hash_password_async(pw).await),
         None => None,
     };
     repo::save_login(&mut tx, &row, hash.as_deref()).await?;

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -7,6 +9,7 @@ use uuid::Uuid;
 
 use super::repo::{self, EmailKind, PartnerRow};
 use super::types::{PartnerInput, ADMIN_UPDATABLE, CALLBACK_TYPES, STATUSES, UPDATABLE};
+use crate::cache::Cached;
 use crate::config::EmailVerification;
 use crate::domain::money::Money;
 use crate::domain::scopes::ScopeSet;
@@ -29,9 +32,9 @@ pub async fn list_partners(State(state): State<AppState>, caller: Caller, url: R
 }
 
 /// The partner named by the path if the caller sees it (its subtree, or admin), else 404.
-pub async fn visible(state: &AppState, caller: &Caller, raw_sid: &str) -> ApiResult<PartnerRow> {
+pub async fn visible(state: &AppState, caller: &Caller, raw_sid: &str) -> ApiResult<Arc<Cached<PartnerRow>>> {
     let sid = parse_sid(raw_sid, "partner")?;
-    match repo::get(&state.pool, sid).await? {
+    match super::find(state, sid).await? {
         Some(row) if caller.sees(&row.tree_path) => Ok(row),
         _ => Err(ApiError::not_found("partner")),
     }
@@ -44,7 +47,10 @@ pub async fn get_partner(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let row = visible(&state, &caller, &sid).await?;
-    respond::object(&row.to_wire(caller.admin), &query)
+    if caller.admin {
+        return respond::object(&row.to_wire(true), &query);
+    }
+    respond::json_bytes(super::public_json(&row), &query)
 }
 
 fn validate_login(login: &str, p: &mut Problems) {
@@ -187,9 +193,9 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
         p.check(STATUSES.contains(&s.as_str()), "status", "must be one of active, canceled, suspended, unconfirmed, unverified");
     }
     let parent = match nonempty(&input.parent_sid) {
-        None => repo::get(&state.pool, caller.partner_sid()).await?,
+        None => super::find(&state, caller.partner_sid()).await?,
         Some(raw) => match Uuid::parse_str(&raw) {
-            Ok(sid) => repo::get(&state.pool, sid).await?.filter(|r| caller.sees(&r.tree_path)),
+            Ok(sid) => super::find(&state, sid).await?.filter(|r| caller.sees(&r.tree_path)),
             Err(_) => None,
         },
     };
@@ -251,7 +257,7 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
         date_created: chrono::Utc::now(),
     };
     let password = input.password.value().cloned().unwrap_or_default();
-    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password)).await.map_err(ApiError::internal)?;
+    let hash = secrets::hash_password_async(password).await;
 
     let mut tx = state.pool.begin().await?;
     repo::insert(&mut tx, &mut row, &hash).await?;
@@ -402,7 +408,7 @@ async fn update_partner(
     }
     repo::save(&mut tx, &row).await?;
     if let Maybe::Value(pw) = sent.password {
-        let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&pw)).await.map_err(ApiError::internal)?;
+        let hash = secrets::hash_password_async(pw).await;
         repo::set_password(&mut tx, row.partner_sid, &hash).await?;
     }
     for (kind, email) in &to_verify {
@@ -410,7 +416,7 @@ async fn update_partner(
     }
     tx.commit().await?;
     // This instance at once; the others through the database's notification.
-    state.auth.invalidate_partner(row.partner_sid);
+    state.partner_changed(row.partner_sid);
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
 
@@ -429,7 +435,7 @@ pub async fn delete_partner(State(state): State<AppState>, caller: Caller, PathP
     }
     repo::delete(&mut tx, sid).await?;
     tx.commit().await?;
-    state.auth.invalidate_partner(sid);
+    state.partner_changed(sid);
     Ok(respond::no_content())
 }
 
@@ -441,7 +447,7 @@ pub async fn verify_email(State(state): State<AppState>, PathParams(token): Path
     let found = repo::verify_email(&mut tx, &token).await?;
     tx.commit().await?;
     if let Some((sid, _, _)) = &found {
-        state.auth.invalidate_partner(*sid);
+        state.partner_changed(*sid);
     }
     match found {
         Some((partner_sid, field, email)) => Ok(Json(json!({

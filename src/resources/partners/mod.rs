@@ -5,10 +5,16 @@ pub mod handlers;
 pub mod repo;
 pub mod types;
 
-use axum::http::Method;
+use std::sync::Arc;
 
+use axum::http::Method;
+use uuid::Uuid;
+
+use crate::cache::Cached;
 use crate::domain::scopes::Scope;
+use crate::http::error::ApiResult;
 use crate::http::router::Api;
+use crate::state::AppState;
 
 pub const CREATE: &[Scope] = &[Scope::PartnersManage, Scope::PartnersCreate];
 pub const READ: &[Scope] = &[Scope::PartnersManage, Scope::PartnersRead];
@@ -23,4 +29,23 @@ pub fn routes(api: &mut Api) {
     api.with_admin(Method::PUT, "/partners/{partner_sid}", UPDATE, handlers::put_partner);
     api.route(Method::DELETE, "/partners/{partner_sid}", DELETE, handlers::delete_partner);
     api.public(Method::GET, "/email_verifications/{token}", handlers::verify_email);
+}
+
+/// A partner by SID (not deleted), from this instance's cache or the database.
+pub async fn find(state: &AppState, sid: Uuid) -> ApiResult<Option<Arc<Cached<repo::PartnerRow>>>> {
+    let cache = &state.objects.partners;
+    if let Some(row) = cache.get(&sid) {
+        return Ok(Some(row));
+    }
+    let generation = cache.generation();
+    Ok(repo::get(&state.pool, sid).await?.map(|row| {
+        let row = Arc::new(Cached::new(row));
+        cache.put(sid, row.clone(), generation);
+        row
+    }))
+}
+
+/// The JSON of a partner as a non-admin caller sees it, serialized once per cached version.
+pub fn public_json(p: &Cached<repo::PartnerRow>) -> axum::body::Bytes {
+    p.json(|row| serde_json::to_vec(&row.to_wire(false)).unwrap_or_default())
 }

@@ -62,10 +62,10 @@ pub struct PartnerRow {
 }
 
 impl PartnerRow {
-    /// The wire object; `admin` shows the admin-only attributes.
+    /// The wire object; `admin` shows the admin-only attributes. (`available_scopes` are stored
+    /// sorted.)
     pub fn to_wire(&self, admin: bool) -> Partner {
-        let mut scopes = self.available_scopes.clone();
-        scopes.sort();
+        let scopes = self.available_scopes.clone();
         Partner {
             acls: self.acls.clone(),
             address1: self.address1.clone(),
