@@ -49,7 +49,7 @@ pub async fn run(pool: &PgPool, config: &Config) -> Result<Option<Bootstrapped>,
     let generated_password = config.root_password.expose().is_none().then(|| secrets::random_hex(12));
     let password = config.root_password.expose().map(str::to_owned).or(generated_password.clone()).expect("one is set");
     let sid = Uuid::new_v4();
-    let all = ScopeSet::all().to_strings();
+    let all = ScopeSet::all();
     let d = &config.partner_defaults;
     sqlx::query(
         "INSERT INTO partners (partner_sid, parent_sid, tree_path, display_id, login, name, company_name, available_scopes,
@@ -60,7 +60,7 @@ pub async fn run(pool: &PgPool, config: &Config) -> Result<Option<Bootstrapped>,
     .bind(sid)
     .bind(format!("/{sid}/"))
     .bind(&config.root_login)
-    .bind(&all)
+    .bind(all)
     .bind(d.balance)
     .bind(d.spending_limit)
     .bind(d.daily_spending_limit)

@@ -1,5 +1,6 @@
 //! carrierx-core: an unofficial, independent, self-hostable clone of the CarrierX Core API v2.
 
+pub mod alloc;
 pub mod bootstrap;
 pub mod cache;
 pub mod config;

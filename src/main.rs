@@ -24,6 +24,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    carrierx_core::alloc::tune();
     let cli = Cli::parse();
     let config = match carrierx_core::config::Config::load() {
         Ok(c) => c,

@@ -1,6 +1,7 @@
 //! The database: connection pool, migrations, the embedded default and change notifications.
 
 pub mod embedded;
+pub mod types;
 
 use std::time::Duration;
 

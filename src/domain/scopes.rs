@@ -218,11 +218,23 @@ impl ScopeSet {
         Scope::ALL.iter().copied().filter(move |s| self.contains(*s))
     }
 
+    /// The scopes in alphabetical order of their names, as the reference lists them.
+    pub fn sorted(&self) -> impl Iterator<Item = Scope> + '_ {
+        static SORTED: std::sync::OnceLock<Vec<Scope>> = std::sync::OnceLock::new();
+        SORTED
+            .get_or_init(|| {
+                let mut v = Scope::ALL.to_vec();
+                v.sort_by_key(|s| s.as_str());
+                v
+            })
+            .iter()
+            .copied()
+            .filter(move |s| self.contains(*s))
+    }
+
     /// Wire strings in alphabetical order, as the reference lists them.
     pub fn to_strings(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.iter().map(|s| s.as_str().to_owned()).collect();
-        v.sort();
-        v
+        self.sorted().map(|s| s.as_str().to_owned()).collect()
     }
 
     /// Parses wire strings; the unknown ones are returned as the error.
@@ -257,6 +269,29 @@ impl FromIterator<Scope> for ScopeSet {
         set
     }
 }
+
+/// On the wire: the names, alphabetically.
+impl serde::Serialize for ScopeSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        for scope in self.sorted() {
+            seq.serialize_element(scope.as_str())?;
+        }
+        seq.end()
+    }
+}
+
+impl utoipa::PartialSchema for ScopeSet {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String))
+            .description(Some("Scope names, alphabetically"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ScopeSet {}
 
 impl fmt::Debug for ScopeSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

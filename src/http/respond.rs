@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::QueryParams;
-use super::listing::{envelope, ListQuery, Page, Projection, RequestUrl};
+use super::listing::{pagination, Envelope, ListQuery, Page, Projection, RequestUrl};
 
 /// One object, with `include_fields`/`exclude_fields` applied.
 pub fn object<T: Serialize>(obj: &T, query: &QueryParams) -> ApiResult<Response> {
@@ -32,15 +32,38 @@ pub fn json_bytes(bytes: axum::body::Bytes, query: &QueryParams) -> ApiResult<Re
     Ok(Json(v).into_response())
 }
 
-/// A page of wire objects in the list envelope.
+/// A page of wire objects in the list envelope; items are serialized directly unless field
+/// filtering asks for less. `sid_key` names the secure ID used by keyset links.
 pub fn list<T: Serialize>(page: Page<T>, q: &ListQuery, url: &RequestUrl, sid_key: &str) -> ApiResult<Response> {
-    let items = page
-        .items
-        .iter()
-        .map(serde_json::to_value)
-        .collect::<Result<Vec<Value>, _>>()
-        .map_err(ApiError::internal)?;
-    Ok(Json(envelope(items, page.has_more, page.total, q, url, sid_key)).into_response())
+    let sid_of = |item: Option<&T>| -> Option<String> {
+        let v = serde_json::to_value(item?).ok()?;
+        v.get(sid_key).and_then(|s| s.as_str()).map(str::to_owned)
+    };
+    let links = if q.cursor.is_some() {
+        pagination(sid_of(page.items.first()), sid_of(page.items.last()), page.has_more, q, url)
+    } else {
+        pagination(None, None, page.has_more, q, url)
+    };
+    if q.projection.is_identity() {
+        let env = Envelope {
+            count: page.items.len(),
+            has_more: page.has_more,
+            items: page.items,
+            limit: q.limit,
+            offset: q.offset,
+            pagination: links,
+            total: page.total,
+        };
+        return Ok(Json(env).into_response());
+    }
+    let mut items = Vec::with_capacity(page.items.len());
+    for item in &page.items {
+        let mut v = serde_json::to_value(item).map_err(ApiError::internal)?;
+        q.projection.apply(&mut v);
+        items.push(v);
+    }
+    let env = Envelope { count: items.len(), has_more: page.has_more, items, limit: q.limit, offset: q.offset, pagination: links, total: page.total };
+    Ok(Json(env).into_response())
 }
 
 pub fn no_content() -> Response {

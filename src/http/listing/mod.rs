@@ -291,10 +291,10 @@ pub fn absolute_url(headers: &HeaderMap, public_url: Option<&str>, path: &str) -
 
 /// The list envelope.
 #[derive(Debug, Serialize)]
-pub struct Envelope {
+pub struct Envelope<I> {
     pub count: usize,
     pub has_more: bool,
-    pub items: Vec<Value>,
+    pub items: Vec<I>,
     pub limit: i64,
     pub offset: i64,
     pub pagination: Map<String, Value>,
@@ -322,32 +322,29 @@ fn link(url: &RequestUrl, first: Option<(&str, String)>, drop: &[&str], limit: i
     Value::String(format!("{}?{}", url.base, qs))
 }
 
-/// Builds the envelope: projection applied to each item, `pagination` links absolute.
-pub fn envelope(items: Vec<Value>, has_more: bool, total: Option<i64>, q: &ListQuery, url: &RequestUrl, sid_key: &str) -> Envelope {
+/// The `pagination` links: absolute, keeping every other argument. Offset pages link by
+/// `offset`; keyset pages (`after`/`before`) by the secure IDs of the first and last items.
+pub fn pagination(first_sid: Option<String>, last_sid: Option<String>, has_more: bool, q: &ListQuery, url: &RequestUrl) -> Map<String, Value> {
     let mut pagination = Map::new();
-    let sid_of = |v: Option<&Value>| v.and_then(|o| o.get(sid_key)).and_then(|s| s.as_str()).map(str::to_owned);
-    let first_sid = sid_of(items.first());
-    let last_sid = sid_of(items.last());
-    let keyset = q.cursor.is_some();
-    if keyset {
+    if q.cursor.is_some() {
         let (more_after, more_before) = match q.cursor {
             Some(Cursor::After(_)) => (has_more, true),
             Some(Cursor::Before(_)) => (true, has_more),
             None => (has_more, false),
         };
         if more_before {
-            if let Some(s) = &first_sid {
+            if let Some(s) = first_sid {
                 pagination.insert(
                     "previous".into(),
-                    link(url, Some(("before", s.clone())), &["after", "before", "offset"], q.limit, ("offset", "0".into())),
+                    link(url, Some(("before", s)), &["after", "before", "offset"], q.limit, ("offset", "0".into())),
                 );
             }
         }
         if more_after {
-            if let Some(s) = &last_sid {
+            if let Some(s) = last_sid {
                 pagination.insert(
                     "next".into(),
-                    link(url, Some(("after", s.clone())), &["after", "before", "offset"], q.limit, ("offset", "0".into())),
+                    link(url, Some(("after", s)), &["after", "before", "offset"], q.limit, ("offset", "0".into())),
                 );
             }
         }
@@ -360,13 +357,7 @@ pub fn envelope(items: Vec<Value>, has_more: bool, total: Option<i64>, q: &ListQ
             pagination.insert("previous".into(), link(url, None, &["after", "before"], q.limit, ("offset", prev.to_string())));
         }
     }
-    let mut items = items;
-    if !q.projection.is_identity() {
-        for it in &mut items {
-            q.projection.apply(it);
-        }
-    }
-    Envelope { count: items.len(), has_more, items, limit: q.limit, offset: q.offset, pagination, total }
+    pagination
 }
 
 /// The absolute URL of `/core/v2` for links the server writes (mails, documents).

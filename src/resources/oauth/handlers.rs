@@ -55,22 +55,22 @@ fn lifetime(form: &FormBody, field: &str, p: &mut Problems) -> Duration {
 }
 
 /// The `scope` argument (comma- or space-separated) within what is allowed; all of it by default.
-fn requested_scopes(form: &FormBody, allowed: &ScopeSet, p: &mut Problems) -> Vec<String> {
+fn requested_scopes(form: &FormBody, allowed: &ScopeSet, p: &mut Problems) -> ScopeSet {
     match form.get("scope") {
-        None => allowed.to_strings(),
+        None => *allowed,
         Some(raw) => {
             let items: Vec<&str> = raw.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).collect();
             match ScopeSet::parse_all(&items) {
                 Err(bad) => {
                     p.add("scope", format!("unknown scopes: {}", bad.join(", ")));
-                    Vec::new()
+                    ScopeSet::EMPTY
                 }
                 Ok(set) if !set.is_subset_of(allowed) => {
                     let extra: Vec<String> = set.iter().filter(|s| !allowed.contains(*s)).map(|s| s.to_string()).collect();
                     p.add("scope", format!("not available to the partner: {}", extra.join(", ")));
-                    Vec::new()
+                    ScopeSet::EMPTY
                 }
-                Ok(set) => set.to_strings(),
+                Ok(set) => set,
             }
         }
     }
@@ -153,14 +153,14 @@ pub async fn generate_token(State(state): State<AppState>, MaybeCaller(caller): 
     if !auth::USABLE_STATUSES.contains(&partner.status.as_str()) {
         return Err(ApiError::Unauthorized);
     }
-    let available = ScopeSet::from_stored(&partner.available_scopes);
+    let available = partner.available_scopes;
     if caller.is_none() && !available.grants_any(TOKEN_CREATE) {
         return Err(ApiError::Forbidden);
     }
     let now = chrono::Utc::now();
     let out = match form.get("refresh_token_type").unwrap_or("access_token") {
         "new_token" => {
-            let allowed = ScopeSet::from_stored(&row.scopes).intersect(&available);
+            let allowed = row.scopes.intersect(&available);
             let scopes = requested_scopes(&form, &allowed, &mut p);
             p.finish()?;
             repo::insert_token(
@@ -209,7 +209,7 @@ pub async fn generate_token_for_partner(
     let mut p = Problems::new();
     let access_lifetime = lifetime(&form, "access_token_expires_in", &mut p);
     let refresh_lifetime = lifetime(&form, "refresh_token_expires_in", &mut p);
-    let scopes = requested_scopes(&form, &ScopeSet::from_stored(&target.available_scopes), &mut p);
+    let scopes = requested_scopes(&form, &target.available_scopes, &mut p);
     p.finish()?;
     let row = repo::insert_token(
         &state.pool,
@@ -355,23 +355,20 @@ async fn update_token(
     let refresh = input.date_expiration_refresh_token.value().and_then(|s| parse_instant(s));
     p.check(access.is_some(), "date_expiration_access_token", "must be a date and time");
     p.check(refresh.is_some(), "date_expiration_refresh_token", "must be a date and time");
-    let mut scopes = row.scopes.clone();
+    let mut scopes = row.scopes;
     let new_scopes = input.scopes.value().cloned().unwrap_or_default();
-    let mut sorted_old = row.scopes.clone();
-    sorted_old.sort();
-    let mut sorted_new = new_scopes.clone();
-    sorted_new.sort();
-    if sorted_new != sorted_old {
+    let changed = ScopeSet::parse_all(&new_scopes).map(|s| s != row.scopes).unwrap_or(true);
+    if changed {
         if !caller.admin && !caller.scopes().contains(Scope::OauthAllowTokenScopeUpdate) {
             return Err(ApiError::Forbidden);
         }
         let partner = partners::get(&mut *tx, row.partner_sid).await?.ok_or_else(|| ApiError::not_found("token"))?;
         match ScopeSet::parse_all(&new_scopes) {
             Err(bad) => p.add("scopes", format!("unknown scopes: {}", bad.join(", "))),
-            Ok(set) if !set.is_subset_of(&ScopeSet::from_stored(&partner.available_scopes)) => {
+            Ok(set) if !set.is_subset_of(&partner.available_scopes) => {
                 p.add("scopes", "every scope must be in the partner's available_scopes")
             }
-            Ok(set) => scopes = set.to_strings(),
+            Ok(set) => scopes = set,
         }
     }
     p.finish()?;
@@ -430,7 +427,7 @@ pub async fn create_login(State(state): State<AppState>, caller: Caller, body: J
     let scopes = input
         .token_scopes
         .value()
-        .map(|s| login_scopes(s, &ScopeSet::from_stored(&partner.available_scopes), &mut p))
+        .map(|s| login_scopes(s, &partner.available_scopes, &mut p))
         .unwrap_or_default();
     p.finish()?;
     let row = LoginRow {
@@ -502,7 +499,7 @@ async fn update_login(
     if let Maybe::Value(pw) = &sent.password {
         validate_password(pw, "password", &mut p);
     }
-    let scopes = login_scopes(input.token_scopes.value().map(Vec::as_slice).unwrap_or(&[]), &ScopeSet::from_stored(&partner.available_scopes), &mut p);
+    let scopes = login_scopes(input.token_scopes.value().map(Vec::as_slice).unwrap_or(&[]), &partner.available_scopes, &mut p);
     p.finish()?;
     row.token_scopes = Some(scopes);
     if caller.admin {

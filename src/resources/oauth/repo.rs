@@ -3,6 +3,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{OAuthToken, PartnerLogin};
+use crate::domain::scopes::ScopeSet;
 use crate::domain::secrets;
 use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
@@ -26,7 +27,7 @@ pub struct TokenRow {
     pub access_token: String,
     pub refresh_token: String,
     pub name: Option<String>,
-    pub scopes: Vec<String>,
+    pub scopes: ScopeSet,
     pub login_sid: Option<Uuid>,
     pub partner_login: Option<String>,
     pub visibility: String,
@@ -40,8 +41,7 @@ pub struct TokenRow {
 
 impl TokenRow {
     pub fn to_wire(&self, admin: bool) -> OAuthToken {
-        let mut scopes = self.scopes.clone();
-        scopes.sort();
+        let scopes = self.scopes;
         OAuthToken {
             access_token: self.access_token.clone(),
             client_id: self.client_id.clone(),
@@ -123,7 +123,7 @@ pub struct NewToken {
     pub partner_sid: Uuid,
     pub client_id: String,
     pub name: Option<String>,
-    pub scopes: Vec<String>,
+    pub scopes: ScopeSet,
     pub login_sid: Option<Uuid>,
     pub partner_login: Option<String>,
     pub access_lifetime: Duration,
@@ -150,7 +150,7 @@ pub async fn insert_token<'e>(db: impl PgExecutor<'e>, t: NewToken) -> ApiResult
     .bind(&refresh)
     .bind(&secrets::sha256(refresh.as_bytes())[..])
     .bind(&t.name)
-    .bind(&t.scopes)
+    .bind(t.scopes)
     .bind(t.login_sid)
     .bind(&t.partner_login)
     .bind(now + t.access_lifetime)
@@ -184,7 +184,7 @@ pub async fn save_token(db: &mut PgConnection, t: &TokenRow) -> ApiResult<TokenR
     ))
     .bind(t.token_sid)
     .bind(&t.name)
-    .bind(&t.scopes)
+    .bind(t.scopes)
     .bind(t.date_expiration_access_token)
     .bind(t.date_expiration_refresh_token)
     .fetch_one(db)

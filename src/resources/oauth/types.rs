@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::scopes::ScopeSet;
 use crate::domain::time::Timestamp;
 use crate::http::input::{Ignored, Maybe};
 use crate::resources::partners::types::Partner;
@@ -27,7 +28,7 @@ pub struct OAuthToken {
     pub partner_login: Option<String>,
     pub partner_sid: Uuid,
     pub refresh_token: String,
-    pub scopes: Vec<String>,
+    pub scopes: ScopeSet,
     pub token_sid: Uuid,
     pub token_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -149,16 +149,16 @@ async fn validate_country(state: &AppState, v: &Maybe<String>, p: &mut Problems)
     }
 }
 
-fn admin_scopes(v: &Maybe<Vec<String>>, p: &mut Problems) -> Option<Vec<String>> {
+fn admin_scopes(v: &Maybe<Vec<String>>, p: &mut Problems) -> Option<ScopeSet> {
     match v {
         Maybe::Value(list) => match ScopeSet::parse_all(list) {
-            Ok(set) => Some(set.to_strings()),
+            Ok(set) => Some(set),
             Err(bad) => {
                 p.add("available_scopes", format!("unknown scopes: {}", bad.join(", ")));
                 None
             }
         },
-        Maybe::Null => Some(Vec::new()),
+        Maybe::Null => Some(ScopeSet::EMPTY),
         Maybe::Absent => None,
     }
 }
@@ -245,7 +245,7 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
         parent_assigned_acls: json_or(input.parent_assigned_acls.value(), json!([]))?,
         transformations: json_or(input.transformations.value(), json!([]))?,
         system_attributes: if caller.admin { json_or(input.system_attributes.value(), json!({}))? } else { json!({}) },
-        available_scopes: scopes.unwrap_or_else(|| ScopeSet::from_stored(&parent.available_scopes).without_admin().to_strings()),
+        available_scopes: scopes.unwrap_or_else(|| parent.available_scopes.without_admin()),
         balance: defaults.balance,
         charge_at: if prepay { input.charge_at.value().map(|m| m.0) } else { None },
         prepay_amount: if prepay { input.prepay_amount.value().map(|m| m.0) } else { None },

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::types::Partner;
 use crate::domain::money::Money;
+use crate::domain::scopes::ScopeSet;
 use crate::domain::secrets;
 use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
@@ -49,7 +50,7 @@ pub struct PartnerRow {
     pub parent_assigned_acls: Value,
     pub transformations: Value,
     pub system_attributes: Value,
-    pub available_scopes: Vec<String>,
+    pub available_scopes: ScopeSet,
     pub balance: Decimal,
     pub charge_at: Option<Decimal>,
     pub prepay_amount: Option<Decimal>,
@@ -65,7 +66,7 @@ impl PartnerRow {
     /// The wire object; `admin` shows the admin-only attributes. (`available_scopes` are stored
     /// sorted.)
     pub fn to_wire(&self, admin: bool) -> Partner {
-        let scopes = self.available_scopes.clone();
+        let scopes = self.available_scopes;
         Partner {
             acls: self.acls.clone(),
             address1: self.address1.clone(),
@@ -230,7 +231,7 @@ pub async fn insert(db: &mut PgConnection, row: &mut PartnerRow, password_hash: 
     .bind(&row.parent_assigned_acls)
     .bind(&row.transformations)
     .bind(&row.system_attributes)
-    .bind(&row.available_scopes)
+    .bind(row.available_scopes)
     .bind(row.balance)
     .bind(row.charge_at)
     .bind(row.prepay_amount)
@@ -287,7 +288,7 @@ pub async fn save(db: &mut PgConnection, row: &PartnerRow) -> ApiResult<()> {
     .bind(&row.parent_assigned_acls)
     .bind(&row.transformations)
     .bind(&row.system_attributes)
-    .bind(&row.available_scopes)
+    .bind(row.available_scopes)
     .bind(row.charge_at)
     .bind(row.prepay_amount)
     .bind(row.spending_limit)

@@ -3,6 +3,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::domain::money::Money;
+use crate::domain::scopes::ScopeSet;
 use crate::domain::time::Timestamp;
 use crate::http::input::{Ignored, Maybe};
 use crate::resources::access_control::types::Acl;
@@ -18,7 +19,7 @@ pub struct Partner {
     pub address2: Option<String>,
     #[schema(value_type = Object)]
     pub attributes: Value,
-    pub available_scopes: Vec<String>,
+    pub available_scopes: ScopeSet,
     pub balance: Money,
     pub billing_email: Option<String>,
     #[schema(value_type = Object)]
