@@ -6,12 +6,31 @@
 //! object. PUT replaces the object: every updatable attribute not sent goes back to empty.
 //! Attributes that are read-only (or settable only at creation) are ignored in both.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::QueryParams;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UpdateMode {
     Patch { nested_replace: bool },
     Put,
+}
+
+impl UpdateMode {
+    /// PATCH, with `?nested_objects=replace` read from the query.
+    pub fn patch(query: &QueryParams) -> ApiResult<Self> {
+        Ok(UpdateMode::Patch { nested_replace: query.nested_replace()? })
+    }
+}
+
+/// An object's wire form as a JSON map, the `current` of [`apply`].
+pub fn wire_map<T: Serialize>(obj: &T) -> ApiResult<Map<String, Value>> {
+    match serde_json::to_value(obj).map_err(ApiError::internal)? {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::internal("an object did not serialize to a JSON object")),
+    }
 }
 
 /// Applies `body` to `current` (the object's wire form) and returns the updatable attributes

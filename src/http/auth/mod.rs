@@ -181,18 +181,28 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
     }
 }
 
+/// What a credential lets its partner do: the partner's `available_scopes`, within the token's
+/// scopes and the sub-login's `token_scopes` where there are.
+pub fn effective_scopes(available: ScopeSet, token: Option<ScopeSet>, login: Option<ScopeSet>) -> ScopeSet {
+    let mut s = available;
+    for limit in [token, login].into_iter().flatten() {
+        s = s.intersect(&limit);
+    }
+    s
+}
+
 #[derive(sqlx::FromRow)]
 struct TokenAuthRow {
     token_sid: Uuid,
     partner_sid: Uuid,
-    scopes: Vec<String>,
+    scopes: ScopeSet,
     date_expiration_access_token: DateTime<Utc>,
     login_sid: Option<Uuid>,
     tree_path: String,
     login: String,
-    available_scopes: Vec<String>,
+    available_scopes: ScopeSet,
     status: String,
-    login_token_scopes: Option<Vec<String>>,
+    login_token_scopes: Option<ScopeSet>,
 }
 
 async fn bearer(state: &AppState, token: &str) -> Result<Arc<Principal>, ApiError> {
@@ -219,10 +229,7 @@ async fn bearer(state: &AppState, token: &str) -> Result<Arc<Principal>, ApiErro
     if row.date_expiration_access_token <= Utc::now() || !USABLE_STATUSES.contains(&row.status.as_str()) {
         return Err(ApiError::Unauthorized);
     }
-    let mut scopes = ScopeSet::from_stored(&row.scopes).intersect(&ScopeSet::from_stored(&row.available_scopes));
-    if let Some(ls) = &row.login_token_scopes {
-        scopes = scopes.intersect(&ScopeSet::from_stored(ls));
-    }
+    let scopes = effective_scopes(row.available_scopes, Some(row.scopes), row.login_token_scopes);
     let p = Arc::new(Principal {
         partner_sid: row.partner_sid,
         tree_path: row.tree_path,
@@ -240,10 +247,10 @@ pub(crate) struct CredentialRow {
     pub partner_sid: Uuid,
     pub login_sid: Option<Uuid>,
     pub password_hash: String,
-    pub token_scopes: Option<Vec<String>>,
+    pub token_scopes: Option<ScopeSet>,
     pub tree_path: String,
     pub partner_login: String,
-    pub available_scopes: Vec<String>,
+    pub available_scopes: ScopeSet,
     pub status: String,
 }
 
@@ -288,10 +295,7 @@ async fn basic(state: &AppState, login: &str, password: &str) -> Result<Arc<Prin
                 Err(ApiError::Unauthorized) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            let mut scopes = ScopeSet::from_stored(&row.available_scopes);
-            if let Some(ts) = &row.token_scopes {
-                scopes = scopes.intersect(&ScopeSet::from_stored(ts));
-            }
+            let scopes = effective_scopes(row.available_scopes, None, row.token_scopes);
             let p = Arc::new(Principal {
                 partner_sid: row.partner_sid,
                 tree_path: row.tree_path,

@@ -115,10 +115,7 @@ pub async fn generate_token(State(state): State<AppState>, MaybeCaller(caller): 
     if grant.as_deref() == Some("password") {
         let login = form.get("username").unwrap_or_default();
         let cred = auth::check_password(&state, login, form.get("password").unwrap_or_default()).await?;
-        let mut allowed = ScopeSet::from_stored(&cred.available_scopes);
-        if let Some(ts) = &cred.token_scopes {
-            allowed = allowed.intersect(&ScopeSet::from_stored(ts));
-        }
+        let allowed = auth::effective_scopes(cred.available_scopes, None, cred.token_scopes);
         if caller.is_none() && !allowed.grants_any(TOKEN_CREATE) {
             return Err(ApiError::Forbidden);
         }
@@ -316,7 +313,7 @@ pub async fn get_token(
 }
 
 pub async fn patch_token(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
-    let mode = UpdateMode::Patch { nested_replace: query.nested_replace()? };
+    let mode = UpdateMode::patch(&query)?;
     update_token(state, caller, path, body, mode).await
 }
 
@@ -338,10 +335,7 @@ async fn update_token(
     let mut row = repo::get_token(&mut tx, &caller, sees_all_tokens(&caller), sid, true)
         .await?
         .ok_or_else(|| ApiError::not_found("token"))?;
-    let current = match serde_json::to_value(row.to_wire(false)).map_err(ApiError::internal)? {
-        Value::Object(m) => m,
-        _ => unreachable!("a token serializes to an object"),
-    };
+    let current = patch::wire_map(&row.to_wire(false))?;
     let mut merged = patch::apply(&current, &body, TOKEN_UPDATABLE, mode);
     // PUT without dates keeps them: a token cannot be left without an expiry.
     for k in ["date_expiration_access_token", "date_expiration_refresh_token"] {
@@ -462,7 +456,7 @@ pub async fn get_login(
 }
 
 pub async fn patch_login(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
-    let mode = UpdateMode::Patch { nested_replace: query.nested_replace()? };
+    let mode = UpdateMode::patch(&query)?;
     update_login(state, caller, path, body, mode).await
 }
 
@@ -482,10 +476,7 @@ async fn update_login(
     let sid = parse_sid(&raw, "partner login")?;
     let mut tx = state.pool.begin().await?;
     let mut row = repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
-    let current = match serde_json::to_value(row.to_wire(false)).map_err(ApiError::internal)? {
-        Value::Object(m) => m,
-        _ => unreachable!("a login serializes to an object"),
-    };
+    let current = patch::wire_map(&row.to_wire(false))?;
     let mut merged = patch::apply(&current, &body, LOGIN_UPDATABLE, mode);
     if merged.get("token_scopes").is_some_and(Value::is_null) {
         merged.insert("token_scopes".into(), Value::Array(Vec::new()));

@@ -280,7 +280,7 @@ pub async fn patch_partner(
     base: ApiBase,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    let mode = UpdateMode::Patch { nested_replace: query.nested_replace()? };
+    let mode = UpdateMode::patch(&query)?;
     update_partner(state, caller, path, base, body, mode).await
 }
 
@@ -310,10 +310,7 @@ async fn update_partner(
         Some(r) if caller.sees(&r.tree_path) => r,
         _ => return Err(ApiError::not_found("partner")),
     };
-    let current = match serde_json::to_value(row.to_wire(true)).map_err(ApiError::internal)? {
-        Value::Object(m) => m,
-        _ => unreachable!("a partner serializes to an object"),
-    };
+    let current = patch::wire_map(&row.to_wire(true))?;
     let mut updatable: Vec<&str> = UPDATABLE.to_vec();
     if caller.admin {
         updatable.extend_from_slice(ADMIN_UPDATABLE);
