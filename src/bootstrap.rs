@@ -72,6 +72,9 @@ pub async fn run(pool: &PgPool, config: &Config) -> Result<Option<Bootstrapped>,
         .bind(secrets::hash_password(&password))
         .execute(&mut *tx)
         .await?;
+    crate::resources::endpoints::repo::create_system_gateway(&mut tx, sid, &config.system_gateway_addresses)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("{e:?}")))?;
 
     let (client_id, client_secret, generated_client) = if !config.oauth_client_id.is_empty() && config.oauth_client_secret.expose().is_some() {
         (config.oauth_client_id.clone(), None, false)

@@ -74,6 +74,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub db_max_connections: u32,
     pub max_body_bytes: usize,
+    pub endpoint_api_url: String,
+    pub system_gateway_addresses: Vec<String>,
     pub partner_defaults: PartnerDefaults,
 }
 
@@ -147,6 +149,9 @@ fn apply_env(table: &mut toml::Table, prefix: &str, env: &impl Fn(&str) -> Optio
             toml::Value::Integer(_) => toml::Value::Integer(
                 raw.parse().map_err(|_| ConfigError(format!("{var} must be an integer")))?,
             ),
+            toml::Value::Array(_) => toml::Value::Array(
+                raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| toml::Value::String(s.to_owned())).collect(),
+            ),
             _ => toml::Value::String(raw),
         };
     }
@@ -164,6 +169,7 @@ mod tests {
             "CARRIERX_DEMO_DATA" => Some("true".into()),
             "CARRIERX_EMAIL_VERIFICATION" => Some("auto".into()),
             "CARRIERX_PARTNER_DEFAULTS_BALANCE" => Some("0".into()),
+            "CARRIERX_SYSTEM_GATEWAY_ADDRESSES" => Some("10.0.0.1, 10.0.0.2".into()),
             "DATABASE_URL" => Some("postgres://x@y/z".into()),
             _ => None,
         })
@@ -172,6 +178,7 @@ mod tests {
         assert!(cfg.demo_data);
         assert_eq!(cfg.email_verification, EmailVerification::Auto);
         assert_eq!(cfg.partner_defaults.balance, Decimal::ZERO);
+        assert_eq!(cfg.system_gateway_addresses, vec!["10.0.0.1", "10.0.0.2"]);
         assert_eq!(cfg.database_url(), Some("postgres://x@y/z"));
         assert!(!format!("{cfg:?}").contains("postgres://x@y/z"));
     }

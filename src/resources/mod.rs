@@ -4,7 +4,9 @@
 pub mod access_control;
 pub mod billing_method;
 pub mod countries;
+pub mod endpoints;
 pub mod health;
 pub mod mail;
 pub mod oauth;
 pub mod partners;
+pub mod shared;

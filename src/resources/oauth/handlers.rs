@@ -262,15 +262,12 @@ pub async fn revoke_token(State(state): State<AppState>, caller: Caller, form: F
 
 /// Attaches the related partners (`with_related=true`) with one query per page.
 async fn with_partners(state: &AppState, rows: &[TokenRow], admin: bool) -> ApiResult<Vec<super::types::OAuthToken>> {
-    let mut sids: Vec<Uuid> = rows.iter().map(|r| r.partner_sid).collect();
-    sids.sort();
-    sids.dedup();
-    let partners = partners::get_many(&state.pool, &sids).await?;
+    let partners = crate::resources::partners::related(state, rows.iter().map(|r| r.partner_sid), admin).await?;
     Ok(rows
         .iter()
         .map(|r| {
             let mut w = r.to_wire(admin);
-            w.partner = partners.iter().find(|p| p.partner_sid == r.partner_sid).map(|p| Box::new(p.to_wire(admin)));
+            w.partner = partners.get(&r.partner_sid).cloned().map(Box::new);
             w
         })
         .collect())

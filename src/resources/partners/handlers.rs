@@ -23,6 +23,8 @@ use crate::http::patch::{self, UpdateMode};
 use crate::http::respond;
 use crate::resources::access_control::types as acl;
 use crate::resources::countries;
+use crate::resources::endpoints;
+use crate::resources::shared::check_transformations;
 use crate::state::AppState;
 
 pub async fn list_partners(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
@@ -97,14 +99,6 @@ fn validate_callbacks(v: &Maybe<Map<String, Value>>, p: &mut Problems) {
     }
 }
 
-fn validate_transformations(v: &Maybe<Vec<Value>>, p: &mut Problems) {
-    if let Maybe::Value(items) = v {
-        for (i, t) in items.iter().enumerate() {
-            p.check(t.is_object(), &format!("transformations[{i}]"), "must be a transformation object");
-        }
-    }
-}
-
 /// Checks everything that does not need the database.
 fn validate_common(input: &PartnerInput, p: &mut Problems) {
     for (f, v) in [("owner_email", &input.owner_email), ("tech_email", &input.tech_email), ("billing_email", &input.billing_email)] {
@@ -119,7 +113,6 @@ fn validate_common(input: &PartnerInput, p: &mut Problems) {
         validate_money(f, v, p);
     }
     validate_callbacks(&input.callbacks, p);
-    validate_transformations(&input.transformations, p);
     if let Maybe::Value(a) = &input.acls {
         acl::validate("acls", a, false, p);
     }
@@ -184,6 +177,7 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
         validate_login(l, &mut p);
     }
     validate_common(&input, &mut p);
+    let transformations = check_transformations(&input.transformations, &mut p);
     let payment_type = input.payment_type.value().cloned().unwrap_or_else(|| "prepay".into());
     p.check(payment_type == "prepay" || payment_type == "postpay", "payment_type", "must be prepay or postpay");
     let country_code = validate_country(&state, &input.country_code, &mut p).await?;
@@ -243,7 +237,7 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
         callbacks: json_or(input.callbacks.value(), json!({}))?,
         acls: json_or(input.acls.value(), json!([]))?,
         parent_assigned_acls: json_or(input.parent_assigned_acls.value(), json!([]))?,
-        transformations: json_or(input.transformations.value(), json!([]))?,
+        transformations,
         system_attributes: if caller.admin { json_or(input.system_attributes.value(), json!({}))? } else { json!({}) },
         available_scopes: scopes.unwrap_or_else(|| parent.available_scopes.without_admin()),
         balance: defaults.balance,
@@ -261,6 +255,7 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
 
     let mut tx = state.pool.begin().await?;
     repo::insert(&mut tx, &mut row, &hash).await?;
+    endpoints::repo::create_system_gateway(&mut tx, row.partner_sid, &state.config.system_gateway_addresses).await?;
     if verify {
         for (kind, email) in &emails {
             if let Some(e) = email {
@@ -319,6 +314,7 @@ async fn update_partner(
     let input: PartnerInput = parse_object(&merged)?;
     let mut p = Problems::new();
     validate_common(&input, &mut p);
+    let transformations = check_transformations(&input.transformations, &mut p);
     if let Maybe::Value(pw) = &sent.password {
         validate_password(pw, "password", &mut p);
     }
@@ -352,7 +348,7 @@ async fn update_partner(
     row.callbacks = json_or(input.callbacks.value(), json!({}))?;
     row.acls = json_or(input.acls.value(), json!([]))?;
     row.parent_assigned_acls = json_or(input.parent_assigned_acls.value(), json!([]))?;
-    row.transformations = json_or(input.transformations.value(), json!([]))?;
+    row.transformations = transformations;
     if caller.admin {
         row.state = input.state.into_option();
         row.country_code = country;

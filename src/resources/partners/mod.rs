@@ -49,3 +49,16 @@ pub async fn find(state: &AppState, sid: Uuid) -> ApiResult<Option<Arc<Cached<re
 pub fn public_json(p: &Cached<repo::PartnerRow>) -> axum::body::Bytes {
     p.json(|row| serde_json::to_vec(&row.to_wire(false)).unwrap_or_default())
 }
+
+/// The partners of a page of objects (`with_related=true`), read with one query.
+pub async fn related(
+    state: &AppState,
+    sids: impl IntoIterator<Item = Uuid>,
+    admin: bool,
+) -> ApiResult<std::collections::HashMap<Uuid, types::Partner>> {
+    let mut sids: Vec<Uuid> = sids.into_iter().collect();
+    sids.sort();
+    sids.dedup();
+    let rows = repo::get_many(&state.pool, &sids).await?;
+    Ok(rows.into_iter().map(|r| (r.partner_sid, r.to_wire(admin))).collect())
+}

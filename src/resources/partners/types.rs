@@ -120,7 +120,7 @@ pub struct PartnerInput {
     #[serde(default)]
     pub tech_email: Maybe<String>,
     #[serde(default)]
-    pub transformations: Maybe<Vec<Value>>,
+    pub transformations: Maybe<Value>,
     #[serde(default)]
     pub zip: Maybe<String>,
     // Read only.

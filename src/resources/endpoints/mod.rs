@@ -1,0 +1,25 @@
+//! Endpoints: where calls go. Hosted applications (conference, flexml, mediator, voicemail, ...),
+//! third-party SIP endpoints, and the System Gateway every partner gets.
+
+mod handlers;
+pub mod repo;
+pub mod types;
+
+use axum::http::Method;
+
+use crate::domain::scopes::Scope;
+use crate::http::router::Api;
+
+pub const CREATE: &[Scope] = &[Scope::EndpointsManage, Scope::EndpointsCreate];
+pub const READ: &[Scope] = &[Scope::EndpointsManage, Scope::EndpointsRead];
+pub const UPDATE: &[Scope] = &[Scope::EndpointsManage, Scope::EndpointsUpdate];
+pub const DELETE: &[Scope] = &[Scope::EndpointsManage, Scope::EndpointsDelete];
+
+pub fn routes(api: &mut Api) {
+    api.with_admin(Method::POST, "/endpoints", CREATE, handlers::create_endpoint);
+    api.with_admin(Method::GET, "/endpoints", READ, handlers::list_endpoints);
+    api.with_admin(Method::GET, "/endpoints/{endpoint_sid}", READ, handlers::get_endpoint);
+    api.with_admin(Method::PATCH, "/endpoints/{endpoint_sid}", UPDATE, handlers::patch_endpoint);
+    api.with_admin(Method::PUT, "/endpoints/{endpoint_sid}", UPDATE, handlers::put_endpoint);
+    api.with_admin(Method::DELETE, "/endpoints/{endpoint_sid}", DELETE, handlers::delete_endpoint);
+}

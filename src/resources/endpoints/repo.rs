@@ -1,0 +1,196 @@
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::types::{Address, Endpoint};
+use crate::domain::secrets;
+use crate::http::auth::Caller;
+use crate::http::error::ApiResult;
+use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+
+pub const COLUMNS: &str = "e.id, e.endpoint_sid, e.partner_sid, e.name, e.type, e.capacity, e.addresses, e.attributes, \
+    e.properties, e.transformations, e.out_sip_username, e.out_sip_password, e.voip_token, e.allow_custom_caller_id, \
+    e.auth_required, e.insecure_address, e.template_sid, e.date_created, p.tree_path";
+
+const FROM: &str = "endpoints e JOIN partners p ON p.partner_sid = e.partner_sid";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EndpointRow {
+    pub id: i64,
+    pub endpoint_sid: Uuid,
+    pub partner_sid: Uuid,
+    pub name: String,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub capacity: i32,
+    pub addresses: Value,
+    pub attributes: Value,
+    pub properties: Value,
+    pub transformations: Value,
+    pub out_sip_username: Option<String>,
+    pub out_sip_password: Option<String>,
+    pub voip_token: Option<String>,
+    pub allow_custom_caller_id: bool,
+    pub auth_required: bool,
+    pub insecure_address: bool,
+    pub template_sid: Option<Uuid>,
+    pub date_created: DateTime<Utc>,
+    /// The owner's place in the partner tree (for visibility).
+    pub tree_path: String,
+}
+
+impl EndpointRow {
+    pub fn to_wire(&self, admin: bool) -> Endpoint {
+        Endpoint {
+            addresses: serde_json::from_value(self.addresses.clone()).unwrap_or_default(),
+            allow_custom_caller_id: admin.then_some(self.allow_custom_caller_id),
+            attributes: self.attributes.clone(),
+            auth_required: admin.then_some(self.auth_required),
+            capacity: self.capacity,
+            endpoint_sid: self.endpoint_sid,
+            id: admin.then_some(self.id),
+            insecure_address: admin.then_some(self.insecure_address),
+            name: self.name.clone(),
+            out_sip_password: self.out_sip_password.clone(),
+            out_sip_username: self.out_sip_username.clone(),
+            partner: None,
+            partner_sid: self.partner_sid,
+            properties: self.properties.clone(),
+            template_sid: admin.then_some(self.template_sid),
+            transformations: self.transformations.clone(),
+            kind: self.kind.clone(),
+            voip_token: self.voip_token.clone(),
+        }
+    }
+}
+
+pub const LIST: ListSpec = ListSpec {
+    fields: &[
+        Field::new("addresses", "e.addresses", T::Json),
+        Field::new("attributes", "e.attributes", T::Json),
+        Field::new("capacity", "e.capacity", T::Int),
+        Field::new("endpoint_sid", "e.endpoint_sid", T::Uuid),
+        Field::new("name", "e.name", T::Text),
+        Field::new("out_sip_username", "e.out_sip_username", T::Text),
+        Field::new("partner_sid", "e.partner_sid", T::Uuid),
+        Field::new("properties", "e.properties", T::Json),
+        Field::new("transformations", "e.transformations", T::Json),
+        Field::new("type", "e.type", T::Text),
+        Field::new("voip_token", "e.voip_token", T::Text),
+    ],
+    sid: "e.endpoint_sid",
+    default_order: "e.id",
+    default_limit: 10,
+    total: true,
+    keyset: None,
+};
+
+/// The endpoints of the caller's partner tree (all for admin).
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<EndpointRow>> {
+    let pattern = caller.subtree_pattern();
+    listing::fetch::<EndpointRow, _>(db, &LIST, q, COLUMNS, FROM, &move |qb| {
+        qb.push(" AND p.status <> 'deleted' AND p.tree_path LIKE ").push_bind(pattern.clone());
+    })
+    .await
+}
+
+pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Option<EndpointRow>> {
+    let lock = if lock { " FOR UPDATE OF e" } else { "" };
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE e.endpoint_sid = $1 AND p.status <> 'deleted'{lock}"))
+        .bind(sid)
+        .fetch_optional(db)
+        .await?)
+}
+
+pub async fn insert(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<EndpointRow> {
+    sqlx::query(
+        "INSERT INTO endpoints (endpoint_sid, partner_sid, name, type, capacity, addresses, attributes, properties, transformations,
+             out_sip_username, out_sip_password, voip_token, allow_custom_caller_id, auth_required, insecure_address)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(row.endpoint_sid)
+    .bind(row.partner_sid)
+    .bind(&row.name)
+    .bind(&row.kind)
+    .bind(row.capacity)
+    .bind(&row.addresses)
+    .bind(&row.attributes)
+    .bind(&row.properties)
+    .bind(&row.transformations)
+    .bind(&row.out_sip_username)
+    .bind(&row.out_sip_password)
+    .bind(&row.voip_token)
+    .bind(row.allow_custom_caller_id)
+    .bind(row.auth_required)
+    .bind(row.insecure_address)
+    .execute(&mut *db)
+    .await?;
+    Ok(get(db, row.endpoint_sid, false).await?.expect("just inserted"))
+}
+
+pub async fn save(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<EndpointRow> {
+    sqlx::query(
+        "UPDATE endpoints SET name = $2, capacity = $3, addresses = $4, attributes = $5, properties = $6, transformations = $7,
+             allow_custom_caller_id = $8, auth_required = $9, insecure_address = $10
+         WHERE endpoint_sid = $1",
+    )
+    .bind(row.endpoint_sid)
+    .bind(&row.name)
+    .bind(row.capacity)
+    .bind(&row.addresses)
+    .bind(&row.attributes)
+    .bind(&row.properties)
+    .bind(&row.transformations)
+    .bind(row.allow_custom_caller_id)
+    .bind(row.auth_required)
+    .bind(row.insecure_address)
+    .execute(&mut *db)
+    .await?;
+    Ok(get(db, row.endpoint_sid, false).await?.expect("it exists"))
+}
+
+/// How many trunks deliver to the endpoint.
+pub async fn trunks_using<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM trunks WHERE endpoint_sid = $1").bind(sid).fetch_one(db).await?)
+}
+
+pub async fn delete<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<()> {
+    sqlx::query("DELETE FROM endpoints WHERE endpoint_sid = $1").bind(sid).execute(db).await?;
+    Ok(())
+}
+
+/// The System Gateway of a new partner: CarrierX's switches, at the configured addresses.
+pub async fn create_system_gateway(db: &mut PgConnection, partner_sid: Uuid, ips: &[String]) -> ApiResult<()> {
+    let addresses: Vec<Address> = ips
+        .iter()
+        .map(|ip| Address {
+            direction: "any".into(),
+            dst_port: 5060,
+            ip: ip.clone(),
+            location_sid: None,
+            port: 5060,
+            priority: 0,
+            sip_password: None,
+            sip_username: None,
+            srtp: false,
+            transport: "udp".into(),
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO endpoints (endpoint_sid, partner_sid, name, type, addresses, auth_required)
+         VALUES ($1, $2, 'System Gateway', 'system_gateway', $3, false)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(partner_sid)
+    .bind(serde_json::to_value(addresses).unwrap_or(Value::Array(Vec::new())))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A random string of letters and digits (generated credentials).
+pub fn random_alnum(n: usize) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    secrets::random_bytes(n).iter().map(|b| CHARS[(*b as usize) % CHARS.len()] as char).collect()
+}
