@@ -116,6 +116,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::partners::routes(&mut api);
     resources::billing_method::routes(&mut api);
     resources::endpoints::routes(&mut api);
+    resources::trunk_groups::routes(&mut api);
     resources::oauth::routes(&mut api);
     resources::mail::routes(&mut api);
 

@@ -10,3 +10,4 @@ pub mod mail;
 pub mod oauth;
 pub mod partners;
 pub mod shared;
+pub mod trunk_groups;

@@ -4,6 +4,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{Address, Endpoint};
+use crate::domain::json::sorted;
 use crate::domain::secrets;
 use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
@@ -45,7 +46,7 @@ impl EndpointRow {
         Endpoint {
             addresses: serde_json::from_value(self.addresses.clone()).unwrap_or_default(),
             allow_custom_caller_id: admin.then_some(self.allow_custom_caller_id),
-            attributes: self.attributes.clone(),
+            attributes: sorted(&self.attributes),
             auth_required: admin.then_some(self.auth_required),
             capacity: self.capacity,
             endpoint_sid: self.endpoint_sid,
@@ -56,9 +57,9 @@ impl EndpointRow {
             out_sip_username: self.out_sip_username.clone(),
             partner: None,
             partner_sid: self.partner_sid,
-            properties: self.properties.clone(),
+            properties: sorted(&self.properties),
             template_sid: admin.then_some(self.template_sid),
-            transformations: self.transformations.clone(),
+            transformations: sorted(&self.transformations),
             kind: self.kind.clone(),
             voip_token: self.voip_token.clone(),
         }

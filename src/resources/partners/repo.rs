@@ -5,6 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::Partner;
+use crate::domain::json::sorted;
 use crate::domain::money::Money;
 use crate::domain::scopes::ScopeSet;
 use crate::domain::secrets;
@@ -68,14 +69,14 @@ impl PartnerRow {
     pub fn to_wire(&self, admin: bool) -> Partner {
         let scopes = self.available_scopes;
         Partner {
-            acls: self.acls.clone(),
+            acls: sorted(&self.acls),
             address1: self.address1.clone(),
             address2: self.address2.clone(),
-            attributes: self.attributes.clone(),
+            attributes: sorted(&self.attributes),
             available_scopes: scopes,
             balance: Money(self.balance),
             billing_email: self.billing_email.clone(),
-            callbacks: self.callbacks.clone(),
+            callbacks: sorted(&self.callbacks),
             charge_at: self.charge_at.map(Money),
             city: self.city.clone(),
             company_name: self.company_name.clone(),
@@ -90,7 +91,7 @@ impl PartnerRow {
             name: self.name.clone(),
             owner_email: self.owner_email.clone(),
             owner_email_pending: self.owner_email_pending.clone(),
-            parent_assigned_acls: self.parent_assigned_acls.clone(),
+            parent_assigned_acls: sorted(&self.parent_assigned_acls),
             parent_sid: self.parent_sid,
             partner_sid: self.partner_sid,
             payment_type: self.payment_type.clone(),
@@ -99,9 +100,9 @@ impl PartnerRow {
             spending_limit: Money(self.spending_limit),
             state: self.state.clone(),
             status: self.status.clone(),
-            system_attributes: admin.then(|| self.system_attributes.clone()),
+            system_attributes: admin.then(|| sorted(&self.system_attributes)),
             tech_email: self.tech_email.clone(),
-            transformations: self.transformations.clone(),
+            transformations: sorted(&self.transformations),
             zip: self.zip.clone(),
         }
     }

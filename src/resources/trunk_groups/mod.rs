@@ -1,0 +1,34 @@
+//! Trunk groups and their trunks: how calls of a phone number reach an endpoint.
+
+mod handlers;
+pub mod repo;
+pub mod types;
+
+use axum::http::Method;
+
+use crate::domain::scopes::Scope;
+use crate::http::router::Api;
+
+pub const CREATE: &[Scope] = &[Scope::TrunkGroupsManage, Scope::TrunkGroupsCreate];
+pub const READ: &[Scope] = &[Scope::TrunkGroupsManage, Scope::TrunkGroupsRead];
+pub const UPDATE: &[Scope] = &[Scope::TrunkGroupsManage, Scope::TrunkGroupsUpdate];
+pub const DELETE: &[Scope] = &[Scope::TrunkGroupsManage, Scope::TrunkGroupsDelete];
+pub const TRUNK_CREATE: &[Scope] = &[Scope::TrunkGroupsTrunksManage, Scope::TrunkGroupsTrunksCreate];
+pub const TRUNK_READ: &[Scope] = &[Scope::TrunkGroupsTrunksManage, Scope::TrunkGroupsTrunksRead];
+pub const TRUNK_UPDATE: &[Scope] = &[Scope::TrunkGroupsTrunksManage, Scope::TrunkGroupsTrunksUpdate];
+pub const TRUNK_DELETE: &[Scope] = &[Scope::TrunkGroupsTrunksManage, Scope::TrunkGroupsTrunksDelete];
+
+pub fn routes(api: &mut Api) {
+    api.route(Method::POST, "/trunk_groups", CREATE, handlers::create_trunk_group);
+    api.route(Method::GET, "/trunk_groups", READ, handlers::list_trunk_groups);
+    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}", READ, handlers::get_trunk_group);
+    api.route(Method::PATCH, "/trunk_groups/{trunk_group_sid}", UPDATE, handlers::patch_trunk_group);
+    api.route(Method::PUT, "/trunk_groups/{trunk_group_sid}", UPDATE, handlers::put_trunk_group);
+    api.route(Method::DELETE, "/trunk_groups/{trunk_group_sid}", DELETE, handlers::delete_trunk_group);
+    api.route(Method::POST, "/trunk_groups/{trunk_group_sid}/trunks", TRUNK_CREATE, handlers::create_trunk);
+    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}/trunks", TRUNK_READ, handlers::list_trunks);
+    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_READ, handlers::get_trunk);
+    api.route(Method::PATCH, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_UPDATE, handlers::patch_trunk);
+    api.route(Method::PUT, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_UPDATE, handlers::put_trunk);
+    api.route(Method::DELETE, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_DELETE, handlers::delete_trunk);
+}
