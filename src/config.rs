@@ -76,6 +76,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub endpoint_api_url: String,
     pub system_gateway_addresses: Vec<String>,
+    pub did_aging_seconds: u32,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub did_default_price: Decimal,
     pub partner_defaults: PartnerDefaults,
 }
 

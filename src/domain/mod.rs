@@ -2,6 +2,7 @@
 
 pub mod json;
 pub mod money;
+pub mod phone;
 pub mod scopes;
 pub mod secrets;
 pub mod time;

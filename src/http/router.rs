@@ -117,6 +117,8 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::billing_method::routes(&mut api);
     resources::endpoints::routes(&mut api);
     resources::trunk_groups::routes(&mut api);
+    resources::dids::routes(&mut api);
+    resources::did_groups::routes(&mut api);
     resources::oauth::routes(&mut api);
     resources::mail::routes(&mut api);
 

@@ -17,6 +17,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(listen_for_invalidations(state.clone())),
         tokio::spawn(deliver_mail(state.clone())),
         tokio::spawn(write_last_access(state.clone())),
+        tokio::spawn(return_aged_numbers(state.clone())),
     ]
 }
 
@@ -61,6 +62,16 @@ pub async fn deliver_mail(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "mail delivery round failed"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Released numbers whose aging period has passed go back to the inventory.
+pub async fn return_aged_numbers(state: AppState) {
+    loop {
+        if let Err(e) = crate::resources::dids::repo::return_aged(&state.pool).await {
+            tracing::warn!(error = %e, "cannot return aged numbers to the inventory");
+        }
+        tokio::time::sleep(Duration::from_secs(10)).await;
     }
 }
 

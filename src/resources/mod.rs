@@ -4,6 +4,8 @@
 pub mod access_control;
 pub mod billing_method;
 pub mod countries;
+pub mod did_groups;
+pub mod dids;
 pub mod endpoints;
 pub mod health;
 pub mod mail;

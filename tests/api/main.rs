@@ -5,6 +5,7 @@ mod common;
 mod auth;
 mod billing_method;
 mod countries;
+mod dids;
 mod endpoints;
 mod errors;
 mod listing;

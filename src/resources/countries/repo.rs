@@ -81,3 +81,8 @@ pub async fn exists<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> ApiResult<bool
         .fetch_one(db)
         .await?)
 }
+
+/// Every country's (alpha-2, alpha-3) codes.
+pub async fn codes<'e>(db: impl PgExecutor<'e>) -> ApiResult<Vec<(String, String)>> {
+    Ok(sqlx::query_as("SELECT iso_3166_alpha_2, iso_3166_alpha_3 FROM countries").fetch_all(db).await?)
+}

@@ -426,6 +426,7 @@ pub async fn delete_partner(State(state): State<AppState>, caller: Caller, PathP
     if repo::count_children(&mut *tx, sid).await? > 0 {
         return Err(ApiError::conflict("partner_sid", "the partner has sub-partners: delete them first"));
     }
+    crate::resources::dids::repo::release(&mut *tx, None, Some(sid), state.config.did_aging_seconds).await?;
     repo::delete(&mut tx, sid).await?;
     tx.commit().await?;
     state.partner_changed(sid);

@@ -298,6 +298,13 @@ async fn update_trunk_group(
 pub async fn delete_trunk_group(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
     let g = find_group(&state, &caller, &raw, Some(&mut tx)).await?;
+    let numbers = crate::resources::dids::repo::count_in_trunk_group(&mut *tx, g.trunk_group_sid).await?;
+    if numbers > 0 {
+        return Err(ApiError::conflict(
+            "trunk_group_sid",
+            format!("{numbers} phone number(s) use this trunk group: move or release them first"),
+        ));
+    }
     repo::delete_group(&mut *tx, g.trunk_group_sid).await?;
     tx.commit().await?;
     Ok(respond::no_content())

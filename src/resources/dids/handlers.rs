@@ -1,0 +1,334 @@
+use std::collections::{HashMap, HashSet};
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::repo::{self, DidRow, NewNumber};
+use super::types::{Did, DidInput, InventoryInput, ADMIN_UPDATABLE, UPDATABLE};
+use crate::domain::phone;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult, FieldError};
+use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
+use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::listing::{ListQuery, Page, RequestUrl};
+use crate::http::patch::{self, UpdateMode};
+use crate::http::respond;
+use crate::resources::shared::check_transformations;
+use crate::resources::{countries, partners};
+use crate::state::AppState;
+
+pub const MAX_BATCH: usize = 10_000;
+
+async fn with_partner(state: &AppState, rows: Vec<DidRow>, admin: bool, related: bool) -> ApiResult<Vec<Did>> {
+    let partners = if related { partners::related(state, rows.iter().filter_map(|r| r.partner_sid), admin).await? } else { Default::default() };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let mut w = r.to_wire(admin);
+            w.partner = r.partner_sid.and_then(|p| partners.get(&p)).cloned().map(Box::new);
+            w
+        })
+        .collect())
+}
+
+pub async fn list_available(State(state): State<AppState>, _caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+    let q = ListQuery::parse(&url.query, &repo::AVAILABLE)?;
+    let page = repo::list_available(&state.pool, &q).await?;
+    respond::list(page.map(|r| r.to_wire(false)), &q, &url, "did_sid")
+}
+
+pub async fn get_available(
+    State(state): State<AppState>,
+    _caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
+    let sid = parse_sid(&raw, "did")?;
+    let row = repo::get(&mut *state.pool.acquire().await?, sid, false).await?;
+    match row {
+        Some(r) if r.status == "available" => respond::object(&r.to_wire(false), &query),
+        _ => Err(ApiError::not_found("did")),
+    }
+}
+
+/// A rented number the caller sees (any number through the admin routes).
+async fn find(state: &AppState, caller: &Caller, raw: &str, tx: Option<&mut sqlx::PgConnection>) -> ApiResult<DidRow> {
+    let sid = parse_sid(raw, "did")?;
+    let row = match tx {
+        Some(tx) => repo::get(tx, sid, true).await?,
+        None => repo::get(&mut *state.pool.acquire().await?, sid, false).await?,
+    };
+    match row {
+        Some(r) if caller.admin => Ok(r),
+        Some(r) if r.status == "assigned" && caller.sees(&r.tree_path) => Ok(r),
+        _ => Err(ApiError::not_found("did")),
+    }
+}
+
+/// Checks the trunk group and DID group of a number: both must be the number's partner's.
+async fn check_groups(state: &AppState, partner: Uuid, input: &DidInput, p: &mut Problems) -> ApiResult<(Option<Uuid>, Option<Uuid>)> {
+    let mut conn = state.pool.acquire().await?;
+    let tg = match input.trunk_group_sid.value().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            let found = match Uuid::parse_str(s) {
+                Ok(u) => crate::resources::trunk_groups::repo::get_group(&mut conn, u, false).await?.filter(|g| g.partner_sid == partner),
+                Err(_) => None,
+            };
+            if found.is_none() {
+                p.add("trunk_group_sid", "must be a trunk group of the number's partner");
+            }
+            found.map(|g| g.trunk_group_sid)
+        }
+    };
+    let dg = match input.did_group_sid.value().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            let found = match Uuid::parse_str(s) {
+                Ok(u) => crate::resources::did_groups::repo::get(&mut conn, u).await?.filter(|g| g.partner_sid == partner),
+                Err(_) => None,
+            };
+            if found.is_none() {
+                p.add("did_group_sid", "must be a DID group of the number's partner");
+            }
+            found.map(|g| g.did_group_sid)
+        }
+    };
+    Ok((tg, dg))
+}
+
+fn check_callback(v: &Maybe<String>, p: &mut Problems) {
+    if let Maybe::Value(u) = v {
+        p.check(u.is_empty() || u.starts_with("http://") || u.starts_with("https://"), "callback_url", "must be an http(s) URL");
+    }
+}
+
+/// Applies the changeable attributes of `input` to a number.
+fn apply(row: &mut DidRow, input: &DidInput, tg: Option<Uuid>, dg: Option<Uuid>, transformations: Value, admin: bool, p: &mut Problems) {
+    row.name = input.name.value().cloned().unwrap_or_else(|| "N/A".into());
+    row.attributes = Value::Object(input.attributes.value().cloned().unwrap_or_default());
+    row.callback_url = input.callback_url.value().cloned().filter(|s| !s.is_empty());
+    row.string_key_1 = input.string_key_1.value().cloned();
+    row.string_key_2 = input.string_key_2.value().cloned();
+    row.transformations = transformations;
+    row.trunk_group_sid = tg;
+    row.did_group_sid = dg;
+    if admin {
+        row.classification_sid = match input.classification_sid.value().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Uuid::parse_str(s).map_err(|_| p.add("classification_sid", "must be a secure ID")).ok(),
+        };
+    }
+}
+
+/// `POST /phonenumber/dids`: rents `phonenumber`, or the first available number (matching
+/// `filter` if given).
+pub async fn rent_did(State(state): State<AppState>, caller: Caller, url: RequestUrl, body: JsonBody) -> ApiResult<Response> {
+    let input: DidInput = parse_object(&body.into_object()?)?;
+    let q = ListQuery::parse(&url.query, &repo::AVAILABLE)?;
+    let mut p = Problems::new();
+    let number = input.phonenumber.value().map(|n| phone::digits(n));
+    if let Some(n) = &number {
+        p.check(n.len() >= 4 && n.len() <= 15, "phonenumber", "must be a phone number in the E.164 format");
+    }
+    check_callback(&input.callback_url, &mut p);
+    let transformations = check_transformations(&input.transformations, &mut p);
+    let (tg, dg) = check_groups(&state, caller.partner_sid(), &input, &mut p).await?;
+    p.finish()?;
+    let mut tx = state.pool.begin().await?;
+    let Some(sid) = repo::rent(&mut tx, caller.partner_sid(), number.as_deref(), &q).await? else {
+        return Err(match number {
+            Some(n) => ApiError::Conflict(vec![FieldError::new("phonenumber", format!("the phone number {n} is not available"))]),
+            None => ApiError::conflict("phonenumber", "no available phone number matches"),
+        });
+    };
+    let mut row = repo::get(&mut tx, sid, true).await?.expect("just rented");
+    apply(&mut row, &input, tg, dg, transformations, false, &mut Problems::new());
+    repo::save(&mut tx, &row).await?;
+    tx.commit().await?;
+    Ok(Json(row.to_wire(caller.admin)).into_response())
+}
+
+pub async fn list_dids(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+    let q = ListQuery::parse(&url.query, &repo::RENTED)?;
+    let related = url.query.with_related()?;
+    let tg = match url.query.get("trunk_group_sid").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(Uuid::parse_str(s).map_err(|_| ApiError::bad_param("trunk_group_sid", "must be a secure ID"))?),
+    };
+    let page = repo::list_rented(&state.pool, &caller, tg, &q).await?;
+    let items = with_partner(&state, page.items, caller.admin, related).await?;
+    respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "did_sid")
+}
+
+pub async fn get_did(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, query: QueryParams) -> ApiResult<Response> {
+    let row = find(&state, &caller, &raw, None).await?;
+    let mut items = with_partner(&state, vec![row], caller.admin, query.with_related()?).await?;
+    respond::object(&items.remove(0), &query)
+}
+
+pub async fn patch_did(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
+    let mode = UpdateMode::patch(&query)?;
+    update_did(state, caller, path, body, mode).await
+}
+
+pub async fn put_did(state: State<AppState>, caller: Caller, path: PathParams<String>, body: JsonBody) -> ApiResult<Response> {
+    update_did(state, caller, path, body, UpdateMode::Put).await
+}
+
+async fn update_did(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, body: JsonBody, mode: UpdateMode) -> ApiResult<Response> {
+    let body = body.into_object()?;
+    let _: DidInput = parse_object(&body)?;
+    let mut tx = state.pool.begin().await?;
+    let mut row = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let current = patch::wire_map(&row.to_wire(true))?;
+    let mut updatable: Vec<&str> = UPDATABLE.to_vec();
+    if caller.admin {
+        updatable.extend_from_slice(ADMIN_UPDATABLE);
+    }
+    let merged = patch::apply(&current, &body, &updatable, mode);
+    let input: DidInput = parse_object(&merged)?;
+    let mut p = Problems::new();
+    check_callback(&input.callback_url, &mut p);
+    let transformations = check_transformations(&input.transformations, &mut p);
+    let (tg, dg) = match row.partner_sid {
+        Some(owner) => check_groups(&state, owner, &input, &mut p).await?,
+        None => {
+            if input.trunk_group_sid.value().is_some() || input.did_group_sid.value().is_some() {
+                p.add("trunk_group_sid", "a number in the inventory belongs to no trunk group");
+            }
+            (None, None)
+        }
+    };
+    apply(&mut row, &input, tg, dg, transformations, caller.admin, &mut p);
+    p.finish()?;
+    repo::save(&mut tx, &row).await?;
+    let saved = repo::get(&mut tx, row.did_sid, false).await?.expect("it exists");
+    tx.commit().await?;
+    Ok(Json(saved.to_wire(caller.admin)).into_response())
+}
+
+/// `DELETE /phonenumber/dids/{did_sid}`: releases the number; it ages before it can be rented again.
+pub async fn release_did(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+    let mut tx = state.pool.begin().await?;
+    let row = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    if row.status != "assigned" {
+        return Err(ApiError::conflict("did_sid", format!("the number is {}, not rented", row.status)));
+    }
+    repo::release(&mut *tx, Some(row.did_sid), None, state.config.did_aging_seconds).await?;
+    tx.commit().await?;
+    Ok(respond::no_content())
+}
+
+/// `POST /admin/dids`: adds numbers to the inventory (one object or an array), all or none.
+pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
+    let (items, single) = match body.0 {
+        Value::Array(items) => (items, false),
+        obj @ Value::Object(_) => (vec![obj], true),
+        _ => return Err(ApiError::invalid("body", "must be a DID object or an array of them")),
+    };
+    if items.is_empty() || items.len() > MAX_BATCH {
+        return Err(ApiError::invalid("body", format!("must hold 1 to {MAX_BATCH} numbers")));
+    }
+    let at = |i: usize, f: &str| if single { f.to_owned() } else { format!("[{i}].{f}") };
+    let mut p = Problems::new();
+    let mut parsed = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Value::Object(map) = item else {
+            p.add(at(i, "body"), "must be a DID object");
+            continue;
+        };
+        match parse_object::<InventoryInput>(map) {
+            Ok(v) => parsed.push((i, v)),
+            Err(ApiError::Validation(errors)) => {
+                for e in errors {
+                    p.add(at(i, e.field.as_deref().unwrap_or("body")), e.message);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    // Countries by alpha-2 (from the numbers) and alpha-3 (given), in one query.
+    let all = countries::repo::codes(&state.pool).await?;
+    let by_alpha2: HashMap<&str, &str> = all.iter().map(|(a2, a3)| (a2.as_str(), a3.as_str())).collect();
+    let alpha3s: HashSet<&str> = all.iter().map(|(_, a3)| a3.as_str()).collect();
+    let mut numbers = Vec::with_capacity(parsed.len());
+    let mut seen = HashSet::new();
+    for (i, v) in &parsed {
+        let capabilities = v.capabilities.value().copied().unwrap_or(7);
+        p.check((0..=31).contains(&capabilities), &at(*i, "capabilities"), "must be a sum of 1, 2, 4, 8 and 16 (0 to 31)");
+        let price = v.price.value().map(|m| m.0).unwrap_or(state.config.did_default_price);
+        p.check(price >= rust_decimal::Decimal::ZERO, &at(*i, "price"), "must not be negative");
+        let analyzed = match v.phonenumber.value() {
+            None => {
+                p.add(at(*i, "phonenumber"), "field is required");
+                None
+            }
+            Some(raw) => {
+                let a = phone::analyze(raw);
+                if a.is_none() {
+                    p.add(at(*i, "phonenumber"), "must be a phone number in the E.164 format");
+                }
+                a
+            }
+        };
+        let Some(a) = analyzed else { continue };
+        if !seen.insert(a.digits.clone()) {
+            p.add(at(*i, "phonenumber"), "appears twice in the request");
+        }
+        let country = match v.country_code.value() {
+            Some(c) if alpha3s.contains(c.to_ascii_uppercase().as_str()) => Some(c.to_ascii_uppercase()),
+            Some(_) => {
+                p.add(at(*i, "country_code"), "must be an ISO 3166-1 alpha-3 country code");
+                None
+            }
+            None => a.region.as_deref().and_then(|r| by_alpha2.get(r)).map(|s| (*s).to_owned()),
+        };
+        if let Some(s) = v.state.value() {
+            p.check(s.len() <= 3 && s.chars().all(|c| c.is_ascii_alphanumeric()), &at(*i, "state"), "must be a state or province code");
+        }
+        let uuid = |f: &str, m: &Maybe<String>, p: &mut Problems| m.value().and_then(|s| Uuid::parse_str(s).map_err(|_| p.add(at(*i, f), "must be a secure ID")).ok());
+        numbers.push(NewNumber {
+            phonenumber: a.digits.clone(),
+            capabilities: capabilities as i32,
+            price,
+            country_code: country,
+            in_country_format: Some(a.national.clone()),
+            international_format: Some(a.international.clone()),
+            state: v.state.value().map(|s| s.to_ascii_uppercase()),
+            locality: v.locality.value().cloned(),
+            classification_sid: uuid("classification_sid", &v.classification_sid, &mut p),
+            provider_sid: uuid("provider_sid", &v.provider_sid, &mut p),
+            lrn_sid: uuid("lrn_sid", &v.lrn_sid, &mut p),
+            ocn: v.ocn.value().cloned(),
+        });
+    }
+    p.finish()?;
+    let mut tx = state.pool.begin().await?;
+    let wanted: Vec<String> = numbers.iter().map(|n| n.phonenumber.clone()).collect();
+    let taken = repo::existing(&mut *tx, &wanted).await?;
+    if !taken.is_empty() {
+        let index: HashMap<&str, usize> = wanted.iter().enumerate().map(|(i, n)| (n.as_str(), parsed[i].0)).collect();
+        return Err(ApiError::Conflict(
+            taken
+                .iter()
+                .map(|(n, sid)| {
+                    FieldError::new(at(index.get(n.as_str()).copied().unwrap_or(0), "phonenumber"), format!("the phone number {n} already exists"))
+                        .with_reference(sid.to_string())
+                })
+                .collect(),
+        ));
+    }
+    let sids = repo::insert_inventory(&mut tx, &numbers).await?;
+    let rows = repo::get_many(&mut tx, &sids).await?;
+    tx.commit().await?;
+    let wire: Vec<Did> = rows.iter().map(|r| r.to_wire(caller.admin)).collect();
+    if single {
+        Ok(Json(&wire[0]).into_response())
+    } else {
+        Ok(Json(wire).into_response())
+    }
+}

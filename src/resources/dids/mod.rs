@@ -1,0 +1,35 @@
+//! Phone numbers (DIDs): the inventory (`available_dids`, admin ingestion), renting, updating
+//! and releasing numbers.
+
+mod handlers;
+pub mod repo;
+pub mod types;
+
+use axum::http::Method;
+
+use crate::domain::scopes::Scope;
+use crate::http::router::Api;
+
+pub const CREATE: &[Scope] = &[Scope::PhonenumberManage, Scope::PhonenumberCreate];
+/// The reference prints `partners.*` on the DID read pages, a copy error (decision 6).
+pub const READ: &[Scope] = &[Scope::PhonenumberManage, Scope::PhonenumberRead];
+pub const UPDATE: &[Scope] = &[Scope::PhonenumberManage, Scope::PhonenumberUpdate];
+pub const DELETE: &[Scope] = &[Scope::PhonenumberManage, Scope::PhonenumberDelete];
+
+pub fn routes(api: &mut Api) {
+    api.route(Method::GET, "/phonenumber/available_dids", READ, handlers::list_available);
+    api.route(Method::GET, "/dids/inventory", READ, handlers::list_available);
+    api.route(Method::GET, "/phonenumber/available_dids/{did_sid}", READ, handlers::get_available);
+    api.route(Method::POST, "/phonenumber/dids", CREATE, handlers::rent_did);
+    api.route(Method::GET, "/phonenumber/dids", READ, handlers::list_dids);
+    api.route(Method::GET, "/phonenumber/dids/{did_sid}", READ, handlers::get_did);
+    api.route(Method::PATCH, "/phonenumber/dids/{did_sid}", UPDATE, handlers::patch_did);
+    api.route(Method::PUT, "/phonenumber/dids/{did_sid}", UPDATE, handlers::put_did);
+    api.route(Method::DELETE, "/phonenumber/dids/{did_sid}", DELETE, handlers::release_did);
+    api.admin(Method::POST, "/admin/dids", &[], handlers::add_inventory);
+    api.admin(Method::GET, "/admin/dids", &[], handlers::list_dids);
+    api.admin(Method::GET, "/admin/dids/{did_sid}", &[], handlers::get_did);
+    api.admin(Method::PATCH, "/admin/dids/{did_sid}", &[], handlers::patch_did);
+    api.admin(Method::PUT, "/admin/dids/{did_sid}", &[], handlers::put_did);
+    api.admin(Method::DELETE, "/admin/dids/{did_sid}", &[], handlers::release_did);
+}

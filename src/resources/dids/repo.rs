@@ -1,0 +1,285 @@
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::types::Did;
+use crate::domain::json::sorted;
+use crate::domain::money::Money;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::listing::{self, sql, Field, FieldType as T, ListQuery, ListSpec, Page};
+
+pub const COLUMNS: &str = "d.id, d.did_sid, d.phonenumber, d.partner_sid, d.status, d.name, d.attributes, d.callback_url, \
+    d.capabilities, d.country_code, d.in_country_format, d.international_format, d.locality, d.state, d.lrn_sid, \
+    d.did_group_sid, d.trunk_group_sid, d.price, d.string_key_1, d.string_key_2, d.transformations, d.classification_sid, \
+    d.provider_sid, d.source_trunk_group_sid, d.ocn, d.external_keys, d.type, d.date_status_changed, \
+    COALESCE(p.tree_path, '') AS tree_path";
+
+const FROM: &str = "dids d LEFT JOIN partners p ON p.partner_sid = d.partner_sid";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DidRow {
+    pub id: i64,
+    pub did_sid: Uuid,
+    pub phonenumber: String,
+    pub partner_sid: Option<Uuid>,
+    pub status: String,
+    pub name: String,
+    pub attributes: Value,
+    pub callback_url: Option<String>,
+    pub capabilities: i32,
+    pub country_code: Option<String>,
+    pub in_country_format: Option<String>,
+    pub international_format: Option<String>,
+    pub locality: Option<String>,
+    pub state: Option<String>,
+    pub lrn_sid: Option<Uuid>,
+    pub did_group_sid: Option<Uuid>,
+    pub trunk_group_sid: Option<Uuid>,
+    pub price: Decimal,
+    pub string_key_1: Option<String>,
+    pub string_key_2: Option<String>,
+    pub transformations: Value,
+    pub classification_sid: Option<Uuid>,
+    pub provider_sid: Option<Uuid>,
+    pub source_trunk_group_sid: Option<Uuid>,
+    pub ocn: Option<String>,
+    pub external_keys: Value,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub date_status_changed: DateTime<Utc>,
+    pub tree_path: String,
+}
+
+impl DidRow {
+    /// The wire object; `admin` adds the admin-only attributes; available numbers show their
+    /// `status` (as the reference's inventory sample does).
+    pub fn to_wire(&self, admin: bool) -> Did {
+        Did {
+            attributes: sorted(&self.attributes),
+            callback_url: self.callback_url.clone(),
+            capabilities: self.capabilities,
+            classification_sid: admin.then_some(self.classification_sid),
+            country_code: self.country_code.clone(),
+            date_status_changed: admin.then(|| self.date_status_changed.into()),
+            did_group_sid: self.did_group_sid,
+            did_sid: self.did_sid,
+            external_keys: admin.then(|| sorted(&self.external_keys)),
+            id: admin.then_some(self.id),
+            in_country_format: self.in_country_format.clone(),
+            international_format: self.international_format.clone(),
+            locality: self.locality.clone(),
+            lrn_sid: self.lrn_sid,
+            name: self.name.clone(),
+            ocn: admin.then(|| self.ocn.clone()),
+            partner: None,
+            partner_sid: self.partner_sid,
+            phonenumber: self.phonenumber.clone(),
+            price: Money(self.price),
+            provider_sid: admin.then_some(self.provider_sid),
+            source_trunk_group_sid: admin.then_some(self.source_trunk_group_sid),
+            state: self.state.clone(),
+            status: (admin || self.status == "available").then(|| self.status.clone()),
+            string_key_1: self.string_key_1.clone(),
+            string_key_2: self.string_key_2.clone(),
+            transformations: sorted(&self.transformations),
+            trunk_group_sid: self.trunk_group_sid,
+            kind: admin.then(|| self.kind.clone()),
+        }
+    }
+}
+
+const FIELDS: &[Field] = &[
+    Field::new("attributes", "d.attributes", T::Json),
+    Field::new("callback_url", "d.callback_url", T::Text),
+    Field::new("capabilities", "d.capabilities", T::Int),
+    Field::new("classification_sid", "d.classification_sid", T::Uuid),
+    Field::new("country_code", "d.country_code", T::Text),
+    Field::new("did_group_sid", "d.did_group_sid", T::Uuid),
+    Field::new("did_sid", "d.did_sid", T::Uuid),
+    Field::new("in_country_format", "d.in_country_format", T::Text),
+    Field::new("international_format", "d.international_format", T::Text),
+    Field::new("locality", "d.locality", T::Text),
+    Field::new("lrn_sid", "d.lrn_sid", T::Uuid),
+    Field::new("name", "d.name", T::Text),
+    Field::new("partner_sid", "d.partner_sid", T::Uuid),
+    Field::new("phonenumber", "d.phonenumber", T::Text),
+    Field::new("price", "d.price", T::Decimal),
+    Field::new("state", "d.state", T::Text),
+    Field::new("status", "d.status", T::Text),
+    Field::new("string_key_1", "d.string_key_1", T::Text),
+    Field::new("string_key_2", "d.string_key_2", T::Text),
+    Field::new("transformations", "d.transformations", T::Json),
+    Field::new("trunk_group_sid", "d.trunk_group_sid", T::Uuid),
+];
+
+/// The inventory: ordered by number (the index serves `phonenumber like "1516%"`); no total.
+pub const AVAILABLE: ListSpec =
+    ListSpec { fields: FIELDS, sid: "d.did_sid", default_order: "d.phonenumber", default_limit: 10, total: false, keyset: None };
+
+/// Rented numbers.
+pub const RENTED: ListSpec =
+    ListSpec { fields: FIELDS, sid: "d.did_sid", default_order: "d.id", default_limit: 10, total: true, keyset: None };
+
+pub async fn list_available<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> ApiResult<Page<DidRow>> {
+    listing::fetch::<DidRow, _>(db, &AVAILABLE, q, COLUMNS, FROM, &|qb| {
+        qb.push(" AND d.status = 'available'");
+    })
+    .await
+}
+
+/// The caller's rented numbers (its subtree's; every status through the admin routes).
+pub async fn list_rented<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, trunk_group: Option<Uuid>, q: &ListQuery) -> ApiResult<Page<DidRow>> {
+    let pattern = caller.subtree_pattern();
+    let admin = caller.admin;
+    listing::fetch::<DidRow, _>(db, &RENTED, q, COLUMNS, FROM, &move |qb| {
+        if !admin {
+            qb.push(" AND d.status = 'assigned' AND p.tree_path LIKE ").push_bind(pattern.clone());
+        }
+        if let Some(tg) = trunk_group {
+            qb.push(" AND d.trunk_group_sid = ").push_bind(tg);
+        }
+    })
+    .await
+}
+
+pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Option<DidRow>> {
+    let lock = if lock { " FOR UPDATE OF d" } else { "" };
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE d.did_sid = $1{lock}"))
+        .bind(sid)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Takes an available number for a partner: the given one, or the first (by number) matching
+/// the filter. Concurrent renters never get the same number: the row is locked, and a number
+/// locked by another renter is skipped (first available) or waited for and re-checked (given).
+pub async fn rent(db: &mut PgConnection, partner_sid: Uuid, number: Option<&str>, q: &ListQuery) -> ApiResult<Option<Uuid>> {
+    let mut qb = listing::Qb::new("UPDATE dids SET status = 'assigned', partner_sid = ");
+    qb.push_bind(partner_sid);
+    qb.push(", aging_until = NULL, date_status_changed = date_trunc('milliseconds', now()) WHERE ");
+    match number {
+        Some(n) => {
+            qb.push("phonenumber = ").push_bind(n.to_owned()).push(" AND status = 'available'");
+        }
+        None => {
+            qb.push("did_sid = (SELECT d.did_sid FROM dids d WHERE d.status = 'available'");
+            sql::push_conditions(&mut qb, AVAILABLE.fields, &q.filter).map_err(|m| ApiError::bad_param("filter", m))?;
+            qb.push(" ORDER BY d.phonenumber LIMIT 1 FOR UPDATE SKIP LOCKED)");
+        }
+    }
+    qb.push(" RETURNING did_sid");
+    Ok(qb.build_query_scalar::<Uuid>().fetch_optional(db).await?)
+}
+
+/// Writes the changeable attributes.
+pub async fn save(db: &mut PgConnection, d: &DidRow) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE dids SET name = $2, attributes = $3, callback_url = $4, did_group_sid = $5, trunk_group_sid = $6,
+             string_key_1 = $7, string_key_2 = $8, transformations = $9, classification_sid = $10
+         WHERE did_sid = $1",
+    )
+    .bind(d.did_sid)
+    .bind(&d.name)
+    .bind(&d.attributes)
+    .bind(&d.callback_url)
+    .bind(d.did_group_sid)
+    .bind(d.trunk_group_sid)
+    .bind(&d.string_key_1)
+    .bind(&d.string_key_2)
+    .bind(&d.transformations)
+    .bind(d.classification_sid)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Releases numbers (one, or all of a deleted partner): `aging` for the configured period, their
+/// settings cleared for the next renter.
+pub async fn release<'e>(db: impl PgExecutor<'e>, did: Option<Uuid>, partner: Option<Uuid>, aging_seconds: u32) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE dids SET status = 'aging', partner_sid = NULL, name = 'N/A', attributes = '{}', callback_url = NULL,
+             did_group_sid = NULL, trunk_group_sid = NULL, string_key_1 = NULL, string_key_2 = NULL, transformations = '[]',
+             aging_until = now() + make_interval(secs => $3), date_status_changed = date_trunc('milliseconds', now())
+         WHERE status = 'assigned' AND (did_sid = $1 OR partner_sid = $2)",
+    )
+    .bind(did)
+    .bind(partner)
+    .bind(aging_seconds as f64)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Numbers whose aging has ended become available again (safe on every instance at once).
+pub async fn return_aged<'e>(db: impl PgExecutor<'e>) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE dids SET status = 'available', aging_until = NULL, date_status_changed = date_trunc('milliseconds', now())
+          WHERE status = 'aging' AND aging_until <= now()",
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn count_in_trunk_group<'e>(db: impl PgExecutor<'e>, tg: Uuid) -> ApiResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM dids WHERE trunk_group_sid = $1").bind(tg).fetch_one(db).await?)
+}
+
+/// A number for the inventory.
+pub struct NewNumber {
+    pub phonenumber: String,
+    pub capabilities: i32,
+    pub price: Decimal,
+    pub country_code: Option<String>,
+    pub in_country_format: Option<String>,
+    pub international_format: Option<String>,
+    pub state: Option<String>,
+    pub locality: Option<String>,
+    pub classification_sid: Option<Uuid>,
+    pub provider_sid: Option<Uuid>,
+    pub lrn_sid: Option<Uuid>,
+    pub ocn: Option<String>,
+}
+
+/// The numbers among `numbers` that exist already, with their secure IDs.
+pub async fn existing<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> ApiResult<Vec<(String, Uuid)>> {
+    Ok(sqlx::query_as("SELECT phonenumber, did_sid FROM dids WHERE phonenumber = ANY($1)").bind(numbers).fetch_all(db).await?)
+}
+
+/// Adds numbers to the inventory in one statement; returns their secure IDs in order.
+pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber]) -> ApiResult<Vec<Uuid>> {
+    let sids: Vec<Uuid> = items.iter().map(|_| Uuid::new_v4()).collect();
+    let col = |f: fn(&NewNumber) -> Option<String>| items.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO dids (did_sid, phonenumber, capabilities, price, country_code, in_country_format, international_format,
+                           state, locality, classification_sid, provider_sid, lrn_sid, ocn)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::numeric[], $5::text[], $6::text[], $7::text[],
+                              $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[])",
+    )
+    .bind(&sids)
+    .bind(items.iter().map(|i| i.phonenumber.clone()).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.capabilities).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.price).collect::<Vec<_>>())
+    .bind(col(|i| i.country_code.clone()))
+    .bind(col(|i| i.in_country_format.clone()))
+    .bind(col(|i| i.international_format.clone()))
+    .bind(col(|i| i.state.clone()))
+    .bind(col(|i| i.locality.clone()))
+    .bind(items.iter().map(|i| i.classification_sid).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.provider_sid).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.lrn_sid).collect::<Vec<_>>())
+    .bind(col(|i| i.ocn.clone()))
+    .execute(db)
+    .await?;
+    Ok(sids)
+}
+
+pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> ApiResult<Vec<DidRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE d.did_sid = ANY($1) ORDER BY d.id"))
+        .bind(sids)
+        .fetch_all(db)
+        .await?)
+}

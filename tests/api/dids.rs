@@ -1,0 +1,300 @@
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+const DID_KEYS: &[&str] = &[
+    "attributes", "callback_url", "capabilities", "country_code", "did_group_sid", "did_sid", "in_country_format",
+    "international_format", "locality", "lrn_sid", "name", "partner_sid", "phonenumber", "price", "state", "string_key_1",
+    "string_key_2", "transformations", "trunk_group_sid",
+];
+
+async fn stock(app: &TestApp, numbers: &[(&str, &str)]) -> Value {
+    let items: Vec<Value> = numbers.iter().map(|(n, st)| json!({"phonenumber": n, "state": st, "locality": "NEW YORK"})).collect();
+    app.post("/core/v2/admin/dids").actor(root()).json(json!(items)).ok().await
+}
+
+#[tokio::test]
+async fn the_inventory_is_filled_by_the_admin_route() {
+    let app = TestApp::new().await;
+    let one = app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "+1 516 206 5575", "state": "NY", "locality": "NEW YORK"})).ok().await;
+    assert_eq!(one["phonenumber"], "15162065575");
+    assert_eq!(one["in_country_format"], "(516) 206-5575");
+    assert_eq!(one["international_format"], "+1 516-206-5575");
+    assert_eq!(one["country_code"], "USA");
+    assert_eq!(one["capabilities"], 7);
+    assert_eq!(one["price"], "0.6");
+    assert_eq!(one["status"], "available");
+    assert_eq!(one["partner_sid"], Value::Null);
+    let many = app
+        .post("/core/v2/admin/dids")
+        .actor(root())
+        .json(json!([{"phonenumber": "390612345678", "capabilities": 4, "price": "1.25"}, {"phonenumber": "+442071234567"}]))
+        .ok()
+        .await;
+    assert_eq!(many[0]["country_code"], "ITA");
+    assert_eq!(many[0]["international_format"], "+39 06 1234 5678");
+    assert_eq!(many[0]["price"], "1.25");
+    assert_eq!(many[1]["country_code"], "GBR");
+    assert_eq!(many[1]["in_country_format"], "020 7123 4567");
+    // An existing number is a 409 naming it; nothing of the batch is added.
+    let r = app.post("/core/v2/admin/dids").actor(root()).json(json!([{"phonenumber": "15162065000"}, {"phonenumber": "15162065575"}])).send().await;
+    r.assert_error(409, "[1].phonenumber");
+    assert_eq!(r.json["errors"][0]["reference_sid"], one["did_sid"]);
+    let r = app.get("/core/v2/phonenumber/available_dids?filter=phonenumber+eq+15162065000").actor(root()).ok().await;
+    assert_eq!(r["count"], 0);
+    let r = app.post("/core/v2/admin/dids").actor(root()).json(json!([{"phonenumber": "abc"}, {"capabilities": 99}, {"phonenumber": "15162065001", "colour": 1}])).send().await;
+    for f in ["[0].phonenumber", "[1].phonenumber", "[1].capabilities", "[2].colour"] {
+        r.assert_error(422, f);
+    }
+    // Partners cannot fill the inventory.
+    let (_, tok) = app.partner(&root(), "not_admin", None).await;
+    app.post("/core/v2/admin/dids").actor(bearer(&tok)).json(json!({"phonenumber": "15162065002"})).send().await.assert_error(403, "cause");
+}
+
+#[tokio::test]
+async fn browsing_the_inventory() {
+    let app = TestApp::new().await;
+    stock(&app, &[("15162065573", "NY"), ("15162065574", "NY"), ("13125550100", "IL"), ("15162075000", "NY")]).await;
+    app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "13125550101", "state": "IL", "capabilities": 3})).ok().await;
+    let r = app.get("/core/v2/phonenumber/available_dids?limit=1").actor(root()).ok().await;
+    assert_eq!(r["total"], Value::Null);
+    assert_eq!(r["has_more"], true);
+    assert_eq!(r["pagination"]["next"], "http://api.test/core/v2/phonenumber/available_dids?limit=1&offset=1");
+    let item = &r["items"][0];
+    assert_eq!(item["phonenumber"], "13125550100", "ordered by number");
+    assert_eq!(item["status"], "available");
+    assert_eq!(item["partner_sid"], Value::Null);
+    let numbers = |r: &Value| -> Vec<String> { r["items"].as_array().unwrap().iter().map(|d| d["phonenumber"].as_str().unwrap().to_owned()).collect() };
+    let r = app.get("/core/v2/phonenumber/available_dids?filter=phonenumber+like+%221516%25%22").actor(root()).ok().await;
+    assert_eq!(numbers(&r), vec!["15162065573", "15162065574", "15162075000"]);
+    let r = app.get("/core/v2/dids/inventory?filter=state+eq+NY+and+phonenumber+like+151620655%25").actor(root()).ok().await;
+    assert_eq!(numbers(&r), vec!["15162065573", "15162065574"]);
+    let r = app.get("/core/v2/phonenumber/available_dids?filter=capabilities+bit+4").actor(root()).ok().await;
+    assert_eq!(r["count"], 4);
+    let sid = item["did_sid"].as_str().unwrap();
+    let one = app.get(&format!("/core/v2/phonenumber/available_dids/{sid}")).actor(root()).ok().await;
+    assert_eq!(&one, item);
+    let (_, tok) = app.partner(&root(), "browser", Some(&["phonenumber.read"])).await;
+    app.get("/core/v2/phonenumber/available_dids").actor(bearer(&tok)).ok().await;
+}
+
+#[tokio::test]
+async fn renting_the_reference_sample_number() {
+    let app = TestApp::new().await;
+    stock(&app, &[("15162065575", "NY")]).await;
+    let (p, tok) = app.partner(&root(), "renter", None).await;
+    let d = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"phonenumber":"15162065575", "callback_url":null})).ok().await;
+    assert_eq!(keys(&d), DID_KEYS);
+    assert_eq!(d["attributes"], json!({}));
+    assert_eq!(d["callback_url"], Value::Null);
+    assert_eq!(d["capabilities"], 7);
+    assert_eq!(d["country_code"], "USA");
+    assert_eq!(d["in_country_format"], "(516) 206-5575");
+    assert_eq!(d["international_format"], "+1 516-206-5575");
+    assert_eq!(d["locality"], "NEW YORK");
+    assert_eq!(d["name"], "N/A");
+    assert_eq!(d["partner_sid"], p["partner_sid"]);
+    assert_eq!(d["price"], "0.6");
+    assert_eq!(d["state"], "NY");
+    assert_eq!(d["transformations"], json!([]));
+    // It left the inventory; renting it again is a 409 naming it.
+    let r = app.get("/core/v2/phonenumber/available_dids").actor(bearer(&tok)).ok().await;
+    assert_eq!(r["count"], 0);
+    let r = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"phonenumber":"15162065575"})).send().await;
+    r.assert_error(409, "phonenumber");
+    let r = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({})).send().await;
+    r.assert_error(409, "phonenumber");
+    // Listed and read back.
+    let list = app.get("/core/v2/phonenumber/dids").actor(bearer(&tok)).ok().await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0], d);
+    let path = format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap());
+    assert_eq!(app.get(&path).actor(bearer(&tok)).ok().await, d);
+    let r = app.get(&format!("{path}?with_related=true")).actor(bearer(&tok)).ok().await;
+    assert_eq!(r["partner"]["login"], "renter");
+    // The admin route shows the admin-only attributes.
+    let r = app.get(&format!("/core/v2/admin/dids/{}", d["did_sid"].as_str().unwrap())).actor(root()).ok().await;
+    assert_eq!(r["status"], "assigned");
+    assert_eq!(r["type"], "phonenumber_did");
+}
+
+#[tokio::test]
+async fn an_empty_body_takes_the_first_available_number_and_filter_picks_one() {
+    let app = TestApp::new().await;
+    stock(&app, &[("15162065580", "NY"), ("13125550100", "IL"), ("13125550200", "IL")]).await;
+    let (_, tok) = app.partner(&root(), "picker", None).await;
+    let d = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({})).ok().await;
+    assert_eq!(d["phonenumber"], "13125550100");
+    let d = app.post("/core/v2/phonenumber/dids?filter=state+eq+NY").actor(bearer(&tok)).raw("", None).ok().await;
+    assert_eq!(d["phonenumber"], "15162065580");
+    let r = app.post("/core/v2/phonenumber/dids?filter=state+eq+NY").actor(bearer(&tok)).json(json!({})).send().await;
+    r.assert_error(409, "phonenumber");
+    app.post("/core/v2/phonenumber/dids?filter=colour+eq+red").actor(bearer(&tok)).json(json!({})).send().await.assert_error(400, "filter");
+}
+
+#[tokio::test]
+async fn two_partners_renting_one_number_at_once_one_wins() {
+    let app = TestApp::new().await;
+    stock(&app, &[("15162065590", "NY")]).await;
+    let (_, a) = app.partner(&root(), "racer_a", None).await;
+    let (_, b) = app.partner(&root(), "racer_b", None).await;
+    for round in 0..3 {
+        let number = format!("1516206560{round}");
+        stock(&app, &[(number.as_str(), "NY")]).await;
+        let body = json!({"phonenumber": number});
+        let (ra, rb) = tokio::join!(
+            app.post("/core/v2/phonenumber/dids").actor(bearer(&a)).json(body.clone()).send(),
+            app.post("/core/v2/phonenumber/dids").actor(bearer(&b)).json(body.clone()).send()
+        );
+        let mut statuses = vec![ra.status.as_u16(), rb.status.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, vec![200, 409], "round {round}");
+    }
+    // Many first-available rents at once never share a number.
+    let items: Vec<Value> = (0..10).map(|i| json!({"phonenumber": format!("1212555{:04}", i)})).collect();
+    app.post("/core/v2/admin/dids").actor(root()).json(json!(items)).ok().await;
+    let futures: Vec<_> = (0..10)
+        .map(|i| {
+            let who = if i % 2 == 0 { &a } else { &b };
+            app.post("/core/v2/phonenumber/dids?filter=phonenumber+like+1212555%25").actor(bearer(who)).json(json!({})).send()
+        })
+        .collect();
+    let results = futures_util::future::join_all(futures).await;
+    let mut got: Vec<String> = results.iter().filter(|r| r.status == 200).map(|r| r.json["phonenumber"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(got.len(), 10, "every rent found a number");
+    got.sort();
+    got.dedup();
+    assert_eq!(got.len(), 10, "no number rented twice");
+}
+
+#[tokio::test]
+async fn the_bulk_rent_flow_of_the_ordering_script_with_basic_auth() {
+    let app = TestApp::new().await;
+    let items: Vec<Value> = (0..12).map(|i| json!({"phonenumber": format!("151620656{:02}", i), "state": "NY"})).collect();
+    app.post("/core/v2/admin/dids").actor(root()).json(json!(items)).ok().await;
+    app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "13125550199"})).ok().await;
+    app.partner(&root(), "bulk", None).await;
+    let who = basic("bulk", "bulk-password");
+    let mut rented = Vec::new();
+    let mut url = "/core/v2/phonenumber/available_dids?filter=phonenumber+like+%221516%25%22&limit=5".to_owned();
+    loop {
+        let page = app.get(&url).actor(who.clone()).ok().await;
+        for d in page["items"].as_array().unwrap() {
+            let r = app.post("/core/v2/phonenumber/dids").actor(who.clone()).json(json!({"phonenumber": d["phonenumber"]})).ok().await;
+            rented.push(r["phonenumber"].as_str().unwrap().to_owned());
+        }
+        match page["pagination"]["next"].as_str() {
+            Some(next) => url = next.trim_start_matches("http://api.test").to_owned(),
+            None => break,
+        }
+    }
+    // The list shrinks while it is read: offset paging skips some, never fails.
+    assert!(rented.len() >= 5 && rented.len() <= 12, "{}", rented.len());
+    let mine = app.get("/core/v2/phonenumber/dids?limit=100").actor(who).ok().await;
+    assert_eq!(mine["total"].as_u64().unwrap() as usize, rented.len());
+}
+
+#[tokio::test]
+async fn updating_a_did_follows_the_patch_rules() {
+    let app = TestApp::new().await;
+    stock(&app, &[("15162065574", "NY")]).await;
+    let (_, tok) = app.partner(&root(), "updater", None).await;
+    let d = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"name": "line"})).ok().await;
+    assert_eq!(d["name"], "line");
+    let path = format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap());
+    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"attributes":{"name":"main line"}})).ok().await;
+    assert_eq!(r["attributes"], json!({"name": "main line"}));
+    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"attributes":{"floor":"2"}, "string_key_1": "k1"})).ok().await;
+    assert_eq!(r["attributes"], json!({"floor": "2", "name": "main line"}));
+    assert_eq!(r["string_key_1"], "k1");
+    let r = app.patch(&format!("{path}?nested_objects=replace")).actor(bearer(&tok)).json(json!({"attributes":{"x":"y"}})).ok().await;
+    assert_eq!(r["attributes"], json!({"x": "y"}));
+    // Read-only attributes are ignored; groups must be the partner's.
+    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"phonenumber": "19999999999", "price": "0", "state": "CA"})).ok().await;
+    assert_eq!(r["phonenumber"], "15162065574");
+    assert_eq!(r["price"], "0.6");
+    let g = app.post("/core/v2/trunk_groups").actor(bearer(&tok)).json(json!({})).ok().await;
+    let dg = app.post("/core/v2/phonenumber/did_groups").actor(bearer(&tok)).json(json!({"name":"sales"})).ok().await;
+    let r = app
+        .patch(&path)
+        .actor(bearer(&tok))
+        .json(json!({"trunk_group_sid": g["trunk_group_sid"], "did_group_sid": dg["did_group_sid"]}))
+        .ok()
+        .await;
+    assert_eq!(r["trunk_group_sid"], g["trunk_group_sid"]);
+    assert_eq!(r["did_group_sid"], dg["did_group_sid"]);
+    let by_tg = app.get(&format!("/core/v2/phonenumber/dids?trunk_group_sid={}", g["trunk_group_sid"].as_str().unwrap())).actor(bearer(&tok)).ok().await;
+    assert_eq!(by_tg["total"], 1);
+    let (_, other) = app.partner(&root(), "other_upd", None).await;
+    let og = app.post("/core/v2/trunk_groups").actor(bearer(&other)).json(json!({})).ok().await;
+    app.patch(&path).actor(bearer(&tok)).json(json!({"trunk_group_sid": og["trunk_group_sid"]})).send().await.assert_error(422, "trunk_group_sid");
+    let r = app
+        .patch(&path)
+        .actor(bearer(&tok))
+        .json(json!({"transformations": [{"action": "reject", "operands": ["nope"]}], "callback_url": "ftp://x"}))
+        .send()
+        .await;
+    r.assert_error(422, "transformations[0].operands[0]");
+    r.assert_error(422, "callback_url");
+    // A trunk group that numbers use cannot be deleted (409); once they move, it can.
+    let gpath = format!("/core/v2/trunk_groups/{}", g["trunk_group_sid"].as_str().unwrap());
+    app.delete(&gpath).actor(bearer(&tok)).send().await.assert_error(409, "trunk_group_sid");
+    app.patch(&path).actor(bearer(&tok)).json(json!({"trunk_group_sid": null})).ok().await;
+    assert_eq!(app.delete(&gpath).actor(bearer(&tok)).send().await.status, 204);
+    // Deleting the DID group takes the number out of it.
+    assert_eq!(app.delete(&format!("/core/v2/phonenumber/did_groups/{}", dg["did_group_sid"].as_str().unwrap())).actor(bearer(&tok)).send().await.status, 204);
+    assert_eq!(app.get(&path).actor(bearer(&tok)).ok().await["did_group_sid"], Value::Null);
+    // Another partner sees nothing of it.
+    for r in [
+        app.get(&path).actor(bearer(&other)).send().await,
+        app.patch(&path).actor(bearer(&other)).json(json!({})).send().await,
+        app.delete(&path).actor(bearer(&other)).send().await,
+    ] {
+        assert_eq!(r.status, 404);
+    }
+}
+
+#[tokio::test]
+async fn a_released_number_ages_before_it_can_be_rented_again() {
+    let app = TestApp::with_config(|c| c.did_aging_seconds = 0).await;
+    stock(&app, &[("15162065575", "NY")]).await;
+    let (_, tok) = app.partner(&root(), "releaser", None).await;
+    let d = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"name": "mine", "attributes": {"a": 1}})).ok().await;
+    let path = format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap());
+    let r = app.delete(&path).actor(bearer(&tok)).send().await;
+    assert_eq!(r.status, 204);
+    assert_eq!(app.get(&path).actor(bearer(&tok)).send().await.status, 404);
+    assert_eq!(app.get("/core/v2/phonenumber/dids").actor(bearer(&tok)).ok().await["total"], 0);
+    let admin = app.get(&format!("/core/v2/admin/dids/{}", d["did_sid"].as_str().unwrap())).actor(root()).ok().await;
+    assert_eq!(admin["status"], "aging");
+    assert_eq!(admin["name"], "N/A", "its settings are cleared");
+    assert_eq!(app.get("/core/v2/phonenumber/available_dids").actor(bearer(&tok)).ok().await["count"], 0);
+    app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"phonenumber": "15162065575"})).send().await.assert_error(409, "phonenumber");
+    // The aging job returns it to the inventory once its period has passed.
+    let returned = carrierx_core::resources::dids::repo::return_aged(&app.state.pool).await.unwrap();
+    assert_eq!(returned, 1);
+    let again = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"phonenumber": "15162065575"})).ok().await;
+    assert_eq!(again["did_sid"], d["did_sid"]);
+    assert_eq!(again["attributes"], json!({}));
+}
+
+#[tokio::test]
+async fn did_groups_crud() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "grouper", None).await;
+    let g = app.post("/core/v2/phonenumber/did_groups").actor(bearer(&tok)).json(json!({})).ok().await;
+    assert_eq!(keys(&g), vec!["callback_url", "did_group_sid", "name", "partner_sid"]);
+    assert_eq!(g["name"], "N/A");
+    assert_eq!(g["callback_url"], Value::Null);
+    assert_eq!(g["partner_sid"], p["partner_sid"]);
+    let path = format!("/core/v2/phonenumber/did_groups/{}", g["did_group_sid"].as_str().unwrap());
+    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"name": "sales", "callback_url": "https://example.com/sms"})).ok().await;
+    assert_eq!(r["name"], "sales");
+    assert_eq!(r["callback_url"], "https://example.com/sms");
+    let list = app.get("/core/v2/phonenumber/did_groups?with_related=true").actor(bearer(&tok)).ok().await;
+    assert_eq!(list["items"][0]["partner"]["login"], "grouper");
+    let (_, other) = app.partner(&root(), "grouper_b", None).await;
+    assert_eq!(app.get(&path).actor(bearer(&other)).send().await.status, 404);
+    assert_eq!(app.delete(&path).actor(bearer(&tok)).send().await.status, 204);
+    assert_eq!(app.get(&path).actor(bearer(&tok)).send().await.status, 404);
+}
