@@ -53,3 +53,30 @@ CREATE INDEX dids_trunk_group_idx ON dids (trunk_group_sid);
 CREATE INDEX dids_did_group_idx ON dids (did_group_sid);
 -- Numbers whose aging ends.
 CREATE INDEX dids_aging_idx ON dids (aging_until) WHERE status = 'aging';
+
+-- Routing prefixes: outbound calls whose number starts with `prefix` go to `trunk_group_sid`.
+CREATE TABLE prefixes (
+    id                      bigserial   NOT NULL UNIQUE,
+    prefix_sid              uuid        PRIMARY KEY,
+    partner_sid             uuid        NOT NULL REFERENCES partners (partner_sid),
+    prefix                  text        NOT NULL,
+    name                    text        NOT NULL DEFAULT 'N/A',
+    attributes              jsonb       NOT NULL DEFAULT '{}',
+    callback_url            text,
+    lrn_sid                 uuid,
+    source_trunk_group_sid  uuid        REFERENCES trunk_groups (trunk_group_sid),
+    trunk_group_sid         uuid        REFERENCES trunk_groups (trunk_group_sid),
+    string_key_1            text,
+    string_key_2            text,
+    transformations         jsonb       NOT NULL DEFAULT '[]',
+    date_created            timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
+);
+CREATE INDEX prefixes_partner_idx ON prefixes (partner_sid, id);
+CREATE INDEX prefixes_trunk_group_idx ON prefixes (trunk_group_sid);
+CREATE INDEX prefixes_source_trunk_group_idx ON prefixes (source_trunk_group_sid);
+
+-- Local bookkeeping (e.g. whether the demo data was loaded).
+CREATE TABLE local_markers (
+    name          text        PRIMARY KEY,
+    date_created  timestamptz NOT NULL DEFAULT now()
+);

@@ -119,6 +119,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::trunk_groups::routes(&mut api);
     resources::dids::routes(&mut api);
     resources::did_groups::routes(&mut api);
+    resources::prefixes::routes(&mut api);
     resources::oauth::routes(&mut api);
     resources::mail::routes(&mut api);
 

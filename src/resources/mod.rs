@@ -11,5 +11,6 @@ pub mod health;
 pub mod mail;
 pub mod oauth;
 pub mod partners;
+pub mod prefixes;
 pub mod shared;
 pub mod trunk_groups;

@@ -298,3 +298,39 @@ async fn did_groups_crud() {
     assert_eq!(app.delete(&path).actor(bearer(&tok)).send().await.status, 204);
     assert_eq!(app.get(&path).actor(bearer(&tok)).send().await.status, 404);
 }
+
+#[tokio::test]
+async fn routing_prefixes() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "prefixer", None).await;
+    let x = app.post("/core/v2/phonenumber/prefixes").actor(bearer(&tok)).json(json!({"prefix": "51625"})).ok().await;
+    assert_eq!(
+        keys(&x),
+        vec!["attributes", "callback_url", "lrn_sid", "name", "partner_sid", "prefix", "prefix_sid", "source_trunk_group_sid",
+             "string_key_1", "string_key_2", "transformations", "trunk_group_sid"]
+    );
+    assert_eq!(x["name"], "N/A");
+    assert_eq!(x["partner_sid"], p["partner_sid"]);
+    assert_eq!(x["attributes"], json!({}));
+    app.post("/core/v2/phonenumber/prefixes").actor(bearer(&tok)).json(json!({})).send().await.assert_error(422, "prefix");
+    app.post("/core/v2/phonenumber/prefixes").actor(bearer(&tok)).json(json!({"prefix": "51x"})).send().await.assert_error(422, "prefix");
+    let path = format!("/core/v2/phonenumber/prefixes/{}", x["prefix_sid"].as_str().unwrap());
+    let g = app.post("/core/v2/trunk_groups").actor(bearer(&tok)).json(json!({})).ok().await;
+    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"attributes": {"a": "1"}, "trunk_group_sid": g["trunk_group_sid"]})).ok().await;
+    assert_eq!(r["trunk_group_sid"], g["trunk_group_sid"]);
+    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"attributes": {"b": "2"}})).ok().await;
+    assert_eq!(r["attributes"], json!({"a": "1", "b": "2"}));
+    assert_eq!(r["prefix"], "51625");
+    app.delete(&format!("/core/v2/trunk_groups/{}", g["trunk_group_sid"].as_str().unwrap())).actor(bearer(&tok)).send().await.assert_error(409, "trunk_group_sid");
+    let (_, other) = app.partner(&root(), "prefixer_b", None).await;
+    assert_eq!(app.get(&path).actor(bearer(&other)).send().await.status, 404);
+    let og = app.post("/core/v2/trunk_groups").actor(bearer(&other)).json(json!({})).ok().await;
+    app.patch(&path).actor(bearer(&tok)).json(json!({"source_trunk_group_sid": og["trunk_group_sid"]})).send().await.assert_error(422, "source_trunk_group_sid");
+    let list = app.get("/core/v2/phonenumber/prefixes?filter=prefix+like+516%25").actor(bearer(&tok)).ok().await;
+    assert_eq!(list["total"], 1);
+    let r = app.put(&path).actor(bearer(&tok)).json(json!({"name": "only"})).ok().await;
+    assert_eq!(r["prefix"], "51625");
+    assert_eq!(r["trunk_group_sid"], Value::Null);
+    assert_eq!(app.delete(&path).actor(bearer(&tok)).send().await.status, 204);
+    assert_eq!(app.get(&path).actor(bearer(&tok)).send().await.status, 404);
+}

@@ -299,6 +299,13 @@ pub async fn delete_trunk_group(State(state): State<AppState>, caller: Caller, P
     let mut tx = state.pool.begin().await?;
     let g = find_group(&state, &caller, &raw, Some(&mut tx)).await?;
     let numbers = crate::resources::dids::repo::count_in_trunk_group(&mut *tx, g.trunk_group_sid).await?;
+    let prefixes = crate::resources::prefixes::repo::count_using_trunk_group(&mut *tx, g.trunk_group_sid).await?;
+    if prefixes > 0 {
+        return Err(ApiError::conflict(
+            "trunk_group_sid",
+            format!("{prefixes} prefix(es) route through this trunk group: change or delete them first"),
+        ));
+    }
     if numbers > 0 {
         return Err(ApiError::conflict(
             "trunk_group_sid",
