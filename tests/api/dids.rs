@@ -36,6 +36,14 @@ async fn the_inventory_is_filled_by_the_admin_route() {
     assert_eq!(many[0]["price"], "1.25");
     assert_eq!(many[1]["country_code"], "GBR");
     assert_eq!(many[1]["in_country_format"], "020 7123 4567");
+    assert_eq!(many[1]["state"], Value::Null);
+    // State and locality of North American numbers come from libphonenumber's geocoding data.
+    let derived = app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "15162225575"})).ok().await;
+    assert_eq!(derived["state"], "NY");
+    assert_eq!(derived["locality"], "GARDEN CITY");
+    let ca = app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "14165550123"})).ok().await;
+    assert_eq!(ca["country_code"], "CAN");
+    assert_eq!(ca["state"], "ON");
     // An existing number is a 409 naming it; nothing of the batch is added.
     let r = app.post("/core/v2/admin/dids").actor(root()).json(json!([{"phonenumber": "15162065000"}, {"phonenumber": "15162065575"}])).send().await;
     r.assert_error(409, "[1].phonenumber");

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::repo::{self, DidRow, NewNumber};
 use super::types::{Did, DidInput, InventoryInput, ADMIN_UPDATABLE, UPDATABLE};
-use crate::domain::phone;
+use crate::domain::{geo, phone};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
@@ -276,6 +276,7 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
             }
         };
         let Some(a) = analyzed else { continue };
+        let place = geo::nanp_place(&a.digits);
         if !seen.insert(a.digits.clone()) {
             p.add(at(*i, "phonenumber"), "appears twice in the request");
         }
@@ -298,8 +299,8 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
             country_code: country,
             in_country_format: Some(a.national.clone()),
             international_format: Some(a.international.clone()),
-            state: v.state.value().map(|s| s.to_ascii_uppercase()),
-            locality: v.locality.value().cloned(),
+            state: v.state.value().map(|s| s.to_ascii_uppercase()).or_else(|| place.as_ref().map(|p| p.state.clone())),
+            locality: v.locality.value().cloned().or_else(|| place.as_ref().and_then(|p| p.locality.clone())),
             classification_sid: uuid("classification_sid", &v.classification_sid, &mut p),
             provider_sid: uuid("provider_sid", &v.provider_sid, &mut p),
             lrn_sid: uuid("lrn_sid", &v.lrn_sid, &mut p),
