@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod cache;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod jobs;

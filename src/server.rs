@@ -37,6 +37,13 @@ async fn run(config: &Config, database: &db::Database) -> Result<(), BoxError> {
     if let Some(b) = crate::bootstrap::run(&database.pool, config).await? {
         crate::bootstrap::print(&b);
     }
+    if config.demo_data {
+        match crate::demo::load(&database.pool, config).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(numbers = n, "demo data loaded"),
+            Err(e) => tracing::warn!(error = ?e, "cannot load the demo data"),
+        }
+    }
     let state = AppState::new(database.pool.clone(), config.clone());
     let jobs = crate::jobs::spawn_all(&state);
     let app = crate::build_router(state.clone());

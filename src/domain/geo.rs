@@ -55,3 +55,10 @@ mod tests {
         assert_eq!(nanp_place("442071234567"), None);
     }
 }
+
+/// The known exchanges (`1NPANXX`) of an area code (`1NPA`), in order.
+pub fn exchanges_of(area: &str) -> Vec<String> {
+    let mut v: Vec<String> = table().keys().filter(|k| k.len() == 7 && k.starts_with(area)).map(|k| (*k).to_owned()).collect();
+    v.sort();
+    v
+}

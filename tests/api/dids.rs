@@ -342,3 +342,22 @@ async fn routing_prefixes() {
     assert_eq!(app.delete(&path).actor(bearer(&tok)).send().await.status, 204);
     assert_eq!(app.get(&path).actor(bearer(&tok)).send().await.status, 404);
 }
+
+#[tokio::test]
+async fn the_demo_inventory_loads_once() {
+    let app = TestApp::new().await;
+    let added = carrierx_core::demo::load(&app.state.pool, &app.state.config).await.unwrap();
+    assert!(added >= 3000, "{added}");
+    assert_eq!(carrierx_core::demo::load(&app.state.pool, &app.state.config).await.unwrap(), 0, "only once");
+    let ny = app.get("/core/v2/phonenumber/available_dids?filter=state+eq+NY&limit=1").actor(root()).ok().await;
+    assert_eq!(ny["items"][0]["country_code"], "USA");
+    let states: std::collections::BTreeSet<String> = {
+        let r = app.get("/core/v2/phonenumber/available_dids?filter=country_code+eq+USA+and+phonenumber+like+%25000&limit=1000").actor(root()).ok().await;
+        r["items"].as_array().unwrap().iter().filter_map(|d| d["state"].as_str().map(str::to_owned)).collect()
+    };
+    assert!(states.len() >= 4, "{states:?}");
+    for c in ["GBR", "ITA", "DEU", "FRA"] {
+        let r = app.get(&format!("/core/v2/phonenumber/available_dids?filter=country_code+eq+{c}&limit=1")).actor(root()).ok().await;
+        assert_eq!(r["count"], 1, "{c}");
+    }
+}
