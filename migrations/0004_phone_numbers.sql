@@ -46,9 +46,9 @@ CREATE TABLE dids (
 -- Browsing and renting the inventory: by number prefix, and by state.
 CREATE INDEX dids_available_number_idx ON dids (phonenumber text_pattern_ops) WHERE status = 'available';
 CREATE INDEX dids_available_state_idx ON dids (state, phonenumber) WHERE status = 'available';
--- A partner's numbers.
-CREATE INDEX dids_partner_idx ON dids (partner_sid, id);
-CREATE INDEX dids_partner_state_idx ON dids (partner_sid, state);
+-- Rented numbers: a partner's, and by state.
+CREATE INDEX dids_assigned_partner_idx ON dids (partner_sid, id) WHERE status = 'assigned';
+CREATE INDEX dids_assigned_state_idx ON dids (state, partner_sid, id) WHERE status = 'assigned';
 CREATE INDEX dids_trunk_group_idx ON dids (trunk_group_sid);
 CREATE INDEX dids_did_group_idx ON dids (did_group_sid);
 -- Numbers whose aging ends.

@@ -119,9 +119,10 @@ const FIELDS: &[Field] = &[
 pub const AVAILABLE: ListSpec =
     ListSpec { fields: FIELDS, sid: "d.did_sid", default_order: "d.phonenumber", default_limit: 10, total: false, keyset: None };
 
-/// Rented numbers.
+/// Rented numbers: by partner, then in the order they entered the inventory (the partial
+/// indexes on rented numbers serve this order, so the first page reads only its rows).
 pub const RENTED: ListSpec =
-    ListSpec { fields: FIELDS, sid: "d.did_sid", default_order: "d.id", default_limit: 10, total: true, keyset: None };
+    ListSpec { fields: FIELDS, sid: "d.did_sid", default_order: "d.partner_sid, d.id", default_limit: 10, total: true, keyset: None };
 
 pub async fn list_available<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> ApiResult<Page<DidRow>> {
     listing::fetch::<DidRow, _>(db, &AVAILABLE, q, COLUMNS, FROM, &|qb| {
@@ -136,7 +137,9 @@ pub async fn list_rented<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, tr
     let admin = caller.admin;
     listing::fetch::<DidRow, _>(db, &RENTED, q, COLUMNS, FROM, &move |qb| {
         if !admin {
-            qb.push(" AND d.status = 'assigned' AND p.tree_path LIKE ").push_bind(pattern.clone());
+            qb.push(" AND d.status = 'assigned' AND d.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
+                .push_bind(pattern.clone())
+                .push(")");
         }
         if let Some(tg) = trunk_group {
             qb.push(" AND d.trunk_group_sid = ").push_bind(tg);
