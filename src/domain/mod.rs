@@ -1,5 +1,6 @@
 //! Pure logic with unit tests: scopes catalogue, money, time formats, secrets.
 
+pub mod access_control;
 pub mod geo;
 pub mod json;
 pub mod money;

@@ -113,6 +113,7 @@ pub fn build_router(state: AppState) -> Router {
 fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     let mut api = Api::new(state.clone());
     resources::countries::routes(&mut api);
+    resources::access_control::routes(&mut api);
     resources::partners::routes(&mut api);
     resources::billing_method::routes(&mut api);
     resources::endpoints::routes(&mut api);

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod access_control;
 mod auth;
 mod billing_method;
 mod countries;

@@ -257,7 +257,8 @@ async fn acls_belong_to_the_partner_and_parent_assigned_acls_to_its_parent() {
     let app = TestApp::new().await;
     let (p, tok) = app.partner(&root(), "acl", None).await;
     let path = format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap());
-    let acl = json!([{"access_control_rules": [new_uuid()], "direction": "outbound", "sms_action_false": null,
+    let rule = app.post("/core/v2/accesscontrol/rules").actor(root()).json(json!({"field":"to", "quantifier":"any", "entries": ["1800"], "operation":"prefix"})).ok().await;
+    let acl = json!([{"access_control_rules": [rule["rule_sid"]], "direction": "outbound", "sms_action_false": null,
                       "sms_action_true": "reject", "voice_action_false": null, "voice_action_true": "reject403"}]);
     let r = app.patch(&path).actor(root()).json(json!({"parent_assigned_acls": acl})).ok().await;
     assert_eq!(r["parent_assigned_acls"], acl);
@@ -272,6 +273,9 @@ async fn acls_belong_to_the_partner_and_parent_assigned_acls_to_its_parent() {
     let r = app.patch(&path).actor(bearer(&tok)).json(json!({"acls": bad})).send().await;
     r.assert_error(422, "acls[0].direction");
     r.assert_error(422, "acls[0].voice_action_true");
+    r.assert_error(422, "acls[0].access_control_rules[0]");
+    // A rule the partner cannot see (not its own or an ancestor's) is refused.
+    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"acls": [{"access_control_rules": [new_uuid()], "voice_action_true": "reject403"}]})).send().await;
     r.assert_error(422, "acls[0].access_control_rules[0]");
 }
 

@@ -1,4 +1,27 @@
-//! Access control. For now the ACL object, shared by partners (and later trunk groups and
-//! trunks); the rule routes arrive with the access-control issue.
+//! Access control: rules (own and ancestors', these read only), the ACL object carried by
+//! partners, trunk groups and trunks, and the effective ACLs of a partner, trunk group or trunk.
 
+pub mod handlers;
+pub mod repo;
 pub mod types;
+
+use axum::http::Method;
+
+use crate::domain::scopes::Scope;
+use crate::http::router::Api;
+
+pub const CREATE: &[Scope] = &[Scope::AccesscontrolManage, Scope::AccesscontrolCreate];
+pub const READ: &[Scope] = &[Scope::AccesscontrolManage, Scope::AccesscontrolRead];
+pub const UPDATE: &[Scope] = &[Scope::AccesscontrolManage, Scope::AccesscontrolUpdate];
+pub const DELETE: &[Scope] = &[Scope::AccesscontrolManage, Scope::AccesscontrolDelete];
+
+pub fn routes(api: &mut Api) {
+    api.route(Method::POST, "/accesscontrol/rules", CREATE, handlers::create_rule);
+    api.route(Method::GET, "/accesscontrol/rules", READ, handlers::list_rules);
+    api.route(Method::GET, "/accesscontrol/rules/{rule_sid}", READ, handlers::get_rule);
+    api.route(Method::PATCH, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::patch_rule);
+    api.route(Method::PUT, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::put_rule);
+    api.route(Method::DELETE, "/accesscontrol/rules/{rule_sid}", DELETE, handlers::delete_rule);
+    api.route(Method::GET, "/accesscontrol/effective_acl/calls", READ, handlers::effective_calls);
+    api.route(Method::GET, "/accesscontrol/effective_acl/sms", READ, handlers::effective_sms);
+}

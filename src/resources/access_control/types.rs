@@ -58,3 +58,63 @@ pub fn validate(field: &str, acls: &[Acl], voice_only: bool, p: &mut Problems) {
         }
     }
 }
+
+/// The Access Control Rule object. `read_only` is true for the rules of the caller's ancestors.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AccessControlRule {
+    pub entries: Vec<String>,
+    pub field: String,
+    pub name: String,
+    pub operation: String,
+    pub quantifier: String,
+    pub read_only: bool,
+    pub rule_sid: Uuid,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    #[serde(default)]
+    pub entries: crate::http::input::Maybe<Vec<String>>,
+    #[serde(default)]
+    pub field: crate::http::input::Maybe<String>,
+    #[serde(default)]
+    pub name: crate::http::input::Maybe<String>,
+    #[serde(default)]
+    pub operation: crate::http::input::Maybe<String>,
+    #[serde(default)]
+    pub quantifier: crate::http::input::Maybe<String>,
+    #[serde(default)]
+    pub read_only: crate::http::input::Ignored,
+    #[serde(default)]
+    pub rule_sid: crate::http::input::Ignored,
+}
+
+pub const RULE_UPDATABLE: &[&str] = &["entries", "field", "name", "operation", "quantifier"];
+pub const FIELDS: &[&str] = &["called", "calling", "from", "from_did", "message", "to", "to_did"];
+
+/// One layer of effective ACLs.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct EffectiveLayer {
+    pub effective_acls: Vec<Acl>,
+    pub layer: u32,
+}
+
+/// Checks a rule's values, naming every bad field (`entries[i]` for a pattern that does not compile).
+pub fn validate_rule(field: &str, operation: &str, quantifier: &str, entries: &[String], p: &mut Problems) {
+    p.check(FIELDS.contains(&field), "field", &format!("must be one of {}", FIELDS.join(", ")));
+    p.check(["exact", "prefix", "regexp"].contains(&operation), "operation", "must be exact, prefix or regexp");
+    p.check(["all", "any", "none"].contains(&quantifier), "quantifier", "must be all, any or none");
+    p.check(!entries.is_empty(), "entries", "needs at least one entry");
+    for (i, e) in entries.iter().enumerate() {
+        if e.is_empty() {
+            p.add(format!("entries[{i}]"), "must not be empty");
+        } else if operation == "regexp" {
+            if let Err(err) = regex::RegexBuilder::new(e).size_limit(1 << 20).build() {
+                let msg = err.to_string();
+                let last = msg.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(&msg).trim().to_owned();
+                p.add(format!("entries[{i}]"), format!("invalid regular expression: {last}"));
+            }
+        }
+    }
+}

@@ -21,6 +21,7 @@ use crate::http::input::{bad_emails, parse_object, Maybe, Problems};
 use crate::http::listing::{ApiBase, ListQuery, RequestUrl};
 use crate::http::patch::{self, UpdateMode};
 use crate::http::respond;
+use crate::resources::access_control::handlers as acl_handlers;
 use crate::resources::access_control::types as acl;
 use crate::resources::countries;
 use crate::resources::endpoints;
@@ -198,6 +199,12 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
     }
     p.finish()?;
     let parent = parent.expect("checked above");
+    let sid = Uuid::new_v4();
+    let tree_path = format!("{}{}/", parent.tree_path, sid);
+    let mut p = Problems::new();
+    acl_handlers::check_acl_rules(&state, &tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
+    acl_handlers::check_acl_rules(&state, &tree_path, "parent_assigned_acls", input.parent_assigned_acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
+    p.finish()?;
 
     let defaults = &state.config.partner_defaults;
     let verify = state.config.email_verification == EmailVerification::Required;
@@ -209,12 +216,11 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
     let pending = |k: EmailKind| emails.iter().find(|e| e.0 == k).and_then(|e| e.1.clone());
     let any_email = emails.iter().any(|e| e.1.is_some());
     let prepay = payment_type == "prepay";
-    let sid = Uuid::new_v4();
     let mut row = PartnerRow {
         id: 0,
         partner_sid: sid,
         parent_sid: Some(parent.partner_sid),
-        tree_path: format!("{}{}/", parent.tree_path, sid),
+        tree_path,
         display_id: String::new(),
         login: input.login.value().cloned().unwrap_or_default(),
         name: input.name.value().cloned(),
@@ -327,6 +333,8 @@ async fn update_partner(
             p.add("acls", "only the partner itself can set acls");
         }
     }
+    acl_handlers::check_acl_rules(&state, &row.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
+    acl_handlers::check_acl_rules(&state, &row.tree_path, "parent_assigned_acls", input.parent_assigned_acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
     let country = if caller.admin { validate_country(&state, &input.country_code, &mut p).await? } else { None };
     let scopes = if caller.admin { admin_scopes(&input.available_scopes, &mut p) } else { None };
     if caller.admin {

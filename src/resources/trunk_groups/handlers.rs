@@ -14,6 +14,7 @@ use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::{self, UpdateMode};
 use crate::http::respond;
+use crate::resources::access_control::handlers::check_acl_rules;
 use crate::resources::access_control::types as acl;
 use crate::resources::shared::check_transformations;
 use crate::resources::{endpoints, partners};
@@ -205,7 +206,8 @@ pub async fn create_trunk_group(
         p.add("partner_sid", "cannot find partner");
     }
     let (owner_sid, tree) = owner.map(|o| (o.partner_sid, o.tree_path.clone())).unwrap_or_default();
-    let group = build_group(&input, Uuid::new_v4(), owner_sid, tree, &mut p);
+    let group = build_group(&input, Uuid::new_v4(), owner_sid, tree.clone(), &mut p);
+    check_acl_rules(&state, &tree, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
     let mut trunks = Vec::new();
     for (i, body) in trunk_bodies.iter().enumerate() {
         let prefix = format!("trunks[{i}].");
@@ -225,6 +227,7 @@ pub async fn create_trunk_group(
                 let mut tp = Problems::new();
                 let row = build_trunk(&t, Uuid::new_v4(), group.trunk_group_sid, &mut tp);
                 check_endpoint(&state, &row, owner_sid, "endpoint_sid", &mut tp).await?;
+                check_acl_rules(&state, &tree, "acls", t.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut tp).await?;
                 p.0.extend(prefixed(&prefix, tp.0));
                 trunks.push(row);
             }
@@ -288,6 +291,7 @@ async fn update_trunk_group(
     let input: TrunkGroupInput = parse_object(&merged)?;
     let mut p = Problems::new();
     let group = build_group(&input, current_row.trunk_group_sid, current_row.partner_sid, current_row.tree_path.clone(), &mut p);
+    check_acl_rules(&state, &current_row.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
     p.finish()?;
     repo::upsert_group(&mut tx, &group).await?;
     let saved = repo::get_group(&mut tx, group.trunk_group_sid, false).await?.expect("it exists");
@@ -335,6 +339,7 @@ pub async fn create_trunk(
     let mut p = Problems::new();
     let trunk = build_trunk(&input, Uuid::new_v4(), g.trunk_group_sid, &mut p);
     check_endpoint(&state, &trunk, g.partner_sid, "endpoint_sid", &mut p).await?;
+    check_acl_rules(&state, &g.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
     p.finish()?;
     let saved = repo::upsert_trunk(&mut tx, &trunk).await?;
     tx.commit().await?;
@@ -406,6 +411,7 @@ async fn update_trunk(
     let mut p = Problems::new();
     let trunk = build_trunk(&input, current_row.trunk_sid, g.trunk_group_sid, &mut p);
     check_endpoint(&state, &trunk, g.partner_sid, "endpoint_sid", &mut p).await?;
+    check_acl_rules(&state, &g.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
     p.finish()?;
     let saved = repo::upsert_trunk(&mut tx, &trunk).await?;
     tx.commit().await?;

@@ -1,0 +1,186 @@
+//! Access control decisions: which action the effective ACLs take on a call or a message.
+//!
+//! A rule compares one field of the call or message (`calling`/`from`, `called`/`to`,
+//! `message`) with its entries (`exact`, `prefix`, or `regexp`, searched anywhere unless
+//! anchored), and matches when `any`, `all` or `none` of its entries match. An ACL applies when
+//! its direction is the event's or `any`; its `*_action_true` is taken when any of its rules
+//! matches, `*_action_false` when none does (no action: the ACL says nothing). Layers are read
+//! from the top-most (layer 1); the first `reject*` decides; without one the event is accepted.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub sid: Uuid,
+    pub field: String,
+    pub operation: String,
+    pub quantifier: String,
+    pub entries: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Acl {
+    pub rules: Vec<Uuid>,
+    pub direction: String,
+    pub voice_action_true: Option<String>,
+    pub voice_action_false: Option<String>,
+    pub sms_action_true: Option<String>,
+    pub sms_action_false: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Voice,
+    Sms,
+}
+
+/// A call or a message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Event {
+    pub direction: String,
+    pub from: String,
+    pub to: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// `accept`, `reject`, `reject403` or `reject503`.
+    pub action: String,
+    /// Where the deciding ACL is: (layer, index of the ACL in it).
+    pub acl: Option<(u32, usize)>,
+    /// The rule that matched, when the decision came from a match.
+    pub rule: Option<Uuid>,
+}
+
+pub const VOICE_FIELDS: &[&str] = &["calling", "called", "from", "to"];
+pub const SMS_FIELDS: &[&str] = &["from", "to", "message", "from_did", "to_did"];
+
+fn field_value<'a>(field: &str, e: &'a Event) -> &'a str {
+    match field {
+        "calling" | "from" | "from_did" => &e.from,
+        "called" | "to" | "to_did" => &e.to,
+        "message" => &e.message,
+        _ => "",
+    }
+}
+
+fn entry_matches(operation: &str, entry: &str, value: &str) -> bool {
+    match operation {
+        "exact" => value == entry,
+        "prefix" => value.starts_with(entry),
+        "regexp" => Regex::new(entry).is_ok_and(|re| re.is_match(value)),
+        _ => false,
+    }
+}
+
+pub fn rule_matches(rule: &Rule, e: &Event) -> bool {
+    let value = field_value(&rule.field, e);
+    let mut hits = rule.entries.iter().map(|entry| entry_matches(&rule.operation, entry, value));
+    match rule.quantifier.as_str() {
+        "any" => hits.any(|h| h),
+        "all" => !rule.entries.is_empty() && hits.all(|h| h),
+        "none" => !hits.any(|h| h),
+        _ => false,
+    }
+}
+
+pub fn applies(acl: &Acl, direction: &str) -> bool {
+    acl.direction == "any" || acl.direction == direction
+}
+
+/// The decision of `layers` (layer number, its ACLs) on an event.
+pub fn evaluate(layers: &[(u32, Vec<Acl>)], rules: &HashMap<Uuid, Rule>, kind: Kind, e: &Event) -> Decision {
+    let mut last_accept = None;
+    for (layer, acls) in layers {
+        for (i, acl) in acls.iter().enumerate() {
+            if !applies(acl, &e.direction) {
+                continue;
+            }
+            let matched = acl.rules.iter().filter_map(|sid| rules.get(sid)).find(|r| rule_matches(r, e)).map(|r| r.sid);
+            let (on_true, on_false) = match kind {
+                Kind::Voice => (&acl.voice_action_true, &acl.voice_action_false),
+                Kind::Sms => (&acl.sms_action_true, &acl.sms_action_false),
+            };
+            let action = if matched.is_some() { on_true } else { on_false };
+            match action.as_deref() {
+                None => {}
+                Some("accept") => last_accept = Some(Decision { action: "accept".into(), acl: Some((*layer, i)), rule: matched }),
+                Some(reject) => return Decision { action: reject.to_owned(), acl: Some((*layer, i)), rule: matched },
+            }
+        }
+    }
+    last_accept.unwrap_or(Decision { action: "accept".into(), acl: None, rule: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(field: &str, op: &str, q: &str, entries: &[&str]) -> Rule {
+        Rule { sid: Uuid::new_v4(), field: field.into(), operation: op.into(), quantifier: q.into(), entries: entries.iter().map(|s| s.to_string()).collect() }
+    }
+
+    fn call(dir: &str, from: &str, to: &str) -> Event {
+        Event { direction: dir.into(), from: from.into(), to: to.into(), message: String::new() }
+    }
+
+    #[test]
+    fn operations_and_quantifiers_truth_table() {
+        let e = call("outbound", "15162065575", "18005551234");
+        let cases = [
+            ("to", "prefix", "any", vec!["1800", "1615"], true),
+            ("to", "prefix", "any", vec!["1615"], false),
+            ("to", "prefix", "all", vec!["1800", "18005"], true),
+            ("to", "prefix", "all", vec!["1800", "1615"], false),
+            ("to", "prefix", "none", vec!["1615", "1900"], true),
+            ("to", "prefix", "none", vec!["1800"], false),
+            ("called", "exact", "any", vec!["18005551234"], true),
+            ("called", "exact", "any", vec!["1800555123"], false),
+            ("calling", "exact", "any", vec!["15162065575"], true),
+            ("from", "regexp", "any", vec!["^1516"], true),
+            ("from", "regexp", "any", vec!["^1212"], false),
+            ("from", "regexp", "all", vec!["^1516", "5575$"], true),
+            ("from", "regexp", "none", vec!["^1212"], true),
+            ("to", "exact", "all", vec![], false),
+        ];
+        for (field, op, q, entries, want) in cases {
+            assert_eq!(rule_matches(&rule(field, op, q, &entries), &e), want, "{field} {op} {q} {entries:?}");
+        }
+        let sms = Event { direction: "inbound".into(), from: "1".into(), to: "2".into(), message: "win a prize now".into() };
+        assert!(rule_matches(&rule("message", "regexp", "any", &["(?i)PRIZE"]), &sms));
+        assert!(rule_matches(&rule("from_did", "exact", "any", &["1"]), &sms));
+        assert!(rule_matches(&rule("to_did", "exact", "any", &["2"]), &sms));
+    }
+
+    #[test]
+    fn layers_top_down_and_the_first_reject_decides() {
+        let block_800 = rule("to", "prefix", "any", &["1800"]);
+        let only_516 = rule("from", "prefix", "none", &["1516"]);
+        let rules: HashMap<Uuid, Rule> = [block_800.clone(), only_516.clone()].into_iter().map(|r| (r.sid, r)).collect();
+        let parent = Acl { rules: vec![block_800.sid], direction: "outbound".into(), voice_action_true: Some("reject403".into()), ..Acl::default() };
+        let child = Acl { rules: vec![only_516.sid], direction: "any".into(), voice_action_true: Some("reject503".into()), voice_action_false: Some("accept".into()), ..Acl::default() };
+        let layers = vec![(1, vec![parent.clone()]), (2, vec![child.clone()])];
+        let d = evaluate(&layers, &rules, Kind::Voice, &call("outbound", "15162065575", "18005551234"));
+        assert_eq!(d, Decision { action: "reject403".into(), acl: Some((1, 0)), rule: Some(block_800.sid) });
+        let d = evaluate(&layers, &rules, Kind::Voice, &call("outbound", "15162065575", "12125551234"));
+        assert_eq!(d.action, "accept");
+        assert_eq!(d.acl, Some((2, 0)));
+        let d = evaluate(&layers, &rules, Kind::Voice, &call("outbound", "13125551234", "12125551234"));
+        assert_eq!(d, Decision { action: "reject503".into(), acl: Some((2, 0)), rule: Some(only_516.sid) });
+        // Direction: the parent's outbound ACL does not apply inbound.
+        let d = evaluate(&layers, &rules, Kind::Voice, &call("inbound", "15162065575", "18005551234"));
+        assert_eq!(d.action, "accept");
+        // Voice actions say nothing about SMS.
+        let d = evaluate(&layers, &rules, Kind::Sms, &call("outbound", "13125551234", "18005551234"));
+        assert_eq!(d, Decision { action: "accept".into(), acl: None, rule: None });
+        let sms_acl = Acl { rules: vec![block_800.sid], direction: "any".into(), sms_action_true: Some("reject".into()), ..Acl::default() };
+        let d = evaluate(&[(1, vec![sms_acl])], &rules, Kind::Sms, &call("inbound", "1", "18001"));
+        assert_eq!(d.action, "reject");
+        // No layers: accepted.
+        assert_eq!(evaluate(&[], &rules, Kind::Voice, &call("inbound", "1", "2")).action, "accept");
+    }
+}

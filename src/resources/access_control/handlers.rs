@@ -1,0 +1,256 @@
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use uuid::Uuid;
+
+use super::repo::{self, RuleRow};
+use super::types::{validate_rule, Acl, EffectiveLayer, RuleInput, DIRECTIONS, RULE_UPDATABLE};
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
+use crate::http::input::{parse_object, Problems};
+use crate::http::listing::{Field, ListQuery, ListSpec, Page, RequestUrl};
+use crate::http::patch::{self, UpdateMode};
+use crate::http::respond;
+use crate::resources::{partners, trunk_groups};
+use crate::state::AppState;
+
+/// Every rule an ACL names must be a rule its owner (the partner at `tree_path`) sees.
+pub async fn check_acl_rules(state: &AppState, tree_path: &str, field: &str, acls: &[Acl], p: &mut Problems) -> ApiResult<()> {
+    let sids: Vec<Uuid> = acls.iter().flat_map(|a| a.access_control_rules.iter()).filter_map(|s| Uuid::parse_str(s).ok()).collect();
+    if sids.is_empty() {
+        return Ok(());
+    }
+    let found = repo::visible(&state.pool, tree_path, &sids).await?;
+    for (i, acl) in acls.iter().enumerate() {
+        for (j, s) in acl.access_control_rules.iter().enumerate() {
+            if let Ok(u) = Uuid::parse_str(s) {
+                if !found.iter().any(|r| r.rule_sid == u) {
+                    p.add(format!("{field}[{i}].access_control_rules[{j}]"), "cannot find access control rule");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A rule the caller sees (its own or an ancestor's; any through admin routes).
+async fn find(state: &AppState, caller: &Caller, raw: &str, tx: Option<&mut sqlx::PgConnection>) -> ApiResult<RuleRow> {
+    let sid = parse_sid(raw, "access control rule")?;
+    let row = match tx {
+        Some(tx) => repo::get(tx, sid, true).await?,
+        None => repo::get(&mut *state.pool.acquire().await?, sid, false).await?,
+    };
+    match row {
+        Some(r) if caller.admin || caller.principal.tree_path.starts_with(&r.tree_path) => Ok(r),
+        _ => Err(ApiError::not_found("access control rule")),
+    }
+}
+
+pub async fn create_rule(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
+    let input: RuleInput = parse_object(&body.into_object()?)?;
+    let mut p = Problems::new();
+    p.required("entries", &input.entries);
+    p.required("field", &input.field);
+    p.required("operation", &input.operation);
+    p.required("quantifier", &input.quantifier);
+    let row = RuleRow {
+        rule_sid: Uuid::new_v4(),
+        partner_sid: caller.partner_sid(),
+        name: input.name.value().cloned().unwrap_or_else(|| "N/A".into()),
+        field: input.field.value().cloned().unwrap_or_default(),
+        operation: input.operation.value().cloned().unwrap_or_default(),
+        quantifier: input.quantifier.value().cloned().unwrap_or_default(),
+        entries: input.entries.value().cloned().unwrap_or_default(),
+        tree_path: caller.principal.tree_path.clone(),
+    };
+    if p.is_empty() {
+        validate_rule(&row.field, &row.operation, &row.quantifier, &row.entries, &mut p);
+    }
+    p.finish()?;
+    let mut tx = state.pool.begin().await?;
+    repo::upsert(&mut tx, &row).await?;
+    tx.commit().await?;
+    Ok(Json(row.to_wire(&caller)).into_response())
+}
+
+pub async fn list_rules(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+    let q = ListQuery::parse(&url.query, &repo::LIST)?;
+    let page = repo::list(&state.pool, &caller, &q).await?;
+    respond::list(page.map(|r| r.to_wire(&caller)), &q, &url, "rule_sid")
+}
+
+pub async fn get_rule(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, query: QueryParams) -> ApiResult<Response> {
+    let r = find(&state, &caller, &raw, None).await?;
+    respond::object(&r.to_wire(&caller), &query)
+}
+
+pub async fn patch_rule(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
+    let mode = UpdateMode::patch(&query)?;
+    update_rule(state, caller, path, body, mode).await
+}
+
+pub async fn put_rule(state: State<AppState>, caller: Caller, path: PathParams<String>, body: JsonBody) -> ApiResult<Response> {
+    update_rule(state, caller, path, body, UpdateMode::Put).await
+}
+
+/// A parent's rule (read only for the caller) cannot be changed or deleted: 403.
+fn writable(caller: &Caller, r: &RuleRow) -> ApiResult<()> {
+    if r.to_wire(caller).read_only {
+        Err(ApiError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+async fn update_rule(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, body: JsonBody, mode: UpdateMode) -> ApiResult<Response> {
+    let body = body.into_object()?;
+    let _: RuleInput = parse_object(&body)?;
+    let mut tx = state.pool.begin().await?;
+    let mut r = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    writable(&caller, &r)?;
+    let merged = patch::apply(&patch::wire_map(&r.to_wire(&caller))?, &body, RULE_UPDATABLE, mode);
+    let input: RuleInput = parse_object(&merged)?;
+    let mut p = Problems::new();
+    for (f, v) in [("field", &input.field), ("operation", &input.operation), ("quantifier", &input.quantifier)] {
+        p.required(f, v);
+    }
+    p.required("entries", &input.entries);
+    r.name = input.name.value().cloned().unwrap_or_else(|| "N/A".into());
+    r.field = input.field.value().cloned().unwrap_or_default();
+    r.operation = input.operation.value().cloned().unwrap_or_default();
+    r.quantifier = input.quantifier.value().cloned().unwrap_or_default();
+    r.entries = input.entries.value().cloned().unwrap_or_default();
+    if p.is_empty() {
+        validate_rule(&r.field, &r.operation, &r.quantifier, &r.entries, &mut p);
+    }
+    p.finish()?;
+    repo::upsert(&mut tx, &r).await?;
+    tx.commit().await?;
+    Ok(Json(r.to_wire(&caller)).into_response())
+}
+
+pub async fn delete_rule(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+    let mut tx = state.pool.begin().await?;
+    let r = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    writable(&caller, &r)?;
+    let used = repo::uses(&mut *tx, r.rule_sid).await?;
+    if used > 0 {
+        return Err(ApiError::conflict("rule_sid", format!("{used} access control list(s) use this rule: take it out of them first")));
+    }
+    repo::delete(&mut *tx, r.rule_sid).await?;
+    tx.commit().await?;
+    Ok(respond::no_content())
+}
+
+// ---- effective ACLs ----
+
+/// The effective list has no filterable fields; paging and field filtering only.
+const EFFECTIVE: ListSpec = ListSpec { fields: &[] as &[Field], sid: "layer", default_order: "layer", default_limit: 10, total: true, keyset: None };
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Calls,
+    Sms,
+}
+
+fn acls_of(v: &serde_json::Value) -> Vec<Acl> {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+async fn effective(state: AppState, caller: Caller, url: RequestUrl, kind: Kind) -> ApiResult<Response> {
+    let q = ListQuery::parse(&url.query, &EFFECTIVE)?;
+    let query = &url.query;
+    let direction = match query.get("direction").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(d) if DIRECTIONS.contains(&d) => Some(d.to_owned()),
+        Some(_) => return Err(ApiError::bad_param("direction", "must be any, inbound, outbound or undirected")),
+    };
+    let sid_param = |name: &str| -> ApiResult<Option<Uuid>> {
+        match query.get(name).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => Uuid::parse_str(s).map(Some).map_err(|_| ApiError::bad_param(name, "must be a secure ID")),
+        }
+    };
+    let mut conn = state.pool.acquire().await?;
+    let (mut group, mut trunk) = (None, None);
+    if kind == Kind::Calls {
+        if let Some(t) = sid_param("trunk_sid")? {
+            let tg_sid = match sid_param("trunk_group_sid")? {
+                Some(g) => g,
+                None => sqlx::query_scalar::<_, Uuid>("SELECT trunk_group_sid FROM trunks WHERE trunk_sid = $1")
+                    .bind(t)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("trunk"))?,
+            };
+            trunk = Some(trunk_groups::repo::get_trunk(&mut conn, tg_sid, t, false).await?.ok_or_else(|| ApiError::not_found("trunk"))?);
+            group = Some(tg_sid);
+        } else if let Some(g) = sid_param("trunk_group_sid")? {
+            group = Some(g);
+        }
+    }
+    let group = match group {
+        Some(g) => match trunk_groups::repo::get_group(&mut conn, g, false).await? {
+            Some(row) if caller.sees(&row.tree_path) => Some(row),
+            _ => return Err(ApiError::not_found("trunk group")),
+        },
+        None => None,
+    };
+    let partner_sid = match (sid_param("partner_sid")?, &group) {
+        (Some(p), Some(g)) if p != g.partner_sid => return Err(ApiError::bad_param("trunk_group_sid", "is not a trunk group of that partner")),
+        (Some(p), _) => p,
+        (None, Some(g)) => g.partner_sid,
+        (None, None) => caller.partner_sid(),
+    };
+    let partner = match partners::find(&state, partner_sid).await? {
+        Some(p) if caller.sees(&p.tree_path) => p,
+        _ => return Err(ApiError::not_found("partner")),
+    };
+    // The chain from the top-most ancestor down to the partner, one query.
+    let chain: Vec<Uuid> = partner.tree_path.split('/').filter_map(|s| Uuid::parse_str(s).ok()).collect();
+    let rows = partners::repo::get_many(&state.pool, &chain).await?;
+    let mut layers: Vec<(u32, Vec<Acl>)> = Vec::new();
+    for sid in &chain {
+        let mut acls = Vec::new();
+        if let Some(r) = rows.iter().find(|r| r.partner_sid == *sid) {
+            acls.extend(acls_of(&r.parent_assigned_acls));
+            acls.extend(acls_of(&r.acls));
+        }
+        layers.push((layers.len() as u32 + 1, acls));
+    }
+    if let Some(g) = &group {
+        layers.push((layers.len() as u32 + 1, acls_of(&g.acls)));
+    }
+    if let Some(t) = &trunk {
+        layers.push((layers.len() as u32 + 1, acls_of(&t.acls)));
+    }
+    let items: Vec<EffectiveLayer> = layers
+        .into_iter()
+        .map(|(layer, acls)| EffectiveLayer {
+            layer,
+            effective_acls: acls
+                .into_iter()
+                .filter(|a| match kind {
+                    Kind::Calls => a.voice_action_true.is_some() || a.voice_action_false.is_some(),
+                    Kind::Sms => a.sms_action_true.is_some() || a.sms_action_false.is_some(),
+                })
+                .filter(|a| direction.as_deref().is_none_or(|d| a.direction == d || a.direction == "any"))
+                .collect(),
+        })
+        .filter(|l| !l.effective_acls.is_empty())
+        .collect();
+    let total = items.len() as i64;
+    let page_items: Vec<EffectiveLayer> = items.into_iter().skip(q.offset as usize).take(q.limit as usize).collect();
+    let has_more = q.offset + (page_items.len() as i64) < total;
+    respond::list(Page { items: page_items, has_more, total: Some(total) }, &q, &url, "layer")
+}
+
+pub async fn effective_calls(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+    effective(state, caller, url, Kind::Calls).await
+}
+
+pub async fn effective_sms(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+    effective(state, caller, url, Kind::Sms).await
+}
+
