@@ -5,6 +5,7 @@ pub mod geo;
 pub mod json;
 pub mod money;
 pub mod phone;
+pub mod rating;
 pub mod scopes;
 pub mod secrets;
 pub mod time;

@@ -39,7 +39,7 @@ pub fn list<T: Serialize>(page: Page<T>, q: &ListQuery, url: &RequestUrl, sid_ke
         let v = serde_json::to_value(item?).ok()?;
         v.get(sid_key).and_then(|s| s.as_str()).map(str::to_owned)
     };
-    let links = if q.cursor.is_some() {
+    let links = if q.keyset_order {
         pagination(sid_of(page.items.first()), sid_of(page.items.last()), page.has_more, q, url)
     } else {
         pagination(None, None, page.has_more, q, url)

@@ -3,6 +3,7 @@
 
 pub mod access_control;
 pub mod billing_method;
+pub mod calls;
 pub mod countries;
 pub mod did_groups;
 pub mod dids;

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Black-box HTTP tests through the real router, each on a fresh database.
 
 mod common;
@@ -5,6 +6,7 @@ mod common;
 mod access_control;
 mod auth;
 mod billing_method;
+mod calls;
 mod countries;
 mod dids;
 mod endpoints;

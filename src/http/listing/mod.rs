@@ -71,6 +71,9 @@ pub struct ListQuery {
     pub filter: Vec<filter::Condition>,
     pub cursor: Option<Cursor>,
     pub projection: Projection,
+    /// The list is read in its keyset order: its links page by `after`/`before`, so deep pages
+    /// cost what the first one does.
+    pub keyset_order: bool,
 }
 
 impl ListQuery {
@@ -139,8 +142,16 @@ impl ListQuery {
                 Order::Field { sql: field.sql, desc, text: field.ty == FieldType::Text }
             }
         };
-        if cursor.is_some() && order == Order::Shuffle {
-            return Err(ApiError::bad_param("order", "shuffle cannot be combined with after/before"));
+        let keyset_order = match (&order, spec.keyset) {
+            (_, None) => false,
+            (Order::Default, Some(_)) => true,
+            (Order::Field { sql, desc, .. }, Some(ks)) => {
+                !desc && spec.fields.iter().any(|f| f.name == ks.order_field && f.sql == *sql)
+            }
+            (Order::Shuffle, Some(_)) => false,
+        };
+        if cursor.is_some() && !keyset_order {
+            return Err(ApiError::bad_param("order", "after/before pages follow the list's own order"));
         }
         let filter = match q.get("filter") {
             None => Vec::new(),
@@ -149,7 +160,7 @@ impl ListQuery {
         // Check the fields now, so a bad filter is a 400 before any SQL runs.
         let mut probe = Qb::new("");
         sql::push_conditions(&mut probe, spec.fields, &filter).map_err(|m| ApiError::bad_param("filter", m))?;
-        Ok(ListQuery { limit, offset, order, filter, cursor, projection: Projection::from_query(q) })
+        Ok(ListQuery { limit, offset, order, filter, cursor, projection: Projection::from_query(q), keyset_order })
     }
 }
 
@@ -319,14 +330,15 @@ fn link(url: &RequestUrl, first: Option<(&str, String)>, drop: &[&str], limit: i
 }
 
 /// The `pagination` links: absolute, keeping every other argument. Offset pages link by
-/// `offset`; keyset pages (`after`/`before`) by the secure IDs of the first and last items.
+/// `offset`; lists read in their keyset order link by `after`/`before` and the secure IDs of
+/// the last and first items.
 pub fn pagination(first_sid: Option<String>, last_sid: Option<String>, has_more: bool, q: &ListQuery, url: &RequestUrl) -> Map<String, Value> {
     let mut pagination = Map::new();
-    if q.cursor.is_some() {
+    if q.keyset_order {
         let (more_after, more_before) = match q.cursor {
             Some(Cursor::After(_)) => (has_more, true),
             Some(Cursor::Before(_)) => (true, has_more),
-            None => (has_more, false),
+            None => (has_more, q.offset > 0),
         };
         if more_before {
             if let Some(s) = first_sid {

@@ -1,0 +1,262 @@
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::types::CallDr;
+use crate::domain::json::sorted;
+use crate::domain::money::Money;
+use crate::domain::rating::RateItem;
+use crate::domain::scopes::Scope;
+use crate::http::auth::Caller;
+use crate::http::error::ApiResult;
+use crate::http::listing::{self, Field, FieldType as T, Keyset, ListQuery, ListSpec, Page};
+
+pub const COLUMNS: &str = "c.dr_sid, c.partner_sid, c.date_stop, c.date_start, c.date_talk, c.date_insert, c.direction, c.type, \
+    c.version, c.cic, c.cic_original, c.cic_transformed, c.disconnect_originator, c.diversion_dst, c.diversion_src, c.duration, \
+    c.duration_billing, c.endpoint_sid_dst, c.endpoint_sid_src, c.identity, c.ip_dst, c.ip_src, c.number_billing, c.number_dst, \
+    c.number_dst_original, c.number_dst_transformed, c.number_external, c.number_src, c.number_src_original, \
+    c.number_src_transformed, c.price, c.rate, c.sipcallid_dst, c.sipcallid_src, c.sipcause, c.stir_attest, c.stir_identity, \
+    c.stir_orig_id, c.stir_signing_entity, c.stir_verstat, c.trunk_group_sid_dst, c.trunk_group_sid_src, c.trunk_sid_dst, \
+    c.trunk_sid_src, c.user_data";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CdrRow {
+    pub dr_sid: Uuid,
+    pub partner_sid: Uuid,
+    pub date_stop: DateTime<Utc>,
+    pub date_start: Option<DateTime<Utc>>,
+    pub date_talk: Option<DateTime<Utc>>,
+    pub date_insert: DateTime<Utc>,
+    pub direction: Option<String>,
+    #[sqlx(rename = "type")]
+    pub kind: Option<String>,
+    pub version: Option<i32>,
+    pub cic: Option<String>,
+    pub cic_original: Option<String>,
+    pub cic_transformed: Option<String>,
+    pub disconnect_originator: Option<String>,
+    pub diversion_dst: Option<String>,
+    pub diversion_src: Option<String>,
+    pub duration: Option<Decimal>,
+    pub duration_billing: Option<Decimal>,
+    pub endpoint_sid_dst: Option<Uuid>,
+    pub endpoint_sid_src: Option<Uuid>,
+    pub identity: Option<String>,
+    pub ip_dst: Option<String>,
+    pub ip_src: Option<String>,
+    pub number_billing: Option<String>,
+    pub number_dst: Option<String>,
+    pub number_dst_original: Option<String>,
+    pub number_dst_transformed: Option<String>,
+    pub number_external: Option<String>,
+    pub number_src: Option<String>,
+    pub number_src_original: Option<String>,
+    pub number_src_transformed: Option<String>,
+    pub price: Option<Decimal>,
+    pub rate: Option<Decimal>,
+    pub sipcallid_dst: Option<String>,
+    pub sipcallid_src: Option<String>,
+    pub sipcause: Option<String>,
+    pub stir_attest: Option<String>,
+    pub stir_identity: Option<String>,
+    pub stir_orig_id: Option<String>,
+    pub stir_signing_entity: Option<String>,
+    pub stir_verstat: Option<String>,
+    pub trunk_group_sid_dst: Option<Uuid>,
+    pub trunk_group_sid_src: Option<Uuid>,
+    pub trunk_sid_dst: Option<Uuid>,
+    pub trunk_sid_src: Option<Uuid>,
+    pub user_data: Option<Value>,
+}
+
+impl CdrRow {
+    pub fn to_wire(&self) -> CallDr {
+        CallDr {
+            cic: self.cic.clone(),
+            cic_original: self.cic_original.clone(),
+            cic_transformed: self.cic_transformed.clone(),
+            date_insert: self.date_insert.into(),
+            date_start: self.date_start.map(Into::into),
+            date_stop: self.date_stop.into(),
+            date_talk: self.date_talk.map(Into::into),
+            direction: self.direction.clone(),
+            disconnect_originator: self.disconnect_originator.clone(),
+            diversion_dst: self.diversion_dst.clone(),
+            diversion_src: self.diversion_src.clone(),
+            dr_sid: self.dr_sid,
+            duration: self.duration.map(Money),
+            duration_billing: self.duration_billing.map(Money),
+            endpoint_sid_dst: self.endpoint_sid_dst,
+            endpoint_sid_src: self.endpoint_sid_src,
+            identity: self.identity.clone(),
+            ip_dst: self.ip_dst.clone(),
+            ip_src: self.ip_src.clone(),
+            number_billing: self.number_billing.clone(),
+            number_dst: self.number_dst.clone(),
+            number_dst_original: self.number_dst_original.clone(),
+            number_dst_transformed: self.number_dst_transformed.clone(),
+            number_external: self.number_external.clone(),
+            number_src: self.number_src.clone(),
+            number_src_original: self.number_src_original.clone(),
+            number_src_transformed: self.number_src_transformed.clone(),
+            partner_sid: self.partner_sid,
+            price: self.price.map(Money),
+            rate: self.rate.map(Money),
+            sipcallid_dst: self.sipcallid_dst.clone(),
+            sipcallid_src: self.sipcallid_src.clone(),
+            sipcause: self.sipcause.clone(),
+            stir_attest: self.stir_attest.clone(),
+            stir_identity: self.stir_identity.clone(),
+            stir_orig_id: self.stir_orig_id.clone(),
+            stir_signing_entity: self.stir_signing_entity.clone(),
+            stir_verstat: self.stir_verstat.clone(),
+            trunk_group_sid_dst: self.trunk_group_sid_dst,
+            trunk_group_sid_src: self.trunk_group_sid_src,
+            trunk_sid_dst: self.trunk_sid_dst,
+            trunk_sid_src: self.trunk_sid_src,
+            kind: self.kind.clone(),
+            user_data: self.user_data.as_ref().map(sorted),
+            version: self.version,
+        }
+    }
+}
+
+macro_rules! text_fields {
+    ($($name:literal),*) => { [$(Field::new($name, concat!("c.", $name), T::Text)),*] };
+}
+
+const TEXTS: [Field; 25] = text_fields!(
+    "cic", "cic_original", "cic_transformed", "direction", "disconnect_originator", "diversion_dst", "diversion_src", "identity",
+    "ip_dst", "ip_src", "number_billing", "number_dst", "number_dst_original", "number_dst_transformed", "number_external",
+    "number_src", "number_src_original", "number_src_transformed", "sipcallid_dst", "sipcallid_src", "sipcause", "stir_attest",
+    "stir_orig_id", "stir_signing_entity", "stir_verstat"
+);
+
+const FIELDS: &[Field] = &[
+    TEXTS[0], TEXTS[1], TEXTS[2], TEXTS[3], TEXTS[4], TEXTS[5], TEXTS[6], TEXTS[7], TEXTS[8], TEXTS[9], TEXTS[10], TEXTS[11],
+    TEXTS[12], TEXTS[13], TEXTS[14], TEXTS[15], TEXTS[16], TEXTS[17], TEXTS[18], TEXTS[19], TEXTS[20], TEXTS[21], TEXTS[22],
+    TEXTS[23], TEXTS[24],
+    Field::new("date_insert", "c.date_insert", T::Timestamp),
+    Field::new("date_start", "c.date_start", T::Timestamp),
+    Field::new("date_stop", "c.date_stop", T::Timestamp),
+    Field::new("date_talk", "c.date_talk", T::Timestamp),
+    Field::new("dr_sid", "c.dr_sid", T::Uuid),
+    Field::new("duration", "c.duration", T::Decimal),
+    Field::new("duration_billing", "c.duration_billing", T::Decimal),
+    Field::new("endpoint_sid_dst", "c.endpoint_sid_dst", T::Uuid),
+    Field::new("endpoint_sid_src", "c.endpoint_sid_src", T::Uuid),
+    Field::new("partner_sid", "c.partner_sid", T::Uuid),
+    Field::new("price", "c.price", T::Decimal),
+    Field::new("rate", "c.rate", T::Decimal),
+    Field::new("stir_identity", "c.stir_identity", T::Text),
+    Field::new("trunk_group_sid_dst", "c.trunk_group_sid_dst", T::Uuid),
+    Field::new("trunk_group_sid_src", "c.trunk_group_sid_src", T::Uuid),
+    Field::new("trunk_sid_dst", "c.trunk_sid_dst", T::Uuid),
+    Field::new("trunk_sid_src", "c.trunk_sid_src", T::Uuid),
+    Field::new("type", "c.type", T::Text),
+    Field::new("user_data", "c.user_data", T::Json),
+    Field::new("version", "c.version", T::Int),
+];
+
+/// Call detail records: `date_stop` order (ties by `dr_sid`), 1,000 a page by default, no total,
+/// `after`/`before` pages (decision 8).
+pub const LIST: ListSpec = ListSpec {
+    fields: FIELDS,
+    sid: "c.dr_sid",
+    default_order: "c.date_stop",
+    default_limit: 1000,
+    total: false,
+    keyset: Some(Keyset { order_field: "date_stop", table: "call_drs", order_column: "date_stop", sid_column: "dr_sid" }),
+};
+
+/// Whether the caller reads its descendants' records too.
+pub fn reads_descendants(caller: &Caller) -> bool {
+    caller.admin || caller.scopes().contains(Scope::CallsReadDescendant)
+}
+
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<CdrRow>> {
+    let own = caller.partner_sid();
+    let pattern = caller.subtree_pattern();
+    let descendants = reads_descendants(caller);
+    let admin = caller.admin;
+    listing::fetch::<CdrRow, _>(db, &LIST, q, COLUMNS, "call_drs c", &move |qb| {
+        if admin {
+            return;
+        }
+        if descendants {
+            qb.push(" AND c.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ").push_bind(pattern.clone()).push(")");
+        } else {
+            qb.push(" AND c.partner_sid = ").push_bind(own);
+        }
+    })
+    .await
+}
+
+/// A record with its partner's place in the tree.
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<Option<(CdrRow, String)>> {
+    #[derive(sqlx::FromRow)]
+    struct WithPath {
+        #[sqlx(flatten)]
+        row: CdrRow,
+        tree_path: String,
+    }
+    let r: Option<WithPath> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, p.tree_path FROM call_drs c JOIN partners p ON p.partner_sid = c.partner_sid WHERE c.dr_sid = $1"
+    ))
+    .bind(sid)
+    .fetch_optional(db)
+    .await?;
+    Ok(r.map(|w| (w.row, w.tree_path)))
+}
+
+/// Inserts records given as JSON objects keyed by column, in one statement.
+pub async fn insert_batch(db: &mut PgConnection, records: &[Value]) -> ApiResult<()> {
+    sqlx::query("INSERT INTO call_drs SELECT * FROM jsonb_populate_recordset(NULL::call_drs, $1)")
+        .bind(Value::Array(records.to_vec()))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> ApiResult<Vec<CdrRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM call_drs c WHERE c.dr_sid = ANY($1) ORDER BY c.date_stop, c.dr_sid"))
+        .bind(sids)
+        .fetch_all(db)
+        .await?)
+}
+
+/// The plan rating a partner's calls of a direction and kind: its own, else the default.
+pub async fn plan_for<'e>(db: impl PgExecutor<'e>, partner: Uuid, direction: &str, kind: &str) -> ApiResult<Option<PlanRow>> {
+    Ok(sqlx::query_as(
+        "SELECT r.rates_plan_sid, r.name, r.effective_date FROM rate_plan_assignments a
+           JOIN rate_plans r ON r.rates_plan_sid = a.rates_plan_sid
+          WHERE (a.partner_sid = $1 OR a.partner_sid IS NULL) AND a.direction = $2 AND a.kind = $3
+          ORDER BY a.partner_sid NULLS LAST LIMIT 1",
+    )
+    .bind(partner)
+    .bind(direction)
+    .bind(kind)
+    .fetch_optional(db)
+    .await?)
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PlanRow {
+    pub rates_plan_sid: Uuid,
+    pub name: String,
+    pub effective_date: DateTime<Utc>,
+}
+
+pub async fn plan_items<'e>(db: impl PgExecutor<'e>, plan: Uuid) -> ApiResult<Vec<RateItem>> {
+    let rows: Vec<(Option<String>, Decimal, i32, i32)> =
+        sqlx::query_as("SELECT prefix, price, billing_increment, billing_minimum FROM rate_plan_items WHERE rates_plan_sid = $1")
+            .bind(plan)
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(prefix, price, billing_increment, billing_minimum)| RateItem { prefix, price, billing_increment, billing_minimum })
+        .collect())
+}

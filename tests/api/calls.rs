@@ -1,0 +1,278 @@
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+const CDR_KEYS: &[&str] = &[
+    "cic", "cic_original", "cic_transformed", "date_insert", "date_start", "date_stop", "date_talk", "direction",
+    "disconnect_originator", "diversion_dst", "diversion_src", "dr_sid", "duration", "duration_billing", "endpoint_sid_dst",
+    "endpoint_sid_src", "identity", "ip_dst", "ip_src", "number_billing", "number_dst", "number_dst_original",
+    "number_dst_transformed", "number_external", "number_src", "number_src_original", "number_src_transformed", "partner_sid",
+    "price", "rate", "sipcallid_dst", "sipcallid_src", "sipcause", "stir_attest", "stir_identity", "stir_orig_id",
+    "stir_signing_entity", "stir_verstat", "trunk_group_sid_dst", "trunk_group_sid_src", "trunk_sid_dst", "trunk_sid_src", "type",
+    "user_data", "version",
+];
+
+fn sample(partner: &str) -> Value {
+    json!({
+        "cic": null, "cic_original": null, "cic_transformed": null,
+        "date_insert": "2019-01-18T15:35:03.000Z", "date_start": "2019-01-18T15:32:15.589Z", "date_stop": "2019-01-18T15:32:19.839Z",
+        "date_talk": "2019-01-18T15:32:16.535Z", "direction": "inbound", "disconnect_originator": "DST",
+        "diversion_dst": "+15162065451", "diversion_src": "+15162065451", "dr_sid": "c02a73b2-8401-459a-af7e-f4cc3eee7854",
+        "duration": "4.25015", "duration_billing": "60", "endpoint_sid_dst": "1ce5a6da-7d72-448a-ab81-897fe24b8f02",
+        "endpoint_sid_src": "7fc3e7ea-a0df-4de1-836f-50318ed66466", "identity": null, "ip_dst": "10.222.2.197:5060",
+        "ip_src": "162.251.180.18", "number_billing": "15162065451", "number_dst": "15162065451", "number_dst_original": null,
+        "number_dst_transformed": null, "number_external": "15012678830", "number_src": "+15012678830",
+        "number_src_original": null, "number_src_transformed": null, "partner_sid": partner, "price": "0.0025", "rate": "0.0005",
+        "sipcallid_dst": "11b5b29c3486cac52a7d5baa52c937c9@12.7.193.174", "sipcallid_src": "428ac5df4582bea66501f7d45199a18d@162.251.180.24",
+        "sipcause": "200", "stir_attest": "A", "stir_identity": "false", "stir_orig_id": "+15012678830", "stir_signing_entity": "carrierX",
+        "stir_verstat": null, "trunk_group_sid_dst": "cf7db13f-5c63-4c62-a447-fe3008cd72ef", "trunk_group_sid_src": null,
+        "trunk_sid_dst": "7098d9f8-c8f2-400f-a31a-61ef7755985c", "trunk_sid_src": null, "type": "telecom",
+        "user_data": {"identity": "eyJ0eXAiOiJwYXNzcG9ydCIsImFsZyI6I...alg=ES256;ppt=shaken"}, "version": 2
+    })
+}
+
+#[tokio::test]
+async fn the_reference_record_comes_back_as_ingested() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "caller", None).await;
+    let rec = sample(p["partner_sid"].as_str().unwrap());
+    let saved = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(rec.clone()).ok().await;
+    assert_eq!(keys(&saved), CDR_KEYS);
+    assert_eq!(saved, rec);
+    let got = app.get("/core/v2/calls/call_drs/c02a73b2-8401-459a-af7e-f4cc3eee7854").actor(bearer(&tok)).ok().await;
+    assert_eq!(got, rec);
+    let list = app.get("/core/v2/calls/call_drs").actor(bearer(&tok)).ok().await;
+    assert_eq!(list["total"], Value::Null);
+    assert_eq!(list["limit"], 1000, "record lists default to 1,000 a page");
+    assert_eq!(list["items"][0], rec);
+    // Another partner does not see it.
+    let (_, other) = app.partner(&root(), "other_caller", None).await;
+    let r = app.get("/core/v2/calls/call_drs/c02a73b2-8401-459a-af7e-f4cc3eee7854").actor(bearer(&other)).send().await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json["errors"][0]["message"], "cannot find item by SID");
+    assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&other)).ok().await["count"], 0);
+    // The same dr_sid twice is a conflict.
+    app.post("/core/v2/admin/calls/call_drs").actor(root()).json(rec).send().await.assert_error(409, "dr_sid");
+}
+
+async fn make_plan(app: &TestApp, body: Value, assign: Value) -> Value {
+    let plan = app.post("/core/v2/admin/calls/rates_plans").actor(root()).json(body).ok().await;
+    let path = format!("/core/v2/admin/calls/rates_plans/{}/assignments", plan["rates_plan_sid"].as_str().unwrap());
+    app.post(&path).actor(root()).json(assign).ok().await;
+    plan
+}
+
+#[tokio::test]
+async fn records_are_rated_from_the_partners_plan() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "rated", None).await;
+    let sid = p["partner_sid"].as_str().unwrap();
+    make_plan(
+        &app,
+        json!({"name": "retail_voice_out", "items": [
+            {"price": "0.01", "billing_increment": 60, "billing_minimum": 60},
+            {"prefix": "1", "price": "0.006", "billing_increment": 6, "billing_minimum": 6},
+            {"prefix": "1516", "price": "0.0048", "billing_increment": 1, "billing_minimum": 30}]}),
+        json!({"partner_sid": sid, "direction": "outbound", "type": "pstn"}),
+    )
+    .await;
+    let recs = json!([
+        {"partner_sid": sid, "direction": "outbound", "type": "telecom", "number_dst": "+15162065575",
+         "date_start": "2024-10-30T10:00:00Z", "date_stop": "2024-10-30T10:00:12.500Z"},
+        {"partner_sid": sid, "direction": "outbound", "number_dst": "12125550100",
+         "date_start": "2024-10-30T11:00:00Z", "date_stop": "2024-10-30T11:01:01Z"},
+        {"partner_sid": sid, "direction": "outbound", "number_external": "442071234567", "duration": 59,
+         "date_stop": "2024-10-30T12:00:00Z"},
+        {"partner_sid": sid, "direction": "inbound", "number_src": "15162065575",
+         "date_start": "2024-10-30T13:00:00Z", "date_stop": "2024-10-30T13:00:30Z"}
+    ]);
+    let r = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(recs).ok().await;
+    let by_stop = |s: &str| r.as_array().unwrap().iter().find(|c| c["date_stop"].as_str().unwrap().starts_with(s)).unwrap().clone();
+    // 1516: 30 s minimum then whole seconds, 0.0048 a minute.
+    let a = by_stop("2024-10-30T10");
+    assert_eq!((a["duration"].as_str(), a["duration_billing"].as_str(), a["rate"].as_str(), a["price"].as_str()), (Some("12.5"), Some("30"), Some("0.0048"), Some("0.0024")));
+    // 1: 6 s increments: 61 s bills 66 s.
+    let b = by_stop("2024-10-30T11");
+    assert_eq!((b["duration"].as_str(), b["duration_billing"].as_str(), b["price"].as_str()), (Some("61"), Some("66"), Some("0.0066")));
+    // No prefix matches: the catch-all item, a minute.
+    let c = by_stop("2024-10-30T12");
+    assert_eq!((c["duration_billing"].as_str(), c["rate"].as_str(), c["price"].as_str()), (Some("60"), Some("0.01"), Some("0.01")));
+    assert!(c["date_insert"].is_string() && uuid::Uuid::parse_str(c["dr_sid"].as_str().unwrap()).is_ok());
+    // No inbound plan: not rated.
+    let d = by_stop("2024-10-30T13");
+    assert_eq!((&d["rate"], &d["price"], &d["duration_billing"]), (&Value::Null, &Value::Null, &Value::Null));
+    assert_eq!(d["duration"], "30");
+    // A default plan rates partners without their own.
+    make_plan(&app, json!({"name": "default_in", "items": [{"price": "0.002"}]}), json!({"partner_sid": null, "direction": "inbound", "type": "pstn"})).await;
+    let e = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(json!({"partner_sid": sid, "direction": "inbound", "duration": "61", "date_stop": "2024-10-30T14:00:00Z"})).ok().await;
+    assert_eq!((e["duration_billing"].as_str(), e["price"].as_str()), (Some("120"), Some("0.004")));
+    let list = app.get("/core/v2/calls/call_drs?filter=price+gt+0.005").actor(bearer(&tok)).ok().await;
+    let prices: Vec<&str> = list["items"].as_array().unwrap().iter().map(|c| c["price"].as_str().unwrap()).collect();
+    assert_eq!(prices, vec!["0.0066", "0.01"]);
+}
+
+#[tokio::test]
+async fn bad_records_name_their_index_and_field_and_nothing_is_inserted() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "bad_cdr", None).await;
+    let sid = p["partner_sid"].as_str().unwrap();
+    let r = app
+        .post("/core/v2/admin/calls/call_drs")
+        .actor(root())
+        .json(json!([
+            {"partner_sid": sid, "date_stop": "2024-10-30T10:00:00Z"},
+            {"partner_sid": sid, "date_stop": "yesterday", "direction": "sideways"},
+            {"date_stop": "2024-10-30T10:00:00Z", "colour": "red"},
+            {"partner_sid": new_uuid(), "date_stop": "2024-10-30T10:00:00Z", "date_start": "2024-10-30T11:00:00Z"}
+        ]))
+        .send()
+        .await;
+    for f in ["[1].date_stop", "[1].direction", "[2].colour", "[3].date_start"] {
+        r.assert_error(422, f);
+    }
+    assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&tok)).ok().await["count"], 0);
+    let r = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(json!([{"partner_sid": new_uuid(), "date_stop": "2024-10-30T10:00:00Z"}])).send().await;
+    r.assert_error(422, "[0].partner_sid");
+}
+
+async fn ingest_series(app: &TestApp, partner: &str, n: usize) -> Vec<String> {
+    // Records one minute apart, with two sharing each date_stop (ties broken by dr_sid).
+    let recs: Vec<Value> = (0..n)
+        .map(|i| json!({"partner_sid": partner, "direction": "outbound", "date_stop": format!("2024-10-30T10:{:02}:00Z", i / 2)}))
+        .collect();
+    let saved = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(json!(recs)).ok().await;
+    let mut all: Vec<(String, String)> = saved.as_array().unwrap().iter().map(|c| (c["date_stop"].as_str().unwrap().to_owned(), c["dr_sid"].as_str().unwrap().to_owned())).collect();
+    all.sort();
+    all.into_iter().map(|(_, s)| s).collect()
+}
+
+async fn walk(app: &TestApp, actor: &Actor, mut url: String, back: bool) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let r = app.get(&url).actor(actor.clone()).ok().await;
+        assert_eq!(r["total"], Value::Null);
+        let page: Vec<String> = r["items"].as_array().unwrap().iter().map(|c| c["dr_sid"].as_str().unwrap().to_owned()).collect();
+        if back {
+            let mut p = page;
+            p.extend(seen);
+            seen = p;
+        } else {
+            seen.extend(page);
+        }
+        let key = if back { "previous" } else { "next" };
+        match r["pagination"][key].as_str() {
+            Some(link) => url = link.trim_start_matches("http://api.test").to_owned(),
+            None => return seen,
+        }
+    }
+}
+
+#[tokio::test]
+async fn after_and_before_pages_walk_every_record_exactly_once() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "walker", None).await;
+    let order = ingest_series(&app, p["partner_sid"].as_str().unwrap(), 25).await;
+    let who = bearer(&tok);
+    // Offset-free from the start, following next (links page by after=).
+    let seen = walk(&app, &who, "/core/v2/calls/call_drs?limit=7".into(), false).await;
+    assert_eq!(seen, order);
+    // From a record on, with after=.
+    let seen = walk(&app, &who, format!("/core/v2/calls/call_drs?after={}&limit=4", order[5]), false).await;
+    assert_eq!(seen, order[6..].to_vec());
+    // Backwards with before=.
+    let seen = walk(&app, &who, format!("/core/v2/calls/call_drs?before={}&limit=4", order[20]), true).await;
+    assert_eq!(seen, order[..20].to_vec());
+    // The link format of the reference: before=<first>&limit=N&offset=0.
+    let r = app.get(&format!("/core/v2/calls/call_drs?after={}&limit=1", order[3])).actor(who.clone()).ok().await;
+    assert_eq!(r["items"][0]["dr_sid"], order[4].as_str());
+    assert_eq!(r["pagination"]["previous"], format!("http://api.test/core/v2/calls/call_drs?before={}&limit=1&offset=0", order[4]));
+    assert_eq!(r["pagination"]["next"], format!("http://api.test/core/v2/calls/call_drs?after={}&limit=1&offset=0", order[4]));
+    // after= with an order other than the list's is refused.
+    app.get(&format!("/core/v2/calls/call_drs?after={}&order=date_stop+desc", order[0])).actor(who.clone()).send().await.assert_error(400, "order");
+    // Offset paging still works.
+    let r = app.get("/core/v2/calls/call_drs?offset=20&limit=10").actor(who).ok().await;
+    assert_eq!(r["count"], 5);
+}
+
+#[tokio::test]
+async fn a_date_range_download_like_the_cdr_tools() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "downloader", None).await;
+    let order = ingest_series(&app, p["partner_sid"].as_str().unwrap(), 40).await;
+    // 10:05 to 10:15 (exclusive): records 10..29.
+    for (begin, end) in [("2024-10-30T10:05:00", "2024-10-30T10:15:00"), ("2024-10-30T05:05:00-05:00", "2024-10-30T10:15:00%2B00:00")] {
+        let url = format!("/core/v2/calls/call_drs?filter=date_stop+ge+{begin}+and+date_stop+lt+{end}&order=date_stop+asc&limit=6");
+        let seen = walk(&app, &bearer(&tok), url, false).await;
+        assert_eq!(seen, order[10..30].to_vec(), "{begin}");
+    }
+}
+
+#[tokio::test]
+async fn descendants_records_need_calls_read_descendant() {
+    let app = TestApp::new().await;
+    let (_, parent) = app.partner(&root(), "cdr_parent", Some(&["calls.read", "partners.manage", "oauth.manage"])).await;
+    let (child, child_tok) = app.partner(&bearer(&parent), "cdr_child", None).await;
+    let saved = app
+        .post("/core/v2/admin/calls/call_drs")
+        .actor(root())
+        .json(json!({"partner_sid": child["partner_sid"], "date_stop": "2024-10-30T10:00:00Z"}))
+        .ok()
+        .await;
+    let path = format!("/core/v2/calls/call_drs/{}", saved["dr_sid"].as_str().unwrap());
+    assert_eq!(app.get(&path).actor(bearer(&child_tok)).ok().await["dr_sid"], saved["dr_sid"]);
+    assert_eq!(app.get(&path).actor(bearer(&parent)).send().await.status, 404);
+    assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&parent)).ok().await["count"], 0);
+    let (_, reader) = app.partner(&root(), "cdr_reader", Some(&["calls.read", "calls.read_descendant", "partners.manage", "oauth.manage"])).await;
+    let (grandchild, _) = app.partner(&bearer(&reader), "cdr_grandchild", None).await;
+    let saved = app
+        .post("/core/v2/admin/calls/call_drs")
+        .actor(root())
+        .json(json!({"partner_sid": grandchild["partner_sid"], "date_stop": "2024-10-30T10:00:00Z"}))
+        .ok()
+        .await;
+    assert_eq!(app.get(&format!("/core/v2/calls/call_drs/{}", saved["dr_sid"].as_str().unwrap())).actor(bearer(&reader)).ok().await["dr_sid"], saved["dr_sid"]);
+    assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&reader)).ok().await["count"], 1);
+}
+
+#[tokio::test]
+async fn rate_lists_and_their_csv() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "rates_reader", None).await;
+    let sid = p["partner_sid"].as_str().unwrap();
+    let plan = make_plan(
+        &app,
+        json!({"name": "retail_voice_in_rates-2019-07-05", "effective_date": "2019-08-23",
+               "items": [{"price": "0.005"}, {"prefix": "1516", "country_code": "USA", "price": "0.004", "billing_increment": 6, "billing_minimum": 6},
+                         {"prefix": "44", "country_code": "GBR", "price": "0.02"}]}),
+        json!({"partner_sid": sid, "direction": "inbound", "type": "pstn"}),
+    )
+    .await;
+    assert_eq!(plan["items_count"], 3);
+    let r = app.get("/core/v2/calls/rates/inbound/pstn?limit=1").actor(bearer(&tok)).ok().await;
+    assert_eq!(
+        r,
+        json!({"active": "yes", "count": 1, "effective_date": "2019-08-23T00:00:00.000Z", "has_more": true,
+               "items": [{"billing_increment": "60", "billing_minimum": "60", "country_code": null, "country_name": null, "prefix": null, "price": "0.005"}],
+               "limit": 1, "offset": 0, "pagination": null, "partner_sid": sid,
+               "rates_plan": {"name": "retail_voice_in_rates-2019-07-05", "rates_plan_sid": plan["rates_plan_sid"]}, "total": 3})
+    );
+    let r = app.get("/core/v2/calls/rates/inbound/pstn?filter=country_code+eq+GBR").actor(bearer(&tok)).ok().await;
+    assert_eq!(r["items"][0]["country_name"], "United Kingdom");
+    let csv = app.get("/core/v2/calls/rates/inbound/pstn/csv?exclude_fields=country_name").actor(bearer(&tok)).send().await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let text = csv.text();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows[0], vec!["billing_increment", "billing_minimum", "country_code", "prefix", "price"]);
+    assert_eq!(rows[2], vec!["6", "6", "USA", "1516", "0.004"]);
+    assert_eq!(rows.len(), 4);
+    // No plan for outbound, unknown sub_type.
+    assert_eq!(app.get("/core/v2/calls/rates/outbound/pstn").actor(bearer(&tok)).send().await.status, 404);
+    assert_eq!(app.get("/core/v2/calls/rates/inbound/voip/karaoke").actor(bearer(&tok)).send().await.status, 404);
+    make_plan(&app, json!({"name": "conf", "items": [{"price": "0.001"}]}), json!({"direction": "outbound", "type": "voip", "sub_type": "conference"})).await;
+    let r = app.get("/core/v2/calls/rates/outbound/voip/conference").actor(bearer(&tok)).ok().await;
+    assert_eq!(r["rates_plan"]["name"], "conf");
+    let csv = app.get("/core/v2/calls/rates/outbound/voip/conference/csv").actor(bearer(&tok)).send().await;
+    assert_eq!(csv.text().lines().count(), 2);
+}
