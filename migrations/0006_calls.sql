@@ -49,6 +49,8 @@ CREATE TABLE call_drs (
 );
 -- A partner's records in date_stop order: the list, date ranges and after/before pages.
 CREATE INDEX call_drs_partner_stop_idx ON call_drs (partner_sid, date_stop, dr_sid);
+-- Every partner's records in date_stop order (a reseller's descendants, the admin routes).
+CREATE INDEX call_drs_stop_idx ON call_drs (date_stop, dr_sid);
 
 CREATE TABLE rate_plans (
     rates_plan_sid  uuid        PRIMARY KEY,
