@@ -34,15 +34,15 @@ seq 1 100 | xargs -P 4 -I{} curl -fs -o /dev/null "${auth[@]}" -H 'Content-Type:
   -d '{"login":"cdr{}","password":"bench-password"}' "$BASE/core/v2/partners"
 
 echo "== writing $ROWS records"
-time psql -q -h "$DIR/run" -U postgres carrierx <<SQL
+time psql -q -v ON_ERROR_STOP=1 -h "$DIR/run" -U postgres carrierx <<SQL
 DROP INDEX call_drs_partner_stop_idx;
 DROP INDEX call_drs_stop_idx;
 ALTER TABLE call_drs DROP CONSTRAINT call_drs_pkey;
 CREATE TEMP TABLE ps AS SELECT row_number() OVER (ORDER BY login) - 1 AS i, partner_sid FROM partners WHERE login LIKE 'cdr%';
 INSERT INTO call_drs (dr_sid, partner_sid, date_stop, date_start, date_insert, direction, type, duration, number_src, number_dst, rate, price, duration_billing, version)
 SELECT gen_random_uuid(), ps.partner_sid,
-       timestamptz '2024-08-01' + (g * interval '1 second' * 7862400 / $ROWS),
-       timestamptz '2024-08-01' + (g * interval '1 second' * 7862400 / $ROWS) - ((g % 3600) * interval '1 second'),
+       timestamptz '2024-08-01' + ((g::bigint * 7862400 / $ROWS) * interval '1 second'),
+       timestamptz '2024-08-01' + ((g::bigint * 7862400 / $ROWS) * interval '1 second') - ((g % 3600) * interval '1 second'),
        now(), CASE WHEN g % 2 = 0 THEN 'inbound' ELSE 'outbound' END, 'telecom', g % 3600,
        '1516' || lpad((g % 10000000)::text, 7, '0'), '1212' || lpad(((g * 7) % 10000000)::text, 7, '0'),
        0.005, round(0.005 * ceil((g % 3600) / 60.0), 6), ceil((g % 3600) / 60.0) * 60, 2
@@ -77,8 +77,10 @@ echo "== one request at a time (s): first page $(t "$FIRST"), 1,000th page $(t "
 run() {
   local name=$1 url=$2 conns=${3:-16}
   echo "== $name (wrk -c$conns)"
-  wrk -t2 -c"$conns" -d"$DURATION" --latency "${auth[@]}" "$url" | grep -E "Requests/sec|50%|99%|Non-2xx"
+  wrk -t"$(( conns < 2 ? 1 : 2 ))" -c"$conns" -d"$DURATION" --latency "${auth[@]}" "$url" | grep -E "Requests/sec|50%|99%|Non-2xx"
 }
+run "first after= page of 1,000, one connection" "$FIRST" 1
+run "1,000th after= page of 1,000, one connection" "$DEEP" 1
 run "first after= page of 1,000" "$FIRST"
 run "1,000th after= page of 1,000" "$DEEP"
 
@@ -98,6 +100,8 @@ while url:
 elapsed = time.time() - start
 print("   %d records in %d pages, %.2f s (%.1f ms a page)" % (records, pages, elapsed, 1000 * elapsed / pages))
 PY
-run "filtered list: direction eq inbound and duration gt 3500, limit=100" \
-  "$BASE/core/v2/calls/call_drs?filter=direction+eq+inbound+and+duration+gt+3500&limit=100"
+FILTERED="$BASE/core/v2/calls/call_drs?filter=direction+eq+inbound+and+duration+gt+3500&limit=100"
+run "filtered list: direction eq inbound and duration gt 3500, limit=100, one connection" "$FILTERED" 1
+run "filtered list: direction eq inbound and duration gt 3500, limit=100" "$FILTERED"
+sleep 6
 echo "   server RSS: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$SERVER/status)"

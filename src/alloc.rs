@@ -3,6 +3,20 @@
 //! A fixed mmap threshold makes such blocks go back to the system when freed, and fewer arenas
 //! keep the small allocations of many threads together.
 
+/// Gives the memory freed by large requests (ingestion batches, big lists) back to the system.
+pub fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only returns free memory to the system.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
 /// Tunes the allocator; call once at start, before threads are spawned.
 pub fn tune() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -74,6 +74,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub db_max_connections: u32,
     pub max_body_bytes: usize,
+    pub max_admin_body_bytes: usize,
     pub endpoint_api_url: String,
     pub system_gateway_addresses: Vec<String>,
     pub did_aging_seconds: u32,

@@ -26,7 +26,13 @@ fn is_json(ct: &str) -> bool {
 
 async fn read_body(req: Request, state: &AppState) -> Result<(HeaderMap, Bytes), ApiError> {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, state.config.max_body_bytes)
+    // The admin ingestion routes take batches of up to 10,000 objects.
+    let admin = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .is_some_and(|u| u.0.path().starts_with("/core/v2/admin/"));
+    let limit = if admin { state.config.max_admin_body_bytes } else { state.config.max_body_bytes };
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| ApiError::PayloadTooLarge)?;
     Ok((parts.headers, bytes))

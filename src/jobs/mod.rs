@@ -18,6 +18,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(deliver_mail(state.clone())),
         tokio::spawn(write_last_access(state.clone())),
         tokio::spawn(return_aged_numbers(state.clone())),
+        tokio::spawn(trim_memory()),
     ]
 }
 
@@ -72,6 +73,14 @@ pub async fn return_aged_numbers(state: AppState) {
             tracing::warn!(error = %e, "cannot return aged numbers to the inventory");
         }
         tokio::time::sleep(Duration::from_secs(10)).await;
+    }
+}
+
+/// Returns freed memory to the system every few seconds (cheap when there is none).
+pub async fn trim_memory() {
+    loop {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let _ = tokio::task::spawn_blocking(crate::alloc::trim).await;
     }
 }
 
