@@ -1,10 +1,16 @@
 //! Demo data (`CARRIERX_DEMO_DATA=true`), loaded once per database: a phone number inventory
-//! over several US states (real exchanges, from the geocoding table) and a few countries.
-//! Rate plans and call records join it with their API sections.
+//! over several US states (real exchanges, from the geocoding table) and a few countries; a
+//! default rate plan for every rate route; and a week of rated call records of the root partner.
 
 use sqlx::PgPool;
 
 use crate::config::Config;
+use rust_decimal::Decimal;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::domain::rating::{self, RateItem};
+use crate::domain::time::Timestamp;
 use crate::domain::{geo, phone};
 use crate::http::error::ApiError;
 use crate::resources::dids::repo::{self as dids, NewNumber};
@@ -54,6 +60,110 @@ fn international_numbers() -> Vec<String> {
 
 /// Loads the demo data unless it is loaded already; returns how many numbers were added.
 pub async fn load(pool: &PgPool, config: &Config) -> Result<usize, ApiError> {
+    let added = load_inventory(pool, config).await?;
+    load_calls(pool).await?;
+    Ok(added)
+}
+
+const CALLS_MARKER: &str = "demo_data:calls:v1";
+
+fn pstn_items() -> Vec<RateItem> {
+    let item = |prefix: Option<&str>, price: &str, inc: i32, min: i32| RateItem {
+        prefix: prefix.map(str::to_owned),
+        price: price.parse().expect("a price"),
+        billing_increment: inc,
+        billing_minimum: min,
+    };
+    vec![
+        item(None, "0.05", 60, 60),
+        item(Some("1"), "0.005", 6, 6),
+        item(Some("1800"), "0", 6, 6),
+        item(Some("44"), "0.02", 60, 60),
+        item(Some("39"), "0.021", 60, 60),
+        item(Some("49"), "0.019", 60, 60),
+        item(Some("33"), "0.018", 60, 60),
+    ]
+}
+
+/// Default plans for every rate route, and a week of the root partner's calls rated with them.
+async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_demo'))").execute(&mut *tx).await?;
+    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)").bind(CALLS_MARKER).fetch_one(&mut *tx).await?;
+    if done {
+        return Ok(());
+    }
+    let kinds: Vec<(String, Vec<RateItem>)> = std::iter::once(("pstn".to_owned(), pstn_items()))
+        .chain(crate::resources::calls::types::VOIP_SUB_TYPES.iter().enumerate().map(|(i, s)| {
+            let price = Decimal::new(1 + i as i64, 3);
+            (format!("voip:{s}"), vec![RateItem { prefix: None, price, billing_increment: 60, billing_minimum: 60 }])
+        }))
+        .collect();
+    for direction in ["inbound", "outbound"] {
+        for (kind, items) in &kinds {
+            let plan = Uuid::new_v4();
+            let name = format!("demo_{direction}_{}", kind.replace(':', "_"));
+            sqlx::query("INSERT INTO rate_plans (rates_plan_sid, name, effective_date) VALUES ($1, $2, date_trunc('day', now()) - interval '30 days')")
+                .bind(plan)
+                .bind(&name)
+                .execute(&mut *tx)
+                .await?;
+            for it in items {
+                sqlx::query("INSERT INTO rate_plan_items (rates_plan_sid, prefix, price, billing_increment, billing_minimum) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(plan)
+                    .bind(&it.prefix)
+                    .bind(it.price)
+                    .bind(it.billing_increment)
+                    .bind(it.billing_minimum)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(
+                "INSERT INTO rate_plan_assignments (partner_sid, direction, kind, rates_plan_sid) VALUES (NULL, $1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(direction)
+            .bind(kind)
+            .bind(plan)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let root: Option<Uuid> = sqlx::query_scalar("SELECT partner_sid FROM partners WHERE parent_sid IS NULL ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?;
+    if let Some(root) = root {
+        let items = pstn_items();
+        let now = chrono::Utc::now();
+        let externals = ["15162065575", "12125550100", "13125550199", "442079460123", "390669881234", "18005550199"];
+        let records: Vec<serde_json::Value> = (0..500i64)
+            .map(|i| {
+                let stop = now - chrono::Duration::seconds(i * 1201);
+                let secs = (i * 37) % 900;
+                let start = stop - chrono::Duration::seconds(secs);
+                let outbound = i % 3 != 0;
+                let external = externals[(i as usize) % externals.len()];
+                let did = "15162065575";
+                let item = rating::best(&items, external).expect("a catch-all item");
+                let (billed, price) = rating::bill(Decimal::from(secs), item);
+                json!({
+                    "dr_sid": Uuid::new_v4(), "partner_sid": root, "date_start": Timestamp(start), "date_stop": Timestamp(stop),
+                    "date_talk": if secs > 0 { Some(Timestamp(start + chrono::Duration::seconds(2))) } else { None },
+                    "date_insert": Timestamp(stop + chrono::Duration::seconds(3)),
+                    "direction": if outbound { "outbound" } else { "inbound" }, "type": "telecom", "version": 2,
+                    "duration": secs.to_string(), "duration_billing": billed.to_string(), "rate": item.price.to_string(), "price": price.to_string(),
+                    "number_billing": did, "number_external": external,
+                    "number_src": if outbound { did } else { external }, "number_dst": if outbound { external } else { did },
+                    "sipcause": if secs > 0 { "200" } else { "487" }, "disconnect_originator": if i % 2 == 0 { "SRC" } else { "DST" }
+                })
+            })
+            .collect();
+        crate::resources::calls::repo::insert_batch(&mut tx, &records).await?;
+    }
+    sqlx::query("INSERT INTO local_markers (name) VALUES ($1)").bind(CALLS_MARKER).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn load_inventory(pool: &PgPool, config: &Config) -> Result<usize, ApiError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_demo'))").execute(&mut *tx).await?;
     let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)").bind(MARKER).fetch_one(&mut *tx).await?;

@@ -360,4 +360,12 @@ async fn the_demo_inventory_loads_once() {
         let r = app.get(&format!("/core/v2/phonenumber/available_dids?filter=country_code+eq+{c}&limit=1")).actor(root()).ok().await;
         assert_eq!(r["count"], 1, "{c}");
     }
+    // Default plans for every rate route, and rated call records of the root partner.
+    for route in ["inbound/pstn", "outbound/pstn", "inbound/voip/conference", "outbound/voip/voicemail", "inbound/voip/third_party"] {
+        let r = app.get(&format!("/core/v2/calls/rates/{route}")).actor(root()).ok().await;
+        assert_eq!(r["active"], "yes", "{route}");
+    }
+    let cdrs = app.get("/core/v2/calls/call_drs?limit=1000").actor(root()).ok().await;
+    assert_eq!(cdrs["count"], 500);
+    assert!(cdrs["items"].as_array().unwrap().iter().all(|c| c["price"].is_string()));
 }
