@@ -18,6 +18,19 @@ pub enum UpdateMode {
     Put,
 }
 
+/// PATCH or PUT, from the request's method (a handler serves both).
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for UpdateMode {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Self, ApiError> {
+        if parts.method == axum::http::Method::PUT {
+            Ok(UpdateMode::Put)
+        } else {
+            UpdateMode::patch(&QueryParams::parse(parts.uri.query())?)
+        }
+    }
+}
+
 impl UpdateMode {
     /// PATCH, with `?nested_objects=replace` read from the query.
     pub fn patch(query: &QueryParams) -> ApiResult<Self> {

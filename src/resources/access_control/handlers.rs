@@ -85,15 +85,6 @@ pub async fn get_rule(State(state): State<AppState>, caller: Caller, PathParams(
     respond::object(&r.to_wire(&caller), &query)
 }
 
-pub async fn patch_rule(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
-    let mode = UpdateMode::patch(&query)?;
-    update_rule(state, caller, path, body, mode).await
-}
-
-pub async fn put_rule(state: State<AppState>, caller: Caller, path: PathParams<String>, body: JsonBody) -> ApiResult<Response> {
-    update_rule(state, caller, path, body, UpdateMode::Put).await
-}
-
 /// A parent's rule (read only for the caller) cannot be changed or deleted: 403.
 fn writable(caller: &Caller, r: &RuleRow) -> ApiResult<()> {
     if r.to_wire(caller).read_only {
@@ -103,7 +94,7 @@ fn writable(caller: &Caller, r: &RuleRow) -> ApiResult<()> {
     }
 }
 
-async fn update_rule(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, body: JsonBody, mode: UpdateMode) -> ApiResult<Response> {
+pub async fn update_rule(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, mode: UpdateMode, body: JsonBody) -> ApiResult<Response> {
     let body = body.into_object()?;
     let _: RuleInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;

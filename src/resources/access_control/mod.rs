@@ -19,8 +19,8 @@ pub fn routes(api: &mut Api) {
     api.route(Method::POST, "/accesscontrol/rules", CREATE, handlers::create_rule);
     api.route(Method::GET, "/accesscontrol/rules", READ, handlers::list_rules);
     api.route(Method::GET, "/accesscontrol/rules/{rule_sid}", READ, handlers::get_rule);
-    api.route(Method::PATCH, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::patch_rule);
-    api.route(Method::PUT, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::put_rule);
+    api.route(Method::PATCH, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::update_rule);
+    api.route(Method::PUT, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::update_rule);
     api.route(Method::DELETE, "/accesscontrol/rules/{rule_sid}", DELETE, handlers::delete_rule);
     api.route(Method::GET, "/accesscontrol/effective_acl/calls", READ, handlers::effective_calls);
     api.route(Method::GET, "/accesscontrol/effective_acl/sms", READ, handlers::effective_sms);

@@ -13,7 +13,7 @@ pub fn routes(api: &mut Api) {
     api.route(Method::POST, "/phonenumber/did_groups", CREATE, handlers::create_did_group);
     api.route(Method::GET, "/phonenumber/did_groups", READ, handlers::list_did_groups);
     api.route(Method::GET, "/phonenumber/did_groups/{did_group_sid}", READ, handlers::get_did_group);
-    api.route(Method::PATCH, "/phonenumber/did_groups/{did_group_sid}", UPDATE, handlers::patch_did_group);
-    api.route(Method::PUT, "/phonenumber/did_groups/{did_group_sid}", UPDATE, handlers::put_did_group);
+    api.route(Method::PATCH, "/phonenumber/did_groups/{did_group_sid}", UPDATE, handlers::update_did_group);
+    api.route(Method::PUT, "/phonenumber/did_groups/{did_group_sid}", UPDATE, handlers::update_did_group);
     api.route(Method::DELETE, "/phonenumber/did_groups/{did_group_sid}", DELETE, handlers::delete_did_group);
 }

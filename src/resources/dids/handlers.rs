@@ -170,16 +170,7 @@ pub async fn get_did(State(state): State<AppState>, caller: Caller, PathParams(r
     respond::object(&items.remove(0), &query)
 }
 
-pub async fn patch_did(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
-    let mode = UpdateMode::patch(&query)?;
-    update_did(state, caller, path, body, mode).await
-}
-
-pub async fn put_did(state: State<AppState>, caller: Caller, path: PathParams<String>, body: JsonBody) -> ApiResult<Response> {
-    update_did(state, caller, path, body, UpdateMode::Put).await
-}
-
-async fn update_did(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, body: JsonBody, mode: UpdateMode) -> ApiResult<Response> {
+pub async fn update_did(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, mode: UpdateMode, body: JsonBody) -> ApiResult<Response> {
     let body = body.into_object()?;
     let _: DidInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;

@@ -23,13 +23,13 @@ pub fn routes(api: &mut Api) {
     api.route(Method::POST, "/phonenumber/dids", CREATE, handlers::rent_did);
     api.route(Method::GET, "/phonenumber/dids", READ, handlers::list_dids);
     api.route(Method::GET, "/phonenumber/dids/{did_sid}", READ, handlers::get_did);
-    api.route(Method::PATCH, "/phonenumber/dids/{did_sid}", UPDATE, handlers::patch_did);
-    api.route(Method::PUT, "/phonenumber/dids/{did_sid}", UPDATE, handlers::put_did);
+    api.route(Method::PATCH, "/phonenumber/dids/{did_sid}", UPDATE, handlers::update_did);
+    api.route(Method::PUT, "/phonenumber/dids/{did_sid}", UPDATE, handlers::update_did);
     api.route(Method::DELETE, "/phonenumber/dids/{did_sid}", DELETE, handlers::release_did);
     api.admin(Method::POST, "/admin/dids", &[], handlers::add_inventory);
     api.admin(Method::GET, "/admin/dids", &[], handlers::list_dids);
     api.admin(Method::GET, "/admin/dids/{did_sid}", &[], handlers::get_did);
-    api.admin(Method::PATCH, "/admin/dids/{did_sid}", &[], handlers::patch_did);
-    api.admin(Method::PUT, "/admin/dids/{did_sid}", &[], handlers::put_did);
+    api.admin(Method::PATCH, "/admin/dids/{did_sid}", &[], handlers::update_did);
+    api.admin(Method::PUT, "/admin/dids/{did_sid}", &[], handlers::update_did);
     api.admin(Method::DELETE, "/admin/dids/{did_sid}", &[], handlers::release_did);
 }

@@ -180,21 +180,12 @@ pub async fn create_endpoint(State(state): State<AppState>, caller: Caller, body
     Ok(Json(saved.to_wire(caller.admin)).into_response())
 }
 
-pub async fn patch_endpoint(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
-    let mode = UpdateMode::patch(&query)?;
-    update_endpoint(state, caller, path, body, mode).await
-}
-
-pub async fn put_endpoint(state: State<AppState>, caller: Caller, path: PathParams<String>, body: JsonBody) -> ApiResult<Response> {
-    update_endpoint(state, caller, path, body, UpdateMode::Put).await
-}
-
-async fn update_endpoint(
+pub async fn update_endpoint(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    body: JsonBody,
     mode: UpdateMode,
+    body: JsonBody,
 ) -> ApiResult<Response> {
     let body = body.into_object()?;
     let _: EndpointInput = parse_object(&body)?;

@@ -19,7 +19,7 @@ pub fn routes(api: &mut Api) {
     api.with_admin(Method::POST, "/endpoints", CREATE, handlers::create_endpoint);
     api.with_admin(Method::GET, "/endpoints", READ, handlers::list_endpoints);
     api.with_admin(Method::GET, "/endpoints/{endpoint_sid}", READ, handlers::get_endpoint);
-    api.with_admin(Method::PATCH, "/endpoints/{endpoint_sid}", UPDATE, handlers::patch_endpoint);
-    api.with_admin(Method::PUT, "/endpoints/{endpoint_sid}", UPDATE, handlers::put_endpoint);
+    api.with_admin(Method::PATCH, "/endpoints/{endpoint_sid}", UPDATE, handlers::update_endpoint);
+    api.with_admin(Method::PUT, "/endpoints/{endpoint_sid}", UPDATE, handlers::update_endpoint);
     api.with_admin(Method::DELETE, "/endpoints/{endpoint_sid}", DELETE, handlers::delete_endpoint);
 }

@@ -309,21 +309,12 @@ pub async fn get_token(
     respond::object(&row.to_wire(caller.admin), &query)
 }
 
-pub async fn patch_token(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
-    let mode = UpdateMode::patch(&query)?;
-    update_token(state, caller, path, body, mode).await
-}
-
-pub async fn put_token(state: State<AppState>, caller: Caller, path: PathParams<String>, body: JsonBody) -> ApiResult<Response> {
-    update_token(state, caller, path, body, UpdateMode::Put).await
-}
-
-async fn update_token(
+pub async fn update_token(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    body: JsonBody,
     mode: UpdateMode,
+    body: JsonBody,
 ) -> ApiResult<Response> {
     let body = body.into_object()?;
     let _: OAuthTokenInput = parse_object(&body)?;
@@ -452,21 +443,12 @@ pub async fn get_login(
     respond::object(&row.to_wire(caller.admin), &query)
 }
 
-pub async fn patch_login(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
-    let mode = UpdateMode::patch(&query)?;
-    update_login(state, caller, path, body, mode).await
-}
-
-pub async fn put_login(state: State<AppState>, caller: Caller, path: PathParams<String>, body: JsonBody) -> ApiResult<Response> {
-    update_login(state, caller, path, body, UpdateMode::Put).await
-}
-
-async fn update_login(
+pub async fn update_login(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    body: JsonBody,
     mode: UpdateMode,
+    body: JsonBody,
 ) -> ApiResult<Response> {
     let body = body.into_object()?;
     let sent: PartnerLoginInput = parse_object(&body)?;

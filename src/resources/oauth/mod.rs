@@ -28,13 +28,13 @@ pub fn routes(api: &mut Api) {
     api.with_admin(Method::POST, "/oauth/revoke", TOKEN_REVOKE, handlers::revoke_token);
     api.with_admin(Method::GET, "/oauth/tokens", TOKEN_READ, handlers::list_tokens);
     api.with_admin(Method::GET, "/oauth/tokens/{token_sid}", TOKEN_READ, handlers::get_token);
-    api.with_admin(Method::PATCH, "/oauth/tokens/{token_sid}", TOKEN_UPDATE, handlers::patch_token);
-    api.with_admin(Method::PUT, "/oauth/tokens/{token_sid}", TOKEN_UPDATE, handlers::put_token);
+    api.with_admin(Method::PATCH, "/oauth/tokens/{token_sid}", TOKEN_UPDATE, handlers::update_token);
+    api.with_admin(Method::PUT, "/oauth/tokens/{token_sid}", TOKEN_UPDATE, handlers::update_token);
     api.with_admin(Method::GET, "/oauth/whoami", WHOAMI, handlers::whoami);
     api.with_admin(Method::POST, "/oauth/logins", LOGIN_CREATE, handlers::create_login);
     api.with_admin(Method::GET, "/oauth/logins", LOGIN_READ, handlers::list_logins);
     api.with_admin(Method::GET, "/oauth/logins/{login_sid}", LOGIN_READ, handlers::get_login);
-    api.with_admin(Method::PATCH, "/oauth/logins/{login_sid}", LOGIN_UPDATE, handlers::patch_login);
-    api.with_admin(Method::PUT, "/oauth/logins/{login_sid}", LOGIN_UPDATE, handlers::put_login);
+    api.with_admin(Method::PATCH, "/oauth/logins/{login_sid}", LOGIN_UPDATE, handlers::update_login);
+    api.with_admin(Method::PUT, "/oauth/logins/{login_sid}", LOGIN_UPDATE, handlers::update_login);
     api.with_admin(Method::DELETE, "/oauth/logins/{login_sid}", LOGIN_DELETE, handlers::delete_login);
 }

@@ -273,35 +273,13 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
 
-pub async fn patch_partner(
-    state: State<AppState>,
-    caller: Caller,
-    path: PathParams<String>,
-    query: QueryParams,
-    base: ApiBase,
-    body: JsonBody,
-) -> ApiResult<Response> {
-    let mode = UpdateMode::patch(&query)?;
-    update_partner(state, caller, path, base, body, mode).await
-}
-
-pub async fn put_partner(
-    state: State<AppState>,
-    caller: Caller,
-    path: PathParams<String>,
-    base: ApiBase,
-    body: JsonBody,
-) -> ApiResult<Response> {
-    update_partner(state, caller, path, base, body, UpdateMode::Put).await
-}
-
-async fn update_partner(
+pub async fn update_partner(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw_sid): PathParams<String>,
     ApiBase(api): ApiBase,
-    body: JsonBody,
     mode: UpdateMode,
+    body: JsonBody,
 ) -> ApiResult<Response> {
     let body = body.into_object()?;
     let sent: PartnerInput = parse_object(&body)?;

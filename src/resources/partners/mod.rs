@@ -25,8 +25,8 @@ pub fn routes(api: &mut Api) {
     api.with_admin(Method::POST, "/partners", CREATE, handlers::create_partner);
     api.with_admin(Method::GET, "/partners", READ, handlers::list_partners);
     api.with_admin(Method::GET, "/partners/{partner_sid}", READ, handlers::get_partner);
-    api.with_admin(Method::PATCH, "/partners/{partner_sid}", UPDATE, handlers::patch_partner);
-    api.with_admin(Method::PUT, "/partners/{partner_sid}", UPDATE, handlers::put_partner);
+    api.with_admin(Method::PATCH, "/partners/{partner_sid}", UPDATE, handlers::update_partner);
+    api.with_admin(Method::PUT, "/partners/{partner_sid}", UPDATE, handlers::update_partner);
     api.route(Method::DELETE, "/partners/{partner_sid}", DELETE, handlers::delete_partner);
     api.public(Method::GET, "/email_verifications/{token}", handlers::verify_email);
 }

@@ -123,16 +123,7 @@ pub async fn get_prefix(State(state): State<AppState>, caller: Caller, PathParam
     respond::object(&items.remove(0), &query)
 }
 
-pub async fn patch_prefix(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
-    let mode = UpdateMode::patch(&query)?;
-    update_prefix(state, caller, path, body, mode).await
-}
-
-pub async fn put_prefix(state: State<AppState>, caller: Caller, path: PathParams<String>, body: JsonBody) -> ApiResult<Response> {
-    update_prefix(state, caller, path, body, UpdateMode::Put).await
-}
-
-async fn update_prefix(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, body: JsonBody, mode: UpdateMode) -> ApiResult<Response> {
+pub async fn update_prefix(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, mode: UpdateMode, body: JsonBody) -> ApiResult<Response> {
     let mut body = body.into_object()?;
     let _: PrefixInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;

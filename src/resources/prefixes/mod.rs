@@ -14,7 +14,7 @@ pub fn routes(api: &mut Api) {
     api.route(Method::POST, "/phonenumber/prefixes", CREATE, handlers::create_prefix);
     api.route(Method::GET, "/phonenumber/prefixes", READ, handlers::list_prefixes);
     api.route(Method::GET, "/phonenumber/prefixes/{prefix_sid}", READ, handlers::get_prefix);
-    api.route(Method::PATCH, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::patch_prefix);
-    api.route(Method::PUT, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::put_prefix);
+    api.route(Method::PATCH, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::update_prefix);
+    api.route(Method::PUT, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::update_prefix);
     api.route(Method::DELETE, "/phonenumber/prefixes/{prefix_sid}", DELETE, handlers::delete_prefix);
 }

@@ -266,21 +266,12 @@ pub async fn get_trunk_group(
     respond::object(&out.remove(0), &query)
 }
 
-pub async fn patch_trunk_group(state: State<AppState>, caller: Caller, path: PathParams<String>, query: QueryParams, body: JsonBody) -> ApiResult<Response> {
-    let mode = UpdateMode::patch(&query)?;
-    update_trunk_group(state, caller, path, body, mode).await
-}
-
-pub async fn put_trunk_group(state: State<AppState>, caller: Caller, path: PathParams<String>, body: JsonBody) -> ApiResult<Response> {
-    update_trunk_group(state, caller, path, body, UpdateMode::Put).await
-}
-
-async fn update_trunk_group(
+pub async fn update_trunk_group(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    body: JsonBody,
     mode: UpdateMode,
+    body: JsonBody,
 ) -> ApiResult<Response> {
     let body = body.into_object()?;
     let _: TrunkGroupInput = parse_object(&body)?;
@@ -376,27 +367,12 @@ pub async fn get_trunk(
     respond::object(&t.to_wire(), &query)
 }
 
-pub async fn patch_trunk(
-    state: State<AppState>,
-    caller: Caller,
-    path: PathParams<(String, String)>,
-    query: QueryParams,
-    body: JsonBody,
-) -> ApiResult<Response> {
-    let mode = UpdateMode::patch(&query)?;
-    update_trunk(state, caller, path, body, mode).await
-}
-
-pub async fn put_trunk(state: State<AppState>, caller: Caller, path: PathParams<(String, String)>, body: JsonBody) -> ApiResult<Response> {
-    update_trunk(state, caller, path, body, UpdateMode::Put).await
-}
-
-async fn update_trunk(
+pub async fn update_trunk(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((group, raw)): PathParams<(String, String)>,
-    body: JsonBody,
     mode: UpdateMode,
+    body: JsonBody,
 ) -> ApiResult<Response> {
     let mut body = body.into_object()?;
     if body.get("endpoint_sid").is_some_and(|v| v == "") {
