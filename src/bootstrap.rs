@@ -47,7 +47,7 @@ pub async fn run(pool: &PgPool, config: &Config) -> Result<Option<Bootstrapped>,
     }
 
     let generated_password = config.root_password.expose().is_none().then(|| secrets::random_hex(12));
-    let password = config.root_password.expose().map(str::to_owned).or(generated_password.clone()).expect("one is set");
+    let password = config.root_password.expose().map(str::to_owned).or(generated_password.clone()).unwrap_or_default();
     let sid = Uuid::new_v4();
     let all = ScopeSet::all();
     let d = &config.partner_defaults;
@@ -76,10 +76,13 @@ pub async fn run(pool: &PgPool, config: &Config) -> Result<Option<Bootstrapped>,
         .await
         .map_err(|e| sqlx::Error::Protocol(format!("{e:?}")))?;
 
-    let (client_id, client_secret, generated_client) = if !config.oauth_client_id.is_empty() && config.oauth_client_secret.expose().is_some() {
+    let (client_id, client_secret, generated_client) = if !config.oauth_client_id.is_empty()
+        && config.oauth_client_secret.expose().is_some()
+    {
         (config.oauth_client_id.clone(), None, false)
     } else {
-        let id = if config.oauth_client_id.is_empty() { secrets::random_hex(16) } else { config.oauth_client_id.clone() };
+        let id =
+            if config.oauth_client_id.is_empty() { secrets::random_hex(16) } else { config.oauth_client_id.clone() };
         let secret = config.oauth_client_secret.expose().map(str::to_owned).unwrap_or_else(|| secrets::random_hex(16));
         sqlx::query("INSERT INTO oauth_clients (client_id, client_secret_hash) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING")
             .bind(&id)

@@ -56,7 +56,7 @@ impl<V> Default for ObjectCache<V> {
 
 impl<V> ObjectCache<V> {
     pub fn get(&self, sid: &Uuid) -> Option<Arc<V>> {
-        let m = self.map.read().expect("object cache lock");
+        let m = crate::sync::read(&self.map);
         let (v, at) = m.get(sid)?;
         (at.elapsed() < TTL).then(|| v.clone())
     }
@@ -67,7 +67,7 @@ impl<V> ObjectCache<V> {
     }
 
     pub fn put(&self, sid: Uuid, v: Arc<V>, generation: u64) {
-        let mut m = self.map.write().expect("object cache lock");
+        let mut m = crate::sync::write(&self.map);
         if self.generation() != generation {
             return;
         }
@@ -82,12 +82,12 @@ impl<V> ObjectCache<V> {
 
     pub fn invalidate(&self, sid: &Uuid) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.map.write().expect("object cache lock").remove(sid);
+        crate::sync::write(&self.map).remove(sid);
     }
 
     pub fn clear(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.map.write().expect("object cache lock").clear();
+        crate::sync::write(&self.map).clear();
     }
 }
 

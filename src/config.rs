@@ -117,7 +117,9 @@ impl Config {
             table.insert("database_url".into(), toml::Value::String(url));
         }
         let cfg: Config = table.try_into().map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
-        if !cfg.public_url.is_empty() && !(cfg.public_url.starts_with("http://") || cfg.public_url.starts_with("https://")) {
+        if !cfg.public_url.is_empty()
+            && !(cfg.public_url.starts_with("http://") || cfg.public_url.starts_with("https://"))
+        {
             return Err(ConfigError("CARRIERX_PUBLIC_URL must be an absolute http(s) URL".into()));
         }
         if !cfg.smtp_url.is_empty() && !cfg.smtp_url.starts_with("smtp://") {
@@ -150,11 +152,15 @@ fn apply_env(table: &mut toml::Table, prefix: &str, env: &impl Fn(&str) -> Optio
                 "0" | "false" | "no" | "off" | "" => toml::Value::Boolean(false),
                 _ => return Err(ConfigError(format!("{var} must be true or false"))),
             },
-            toml::Value::Integer(_) => toml::Value::Integer(
-                raw.parse().map_err(|_| ConfigError(format!("{var} must be an integer")))?,
-            ),
+            toml::Value::Integer(_) => {
+                toml::Value::Integer(raw.parse().map_err(|_| ConfigError(format!("{var} must be an integer")))?)
+            }
             toml::Value::Array(_) => toml::Value::Array(
-                raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| toml::Value::String(s.to_owned())).collect(),
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| toml::Value::String(s.to_owned()))
+                    .collect(),
             ),
             _ => toml::Value::String(raw),
         };
@@ -163,33 +169,4 @@ fn apply_env(table: &mut toml::Table, prefix: &str, env: &impl Fn(&str) -> Optio
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn environment_overrides_the_file() {
-        let cfg = Config::from_sources(EMBEDDED_DEFAULTS, |k| match k {
-            "CARRIERX_BIND" => Some("0.0.0.0:9000".into()),
-            "CARRIERX_DEMO_DATA" => Some("true".into()),
-            "CARRIERX_EMAIL_VERIFICATION" => Some("auto".into()),
-            "CARRIERX_PARTNER_DEFAULTS_BALANCE" => Some("0".into()),
-            "CARRIERX_SYSTEM_GATEWAY_ADDRESSES" => Some("10.0.0.1, 10.0.0.2".into()),
-            "DATABASE_URL" => Some("postgres://x@y/z".into()),
-            _ => None,
-        })
-        .unwrap();
-        assert_eq!(cfg.bind, "0.0.0.0:9000");
-        assert!(cfg.demo_data);
-        assert_eq!(cfg.email_verification, EmailVerification::Auto);
-        assert_eq!(cfg.partner_defaults.balance, Decimal::ZERO);
-        assert_eq!(cfg.system_gateway_addresses, vec!["10.0.0.1", "10.0.0.2"]);
-        assert_eq!(cfg.database_url(), Some("postgres://x@y/z"));
-        assert!(!format!("{cfg:?}").contains("postgres://x@y/z"));
-    }
-
-    #[test]
-    fn bad_values_are_refused() {
-        assert!(Config::from_sources(EMBEDDED_DEFAULTS, |k| (k == "CARRIERX_DEMO_DATA").then(|| "maybe".into())).is_err());
-        assert!(Config::from_sources(EMBEDDED_DEFAULTS, |k| (k == "CARRIERX_EMAIL_VERIFICATION").then(|| "never".into())).is_err());
-    }
-}
+mod tests;

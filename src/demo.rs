@@ -89,7 +89,10 @@ fn pstn_items() -> Vec<RateItem> {
 async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_demo'))").execute(&mut *tx).await?;
-    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)").bind(CALLS_MARKER).fetch_one(&mut *tx).await?;
+    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)")
+        .bind(CALLS_MARKER)
+        .fetch_one(&mut *tx)
+        .await?;
     if done {
         return Ok(());
     }
@@ -129,7 +132,10 @@ async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
             .await?;
         }
     }
-    let root: Option<Uuid> = sqlx::query_scalar("SELECT partner_sid FROM partners WHERE parent_sid IS NULL ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?;
+    let root: Option<Uuid> =
+        sqlx::query_scalar("SELECT partner_sid FROM partners WHERE parent_sid IS NULL ORDER BY id LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
     if let Some(root) = root {
         let items = pstn_items();
         let now = chrono::Utc::now();
@@ -166,7 +172,10 @@ async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
 async fn load_inventory(pool: &PgPool, config: &Config) -> Result<usize, ApiError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_demo'))").execute(&mut *tx).await?;
-    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)").bind(MARKER).fetch_one(&mut *tx).await?;
+    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)")
+        .bind(MARKER)
+        .fetch_one(&mut *tx)
+        .await?;
     if done {
         return Ok(0);
     }
@@ -192,7 +201,8 @@ async fn load_inventory(pool: &PgPool, config: &Config) -> Result<usize, ApiErro
         });
     }
     let wanted: Vec<String> = numbers.iter().map(|n| n.phonenumber.clone()).collect();
-    let taken: std::collections::HashSet<String> = dids::existing(&mut *tx, &wanted).await?.into_iter().map(|(n, _)| n).collect();
+    let taken: std::collections::HashSet<String> =
+        dids::existing(&mut *tx, &wanted).await?.into_iter().map(|(n, _)| n).collect();
     numbers.retain(|n| !taken.contains(&n.phonenumber));
     let added = numbers.len();
     for chunk in numbers.chunks(5000) {

@@ -13,6 +13,7 @@ pub mod mail;
 pub mod resources;
 pub mod server;
 pub mod state;
+pub mod sync;
 pub mod telemetry;
 
 pub use http::router::{build_router, route_table};

@@ -130,10 +130,14 @@ fn render(m: &Pending, from: &str) -> String {
     out.push_str(&format!("Message-ID: <{}@carrierx-core>\r\n", m.mail_sid));
     out.push_str("MIME-Version: 1.0\r\n");
     out.push_str(&format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"));
-    out.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"));
+    out.push_str(&format!(
+        "--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    ));
     out.push_str(&wrap(&b64.encode(m.body_text.as_bytes())));
     if let Some(html) = &m.body_html {
-        out.push_str(&format!("--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"));
+        out.push_str(&format!(
+            "--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        ));
         out.push_str(&wrap(&b64.encode(html.as_bytes())));
     }
     if let (Some(name), Some(ty), Some(data)) = (&m.attachment_name, &m.attachment_type, &m.attachment) {

@@ -90,7 +90,8 @@ pub async fn healthcheck(address: &str) -> Result<(), BoxError> {
         s.read_to_end(&mut buf).await?;
         Ok::<_, std::io::Error>(buf)
     };
-    let buf = tokio::time::timeout(std::time::Duration::from_secs(5), fut).await.map_err(|_| "health check timed out")??;
+    let buf =
+        tokio::time::timeout(std::time::Duration::from_secs(5), fut).await.map_err(|_| "health check timed out")??;
     let head = String::from_utf8_lossy(&buf[..buf.len().min(64)]).into_owned();
     if head.starts_with("HTTP/1.1 200") {
         Ok(())

@@ -18,7 +18,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: PgPool, config: Config) -> Self {
-        AppState { pool, config: Arc::new(config), auth: Arc::new(AuthCache::new()), objects: Arc::new(Objects::default()) }
+        AppState {
+            pool,
+            config: Arc::new(config),
+            auth: Arc::new(AuthCache::new()),
+            objects: Arc::new(Objects::default()),
+        }
     }
 
     /// Handles one `carrierx_cache` notification.

@@ -82,9 +82,8 @@ impl EmbeddedPg {
     pub fn start(data_dir: &Path, durability: Durability) -> Result<Self, EmbeddedError> {
         let bin_dir = Self::find_bin_dir()?;
         fs::create_dir_all(data_dir).map_err(|e| err(format!("cannot create {}: {e}", data_dir.display())))?;
-        let data_dir = data_dir
-            .canonicalize()
-            .map_err(|e| err(format!("cannot resolve {}: {e}", data_dir.display())))?;
+        let data_dir =
+            data_dir.canonicalize().map_err(|e| err(format!("cannot resolve {}: {e}", data_dir.display())))?;
         let pgdata = data_dir.join("pgdata");
         let socket_dir = data_dir.join("run");
         let run_as = if unsafe { geteuid() } == 0 { Some(postgres_user()?) } else { None };
@@ -157,11 +156,7 @@ impl EmbeddedPg {
     }
 
     pub fn connect_options(&self, database: &str) -> PgConnectOptions {
-        PgConnectOptions::new()
-            .socket(&self.socket_dir)
-            .port(PORT)
-            .username("postgres")
-            .database(database)
+        PgConnectOptions::new().socket(&self.socket_dir).port(PORT).username("postgres").database(database)
     }
 
     pub fn started_here(&self) -> bool {

@@ -37,7 +37,8 @@ impl std::error::Error for DbError {}
 pub async fn open(config: &Config) -> Result<Database, DbError> {
     let (options, embedded) = match config.database_url() {
         Some(url) => (
-            url.parse::<PgConnectOptions>().map_err(|e| DbError(format!("DATABASE_URL is not a PostgreSQL URL: {e}")))?,
+            url.parse::<PgConnectOptions>()
+                .map_err(|e| DbError(format!("DATABASE_URL is not a PostgreSQL URL: {e}")))?,
             None,
         ),
         None => {

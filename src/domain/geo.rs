@@ -43,22 +43,13 @@ pub fn nanp_place(digits: &str) -> Option<Place> {
     Some(Place { state: state.to_owned(), locality: locality.map(str::to_owned) })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exchanges_and_area_codes() {
-        assert_eq!(nanp_place("15162225575"), Some(Place { state: "NY".into(), locality: Some("GARDEN CITY".into()) }));
-        assert_eq!(nanp_place("15162065575").map(|p| p.state), Some("NY".into()));
-        assert_eq!(nanp_place("14165550123").map(|p| p.state), Some("ON".into()));
-        assert_eq!(nanp_place("442071234567"), None);
-    }
-}
-
 /// The known exchanges (`1NPANXX`) of an area code (`1NPA`), in order.
 pub fn exchanges_of(area: &str) -> Vec<String> {
-    let mut v: Vec<String> = table().keys().filter(|k| k.len() == 7 && k.starts_with(area)).map(|k| (*k).to_owned()).collect();
+    let mut v: Vec<String> =
+        table().keys().filter(|k| k.len() == 7 && k.starts_with(area)).map(|k| (*k).to_owned()).collect();
     v.sort();
     v
 }
+
+#[cfg(test)]
+mod tests;

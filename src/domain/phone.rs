@@ -32,7 +32,9 @@ pub fn analyze(input: &str) -> Option<Analyzed> {
     // The region whose patterns the number matches, else the main region of its country code.
     let region = n.country().id().map(|id| id.as_ref().to_owned()).or_else(|| {
         let db = &*phonenumber::metadata::DATABASE;
-        db.by_code(&n.country().code()).and_then(|m| m.first().map(|m| m.id().to_owned())).filter(|id| id.len() == 2 && id != "001")
+        db.by_code(&n.country().code())
+            .and_then(|m| m.first().map(|m| m.id().to_owned()))
+            .filter(|id| id.len() == 2 && id != "001")
     });
     Some(Analyzed {
         digits: d,
@@ -44,33 +46,4 @@ pub fn analyze(input: &str) -> Option<Analyzed> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn us_numbers_come_out_as_the_reference_shows() {
-        let a = analyze("15162065575").unwrap();
-        assert_eq!(a.national, "(516) 206-5575");
-        assert_eq!(a.international, "+1 516-206-5575");
-        assert_eq!(a.region.as_deref(), Some("US"));
-        assert_eq!(analyze("+1 (516) 206-5575").unwrap().digits, "15162065575");
-    }
-
-    #[test]
-    fn other_countries() {
-        let it = analyze("390612345678").unwrap();
-        assert_eq!(it.region.as_deref(), Some("IT"));
-        assert_eq!(it.international, "+39 06 1234 5678");
-        let gb = analyze("+442071234567").unwrap();
-        assert_eq!(gb.region.as_deref(), Some("GB"));
-        assert_eq!(gb.national, "020 7123 4567");
-        assert_eq!(analyze("+1 416 555 0123").unwrap().region.as_deref(), Some("CA"));
-    }
-
-    #[test]
-    fn not_numbers() {
-        assert!(analyze("12").is_none());
-        assert!(analyze("1-800-FLOWERS").is_none());
-        assert!(analyze("1234567890123456789").is_none());
-    }
-}
+mod tests;

@@ -113,10 +113,9 @@ impl ApiError {
             }
             ApiError::Unauthorized => ("authentication required".into(), Some(cause("authentication required"))),
             ApiError::Forbidden => ("permission denied".into(), Some(cause("permission denied"))),
-            ApiError::NotFound(message) => (
-                "no item error".into(),
-                Some(vec![FieldError { field: None, message, reference_sid: None }]),
-            ),
+            ApiError::NotFound(message) => {
+                ("no item error".into(), Some(vec![FieldError { field: None, message, reference_sid: None }]))
+            }
             ApiError::MethodNotAllowed => ("method not allowed".into(), Some(cause("method not allowed"))),
             ApiError::Conflict(errors) => ("conflict".into(), Some(errors)),
             ApiError::PayloadTooLarge => ("payload too large".into(), Some(cause("request body is too large"))),

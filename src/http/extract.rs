@@ -27,14 +27,10 @@ fn is_json(ct: &str) -> bool {
 async fn read_body(req: Request, state: &AppState) -> Result<(HeaderMap, Bytes), ApiError> {
     let (parts, body) = req.into_parts();
     // The admin ingestion routes take batches of up to 10,000 objects.
-    let admin = parts
-        .extensions
-        .get::<axum::extract::OriginalUri>()
-        .is_some_and(|u| u.0.path().starts_with("/core/v2/admin/"));
+    let admin =
+        parts.extensions.get::<axum::extract::OriginalUri>().is_some_and(|u| u.0.path().starts_with("/core/v2/admin/"));
     let limit = if admin { state.config.max_admin_body_bytes } else { state.config.max_body_bytes };
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge)?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge)?;
     Ok((parts.headers, bytes))
 }
 
@@ -90,8 +86,8 @@ impl FromRequest<AppState> for FormBody {
         }
         match content_type(&headers).as_deref() {
             Some("application/x-www-form-urlencoded") => {
-                let pairs: Vec<(String, String)> =
-                    serde_urlencoded::from_bytes(&bytes).map_err(|_| ApiError::bad_param("body", "malformed form body"))?;
+                let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+                    .map_err(|_| ApiError::bad_param("body", "malformed form body"))?;
                 Ok(FormBody(pairs.into_iter().collect()))
             }
             Some(ct) if is_json(ct) => {

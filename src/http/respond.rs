@@ -62,7 +62,15 @@ pub fn list<T: Serialize>(page: Page<T>, q: &ListQuery, url: &RequestUrl, sid_ke
         q.projection.apply(&mut v);
         items.push(v);
     }
-    let env = Envelope { count: items.len(), has_more: page.has_more, items, limit: q.limit, offset: q.offset, pagination: links, total: page.total };
+    let env = Envelope {
+        count: items.len(),
+        has_more: page.has_more,
+        items,
+        limit: q.limit,
+        offset: q.offset,
+        pagination: links,
+        total: page.total,
+    };
     Ok(Json(env).into_response())
 }
 

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-
 use axum::extract::{MatchedPath, Request};
 use axum::handler::Handler;
 use axum::http::{header, HeaderName, Method, StatusCode};
@@ -47,7 +46,8 @@ impl Api {
         T: 'static,
     {
         let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
-        let mr = on(filter, handler).route_layer(middleware::from_fn_with_state((self.state.clone(), auth), auth::require));
+        let mr =
+            on(filter, handler).route_layer(middleware::from_fn_with_state((self.state.clone(), auth), auth::require));
         self.router = std::mem::take(&mut self.router).route(path, mr);
         self.table.push(RouteInfo { method, path: path.to_owned(), auth });
     }
@@ -133,13 +133,11 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
         .nest("/core/v2", core)
         .fallback(not_found)
         .layer(middleware::from_fn(api_error_bodies))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-                tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
+        }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(cors())
@@ -184,4 +182,3 @@ async fn api_error_bodies(req: Request, next: Next) -> Response {
         _ => resp,
     }
 }
-

@@ -26,7 +26,12 @@ async fn creating_reading_and_updating_a_rule() {
     assert_eq!(list["count"], 1);
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["rule_sid"], sid.as_str());
-    let r = app.put(&path).actor(bearer(&tok)).json(json!({"field":"called","quantifier":"none","entries":["1900"],"operation":"prefix","name":"no 900"})).ok().await;
+    let r = app
+        .put(&path)
+        .actor(bearer(&tok))
+        .json(json!({"field":"called","quantifier":"none","entries":["1900"],"operation":"prefix","name":"no 900"}))
+        .ok()
+        .await;
     assert_eq!(r["name"], "no 900");
     assert_eq!(app.delete(&path).actor(bearer(&tok)).send().await.status, 204);
     assert_eq!(app.get(&path).actor(bearer(&tok)).send().await.status, 404);
@@ -48,12 +53,21 @@ async fn bad_rules_name_every_field() {
     r.assert_error(422, "field");
     r.assert_error(422, "quantifier");
     r.assert_error(422, "entries[1]");
-    let r = app.post("/core/v2/accesscontrol/rules").actor(root()).json(json!({"field":"to","quantifier":"any","entries":[],"operation":"guess"})).send().await;
+    let r = app
+        .post("/core/v2/accesscontrol/rules")
+        .actor(root())
+        .json(json!({"field":"to","quantifier":"any","entries":[],"operation":"guess"}))
+        .send()
+        .await;
     r.assert_error(422, "entries");
     r.assert_error(422, "operation");
     // SMS fields, legacy names included.
     for f in ["from", "to", "message", "from_did", "to_did", "calling", "called"] {
-        app.post("/core/v2/accesscontrol/rules").actor(root()).json(json!({"field": f, "quantifier":"any","entries":["x"],"operation":"exact"})).ok().await;
+        app.post("/core/v2/accesscontrol/rules")
+            .actor(root())
+            .json(json!({"field": f, "quantifier":"any","entries":["x"],"operation":"exact"}))
+            .ok()
+            .await;
     }
 }
 
@@ -81,7 +95,8 @@ async fn a_partner_sees_its_parents_rules_read_only_and_not_its_childrens() {
     assert_eq!(app.get(&cpath).actor(bearer(&parent)).send().await.status, 404);
     assert_eq!(app.delete(&cpath).actor(bearer(&parent)).send().await.status, 404);
     // A rule in use cannot be deleted.
-    let csid = app.get("/core/v2/oauth/whoami").actor(bearer(&child)).ok().await["partner_sid"].as_str().unwrap().to_owned();
+    let csid =
+        app.get("/core/v2/oauth/whoami").actor(bearer(&child)).ok().await["partner_sid"].as_str().unwrap().to_owned();
     app.patch(&format!("/core/v2/partners/{csid}"))
         .actor(bearer(&parent))
         .json(json!({"parent_assigned_acls": [{"access_control_rules": [pr["rule_sid"]], "direction": "outbound", "voice_action_true": "reject403"}]}))
@@ -97,9 +112,13 @@ async fn effective_acls_from_the_top_of_the_tree_down_to_the_trunk() {
     let (customer, cust_tok) = app.partner(&bearer(&reseller), "eff_customer", None).await;
     let rule = |tok: String| {
         let app = &app;
-        async move { app.post("/core/v2/accesscontrol/rules").actor(bearer(&tok)).json(sample_rule()).ok().await["rule_sid"].clone() }
+        async move {
+            app.post("/core/v2/accesscontrol/rules").actor(bearer(&tok)).json(sample_rule()).ok().await["rule_sid"]
+                .clone()
+        }
     };
-    let root_rule = app.post("/core/v2/accesscontrol/rules").actor(root()).json(sample_rule()).ok().await["rule_sid"].clone();
+    let root_rule =
+        app.post("/core/v2/accesscontrol/rules").actor(root()).json(sample_rule()).ok().await["rule_sid"].clone();
     let reseller_rule = rule(reseller.clone()).await;
     let customer_rule = rule(cust_tok.clone()).await;
     let acl = |r: &Value, dir: &str, voice: Option<&str>, sms: Option<&str>| {
@@ -107,9 +126,20 @@ async fn effective_acls_from_the_top_of_the_tree_down_to_the_trunk() {
                "voice_action_false": null, "sms_action_false": null})
     };
     let root_sid = app.root_sid().await;
-    app.patch(&format!("/core/v2/partners/{root_sid}")).actor(root()).json(json!({"acls": [acl(&root_rule, "outbound", Some("reject503"), None)]})).ok().await;
-    let rsid = app.get("/core/v2/oauth/whoami").actor(bearer(&reseller)).ok().await["partner_sid"].as_str().unwrap().to_owned();
-    app.patch(&format!("/core/v2/partners/{rsid}")).actor(bearer(&reseller)).json(json!({"acls": [acl(&reseller_rule, "any", None, Some("reject"))]})).ok().await;
+    app.patch(&format!("/core/v2/partners/{root_sid}"))
+        .actor(root())
+        .json(json!({"acls": [acl(&root_rule, "outbound", Some("reject503"), None)]}))
+        .ok()
+        .await;
+    let rsid = app.get("/core/v2/oauth/whoami").actor(bearer(&reseller)).ok().await["partner_sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.patch(&format!("/core/v2/partners/{rsid}"))
+        .actor(bearer(&reseller))
+        .json(json!({"acls": [acl(&reseller_rule, "any", None, Some("reject"))]}))
+        .ok()
+        .await;
     let csid = customer["partner_sid"].as_str().unwrap();
     app.patch(&format!("/core/v2/partners/{csid}"))
         .actor(bearer(&reseller))
@@ -125,19 +155,38 @@ async fn effective_acls_from_the_top_of_the_tree_down_to_the_trunk() {
     let tg = g["trunk_group_sid"].as_str().unwrap();
     let trunk = g["trunks"][0]["trunk_sid"].as_str().unwrap();
 
-    let r = app.get(&format!("/core/v2/accesscontrol/effective_acl/calls?trunk_sid={trunk}")).actor(bearer(&cust_tok)).ok().await;
+    let r = app
+        .get(&format!("/core/v2/accesscontrol/effective_acl/calls?trunk_sid={trunk}"))
+        .actor(bearer(&cust_tok))
+        .ok()
+        .await;
     assert_eq!(keys(&r), vec!["count", "has_more", "items", "limit", "offset", "pagination", "total"]);
     let layers: Vec<u64> = r["items"].as_array().unwrap().iter().map(|l| l["layer"].as_u64().unwrap()).collect();
-    assert_eq!(layers, vec![1, 3, 4, 5], "root, the customer (parent-assigned), its trunk group and trunk; the reseller's ACL is SMS only");
+    assert_eq!(
+        layers,
+        vec![1, 3, 4, 5],
+        "root, the customer (parent-assigned), its trunk group and trunk; the reseller's ACL is SMS only"
+    );
     assert_eq!(r["items"][0]["effective_acls"][0]["voice_action_true"], "reject503");
     assert_eq!(r["items"][1]["effective_acls"][0]["voice_action_true"], "reject403");
     assert_eq!(keys(&r["items"][0]), vec!["effective_acls", "layer"]);
     assert_eq!(
         keys(&r["items"][0]["effective_acls"][0]),
-        vec!["access_control_rules", "direction", "sms_action_false", "sms_action_true", "voice_action_false", "voice_action_true"]
+        vec![
+            "access_control_rules",
+            "direction",
+            "sms_action_false",
+            "sms_action_true",
+            "voice_action_false",
+            "voice_action_true"
+        ]
     );
     // direction=inbound: only ACLs for inbound or any.
-    let r = app.get(&format!("/core/v2/accesscontrol/effective_acl/calls?trunk_group_sid={tg}&direction=inbound")).actor(bearer(&cust_tok)).ok().await;
+    let r = app
+        .get(&format!("/core/v2/accesscontrol/effective_acl/calls?trunk_group_sid={tg}&direction=inbound"))
+        .actor(bearer(&cust_tok))
+        .ok()
+        .await;
     let layers: Vec<u64> = r["items"].as_array().unwrap().iter().map(|l| l["layer"].as_u64().unwrap()).collect();
     assert_eq!(layers, vec![3, 4]);
     // SMS: the partner layers, SMS actions only.
@@ -146,12 +195,34 @@ async fn effective_acls_from_the_top_of_the_tree_down_to_the_trunk() {
     assert_eq!(layers, vec![2, 3]);
     assert_eq!(r["items"][0]["effective_acls"][0]["sms_action_true"], "reject");
     // The reseller asks for its customer; a stranger cannot.
-    let r = app.get(&format!("/core/v2/accesscontrol/effective_acl/sms?partner_sid={csid}")).actor(bearer(&reseller)).ok().await;
+    let r = app
+        .get(&format!("/core/v2/accesscontrol/effective_acl/sms?partner_sid={csid}"))
+        .actor(bearer(&reseller))
+        .ok()
+        .await;
     assert_eq!(r["total"], 2);
     let (_, stranger) = app.partner(&root(), "eff_stranger", None).await;
-    assert_eq!(app.get(&format!("/core/v2/accesscontrol/effective_acl/sms?partner_sid={csid}")).actor(bearer(&stranger)).send().await.status, 404);
-    assert_eq!(app.get(&format!("/core/v2/accesscontrol/effective_acl/calls?trunk_group_sid={tg}")).actor(bearer(&stranger)).send().await.status, 404);
-    app.get("/core/v2/accesscontrol/effective_acl/calls?direction=sideways").actor(bearer(&cust_tok)).send().await.assert_error(400, "direction");
+    assert_eq!(
+        app.get(&format!("/core/v2/accesscontrol/effective_acl/sms?partner_sid={csid}"))
+            .actor(bearer(&stranger))
+            .send()
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/core/v2/accesscontrol/effective_acl/calls?trunk_group_sid={tg}"))
+            .actor(bearer(&stranger))
+            .send()
+            .await
+            .status,
+        404
+    );
+    app.get("/core/v2/accesscontrol/effective_acl/calls?direction=sideways")
+        .actor(bearer(&cust_tok))
+        .send()
+        .await
+        .assert_error(400, "direction");
     // Trunk-level ACLs carry voice only.
     let r = app
         .patch(&format!("/core/v2/trunk_groups/{tg}"))

@@ -68,7 +68,10 @@ async fn bad_credentials_are_refused_quickly() {
         let r = app.get("/core/v2/oauth/whoami").header("authorization", header).send().await;
         r.assert_error(401, "cause");
         if header == "Basic Og==" {
-            assert!(start.elapsed() < Duration::from_millis(50), "the empty credentials of the SDK are refused at once");
+            assert!(
+                start.elapsed() < Duration::from_millis(50),
+                "the empty credentials of the SDK are refused at once"
+            );
         }
     }
     app.get("/core/v2/oauth/whoami").actor(basic("root", "wrong")).send().await.assert_error(401, "cause");
@@ -114,7 +117,11 @@ async fn narrowing_a_partners_scopes_narrows_its_tokens_at_once() {
         .ok()
         .await;
     app.get("/core/v2/partners").actor(bearer(&tok)).send().await.assert_error(403, "cause");
-    app.get("/core/v2/partners").actor(basic("shrinking", "shrinking-password")).send().await.assert_error(403, "cause");
+    app.get("/core/v2/partners")
+        .actor(basic("shrinking", "shrinking-password"))
+        .send()
+        .await
+        .assert_error(403, "cause");
 }
 
 #[tokio::test]
@@ -128,12 +135,17 @@ async fn another_instance_drops_its_cached_credentials_within_a_second() {
     b.get("/core/v2/oauth/whoami").actor(basic("cached", "cached-password")).ok().await;
     b.get("/core/v2/oauth/whoami").actor(bearer(&tok)).ok().await;
     // Instance A changes the password and revokes the token.
-    a.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap())).actor(root()).json(json!({"password": "rotated"})).ok().await;
+    a.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+        .actor(root())
+        .json(json!({"password": "rotated"}))
+        .ok()
+        .await;
     let form = format!("client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}&token={tok}");
     assert_eq!(a.post("/core/v2/oauth/revoke").actor(root()).form(&form).send().await.status, 204);
     let deadline = Instant::now() + Duration::from_secs(1);
     loop {
-        let basic_refused = b.get("/core/v2/oauth/whoami").actor(basic("cached", "cached-password")).send().await.status == 401;
+        let basic_refused =
+            b.get("/core/v2/oauth/whoami").actor(basic("cached", "cached-password")).send().await.status == 401;
         let token_refused = b.get("/core/v2/oauth/whoami").actor(bearer(&tok)).send().await.status == 401;
         if basic_refused && token_refused {
             break;
@@ -160,7 +172,13 @@ async fn cors_answers_preflight_and_marks_responses() {
     let r = app.get("/core/v2/countries?limit=1").actor(root()).header("origin", "https://portal.example").send().await;
     assert_eq!(r.headers["access-control-allow-origin"], "*");
     let exposed = r.headers["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
-    for h in ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-credentials", "content-disposition", "access-control-allow-headers"] {
+    for h in [
+        "access-control-allow-origin",
+        "access-control-allow-methods",
+        "access-control-allow-credentials",
+        "content-disposition",
+        "access-control-allow-headers",
+    ] {
         assert!(exposed.contains(h), "{h} in {exposed}");
     }
     assert!(r.headers.contains_key("x-request-id"));

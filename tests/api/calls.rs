@@ -3,13 +3,51 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 const CDR_KEYS: &[&str] = &[
-    "cic", "cic_original", "cic_transformed", "date_insert", "date_start", "date_stop", "date_talk", "direction",
-    "disconnect_originator", "diversion_dst", "diversion_src", "dr_sid", "duration", "duration_billing", "endpoint_sid_dst",
-    "endpoint_sid_src", "identity", "ip_dst", "ip_src", "number_billing", "number_dst", "number_dst_original",
-    "number_dst_transformed", "number_external", "number_src", "number_src_original", "number_src_transformed", "partner_sid",
-    "price", "rate", "sipcallid_dst", "sipcallid_src", "sipcause", "stir_attest", "stir_identity", "stir_orig_id",
-    "stir_signing_entity", "stir_verstat", "trunk_group_sid_dst", "trunk_group_sid_src", "trunk_sid_dst", "trunk_sid_src", "type",
-    "user_data", "version",
+    "cic",
+    "cic_original",
+    "cic_transformed",
+    "date_insert",
+    "date_start",
+    "date_stop",
+    "date_talk",
+    "direction",
+    "disconnect_originator",
+    "diversion_dst",
+    "diversion_src",
+    "dr_sid",
+    "duration",
+    "duration_billing",
+    "endpoint_sid_dst",
+    "endpoint_sid_src",
+    "identity",
+    "ip_dst",
+    "ip_src",
+    "number_billing",
+    "number_dst",
+    "number_dst_original",
+    "number_dst_transformed",
+    "number_external",
+    "number_src",
+    "number_src_original",
+    "number_src_transformed",
+    "partner_sid",
+    "price",
+    "rate",
+    "sipcallid_dst",
+    "sipcallid_src",
+    "sipcause",
+    "stir_attest",
+    "stir_identity",
+    "stir_orig_id",
+    "stir_signing_entity",
+    "stir_verstat",
+    "trunk_group_sid_dst",
+    "trunk_group_sid_src",
+    "trunk_sid_dst",
+    "trunk_sid_src",
+    "type",
+    "user_data",
+    "version",
 ];
 
 fn sample(partner: &str) -> Value {
@@ -87,24 +125,47 @@ async fn records_are_rated_from_the_partners_plan() {
          "date_start": "2024-10-30T13:00:00Z", "date_stop": "2024-10-30T13:00:30Z"}
     ]);
     let r = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(recs).ok().await;
-    let by_stop = |s: &str| r.as_array().unwrap().iter().find(|c| c["date_stop"].as_str().unwrap().starts_with(s)).unwrap().clone();
+    let by_stop = |s: &str| {
+        r.as_array().unwrap().iter().find(|c| c["date_stop"].as_str().unwrap().starts_with(s)).unwrap().clone()
+    };
     // 1516: 30 s minimum then whole seconds, 0.0048 a minute.
     let a = by_stop("2024-10-30T10");
-    assert_eq!((a["duration"].as_str(), a["duration_billing"].as_str(), a["rate"].as_str(), a["price"].as_str()), (Some("12.5"), Some("30"), Some("0.0048"), Some("0.0024")));
+    assert_eq!(
+        (a["duration"].as_str(), a["duration_billing"].as_str(), a["rate"].as_str(), a["price"].as_str()),
+        (Some("12.5"), Some("30"), Some("0.0048"), Some("0.0024"))
+    );
     // 1: 6 s increments: 61 s bills 66 s.
     let b = by_stop("2024-10-30T11");
-    assert_eq!((b["duration"].as_str(), b["duration_billing"].as_str(), b["price"].as_str()), (Some("61"), Some("66"), Some("0.0066")));
+    assert_eq!(
+        (b["duration"].as_str(), b["duration_billing"].as_str(), b["price"].as_str()),
+        (Some("61"), Some("66"), Some("0.0066"))
+    );
     // No prefix matches: the catch-all item, a minute.
     let c = by_stop("2024-10-30T12");
-    assert_eq!((c["duration_billing"].as_str(), c["rate"].as_str(), c["price"].as_str()), (Some("60"), Some("0.01"), Some("0.01")));
+    assert_eq!(
+        (c["duration_billing"].as_str(), c["rate"].as_str(), c["price"].as_str()),
+        (Some("60"), Some("0.01"), Some("0.01"))
+    );
     assert!(c["date_insert"].is_string() && uuid::Uuid::parse_str(c["dr_sid"].as_str().unwrap()).is_ok());
     // No inbound plan: not rated.
     let d = by_stop("2024-10-30T13");
     assert_eq!((&d["rate"], &d["price"], &d["duration_billing"]), (&Value::Null, &Value::Null, &Value::Null));
     assert_eq!(d["duration"], "30");
     // A default plan rates partners without their own.
-    make_plan(&app, json!({"name": "default_in", "items": [{"price": "0.002"}]}), json!({"partner_sid": null, "direction": "inbound", "type": "pstn"})).await;
-    let e = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(json!({"partner_sid": sid, "direction": "inbound", "duration": "61", "date_stop": "2024-10-30T14:00:00Z"})).ok().await;
+    make_plan(
+        &app,
+        json!({"name": "default_in", "items": [{"price": "0.002"}]}),
+        json!({"partner_sid": null, "direction": "inbound", "type": "pstn"}),
+    )
+    .await;
+    let e = app
+        .post("/core/v2/admin/calls/call_drs")
+        .actor(root())
+        .json(
+            json!({"partner_sid": sid, "direction": "inbound", "duration": "61", "date_stop": "2024-10-30T14:00:00Z"}),
+        )
+        .ok()
+        .await;
     assert_eq!((e["duration_billing"].as_str(), e["price"].as_str()), (Some("120"), Some("0.004")));
     let list = app.get("/core/v2/calls/call_drs?filter=price+gt+0.005").actor(bearer(&tok)).ok().await;
     let prices: Vec<&str> = list["items"].as_array().unwrap().iter().map(|c| c["price"].as_str().unwrap()).collect();
@@ -131,7 +192,12 @@ async fn bad_records_name_their_index_and_field_and_nothing_is_inserted() {
         r.assert_error(422, f);
     }
     assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&tok)).ok().await["count"], 0);
-    let r = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(json!([{"partner_sid": new_uuid(), "date_stop": "2024-10-30T10:00:00Z"}])).send().await;
+    let r = app
+        .post("/core/v2/admin/calls/call_drs")
+        .actor(root())
+        .json(json!([{"partner_sid": new_uuid(), "date_stop": "2024-10-30T10:00:00Z"}]))
+        .send()
+        .await;
     r.assert_error(422, "[0].partner_sid");
 }
 
@@ -141,7 +207,12 @@ async fn ingest_series(app: &TestApp, partner: &str, n: usize) -> Vec<String> {
         .map(|i| json!({"partner_sid": partner, "direction": "outbound", "date_stop": format!("2024-10-30T10:{:02}:00Z", i / 2)}))
         .collect();
     let saved = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(json!(recs)).ok().await;
-    let mut all: Vec<(String, String)> = saved.as_array().unwrap().iter().map(|c| (c["date_stop"].as_str().unwrap().to_owned(), c["dr_sid"].as_str().unwrap().to_owned())).collect();
+    let mut all: Vec<(String, String)> = saved
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["date_stop"].as_str().unwrap().to_owned(), c["dr_sid"].as_str().unwrap().to_owned()))
+        .collect();
     all.sort();
     all.into_iter().map(|(_, s)| s).collect()
 }
@@ -151,7 +222,8 @@ async fn walk(app: &TestApp, actor: &Actor, mut url: String, back: bool) -> Vec<
     loop {
         let r = app.get(&url).actor(actor.clone()).ok().await;
         assert_eq!(r["total"], Value::Null);
-        let page: Vec<String> = r["items"].as_array().unwrap().iter().map(|c| c["dr_sid"].as_str().unwrap().to_owned()).collect();
+        let page: Vec<String> =
+            r["items"].as_array().unwrap().iter().map(|c| c["dr_sid"].as_str().unwrap().to_owned()).collect();
         if back {
             let mut p = page;
             p.extend(seen);
@@ -185,10 +257,20 @@ async fn after_and_before_pages_walk_every_record_exactly_once() {
     // The link format of the reference: before=<first>&limit=N&offset=0.
     let r = app.get(&format!("/core/v2/calls/call_drs?after={}&limit=1", order[3])).actor(who.clone()).ok().await;
     assert_eq!(r["items"][0]["dr_sid"], order[4].as_str());
-    assert_eq!(r["pagination"]["previous"], format!("http://api.test/core/v2/calls/call_drs?before={}&limit=1&offset=0", order[4]));
-    assert_eq!(r["pagination"]["next"], format!("http://api.test/core/v2/calls/call_drs?after={}&limit=1&offset=0", order[4]));
+    assert_eq!(
+        r["pagination"]["previous"],
+        format!("http://api.test/core/v2/calls/call_drs?before={}&limit=1&offset=0", order[4])
+    );
+    assert_eq!(
+        r["pagination"]["next"],
+        format!("http://api.test/core/v2/calls/call_drs?after={}&limit=1&offset=0", order[4])
+    );
     // after= with an order other than the list's is refused.
-    app.get(&format!("/core/v2/calls/call_drs?after={}&order=date_stop+desc", order[0])).actor(who.clone()).send().await.assert_error(400, "order");
+    app.get(&format!("/core/v2/calls/call_drs?after={}&order=date_stop+desc", order[0]))
+        .actor(who.clone())
+        .send()
+        .await
+        .assert_error(400, "order");
     // Offset paging still works.
     let r = app.get("/core/v2/calls/call_drs?offset=20&limit=10").actor(who).ok().await;
     assert_eq!(r["count"], 5);
@@ -200,8 +282,12 @@ async fn a_date_range_download_like_the_cdr_tools() {
     let (p, tok) = app.partner(&root(), "downloader", None).await;
     let order = ingest_series(&app, p["partner_sid"].as_str().unwrap(), 40).await;
     // 10:05 to 10:15 (exclusive): records 10..29.
-    for (begin, end) in [("2024-10-30T10:05:00", "2024-10-30T10:15:00"), ("2024-10-30T05:05:00-05:00", "2024-10-30T10:15:00%2B00:00")] {
-        let url = format!("/core/v2/calls/call_drs?filter=date_stop+ge+{begin}+and+date_stop+lt+{end}&order=date_stop+asc&limit=6");
+    for (begin, end) in
+        [("2024-10-30T10:05:00", "2024-10-30T10:15:00"), ("2024-10-30T05:05:00-05:00", "2024-10-30T10:15:00%2B00:00")]
+    {
+        let url = format!(
+            "/core/v2/calls/call_drs?filter=date_stop+ge+{begin}+and+date_stop+lt+{end}&order=date_stop+asc&limit=6"
+        );
         let seen = walk(&app, &bearer(&tok), url, false).await;
         assert_eq!(seen, order[10..30].to_vec(), "{begin}");
     }
@@ -210,7 +296,8 @@ async fn a_date_range_download_like_the_cdr_tools() {
 #[tokio::test]
 async fn descendants_records_need_calls_read_descendant() {
     let app = TestApp::new().await;
-    let (_, parent) = app.partner(&root(), "cdr_parent", Some(&["calls.read", "partners.manage", "oauth.manage"])).await;
+    let (_, parent) =
+        app.partner(&root(), "cdr_parent", Some(&["calls.read", "partners.manage", "oauth.manage"])).await;
     let (child, child_tok) = app.partner(&bearer(&parent), "cdr_child", None).await;
     let saved = app
         .post("/core/v2/admin/calls/call_drs")
@@ -222,7 +309,13 @@ async fn descendants_records_need_calls_read_descendant() {
     assert_eq!(app.get(&path).actor(bearer(&child_tok)).ok().await["dr_sid"], saved["dr_sid"]);
     assert_eq!(app.get(&path).actor(bearer(&parent)).send().await.status, 404);
     assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&parent)).ok().await["count"], 0);
-    let (_, reader) = app.partner(&root(), "cdr_reader", Some(&["calls.read", "calls.read_descendant", "partners.manage", "oauth.manage"])).await;
+    let (_, reader) = app
+        .partner(
+            &root(),
+            "cdr_reader",
+            Some(&["calls.read", "calls.read_descendant", "partners.manage", "oauth.manage"]),
+        )
+        .await;
     let (grandchild, _) = app.partner(&bearer(&reader), "cdr_grandchild", None).await;
     let saved = app
         .post("/core/v2/admin/calls/call_drs")
@@ -230,7 +323,13 @@ async fn descendants_records_need_calls_read_descendant() {
         .json(json!({"partner_sid": grandchild["partner_sid"], "date_stop": "2024-10-30T10:00:00Z"}))
         .ok()
         .await;
-    assert_eq!(app.get(&format!("/core/v2/calls/call_drs/{}", saved["dr_sid"].as_str().unwrap())).actor(bearer(&reader)).ok().await["dr_sid"], saved["dr_sid"]);
+    assert_eq!(
+        app.get(&format!("/core/v2/calls/call_drs/{}", saved["dr_sid"].as_str().unwrap()))
+            .actor(bearer(&reader))
+            .ok()
+            .await["dr_sid"],
+        saved["dr_sid"]
+    );
     assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&reader)).ok().await["count"], 1);
 }
 
@@ -258,7 +357,8 @@ async fn rate_lists_and_their_csv() {
     );
     let r = app.get("/core/v2/calls/rates/inbound/pstn?filter=country_code+eq+GBR").actor(bearer(&tok)).ok().await;
     assert_eq!(r["items"][0]["country_name"], "United Kingdom");
-    let csv = app.get("/core/v2/calls/rates/inbound/pstn/csv?exclude_fields=country_name").actor(bearer(&tok)).send().await;
+    let csv =
+        app.get("/core/v2/calls/rates/inbound/pstn/csv?exclude_fields=country_name").actor(bearer(&tok)).send().await;
     assert_eq!(csv.status, 200);
     assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
     assert!(csv.headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
@@ -270,7 +370,12 @@ async fn rate_lists_and_their_csv() {
     // No plan for outbound, unknown sub_type.
     assert_eq!(app.get("/core/v2/calls/rates/outbound/pstn").actor(bearer(&tok)).send().await.status, 404);
     assert_eq!(app.get("/core/v2/calls/rates/inbound/voip/karaoke").actor(bearer(&tok)).send().await.status, 404);
-    make_plan(&app, json!({"name": "conf", "items": [{"price": "0.001"}]}), json!({"direction": "outbound", "type": "voip", "sub_type": "conference"})).await;
+    make_plan(
+        &app,
+        json!({"name": "conf", "items": [{"price": "0.001"}]}),
+        json!({"direction": "outbound", "type": "voip", "sub_type": "conference"}),
+    )
+    .await;
     let r = app.get("/core/v2/calls/rates/outbound/voip/conference").actor(bearer(&tok)).ok().await;
     assert_eq!(r["rates_plan"]["name"], "conf");
     let csv = app.get("/core/v2/calls/rates/outbound/voip/conference/csv").actor(bearer(&tok)).send().await;

@@ -96,8 +96,13 @@ async fn an_unknown_country_code_is_not_found() {
 #[tokio::test]
 async fn countries_filter_by_region_and_list_membership() {
     let app = TestApp::new().await;
-    let r = app.get("/core/v2/countries?filter=region+eq+Europe+and+iso_3166_alpha_2+in+(IT,FR,US)&order=iso_3166_alpha_3").actor(root()).ok().await;
-    let codes: Vec<&str> = r["items"].as_array().unwrap().iter().map(|c| c["iso_3166_alpha_3"].as_str().unwrap()).collect();
+    let r = app
+        .get("/core/v2/countries?filter=region+eq+Europe+and+iso_3166_alpha_2+in+(IT,FR,US)&order=iso_3166_alpha_3")
+        .actor(root())
+        .ok()
+        .await;
+    let codes: Vec<&str> =
+        r["items"].as_array().unwrap().iter().map(|c| c["iso_3166_alpha_3"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["FRA", "ITA"]);
     assert_eq!(r["total"], 2);
 }

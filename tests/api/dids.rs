@@ -3,20 +3,42 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 const DID_KEYS: &[&str] = &[
-    "attributes", "callback_url", "capabilities", "country_code", "did_group_sid", "did_sid", "in_country_format",
-    "international_format", "locality", "lrn_sid", "name", "partner_sid", "phonenumber", "price", "state", "string_key_1",
-    "string_key_2", "transformations", "trunk_group_sid",
+    "attributes",
+    "callback_url",
+    "capabilities",
+    "country_code",
+    "did_group_sid",
+    "did_sid",
+    "in_country_format",
+    "international_format",
+    "locality",
+    "lrn_sid",
+    "name",
+    "partner_sid",
+    "phonenumber",
+    "price",
+    "state",
+    "string_key_1",
+    "string_key_2",
+    "transformations",
+    "trunk_group_sid",
 ];
 
 async fn stock(app: &TestApp, numbers: &[(&str, &str)]) -> Value {
-    let items: Vec<Value> = numbers.iter().map(|(n, st)| json!({"phonenumber": n, "state": st, "locality": "NEW YORK"})).collect();
+    let items: Vec<Value> =
+        numbers.iter().map(|(n, st)| json!({"phonenumber": n, "state": st, "locality": "NEW YORK"})).collect();
     app.post("/core/v2/admin/dids").actor(root()).json(json!(items)).ok().await
 }
 
 #[tokio::test]
 async fn the_inventory_is_filled_by_the_admin_route() {
     let app = TestApp::new().await;
-    let one = app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "+1 516 206 5575", "state": "NY", "locality": "NEW YORK"})).ok().await;
+    let one = app
+        .post("/core/v2/admin/dids")
+        .actor(root())
+        .json(json!({"phonenumber": "+1 516 206 5575", "state": "NY", "locality": "NEW YORK"}))
+        .ok()
+        .await;
     assert_eq!(one["phonenumber"], "15162065575");
     assert_eq!(one["in_country_format"], "(516) 206-5575");
     assert_eq!(one["international_format"], "+1 516-206-5575");
@@ -45,25 +67,44 @@ async fn the_inventory_is_filled_by_the_admin_route() {
     assert_eq!(ca["country_code"], "CAN");
     assert_eq!(ca["state"], "ON");
     // An existing number is a 409 naming it; nothing of the batch is added.
-    let r = app.post("/core/v2/admin/dids").actor(root()).json(json!([{"phonenumber": "15162065000"}, {"phonenumber": "15162065575"}])).send().await;
+    let r = app
+        .post("/core/v2/admin/dids")
+        .actor(root())
+        .json(json!([{"phonenumber": "15162065000"}, {"phonenumber": "15162065575"}]))
+        .send()
+        .await;
     r.assert_error(409, "[1].phonenumber");
     assert_eq!(r.json["errors"][0]["reference_sid"], one["did_sid"]);
     let r = app.get("/core/v2/phonenumber/available_dids?filter=phonenumber+eq+15162065000").actor(root()).ok().await;
     assert_eq!(r["count"], 0);
-    let r = app.post("/core/v2/admin/dids").actor(root()).json(json!([{"phonenumber": "abc"}, {"capabilities": 99}, {"phonenumber": "15162065001", "colour": 1}])).send().await;
+    let r = app
+        .post("/core/v2/admin/dids")
+        .actor(root())
+        .json(json!([{"phonenumber": "abc"}, {"capabilities": 99}, {"phonenumber": "15162065001", "colour": 1}]))
+        .send()
+        .await;
     for f in ["[0].phonenumber", "[1].phonenumber", "[1].capabilities", "[2].colour"] {
         r.assert_error(422, f);
     }
     // Partners cannot fill the inventory.
     let (_, tok) = app.partner(&root(), "not_admin", None).await;
-    app.post("/core/v2/admin/dids").actor(bearer(&tok)).json(json!({"phonenumber": "15162065002"})).send().await.assert_error(403, "cause");
+    app.post("/core/v2/admin/dids")
+        .actor(bearer(&tok))
+        .json(json!({"phonenumber": "15162065002"}))
+        .send()
+        .await
+        .assert_error(403, "cause");
 }
 
 #[tokio::test]
 async fn browsing_the_inventory() {
     let app = TestApp::new().await;
     stock(&app, &[("15162065573", "NY"), ("15162065574", "NY"), ("13125550100", "IL"), ("15162075000", "NY")]).await;
-    app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "13125550101", "state": "IL", "capabilities": 3})).ok().await;
+    app.post("/core/v2/admin/dids")
+        .actor(root())
+        .json(json!({"phonenumber": "13125550101", "state": "IL", "capabilities": 3}))
+        .ok()
+        .await;
     let r = app.get("/core/v2/phonenumber/available_dids?limit=1").actor(root()).ok().await;
     assert_eq!(r["total"], Value::Null);
     assert_eq!(r["has_more"], true);
@@ -72,10 +113,17 @@ async fn browsing_the_inventory() {
     assert_eq!(item["phonenumber"], "13125550100", "ordered by number");
     assert_eq!(item["status"], "available");
     assert_eq!(item["partner_sid"], Value::Null);
-    let numbers = |r: &Value| -> Vec<String> { r["items"].as_array().unwrap().iter().map(|d| d["phonenumber"].as_str().unwrap().to_owned()).collect() };
-    let r = app.get("/core/v2/phonenumber/available_dids?filter=phonenumber+like+%221516%25%22").actor(root()).ok().await;
+    let numbers = |r: &Value| -> Vec<String> {
+        r["items"].as_array().unwrap().iter().map(|d| d["phonenumber"].as_str().unwrap().to_owned()).collect()
+    };
+    let r =
+        app.get("/core/v2/phonenumber/available_dids?filter=phonenumber+like+%221516%25%22").actor(root()).ok().await;
     assert_eq!(numbers(&r), vec!["15162065573", "15162065574", "15162075000"]);
-    let r = app.get("/core/v2/dids/inventory?filter=state+eq+NY+and+phonenumber+like+151620655%25").actor(root()).ok().await;
+    let r = app
+        .get("/core/v2/dids/inventory?filter=state+eq+NY+and+phonenumber+like+151620655%25")
+        .actor(root())
+        .ok()
+        .await;
     assert_eq!(numbers(&r), vec!["15162065573", "15162065574"]);
     let r = app.get("/core/v2/phonenumber/available_dids?filter=capabilities+bit+4").actor(root()).ok().await;
     assert_eq!(r["count"], 4);
@@ -91,7 +139,12 @@ async fn renting_the_reference_sample_number() {
     let app = TestApp::new().await;
     stock(&app, &[("15162065575", "NY")]).await;
     let (p, tok) = app.partner(&root(), "renter", None).await;
-    let d = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"phonenumber":"15162065575", "callback_url":null})).ok().await;
+    let d = app
+        .post("/core/v2/phonenumber/dids")
+        .actor(bearer(&tok))
+        .json(json!({"phonenumber":"15162065575", "callback_url":null}))
+        .ok()
+        .await;
     assert_eq!(keys(&d), DID_KEYS);
     assert_eq!(d["attributes"], json!({}));
     assert_eq!(d["callback_url"], Value::Null);
@@ -108,7 +161,12 @@ async fn renting_the_reference_sample_number() {
     // It left the inventory; renting it again is a 409 naming it.
     let r = app.get("/core/v2/phonenumber/available_dids").actor(bearer(&tok)).ok().await;
     assert_eq!(r["count"], 0);
-    let r = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"phonenumber":"15162065575"})).send().await;
+    let r = app
+        .post("/core/v2/phonenumber/dids")
+        .actor(bearer(&tok))
+        .json(json!({"phonenumber":"15162065575"}))
+        .send()
+        .await;
     r.assert_error(409, "phonenumber");
     let r = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({})).send().await;
     r.assert_error(409, "phonenumber");
@@ -137,7 +195,12 @@ async fn an_empty_body_takes_the_first_available_number_and_filter_picks_one() {
     assert_eq!(d["phonenumber"], "15162065580");
     let r = app.post("/core/v2/phonenumber/dids?filter=state+eq+NY").actor(bearer(&tok)).json(json!({})).send().await;
     r.assert_error(409, "phonenumber");
-    app.post("/core/v2/phonenumber/dids?filter=colour+eq+red").actor(bearer(&tok)).json(json!({})).send().await.assert_error(400, "filter");
+    app.post("/core/v2/phonenumber/dids?filter=colour+eq+red")
+        .actor(bearer(&tok))
+        .json(json!({}))
+        .send()
+        .await
+        .assert_error(400, "filter");
 }
 
 #[tokio::test]
@@ -164,11 +227,18 @@ async fn two_partners_renting_one_number_at_once_one_wins() {
     let futures: Vec<_> = (0..10)
         .map(|i| {
             let who = if i % 2 == 0 { &a } else { &b };
-            app.post("/core/v2/phonenumber/dids?filter=phonenumber+like+1212555%25").actor(bearer(who)).json(json!({})).send()
+            app.post("/core/v2/phonenumber/dids?filter=phonenumber+like+1212555%25")
+                .actor(bearer(who))
+                .json(json!({}))
+                .send()
         })
         .collect();
     let results = futures_util::future::join_all(futures).await;
-    let mut got: Vec<String> = results.iter().filter(|r| r.status == 200).map(|r| r.json["phonenumber"].as_str().unwrap().to_owned()).collect();
+    let mut got: Vec<String> = results
+        .iter()
+        .filter(|r| r.status == 200)
+        .map(|r| r.json["phonenumber"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(got.len(), 10, "every rent found a number");
     got.sort();
     got.dedup();
@@ -178,7 +248,8 @@ async fn two_partners_renting_one_number_at_once_one_wins() {
 #[tokio::test]
 async fn the_bulk_rent_flow_of_the_ordering_script_with_basic_auth() {
     let app = TestApp::new().await;
-    let items: Vec<Value> = (0..12).map(|i| json!({"phonenumber": format!("151620656{:02}", i), "state": "NY"})).collect();
+    let items: Vec<Value> =
+        (0..12).map(|i| json!({"phonenumber": format!("151620656{:02}", i), "state": "NY"})).collect();
     app.post("/core/v2/admin/dids").actor(root()).json(json!(items)).ok().await;
     app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "13125550199"})).ok().await;
     app.partner(&root(), "bulk", None).await;
@@ -188,7 +259,12 @@ async fn the_bulk_rent_flow_of_the_ordering_script_with_basic_auth() {
     loop {
         let page = app.get(&url).actor(who.clone()).ok().await;
         for d in page["items"].as_array().unwrap() {
-            let r = app.post("/core/v2/phonenumber/dids").actor(who.clone()).json(json!({"phonenumber": d["phonenumber"]})).ok().await;
+            let r = app
+                .post("/core/v2/phonenumber/dids")
+                .actor(who.clone())
+                .json(json!({"phonenumber": d["phonenumber"]}))
+                .ok()
+                .await;
             rented.push(r["phonenumber"].as_str().unwrap().to_owned());
         }
         match page["pagination"]["next"].as_str() {
@@ -212,13 +288,24 @@ async fn updating_a_did_follows_the_patch_rules() {
     let path = format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap());
     let r = app.patch(&path).actor(bearer(&tok)).json(json!({"attributes":{"name":"main line"}})).ok().await;
     assert_eq!(r["attributes"], json!({"name": "main line"}));
-    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"attributes":{"floor":"2"}, "string_key_1": "k1"})).ok().await;
+    let r =
+        app.patch(&path).actor(bearer(&tok)).json(json!({"attributes":{"floor":"2"}, "string_key_1": "k1"})).ok().await;
     assert_eq!(r["attributes"], json!({"floor": "2", "name": "main line"}));
     assert_eq!(r["string_key_1"], "k1");
-    let r = app.patch(&format!("{path}?nested_objects=replace")).actor(bearer(&tok)).json(json!({"attributes":{"x":"y"}})).ok().await;
+    let r = app
+        .patch(&format!("{path}?nested_objects=replace"))
+        .actor(bearer(&tok))
+        .json(json!({"attributes":{"x":"y"}}))
+        .ok()
+        .await;
     assert_eq!(r["attributes"], json!({"x": "y"}));
     // Read-only attributes are ignored; groups must be the partner's.
-    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"phonenumber": "19999999999", "price": "0", "state": "CA"})).ok().await;
+    let r = app
+        .patch(&path)
+        .actor(bearer(&tok))
+        .json(json!({"phonenumber": "19999999999", "price": "0", "state": "CA"}))
+        .ok()
+        .await;
     assert_eq!(r["phonenumber"], "15162065574");
     assert_eq!(r["price"], "0.6");
     let g = app.post("/core/v2/trunk_groups").actor(bearer(&tok)).json(json!({})).ok().await;
@@ -231,11 +318,20 @@ async fn updating_a_did_follows_the_patch_rules() {
         .await;
     assert_eq!(r["trunk_group_sid"], g["trunk_group_sid"]);
     assert_eq!(r["did_group_sid"], dg["did_group_sid"]);
-    let by_tg = app.get(&format!("/core/v2/phonenumber/dids?trunk_group_sid={}", g["trunk_group_sid"].as_str().unwrap())).actor(bearer(&tok)).ok().await;
+    let by_tg = app
+        .get(&format!("/core/v2/phonenumber/dids?trunk_group_sid={}", g["trunk_group_sid"].as_str().unwrap()))
+        .actor(bearer(&tok))
+        .ok()
+        .await;
     assert_eq!(by_tg["total"], 1);
     let (_, other) = app.partner(&root(), "other_upd", None).await;
     let og = app.post("/core/v2/trunk_groups").actor(bearer(&other)).json(json!({})).ok().await;
-    app.patch(&path).actor(bearer(&tok)).json(json!({"trunk_group_sid": og["trunk_group_sid"]})).send().await.assert_error(422, "trunk_group_sid");
+    app.patch(&path)
+        .actor(bearer(&tok))
+        .json(json!({"trunk_group_sid": og["trunk_group_sid"]}))
+        .send()
+        .await
+        .assert_error(422, "trunk_group_sid");
     let r = app
         .patch(&path)
         .actor(bearer(&tok))
@@ -250,7 +346,14 @@ async fn updating_a_did_follows_the_patch_rules() {
     app.patch(&path).actor(bearer(&tok)).json(json!({"trunk_group_sid": null})).ok().await;
     assert_eq!(app.delete(&gpath).actor(bearer(&tok)).send().await.status, 204);
     // Deleting the DID group takes the number out of it.
-    assert_eq!(app.delete(&format!("/core/v2/phonenumber/did_groups/{}", dg["did_group_sid"].as_str().unwrap())).actor(bearer(&tok)).send().await.status, 204);
+    assert_eq!(
+        app.delete(&format!("/core/v2/phonenumber/did_groups/{}", dg["did_group_sid"].as_str().unwrap()))
+            .actor(bearer(&tok))
+            .send()
+            .await
+            .status,
+        204
+    );
     assert_eq!(app.get(&path).actor(bearer(&tok)).ok().await["did_group_sid"], Value::Null);
     // Another partner sees nothing of it.
     for r in [
@@ -267,7 +370,12 @@ async fn a_released_number_ages_before_it_can_be_rented_again() {
     let app = TestApp::with_config(|c| c.did_aging_seconds = 0).await;
     stock(&app, &[("15162065575", "NY")]).await;
     let (_, tok) = app.partner(&root(), "releaser", None).await;
-    let d = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"name": "mine", "attributes": {"a": 1}})).ok().await;
+    let d = app
+        .post("/core/v2/phonenumber/dids")
+        .actor(bearer(&tok))
+        .json(json!({"name": "mine", "attributes": {"a": 1}}))
+        .ok()
+        .await;
     let path = format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap());
     let r = app.delete(&path).actor(bearer(&tok)).send().await;
     assert_eq!(r.status, 204);
@@ -277,11 +385,21 @@ async fn a_released_number_ages_before_it_can_be_rented_again() {
     assert_eq!(admin["status"], "aging");
     assert_eq!(admin["name"], "N/A", "its settings are cleared");
     assert_eq!(app.get("/core/v2/phonenumber/available_dids").actor(bearer(&tok)).ok().await["count"], 0);
-    app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"phonenumber": "15162065575"})).send().await.assert_error(409, "phonenumber");
+    app.post("/core/v2/phonenumber/dids")
+        .actor(bearer(&tok))
+        .json(json!({"phonenumber": "15162065575"}))
+        .send()
+        .await
+        .assert_error(409, "phonenumber");
     // The aging job returns it to the inventory once its period has passed.
     let returned = carrierx_core::resources::dids::repo::return_aged(&app.state.pool).await.unwrap();
     assert_eq!(returned, 1);
-    let again = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"phonenumber": "15162065575"})).ok().await;
+    let again = app
+        .post("/core/v2/phonenumber/dids")
+        .actor(bearer(&tok))
+        .json(json!({"phonenumber": "15162065575"}))
+        .ok()
+        .await;
     assert_eq!(again["did_sid"], d["did_sid"]);
     assert_eq!(again["attributes"], json!({}));
 }
@@ -296,7 +414,12 @@ async fn did_groups_crud() {
     assert_eq!(g["callback_url"], Value::Null);
     assert_eq!(g["partner_sid"], p["partner_sid"]);
     let path = format!("/core/v2/phonenumber/did_groups/{}", g["did_group_sid"].as_str().unwrap());
-    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"name": "sales", "callback_url": "https://example.com/sms"})).ok().await;
+    let r = app
+        .patch(&path)
+        .actor(bearer(&tok))
+        .json(json!({"name": "sales", "callback_url": "https://example.com/sms"}))
+        .ok()
+        .await;
     assert_eq!(r["name"], "sales");
     assert_eq!(r["callback_url"], "https://example.com/sms");
     let list = app.get("/core/v2/phonenumber/did_groups?with_related=true").actor(bearer(&tok)).ok().await;
@@ -314,26 +437,62 @@ async fn routing_prefixes() {
     let x = app.post("/core/v2/phonenumber/prefixes").actor(bearer(&tok)).json(json!({"prefix": "51625"})).ok().await;
     assert_eq!(
         keys(&x),
-        vec!["attributes", "callback_url", "lrn_sid", "name", "partner_sid", "prefix", "prefix_sid", "source_trunk_group_sid",
-             "string_key_1", "string_key_2", "transformations", "trunk_group_sid"]
+        vec![
+            "attributes",
+            "callback_url",
+            "lrn_sid",
+            "name",
+            "partner_sid",
+            "prefix",
+            "prefix_sid",
+            "source_trunk_group_sid",
+            "string_key_1",
+            "string_key_2",
+            "transformations",
+            "trunk_group_sid"
+        ]
     );
     assert_eq!(x["name"], "N/A");
     assert_eq!(x["partner_sid"], p["partner_sid"]);
     assert_eq!(x["attributes"], json!({}));
-    app.post("/core/v2/phonenumber/prefixes").actor(bearer(&tok)).json(json!({})).send().await.assert_error(422, "prefix");
-    app.post("/core/v2/phonenumber/prefixes").actor(bearer(&tok)).json(json!({"prefix": "51x"})).send().await.assert_error(422, "prefix");
+    app.post("/core/v2/phonenumber/prefixes")
+        .actor(bearer(&tok))
+        .json(json!({}))
+        .send()
+        .await
+        .assert_error(422, "prefix");
+    app.post("/core/v2/phonenumber/prefixes")
+        .actor(bearer(&tok))
+        .json(json!({"prefix": "51x"}))
+        .send()
+        .await
+        .assert_error(422, "prefix");
     let path = format!("/core/v2/phonenumber/prefixes/{}", x["prefix_sid"].as_str().unwrap());
     let g = app.post("/core/v2/trunk_groups").actor(bearer(&tok)).json(json!({})).ok().await;
-    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"attributes": {"a": "1"}, "trunk_group_sid": g["trunk_group_sid"]})).ok().await;
+    let r = app
+        .patch(&path)
+        .actor(bearer(&tok))
+        .json(json!({"attributes": {"a": "1"}, "trunk_group_sid": g["trunk_group_sid"]}))
+        .ok()
+        .await;
     assert_eq!(r["trunk_group_sid"], g["trunk_group_sid"]);
     let r = app.patch(&path).actor(bearer(&tok)).json(json!({"attributes": {"b": "2"}})).ok().await;
     assert_eq!(r["attributes"], json!({"a": "1", "b": "2"}));
     assert_eq!(r["prefix"], "51625");
-    app.delete(&format!("/core/v2/trunk_groups/{}", g["trunk_group_sid"].as_str().unwrap())).actor(bearer(&tok)).send().await.assert_error(409, "trunk_group_sid");
+    app.delete(&format!("/core/v2/trunk_groups/{}", g["trunk_group_sid"].as_str().unwrap()))
+        .actor(bearer(&tok))
+        .send()
+        .await
+        .assert_error(409, "trunk_group_sid");
     let (_, other) = app.partner(&root(), "prefixer_b", None).await;
     assert_eq!(app.get(&path).actor(bearer(&other)).send().await.status, 404);
     let og = app.post("/core/v2/trunk_groups").actor(bearer(&other)).json(json!({})).ok().await;
-    app.patch(&path).actor(bearer(&tok)).json(json!({"source_trunk_group_sid": og["trunk_group_sid"]})).send().await.assert_error(422, "source_trunk_group_sid");
+    app.patch(&path)
+        .actor(bearer(&tok))
+        .json(json!({"source_trunk_group_sid": og["trunk_group_sid"]}))
+        .send()
+        .await
+        .assert_error(422, "source_trunk_group_sid");
     let list = app.get("/core/v2/phonenumber/prefixes?filter=prefix+like+516%25").actor(bearer(&tok)).ok().await;
     assert_eq!(list["total"], 1);
     let r = app.put(&path).actor(bearer(&tok)).json(json!({"name": "only"})).ok().await;
@@ -352,16 +511,32 @@ async fn the_demo_inventory_loads_once() {
     let ny = app.get("/core/v2/phonenumber/available_dids?filter=state+eq+NY&limit=1").actor(root()).ok().await;
     assert_eq!(ny["items"][0]["country_code"], "USA");
     let states: std::collections::BTreeSet<String> = {
-        let r = app.get("/core/v2/phonenumber/available_dids?filter=country_code+eq+USA+and+phonenumber+like+%25000&limit=1000").actor(root()).ok().await;
+        let r = app
+            .get(
+                "/core/v2/phonenumber/available_dids?filter=country_code+eq+USA+and+phonenumber+like+%25000&limit=1000",
+            )
+            .actor(root())
+            .ok()
+            .await;
         r["items"].as_array().unwrap().iter().filter_map(|d| d["state"].as_str().map(str::to_owned)).collect()
     };
     assert!(states.len() >= 4, "{states:?}");
     for c in ["GBR", "ITA", "DEU", "FRA"] {
-        let r = app.get(&format!("/core/v2/phonenumber/available_dids?filter=country_code+eq+{c}&limit=1")).actor(root()).ok().await;
+        let r = app
+            .get(&format!("/core/v2/phonenumber/available_dids?filter=country_code+eq+{c}&limit=1"))
+            .actor(root())
+            .ok()
+            .await;
         assert_eq!(r["count"], 1, "{c}");
     }
     // Default plans for every rate route, and rated call records of the root partner.
-    for route in ["inbound/pstn", "outbound/pstn", "inbound/voip/conference", "outbound/voip/voicemail", "inbound/voip/third_party"] {
+    for route in [
+        "inbound/pstn",
+        "outbound/pstn",
+        "inbound/voip/conference",
+        "outbound/voip/voicemail",
+        "inbound/voip/third_party",
+    ] {
         let r = app.get(&format!("/core/v2/calls/rates/{route}")).actor(root()).ok().await;
         assert_eq!(r["active"], "yes", "{route}");
     }

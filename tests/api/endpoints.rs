@@ -3,15 +3,30 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 const ENDPOINT_KEYS: &[&str] = &[
-    "addresses", "attributes", "capacity", "endpoint_sid", "name", "out_sip_password", "out_sip_username", "partner_sid",
-    "properties", "transformations", "type", "voip_token",
+    "addresses",
+    "attributes",
+    "capacity",
+    "endpoint_sid",
+    "name",
+    "out_sip_password",
+    "out_sip_username",
+    "partner_sid",
+    "properties",
+    "transformations",
+    "type",
+    "voip_token",
 ];
 
 #[tokio::test]
 async fn a_conference_endpoint_gets_generated_properties() {
     let app = TestApp::new().await;
     let (p, tok) = app.partner(&root(), "confer", None).await;
-    let e = app.post("/core/v2/endpoints").actor(bearer(&tok)).json(json!({"name":"my_conf", "type":"conference"})).ok().await;
+    let e = app
+        .post("/core/v2/endpoints")
+        .actor(bearer(&tok))
+        .json(json!({"name":"my_conf", "type":"conference"}))
+        .ok()
+        .await;
     assert_eq!(keys(&e), ENDPOINT_KEYS);
     assert_eq!(e["addresses"], json!([]));
     assert_eq!(e["attributes"], json!({}));
@@ -61,7 +76,12 @@ async fn a_third_party_endpoint_gets_address_defaults_and_a_token() {
     let r = app.get(&format!("/core/v2/endpoints/{sid}?with_related=true")).actor(root()).ok().await;
     assert_eq!(r["partner"]["login"], "root");
     // PATCH the name (the reference's update sample).
-    let r = app.patch(&format!("/core/v2/endpoints/{sid}")).actor(root()).json(json!({"name":"my_third_party_ep"})).ok().await;
+    let r = app
+        .patch(&format!("/core/v2/endpoints/{sid}"))
+        .actor(root())
+        .json(json!({"name":"my_third_party_ep"}))
+        .ok()
+        .await;
     assert_eq!(r["name"], "my_third_party_ep");
     assert_eq!(r["addresses"], e["addresses"]);
     // DELETE
@@ -85,7 +105,15 @@ async fn bad_addresses_are_named() {
         ]}))
         .send()
         .await;
-    for f in ["addresses[0].ip", "addresses[0].dst_port", "addresses[0].transport", "addresses[0].direction", "addresses[1].srtp", "addresses[2].ip", "addresses[2].port"] {
+    for f in [
+        "addresses[0].ip",
+        "addresses[0].dst_port",
+        "addresses[0].transport",
+        "addresses[0].direction",
+        "addresses[1].srtp",
+        "addresses[2].ip",
+        "addresses[2].port",
+    ] {
         r.assert_error(422, f);
     }
     let ok = app
@@ -95,8 +123,18 @@ async fn bad_addresses_are_named() {
         .ok()
         .await;
     assert_eq!(ok["addresses"][0]["transport"], "tls");
-    app.post("/core/v2/endpoints").actor(root()).json(json!({"type":"wormhole"})).send().await.assert_error(422, "type");
-    app.post("/core/v2/endpoints").actor(root()).json(json!({"type":"system_gateway"})).send().await.assert_error(422, "type");
+    app.post("/core/v2/endpoints")
+        .actor(root())
+        .json(json!({"type":"wormhole"}))
+        .send()
+        .await
+        .assert_error(422, "type");
+    app.post("/core/v2/endpoints")
+        .actor(root())
+        .json(json!({"type":"system_gateway"}))
+        .send()
+        .await
+        .assert_error(422, "type");
     app.post("/core/v2/endpoints").actor(root()).json(json!({"name":"x"})).send().await.assert_error(422, "type");
     let r = app
         .post("/core/v2/endpoints")
@@ -129,10 +167,20 @@ async fn hosted_endpoints_change_only_name_and_capacity() {
     assert_eq!(v["properties"]["callback_method"], "POST");
     assert_eq!(v["name"], "N/A");
     let vpath = format!("/core/v2/endpoints/{}", v["endpoint_sid"].as_str().unwrap());
-    let r = app.patch(&vpath).actor(root()).json(json!({"properties": {"callback_url": "https://example.com/vm", "max_duration": 120}})).ok().await;
+    let r = app
+        .patch(&vpath)
+        .actor(root())
+        .json(json!({"properties": {"callback_url": "https://example.com/vm", "max_duration": 120}}))
+        .ok()
+        .await;
     assert_eq!(r["properties"]["callback_url"], "https://example.com/vm");
     assert_eq!(r["properties"]["callback_method"], "POST");
-    app.patch(&vpath).actor(root()).json(json!({"properties": {"callback_method": "PUT"}})).send().await.assert_error(422, "properties.callback_method");
+    app.patch(&vpath)
+        .actor(root())
+        .json(json!({"properties": {"callback_method": "PUT"}}))
+        .send()
+        .await
+        .assert_error(422, "properties.callback_method");
 }
 
 #[tokio::test]
@@ -144,7 +192,8 @@ async fn every_partner_has_a_system_gateway_that_cannot_change() {
     let sg = &r["items"][0];
     assert_eq!(sg["name"], "System Gateway");
     assert_eq!(sg["partner_sid"], p["partner_sid"]);
-    let root_filter = format!("/core/v2/endpoints?filter=type+eq+system_gateway+and+partner_sid+eq+{}", app.root_sid().await);
+    let root_filter =
+        format!("/core/v2/endpoints?filter=type+eq+system_gateway+and+partner_sid+eq+{}", app.root_sid().await);
     let root_sg = app.get(&root_filter).actor(root()).ok().await;
     assert_eq!(root_sg["count"], 1, "the bootstrap root partner has one too");
     let path = format!("/core/v2/endpoints/{}", sg["endpoint_sid"].as_str().unwrap());
@@ -156,10 +205,12 @@ async fn every_partner_has_a_system_gateway_that_cannot_change() {
 
 #[tokio::test]
 async fn system_gateway_addresses_come_from_the_settings() {
-    let app = TestApp::with_config(|c| c.system_gateway_addresses = vec!["203.0.113.10".into(), "203.0.113.11".into()]).await;
+    let app =
+        TestApp::with_config(|c| c.system_gateway_addresses = vec!["203.0.113.10".into(), "203.0.113.11".into()]).await;
     let (_, tok) = app.partner(&root(), "gw", None).await;
     let r = app.get("/core/v2/endpoints?filter=type+eq+system_gateway").actor(bearer(&tok)).ok().await;
-    let ips: Vec<&str> = r["items"][0]["addresses"].as_array().unwrap().iter().map(|a| a["ip"].as_str().unwrap()).collect();
+    let ips: Vec<&str> =
+        r["items"][0]["addresses"].as_array().unwrap().iter().map(|a| a["ip"].as_str().unwrap()).collect();
     assert_eq!(ips, vec!["203.0.113.10", "203.0.113.11"]);
 }
 

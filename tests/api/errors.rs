@@ -5,16 +5,21 @@ use crate::common::*;
 #[tokio::test]
 async fn a_body_that_is_not_json_gets_the_reference_400() {
     let app = TestApp::new().await;
-    let r = app.post("/core/v2/partners").actor(root()).raw("{\"login\": \"x\",", Some("application/json")).send().await;
+    let r =
+        app.post("/core/v2/partners").actor(root()).raw("{\"login\": \"x\",", Some("application/json")).send().await;
     assert_eq!(r.status, 400);
-    assert_eq!(r.json, json!({"body": {"message": "cannot parse json. Check json for validity", "errors": null}, "status": 400}));
+    assert_eq!(
+        r.json,
+        json!({"body": {"message": "cannot parse json. Check json for validity", "errors": null}, "status": 400})
+    );
 }
 
 #[tokio::test]
 async fn a_body_without_a_json_content_type_is_415() {
     let app = TestApp::new().await;
     for ct in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
-        let r = app.post("/core/v2/partners").actor(root()).raw("{\"login\": \"x\", \"password\": \"y\"}", ct).send().await;
+        let r =
+            app.post("/core/v2/partners").actor(root()).raw("{\"login\": \"x\", \"password\": \"y\"}", ct).send().await;
         r.assert_error(415, "Content-Type");
         assert_eq!(r.json["message"], "unsupported media type");
     }

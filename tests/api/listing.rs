@@ -13,7 +13,16 @@ fn codes(items: &[Value]) -> BTreeSet<String> {
 }
 
 async fn filtered(app: &TestApp, filter: &str) -> BTreeSet<String> {
-    let enc: String = filter.chars().map(|c| match c { ' ' => "+".to_string(), '"' => "%22".into(), '%' => "%25".into(), '+' => "%2B".into(), c => c.to_string() }).collect();
+    let enc: String = filter
+        .chars()
+        .map(|c| match c {
+            ' ' => "+".to_string(),
+            '"' => "%22".into(),
+            '%' => "%25".into(),
+            '+' => "%2B".into(),
+            c => c.to_string(),
+        })
+        .collect();
     let r = app.get(&format!("/core/v2/countries?limit=1000&filter={enc}")).actor(root()).ok().await;
     assert_eq!(r["total"].as_u64().unwrap() as usize, r["count"].as_u64().unwrap() as usize, "{filter}");
     codes(r["items"].as_array().unwrap())
@@ -36,13 +45,25 @@ async fn every_filter_operator_matches_a_local_computation() {
     assert_eq!(filtered(&app, "iso_3166_numeric le 8").await, pick(&|c| num(c) <= 8));
     assert_eq!(filtered(&app, "common_name like \"United%\"").await, pick(&|c| name(c).starts_with("United")));
     assert_eq!(filtered(&app, "common_name like united%").await, BTreeSet::new(), "like is case sensitive");
-    assert_eq!(filtered(&app, "common_name ilike united%").await, pick(&|c| name(c).to_lowercase().starts_with("united")));
+    assert_eq!(
+        filtered(&app, "common_name ilike united%").await,
+        pick(&|c| name(c).to_lowercase().starts_with("united"))
+    );
     assert_eq!(filtered(&app, "common_name ilike '%LAND'").await, pick(&|c| name(c).to_lowercase().ends_with("land")));
-    assert_eq!(filtered(&app, "iso_3166_alpha_2 in (US, IT, 'FR')").await, ["FRA", "ITA", "USA"].iter().map(|s| s.to_string()).collect());
-    assert_eq!(filtered(&app, "subregion notin (\"Western Europe\", Caribbean)").await, pick(&|c| !(c["subregion"] == "Western Europe" || c["subregion"] == "Caribbean")));
+    assert_eq!(
+        filtered(&app, "iso_3166_alpha_2 in (US, IT, 'FR')").await,
+        ["FRA", "ITA", "USA"].iter().map(|s| s.to_string()).collect()
+    );
+    assert_eq!(
+        filtered(&app, "subregion notin (\"Western Europe\", Caribbean)").await,
+        pick(&|c| !(c["subregion"] == "Western Europe" || c["subregion"] == "Caribbean"))
+    );
     assert_eq!(filtered(&app, "iso_3166_numeric bit 6").await, pick(&|c| num(c) & 6 == 6));
     assert_eq!(filtered(&app, "mcc eq null").await, pick(&|c| c["mcc"].is_null()));
-    assert_eq!(filtered(&app, "mcc ne null and region eq Africa").await, pick(&|c| !c["mcc"].is_null() && c["region"] == "Africa"));
+    assert_eq!(
+        filtered(&app, "mcc ne null and region eq Africa").await,
+        pick(&|c| !c["mcc"].is_null() && c["region"] == "Africa")
+    );
     assert_eq!(
         filtered(&app, "region eq \"Americas\" and iso_3166_numeric gt 500 and common_name like \"%a%\"").await,
         pick(&|c| c["region"] == "Americas" && num(c) > 500 && name(c).contains('a'))
@@ -53,10 +74,12 @@ async fn every_filter_operator_matches_a_local_computation() {
 async fn order_ascending_descending_and_shuffled() {
     let app = TestApp::new().await;
     let asc = app.get("/core/v2/countries?order=iso_3166_numeric&limit=5").actor(root()).ok().await;
-    let nums: Vec<i64> = asc["items"].as_array().unwrap().iter().map(|c| c["iso_3166_numeric"].as_i64().unwrap()).collect();
+    let nums: Vec<i64> =
+        asc["items"].as_array().unwrap().iter().map(|c| c["iso_3166_numeric"].as_i64().unwrap()).collect();
     assert!(nums.windows(2).all(|w| w[0] <= w[1]));
     let desc = app.get("/core/v2/countries?order=iso_3166_numeric+desc&limit=5").actor(root()).ok().await;
-    let nums: Vec<i64> = desc["items"].as_array().unwrap().iter().map(|c| c["iso_3166_numeric"].as_i64().unwrap()).collect();
+    let nums: Vec<i64> =
+        desc["items"].as_array().unwrap().iter().map(|c| c["iso_3166_numeric"].as_i64().unwrap()).collect();
     assert!(nums.windows(2).all(|w| w[0] >= w[1]));
     assert_eq!(desc["items"][0]["iso_3166_alpha_3"], "ZMB");
     let explicit = app.get("/core/v2/countries?order=iso_3166_numeric+asc&limit=5").actor(root()).ok().await;
@@ -79,7 +102,11 @@ async fn following_next_links_reaches_every_item_once() {
         match r["pagination"]["next"].as_str() {
             Some(next) => {
                 assert!(next.starts_with("http://api.test/core/v2/countries?"));
-                assert!(next.contains("filter=region+ne+Oceania") && next.contains("order=common_name") && next.contains("limit=40"));
+                assert!(
+                    next.contains("filter=region+ne+Oceania")
+                        && next.contains("order=common_name")
+                        && next.contains("limit=40")
+                );
                 url = next.trim_start_matches("http://api.test").to_owned();
             }
             None => {
@@ -88,7 +115,9 @@ async fn following_next_links_reaches_every_item_once() {
             }
         }
     }
-    let total = app.get("/core/v2/countries?filter=region+ne+Oceania&limit=1").actor(root()).ok().await["total"].as_u64().unwrap();
+    let total = app.get("/core/v2/countries?filter=region+ne+Oceania&limit=1").actor(root()).ok().await["total"]
+        .as_u64()
+        .unwrap();
     assert_eq!(seen.len() as u64, total);
     assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), seen.len(), "no item twice");
     assert_eq!(pages, (total as usize).div_ceil(40));
@@ -123,13 +152,28 @@ async fn field_filtering_on_lists_and_objects() {
     assert_eq!(r["items"][0], json!({"iso_3166_alpha_3": "USA", "mcc": "310,311,312,313,316"}));
     let r = app.get("/core/v2/countries?limit=1&includeFields=iso_3166_alpha_3").actor(root()).ok().await;
     assert_eq!(r["items"][0], json!({"iso_3166_alpha_3": "USA"}));
-    let r = app.get("/core/v2/countries?limit=1&exclude_fields=capital,domain,mcc,region,subregion,official_name").actor(root()).ok().await;
-    assert_eq!(keys(&r["items"][0]), vec!["common_name", "dialing_prefix", "iso_3166_alpha_2", "iso_3166_alpha_3", "iso_3166_numeric"]);
+    let r = app
+        .get("/core/v2/countries?limit=1&exclude_fields=capital,domain,mcc,region,subregion,official_name")
+        .actor(root())
+        .ok()
+        .await;
+    assert_eq!(
+        keys(&r["items"][0]),
+        vec!["common_name", "dialing_prefix", "iso_3166_alpha_2", "iso_3166_alpha_3", "iso_3166_numeric"]
+    );
     let r = app.get("/core/v2/countries/USA?excludeFields=mcc").actor(root()).ok().await;
     assert!(r.get("mcc").is_none() && r.get("capital").is_some());
     let (p, _) = app.partner(&root(), "projected", None).await;
-    app.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap())).actor(root()).json(json!({"attributes": {"a": 1, "b": 2}})).ok().await;
-    let r = app.get(&format!("/core/v2/partners/{}?include_fields=attributes.b,login", p["partner_sid"].as_str().unwrap())).actor(root()).ok().await;
+    app.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+        .actor(root())
+        .json(json!({"attributes": {"a": 1, "b": 2}}))
+        .ok()
+        .await;
+    let r = app
+        .get(&format!("/core/v2/partners/{}?include_fields=attributes.b,login", p["partner_sid"].as_str().unwrap()))
+        .actor(root())
+        .ok()
+        .await;
     assert_eq!(r, json!({"attributes": {"b": 2}, "login": "projected"}));
 }
 
@@ -172,11 +216,21 @@ async fn dot_paths_typed_values_and_lists_of_scopes() {
     let (b, _) = app.partner(&root(), "dot_b", None).await;
     let a_path = format!("/core/v2/partners/{}", a["partner_sid"].as_str().unwrap());
     let b_path = format!("/core/v2/partners/{}", b["partner_sid"].as_str().unwrap());
-    app.patch(&a_path).actor(root()).json(json!({"attributes": {"tier": "gold", "seats": 10}, "parent_assigned_acls": [
-        {"access_control_rules": [], "direction": "outbound", "voice_action_true": "reject403"}]})).ok().await;
+    app.patch(&a_path)
+        .actor(root())
+        .json(json!({"attributes": {"tier": "gold", "seats": 10}, "parent_assigned_acls": [
+        {"access_control_rules": [], "direction": "outbound", "voice_action_true": "reject403"}]}))
+        .ok()
+        .await;
     app.patch(&b_path).actor(root()).json(json!({"attributes": {"tier": "silver", "seats": 3}})).ok().await;
     let logins = |r: &Value| -> Vec<String> {
-        r["items"].as_array().unwrap().iter().map(|p| p["login"].as_str().unwrap().to_owned()).filter(|l| l != "root").collect()
+        r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["login"].as_str().unwrap().to_owned())
+            .filter(|l| l != "root")
+            .collect()
     };
     let get = |f: &str| app.get(&format!("/core/v2/partners?filter={f}")).actor(root()).ok();
     assert_eq!(logins(&get("attributes.tier+eq+gold").await), vec!["dot_a"]);
@@ -193,11 +247,26 @@ async fn dot_paths_typed_values_and_lists_of_scopes() {
     assert_eq!(logins(&get(&format!("partner_sid+eq+{}", a["partner_sid"].as_str().unwrap())).await), vec!["dot_a"]);
     assert_eq!(logins(&get("partner_sid+eq+not-a-uuid").await), Vec::<String>::new());
     // Timestamps in every form clients send compare as instants.
-    for ts in ["2020-01-01", "2020-01-01T00:00:00", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00%2B00:00", "2019-12-31T19:00:00-05:00", "%222020-01-01%22"] {
-        assert_eq!(logins(&get(&format!("date_created+ge+{ts}+and+login+like+dot%25")).await), vec!["dot_a", "dot_b"], "{ts}");
+    for ts in [
+        "2020-01-01",
+        "2020-01-01T00:00:00",
+        "2020-01-01T00:00:00Z",
+        "2020-01-01T00:00:00%2B00:00",
+        "2019-12-31T19:00:00-05:00",
+        "%222020-01-01%22",
+    ] {
+        assert_eq!(
+            logins(&get(&format!("date_created+ge+{ts}+and+login+like+dot%25")).await),
+            vec!["dot_a", "dot_b"],
+            "{ts}"
+        );
         assert_eq!(logins(&get(&format!("date_created+lt+{ts}")).await), Vec::<String>::new(), "{ts}");
     }
-    app.get("/core/v2/partners?filter=date_created+gt+yesterday").actor(root()).send().await.assert_error(400, "filter");
+    app.get("/core/v2/partners?filter=date_created+gt+yesterday")
+        .actor(root())
+        .send()
+        .await
+        .assert_error(400, "filter");
     app.get("/core/v2/partners?filter=attributes+eq+x").actor(root()).send().await.assert_error(400, "filter");
     app.get("/core/v2/partners?order=attributes").actor(root()).send().await.assert_error(400, "order");
 }

@@ -3,10 +3,39 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 const PARTNER_KEYS: &[&str] = &[
-    "acls", "address1", "address2", "attributes", "available_scopes", "balance", "billing_email", "callbacks", "charge_at",
-    "city", "company_name", "compliance_email", "country_code", "daily_spending_limit", "daily_spent_amount", "date_created",
-    "display_id", "login", "name", "owner_email", "owner_email_pending", "parent_assigned_acls", "parent_sid", "partner_sid",
-    "payment_type", "phonenumber", "prepay_amount", "spending_limit", "state", "status", "tech_email", "transformations", "zip",
+    "acls",
+    "address1",
+    "address2",
+    "attributes",
+    "available_scopes",
+    "balance",
+    "billing_email",
+    "callbacks",
+    "charge_at",
+    "city",
+    "company_name",
+    "compliance_email",
+    "country_code",
+    "daily_spending_limit",
+    "daily_spent_amount",
+    "date_created",
+    "display_id",
+    "login",
+    "name",
+    "owner_email",
+    "owner_email_pending",
+    "parent_assigned_acls",
+    "parent_sid",
+    "partner_sid",
+    "payment_type",
+    "phonenumber",
+    "prepay_amount",
+    "spending_limit",
+    "state",
+    "status",
+    "tech_email",
+    "transformations",
+    "zip",
 ];
 
 fn sample_body() -> Value {
@@ -108,7 +137,12 @@ async fn patch_changes_only_what_is_sent() {
     let app = TestApp::new().await;
     let (p, _) = app.partner(&root(), "example", None).await;
     let sid = p["partner_sid"].as_str().unwrap();
-    let r = app.patch(&format!("/core/v2/partners/{sid}")).actor(root()).json(json!({"address1":"4300 E Pacific Coast Hwy"})).ok().await;
+    let r = app
+        .patch(&format!("/core/v2/partners/{sid}"))
+        .actor(root())
+        .json(json!({"address1":"4300 E Pacific Coast Hwy"}))
+        .ok()
+        .await;
     assert_eq!(r["address1"], "4300 E Pacific Coast Hwy");
     assert_eq!(r["name"], "example");
     assert_eq!(keys(&r), PARTNER_KEYS);
@@ -129,9 +163,19 @@ async fn nested_objects_follow_the_four_patch_rules() {
     assert_eq!(r["attributes"], json!({"name": "Renamed", "name2": "New Partner Name 2"}));
     let r = app.patch(&path).actor(root()).json(json!({"attributes":{"name2":null}})).ok().await;
     assert_eq!(r["attributes"], json!({"name": "Renamed"}));
-    let r = app.patch(&format!("{path}?nested_objects=replace")).actor(root()).json(json!({"attributes":{"name3":"New Partner Name 3"}})).ok().await;
+    let r = app
+        .patch(&format!("{path}?nested_objects=replace"))
+        .actor(root())
+        .json(json!({"attributes":{"name3":"New Partner Name 3"}}))
+        .ok()
+        .await;
     assert_eq!(r["attributes"], json!({"name3": "New Partner Name 3"}));
-    app.patch(&format!("{path}?nested_objects=merge")).actor(root()).json(json!({})).send().await.assert_error(400, "nested_objects");
+    app.patch(&format!("{path}?nested_objects=merge"))
+        .actor(root())
+        .json(json!({}))
+        .send()
+        .await
+        .assert_error(400, "nested_objects");
 }
 
 #[tokio::test]
@@ -159,7 +203,12 @@ async fn put_replaces_the_object_and_ignores_read_only_fields() {
 #[tokio::test]
 async fn bad_partner_bodies_name_every_bad_field() {
     let app = TestApp::new().await;
-    let r = app.post("/core/v2/partners").actor(root()).json(json!({"login": 5, "name": ["x"], "colour": "red", "password": "x"})).send().await;
+    let r = app
+        .post("/core/v2/partners")
+        .actor(root())
+        .json(json!({"login": 5, "name": ["x"], "colour": "red", "password": "x"}))
+        .send()
+        .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.json["message"], "object validation error");
     for f in ["login", "name", "colour"] {
@@ -206,7 +255,8 @@ async fn a_partner_sees_its_subtree_only() {
     let a1_sid = a1["partner_sid"].as_str().unwrap();
     // alpha sees itself and its child
     let list = app.get("/core/v2/partners").actor(bearer(&a_tok)).ok().await;
-    let mut sids: Vec<&str> = list["items"].as_array().unwrap().iter().map(|p| p["partner_sid"].as_str().unwrap()).collect();
+    let mut sids: Vec<&str> =
+        list["items"].as_array().unwrap().iter().map(|p| p["partner_sid"].as_str().unwrap()).collect();
     sids.sort();
     let mut want = vec![a_sid, a1_sid];
     want.sort();
@@ -217,16 +267,37 @@ async fn a_partner_sees_its_subtree_only() {
         let r = app.get(&format!("/core/v2/partners/{target}")).actor(bearer(&a_tok)).send().await;
         assert_eq!(r.status, 404);
         assert_eq!(r.json["errors"][0]["message"], "cannot find partner");
-        assert_eq!(app.patch(&format!("/core/v2/partners/{target}")).actor(bearer(&a_tok)).json(json!({"name": "x"})).send().await.status, 404);
+        assert_eq!(
+            app.patch(&format!("/core/v2/partners/{target}"))
+                .actor(bearer(&a_tok))
+                .json(json!({"name": "x"}))
+                .send()
+                .await
+                .status,
+            404
+        );
         assert_eq!(app.delete(&format!("/core/v2/partners/{target}")).actor(bearer(&a_tok)).send().await.status, 404);
-        assert_eq!(app.get(&format!("/core/v2/partners/{target}/billing_method")).actor(bearer(&a_tok)).send().await.status, 404);
+        assert_eq!(
+            app.get(&format!("/core/v2/partners/{target}/billing_method")).actor(bearer(&a_tok)).send().await.status,
+            404
+        );
     }
     // The child does not see its parent.
     assert_eq!(app.get(&format!("/core/v2/partners/{a_sid}")).actor(bearer(&a1_tok)).send().await.status, 404);
     // parent_sid must be in the caller's tree.
-    let r = app.post("/core/v2/partners").actor(bearer(&a_tok)).json(json!({"login": "x1", "password": "p", "parent_sid": b_sid})).send().await;
+    let r = app
+        .post("/core/v2/partners")
+        .actor(bearer(&a_tok))
+        .json(json!({"login": "x1", "password": "p", "parent_sid": b_sid}))
+        .send()
+        .await;
     r.assert_error(422, "parent_sid");
-    let r = app.post("/core/v2/partners").actor(bearer(&a_tok)).json(json!({"login": "x2", "password": "p", "parent_sid": a1_sid})).ok().await;
+    let r = app
+        .post("/core/v2/partners")
+        .actor(bearer(&a_tok))
+        .json(json!({"login": "x2", "password": "p", "parent_sid": a1_sid}))
+        .ok()
+        .await;
     assert_eq!(r["parent_sid"], a1_sid);
 }
 
@@ -238,17 +309,37 @@ async fn a_sub_partner_gets_its_parents_scopes_without_admin_ones() {
     assert!(scopes.contains(&"partners.manage"));
     assert!(!scopes.iter().any(|s| s.starts_with("admin.")));
     // available_scopes is read-only outside the admin routes.
-    let r = app.post("/core/v2/partners").actor(bearer(&tok)).json(json!({"login": "sub", "password": "p", "available_scopes": ["admin.manage"]})).ok().await;
+    let r = app
+        .post("/core/v2/partners")
+        .actor(bearer(&tok))
+        .json(json!({"login": "sub", "password": "p", "available_scopes": ["admin.manage"]}))
+        .ok()
+        .await;
     assert!(!r["available_scopes"].as_array().unwrap().iter().any(|s| s == "admin.manage"));
     let sid = r["partner_sid"].as_str().unwrap();
-    let r = app.patch(&format!("/core/v2/partners/{sid}")).actor(bearer(&tok)).json(json!({"available_scopes": ["partners.read"]})).ok().await;
+    let r = app
+        .patch(&format!("/core/v2/partners/{sid}"))
+        .actor(bearer(&tok))
+        .json(json!({"available_scopes": ["partners.read"]}))
+        .ok()
+        .await;
     assert!(r["available_scopes"].as_array().unwrap().len() > 1);
     // The admin route sets them, and shows the admin-only attributes.
-    let r = app.patch(&format!("/core/v2/admin/partners/{sid}")).actor(root()).json(json!({"available_scopes": ["partners.read", "oauth.read"]})).ok().await;
+    let r = app
+        .patch(&format!("/core/v2/admin/partners/{sid}"))
+        .actor(root())
+        .json(json!({"available_scopes": ["partners.read", "oauth.read"]}))
+        .ok()
+        .await;
     assert_eq!(r["available_scopes"], json!(["oauth.read", "partners.read"]));
     assert!(r["id"].is_i64());
     assert_eq!(r["system_attributes"], json!({}));
-    let r = app.patch(&format!("/core/v2/admin/partners/{sid}")).actor(root()).json(json!({"available_scopes": ["partners.fly"]})).send().await;
+    let r = app
+        .patch(&format!("/core/v2/admin/partners/{sid}"))
+        .actor(root())
+        .json(json!({"available_scopes": ["partners.fly"]}))
+        .send()
+        .await;
     r.assert_error(422, "available_scopes");
 }
 
@@ -257,13 +348,23 @@ async fn acls_belong_to_the_partner_and_parent_assigned_acls_to_its_parent() {
     let app = TestApp::new().await;
     let (p, tok) = app.partner(&root(), "acl", None).await;
     let path = format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap());
-    let rule = app.post("/core/v2/accesscontrol/rules").actor(root()).json(json!({"field":"to", "quantifier":"any", "entries": ["1800"], "operation":"prefix"})).ok().await;
+    let rule = app
+        .post("/core/v2/accesscontrol/rules")
+        .actor(root())
+        .json(json!({"field":"to", "quantifier":"any", "entries": ["1800"], "operation":"prefix"}))
+        .ok()
+        .await;
     let acl = json!([{"access_control_rules": [rule["rule_sid"]], "direction": "outbound", "sms_action_false": null,
                       "sms_action_true": "reject", "voice_action_false": null, "voice_action_true": "reject403"}]);
     let r = app.patch(&path).actor(root()).json(json!({"parent_assigned_acls": acl})).ok().await;
     assert_eq!(r["parent_assigned_acls"], acl);
     app.patch(&path).actor(root()).json(json!({"acls": acl})).send().await.assert_error(422, "acls");
-    app.patch(&path).actor(bearer(&tok)).json(json!({"parent_assigned_acls": []})).send().await.assert_error(422, "parent_assigned_acls");
+    app.patch(&path)
+        .actor(bearer(&tok))
+        .json(json!({"parent_assigned_acls": []}))
+        .send()
+        .await
+        .assert_error(422, "parent_assigned_acls");
     let r = app.patch(&path).actor(bearer(&tok)).json(json!({"acls": acl})).ok().await;
     assert_eq!(r["acls"], acl);
     // Sending the whole object back unchanged is fine.
@@ -275,7 +376,12 @@ async fn acls_belong_to_the_partner_and_parent_assigned_acls_to_its_parent() {
     r.assert_error(422, "acls[0].voice_action_true");
     r.assert_error(422, "acls[0].access_control_rules[0]");
     // A rule the partner cannot see (not its own or an ancestor's) is refused.
-    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"acls": [{"access_control_rules": [new_uuid()], "voice_action_true": "reject403"}]})).send().await;
+    let r = app
+        .patch(&path)
+        .actor(bearer(&tok))
+        .json(json!({"acls": [{"access_control_rules": [new_uuid()], "voice_action_true": "reject403"}]}))
+        .send()
+        .await;
     r.assert_error(422, "acls[0].access_control_rules[0]");
 }
 
@@ -304,7 +410,12 @@ async fn an_email_change_waits_for_verification_when_required() {
     let p = app.post("/core/v2/partners").actor(root()).json(json!({"login": "mailer", "password": "p"})).ok().await;
     assert_eq!(p["status"], "active", "nothing to verify");
     let path = format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap());
-    let r = app.patch(&path).actor(root()).json(json!({"owner_email": "new@example.com", "compliance_email": "a@b.com, c@d.com"})).ok().await;
+    let r = app
+        .patch(&path)
+        .actor(root())
+        .json(json!({"owner_email": "new@example.com", "compliance_email": "a@b.com, c@d.com"}))
+        .ok()
+        .await;
     assert_eq!(r["owner_email"], Value::Null);
     assert_eq!(r["owner_email_pending"], "new@example.com");
     assert_eq!(r["compliance_email"], "a@b.com, c@d.com");
@@ -321,7 +432,11 @@ async fn a_password_change_takes_effect_at_once_for_basic_auth() {
     let (p, _) = app.partner(&root(), "changer", None).await;
     let old = basic("changer", "changer-password");
     app.get("/core/v2/oauth/whoami").actor(old.clone()).ok().await;
-    app.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap())).actor(root()).json(json!({"password": "s3cret!"})).ok().await;
+    app.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+        .actor(root())
+        .json(json!({"password": "s3cret!"}))
+        .ok()
+        .await;
     app.get("/core/v2/oauth/whoami").actor(old).send().await.assert_error(401, "cause");
     app.get("/core/v2/oauth/whoami").actor(basic("changer", "s3cret!")).ok().await;
 }

@@ -3,15 +3,46 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 const GROUP_KEYS: &[&str] = &[
-    "acls", "external_handlers", "hard_failure_codes", "hard_failure_cooldown", "hard_failure_interval", "hard_failure_last_resort",
-    "hard_failure_threshold", "name", "partner_sid", "routing_data", "routing_type", "sip_options_locations",
-    "sip_options_threshold", "soft_failure_codes", "transformations", "trunk_group_sid",
+    "acls",
+    "external_handlers",
+    "hard_failure_codes",
+    "hard_failure_cooldown",
+    "hard_failure_interval",
+    "hard_failure_last_resort",
+    "hard_failure_threshold",
+    "name",
+    "partner_sid",
+    "routing_data",
+    "routing_type",
+    "sip_options_locations",
+    "sip_options_threshold",
+    "soft_failure_codes",
+    "transformations",
+    "trunk_group_sid",
 ];
 
 const TRUNK_KEYS: &[&str] = &[
-    "acls", "allow_forward", "allow_transfer", "asn_mode", "call_type", "codec", "endpoint_sid", "in_capacity",
-    "in_identity_format", "in_identity_mode", "in_rfc_4694_mode", "location_sid", "name", "out_capacity", "out_identity_mode",
-    "out_rfc_4694_mode", "priority", "relay_sip_headers", "transformations", "trunk_sid", "weight",
+    "acls",
+    "allow_forward",
+    "allow_transfer",
+    "asn_mode",
+    "call_type",
+    "codec",
+    "endpoint_sid",
+    "in_capacity",
+    "in_identity_format",
+    "in_identity_mode",
+    "in_rfc_4694_mode",
+    "location_sid",
+    "name",
+    "out_capacity",
+    "out_identity_mode",
+    "out_rfc_4694_mode",
+    "priority",
+    "relay_sip_headers",
+    "transformations",
+    "trunk_sid",
+    "weight",
 ];
 
 #[tokio::test]
@@ -71,7 +102,12 @@ async fn trunks_inside_a_group() {
     let t = app.post(&format!("{gpath}/trunks")).actor(bearer(&tok)).json(json!({})).ok().await;
     assert_eq!(keys(&t), TRUNK_KEYS);
     assert_eq!(t["name"], "N/A");
-    let e = app.post("/core/v2/endpoints").actor(bearer(&tok)).json(json!({"type":"third_party","addresses":[{"ip":"10.1.1.1"}]})).ok().await;
+    let e = app
+        .post("/core/v2/endpoints")
+        .actor(bearer(&tok))
+        .json(json!({"type":"third_party","addresses":[{"ip":"10.1.1.1"}]}))
+        .ok()
+        .await;
     let tpath = format!("{gpath}/trunks/{}", t["trunk_sid"].as_str().unwrap());
     let r = app
         .patch(&tpath)
@@ -86,7 +122,11 @@ async fn trunks_inside_a_group() {
     let list = app.get(&format!("{gpath}/trunks")).actor(bearer(&tok)).ok().await;
     assert_eq!(list["count"], 1);
     // An endpoint used by a trunk cannot be deleted.
-    let r = app.delete(&format!("/core/v2/endpoints/{}", e["endpoint_sid"].as_str().unwrap())).actor(bearer(&tok)).send().await;
+    let r = app
+        .delete(&format!("/core/v2/endpoints/{}", e["endpoint_sid"].as_str().unwrap()))
+        .actor(bearer(&tok))
+        .send()
+        .await;
     r.assert_error(409, "endpoint_sid");
     // Bad values are named.
     let r = app
@@ -101,7 +141,12 @@ async fn trunks_inside_a_group() {
     // Another partner's endpoint cannot be used.
     let (_, other) = app.partner(&root(), "other_tr", None).await;
     let oe = app.post("/core/v2/endpoints").actor(bearer(&other)).json(json!({"type":"mediator"})).ok().await;
-    app.patch(&tpath).actor(bearer(&tok)).json(json!({"endpoint_sid": oe["endpoint_sid"]})).send().await.assert_error(422, "endpoint_sid");
+    app.patch(&tpath)
+        .actor(bearer(&tok))
+        .json(json!({"endpoint_sid": oe["endpoint_sid"]}))
+        .send()
+        .await
+        .assert_error(422, "endpoint_sid");
     // PUT resets to the defaults.
     let r = app.put(&tpath).actor(bearer(&tok)).json(json!({"name":"only"})).ok().await;
     assert_eq!(r["allow_forward"], "disabled");
@@ -119,7 +164,12 @@ async fn updating_a_trunk_group() {
     let app = TestApp::new().await;
     let g = app.post("/core/v2/trunk_groups").actor(root()).json(json!({"name":"New Trunk Group"})).ok().await;
     let path = format!("/core/v2/trunk_groups/{}", g["trunk_group_sid"].as_str().unwrap());
-    let r = app.patch(&path).actor(root()).json(json!({"name":"Renamed","hard_failure_codes":"408;503;","hard_failure_last_resort":"reject503"})).ok().await;
+    let r = app
+        .patch(&path)
+        .actor(root())
+        .json(json!({"name":"Renamed","hard_failure_codes":"408;503;","hard_failure_last_resort":"reject503"}))
+        .ok()
+        .await;
     assert_eq!(keys(&r), GROUP_KEYS);
     assert_eq!(r["name"], "Renamed");
     assert_eq!(r["hard_failure_codes"], "408;503;");
@@ -131,7 +181,13 @@ async fn updating_a_trunk_group() {
                      "acls":[{"direction":"inbound","voice_action_true":"reject403","sms_action_false":"accept"}]}))
         .send()
         .await;
-    for f in ["hard_failure_codes", "hard_failure_last_resort", "hard_failure_threshold", "routing_type", "acls[0].sms_action_false"] {
+    for f in [
+        "hard_failure_codes",
+        "hard_failure_last_resort",
+        "hard_failure_threshold",
+        "routing_type",
+        "acls[0].sms_action_false",
+    ] {
         r.assert_error(422, f);
     }
     let r = app.put(&path).actor(root()).json(json!({"name":"Put"})).ok().await;
@@ -149,7 +205,12 @@ async fn trunk_scopes_are_needed_for_trunks() {
     app.get("/core/v2/trunk_groups?with_trunks=true").actor(bearer(&tok)).send().await.assert_error(403, "cause");
     let g = app.get("/core/v2/trunk_groups").actor(bearer(&tok)).ok().await;
     let sid = g["items"][0]["trunk_group_sid"].as_str().unwrap();
-    app.post(&format!("/core/v2/trunk_groups/{sid}/trunks")).actor(bearer(&tok)).json(json!({})).send().await.assert_error(403, "cause");
+    app.post(&format!("/core/v2/trunk_groups/{sid}/trunks"))
+        .actor(bearer(&tok))
+        .json(json!({}))
+        .send()
+        .await
+        .assert_error(403, "cause");
 }
 
 #[tokio::test]
@@ -157,7 +218,8 @@ async fn trunk_groups_follow_the_partner_tree() {
     let app = TestApp::new().await;
     let (_, a) = app.partner(&root(), "tg_a", None).await;
     let (_, b) = app.partner(&root(), "tg_b", None).await;
-    let g = app.post("/core/v2/trunk_groups?with_trunks=true").actor(bearer(&a)).json(json!({"trunks":[{}]})).ok().await;
+    let g =
+        app.post("/core/v2/trunk_groups?with_trunks=true").actor(bearer(&a)).json(json!({"trunks":[{}]})).ok().await;
     let path = format!("/core/v2/trunk_groups/{}", g["trunk_group_sid"].as_str().unwrap());
     let tpath = format!("{path}/trunks/{}", g["trunks"][0]["trunk_sid"].as_str().unwrap());
     for r in [
@@ -172,7 +234,12 @@ async fn trunk_groups_follow_the_partner_tree() {
     }
     assert_eq!(app.get("/core/v2/trunk_groups").actor(bearer(&b)).ok().await["total"], 0);
     // Nested trunk errors name their place.
-    let r = app.post("/core/v2/trunk_groups").actor(bearer(&a)).json(json!({"trunks":[{"weight":-1},{"colour":"red"}]})).send().await;
+    let r = app
+        .post("/core/v2/trunk_groups")
+        .actor(bearer(&a))
+        .json(json!({"trunks":[{"weight":-1},{"colour":"red"}]}))
+        .send()
+        .await;
     r.assert_error(422, "trunks[0].weight");
     r.assert_error(422, "trunks[1].colour");
 }

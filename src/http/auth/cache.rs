@@ -73,7 +73,7 @@ impl AuthCache {
     }
 
     fn get(map: &RwLock<HashMap<[u8; 32], Entry>>, key: &[u8; 32]) -> Option<Arc<Principal>> {
-        let guard = map.read().expect("auth cache lock");
+        let guard = crate::sync::read(&map);
         let e = guard.get(key)?;
         if e.cached_at.elapsed() > TTL || e.valid_until.is_some_and(|t| t <= Utc::now()) {
             return None;
@@ -81,8 +81,15 @@ impl AuthCache {
         Some(e.principal.clone())
     }
 
-    fn put(&self, map: &RwLock<HashMap<[u8; 32], Entry>>, key: [u8; 32], p: Arc<Principal>, valid_until: Option<DateTime<Utc>>, gen: u64) {
-        let mut guard = map.write().expect("auth cache lock");
+    fn put(
+        &self,
+        map: &RwLock<HashMap<[u8; 32], Entry>>,
+        key: [u8; 32],
+        p: Arc<Principal>,
+        valid_until: Option<DateTime<Utc>>,
+        gen: u64,
+    ) {
+        let mut guard = crate::sync::write(&map);
         // An invalidation that arrived while the entry was read from the database wins.
         if self.generation() != gen {
             return;
@@ -114,11 +121,11 @@ impl AuthCache {
 
     /// The shared check of these credentials, joining one under way.
     pub fn inflight(&self, key: [u8; 32]) -> Inflight {
-        self.inflight.lock().expect("inflight lock").entry(key).or_default().clone()
+        crate::sync::lock(&self.inflight).entry(key).or_default().clone()
     }
 
     pub fn done(&self, key: &[u8; 32], cell: &Inflight) {
-        let mut m = self.inflight.lock().expect("inflight lock");
+        let mut m = crate::sync::lock(&self.inflight);
         if m.get(key).is_some_and(|c| Arc::ptr_eq(c, cell)) {
             m.remove(key);
         }
@@ -132,19 +139,19 @@ impl AuthCache {
     pub fn invalidate_partner(&self, partner_sid: Uuid) {
         self.bump();
         for map in [&self.tokens, &self.basic] {
-            map.write().expect("auth cache lock").retain(|_, e| e.principal.partner_sid != partner_sid);
+            crate::sync::write(&map).retain(|_, e| e.principal.partner_sid != partner_sid);
         }
     }
 
     pub fn invalidate_token(&self, token_sid: Uuid) {
         self.bump();
-        self.tokens.write().expect("auth cache lock").retain(|_, e| e.principal.token_sid != Some(token_sid));
+        crate::sync::write(&self.tokens).retain(|_, e| e.principal.token_sid != Some(token_sid));
     }
 
     pub fn invalidate_all(&self) {
         self.bump();
-        self.tokens.write().expect("auth cache lock").clear();
-        self.basic.write().expect("auth cache lock").clear();
+        crate::sync::write(&self.tokens).clear();
+        crate::sync::write(&self.basic).clear();
     }
 
     /// Handles one `carrierx_auth` notification payload.
@@ -164,13 +171,13 @@ impl AuthCache {
 
     /// Notes a token's use; written to the database in batches, not on every request.
     pub fn touch(&self, token_sid: Uuid, ip: Option<String>) {
-        let mut m = self.last_access.lock().expect("last access lock");
+        let mut m = crate::sync::lock(&self.last_access);
         let ip = ip.or_else(|| m.get(&token_sid).and_then(|e| e.1.clone()));
         m.insert(token_sid, (Utc::now(), ip));
     }
 
     pub fn take_last_access(&self) -> Vec<(Uuid, DateTime<Utc>, Option<String>)> {
-        let mut m = self.last_access.lock().expect("last access lock");
+        let mut m = crate::sync::lock(&self.last_access);
         m.drain().map(|(k, (d, ip))| (k, d, ip)).collect()
     }
 }

@@ -105,7 +105,9 @@ impl ListQuery {
             (None, None) => None,
             (Some(_), Some(_)) => return Err(ApiError::bad_param("after", "after and before cannot be combined")),
             (a, b) => {
-                let (name, raw) = a.map(|v| ("after", v)).or(b.map(|v| ("before", v))).expect("one is set");
+                let Some((name, raw)) = a.map(|v| ("after", v)).or(b.map(|v| ("before", v))) else {
+                    return Err(ApiError::bad_param("after", "after or before is needed"));
+                };
                 if spec.keyset.is_none() {
                     return Err(ApiError::bad_param(name, "this list does not support after/before paging"));
                 }
@@ -126,10 +128,15 @@ impl ListQuery {
                     None => false,
                     Some(w) if w == "asc" => false,
                     Some(w) if w == "desc" => true,
-                    Some(w) => return Err(ApiError::bad_param("order", format!("direction '{w}' must be asc or desc"))),
+                    Some(w) => {
+                        return Err(ApiError::bad_param("order", format!("direction '{w}' must be asc or desc")))
+                    }
                 };
                 if words.next().is_some() {
-                    return Err(ApiError::bad_param("order", "must be 'field', 'field asc', 'field desc' or 'shuffle'"));
+                    return Err(ApiError::bad_param(
+                        "order",
+                        "must be 'field', 'field asc', 'field desc' or 'shuffle'",
+                    ));
                 }
                 let field = spec
                     .fields
@@ -195,7 +202,8 @@ where
     let mut reverse = false;
     match (q.cursor, spec.keyset) {
         (Some(cursor), Some(ks)) => {
-            let order_sql = spec.fields.iter().find(|f| f.name == ks.order_field).map(|f| f.sql).unwrap_or(ks.order_column);
+            let order_sql =
+                spec.fields.iter().find(|f| f.name == ks.order_field).map(|f| f.sql).unwrap_or(ks.order_column);
             let (cmp, sid, dir) = match cursor {
                 Cursor::After(s) => (">", s, "ASC"),
                 Cursor::Before(s) => ("<", s, "DESC"),
@@ -203,7 +211,13 @@ where
             reverse = matches!(cursor, Cursor::Before(_));
             qb.push(" AND (").push(order_sql).push(", ").push(spec.sid).push(") ").push(cmp);
             qb.push(" (SELECT k.").push(ks.order_column).push(", k.").push(ks.sid_column);
-            qb.push(" FROM ").push(ks.table).push(" k WHERE k.").push(ks.sid_column).push(" = ").push_bind(sid).push(")");
+            qb.push(" FROM ")
+                .push(ks.table)
+                .push(" k WHERE k.")
+                .push(ks.sid_column)
+                .push(" = ")
+                .push_bind(sid)
+                .push(")");
             qb.push(" ORDER BY ").push(order_sql).push(" ").push(dir).push(", ").push(spec.sid).push(" ").push(dir);
         }
         _ => {
@@ -234,11 +248,7 @@ where
     let rows: Vec<PgRow> = qb.build().fetch_all(exec).await?;
     let has_more = rows.len() as i64 > q.limit;
     let mut total = None;
-    let mut items = rows
-        .iter()
-        .take(q.limit as usize)
-        .map(R::from_row)
-        .collect::<Result<Vec<R>, _>>()?;
+    let mut items = rows.iter().take(q.limit as usize).map(R::from_row).collect::<Result<Vec<R>, _>>()?;
     if reverse {
         items.reverse();
     }
@@ -332,7 +342,13 @@ fn link(url: &RequestUrl, first: Option<(&str, String)>, drop: &[&str], limit: i
 /// The `pagination` links: absolute, keeping every other argument. Offset pages link by
 /// `offset`; lists read in their keyset order link by `after`/`before` and the secure IDs of
 /// the last and first items.
-pub fn pagination(first_sid: Option<String>, last_sid: Option<String>, has_more: bool, q: &ListQuery, url: &RequestUrl) -> Map<String, Value> {
+pub fn pagination(
+    first_sid: Option<String>,
+    last_sid: Option<String>,
+    has_more: bool,
+    q: &ListQuery,
+    url: &RequestUrl,
+) -> Map<String, Value> {
     let mut pagination = Map::new();
     if q.keyset_order {
         let (more_after, more_before) = match q.cursor {
@@ -358,11 +374,17 @@ pub fn pagination(first_sid: Option<String>, last_sid: Option<String>, has_more:
         }
     } else {
         if has_more {
-            pagination.insert("next".into(), link(url, None, &["after", "before"], q.limit, ("offset", (q.offset + q.limit).to_string())));
+            pagination.insert(
+                "next".into(),
+                link(url, None, &["after", "before"], q.limit, ("offset", (q.offset + q.limit).to_string())),
+            );
         }
         if q.offset > 0 {
             let prev = (q.offset - q.limit).max(0);
-            pagination.insert("previous".into(), link(url, None, &["after", "before"], q.limit, ("offset", prev.to_string())));
+            pagination.insert(
+                "previous".into(),
+                link(url, None, &["after", "before"], q.limit, ("offset", prev.to_string())),
+            );
         }
     }
     pagination

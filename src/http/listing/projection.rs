@@ -13,11 +13,7 @@ pub struct Projection {
 }
 
 fn split(v: &str) -> Vec<Vec<String>> {
-    v.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.split('.').map(str::to_owned).collect())
-        .collect()
+    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.split('.').map(str::to_owned).collect()).collect()
 }
 
 impl Projection {
@@ -73,25 +69,4 @@ fn remove(v: &mut Value, path: &[String]) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn q(pairs: &[(&str, &str)]) -> QueryParams {
-        QueryParams(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect())
-    }
-
-    #[test]
-    fn include_and_exclude() {
-        let obj = json!({"a": 1, "b": 2, "c": {"x": 1, "y": 2}});
-        let mut v = obj.clone();
-        Projection::from_query(&q(&[("exclude_fields", "b,c.x")])).apply(&mut v);
-        assert_eq!(v, json!({"a": 1, "c": {"y": 2}}));
-        let mut v = obj.clone();
-        Projection::from_query(&q(&[("includeFields", "c.y, a")])).apply(&mut v);
-        assert_eq!(v, json!({"a": 1, "c": {"y": 2}}));
-        let mut v = obj.clone();
-        Projection::from_query(&q(&[])).apply(&mut v);
-        assert_eq!(v, obj);
-    }
-}
+mod tests;

@@ -44,10 +44,8 @@ pub type Qb<'a> = QueryBuilder<'a, Postgres>;
 /// Appends ` AND <condition>` for each condition; the error names what is wrong.
 pub fn push_conditions(qb: &mut Qb<'_>, fields: &[Field], conds: &[Condition]) -> Result<(), String> {
     for c in conds {
-        let field = fields
-            .iter()
-            .find(|f| f.name == c.path[0])
-            .ok_or_else(|| format!("unknown field '{}'", c.field()))?;
+        let field =
+            fields.iter().find(|f| f.name == c.path[0]).ok_or_else(|| format!("unknown field '{}'", c.field()))?;
         let sub = &c.path[1..];
         if !sub.is_empty() && field.ty != FieldType::Json {
             return Err(format!("unknown field '{}'", c.field()));
@@ -110,7 +108,10 @@ fn push_one(qb: &mut Qb<'_>, f: &Field, sub: &[String], c: &Condition) -> Result
                     qb.push(f.sql).push(kw).push_bind(like_pattern(&l.text));
                 }
                 FieldType::Timestamp => {
-                    qb.push("to_char(").push(f.sql).push(" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')").push(kw);
+                    qb.push("to_char(")
+                        .push(f.sql)
+                        .push(" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+                        .push(kw);
                     qb.push_bind(like_pattern(&l.text));
                 }
                 _ => {
@@ -149,7 +150,8 @@ fn push_one(qb: &mut Qb<'_>, f: &Field, sub: &[String], c: &Condition) -> Result
                     qb.push(f.sql).push(" = ANY(").push_bind(v).push("::timestamptz[])");
                 }
                 FieldType::Uuid => {
-                    let v: Vec<uuid::Uuid> = values.iter().filter_map(|l| uuid::Uuid::parse_str(&l.text).ok()).collect();
+                    let v: Vec<uuid::Uuid> =
+                        values.iter().filter_map(|l| uuid::Uuid::parse_str(&l.text).ok()).collect();
                     qb.push(f.sql).push(" = ANY(").push_bind(v).push("::uuid[])");
                 }
                 FieldType::Json => unreachable!(),
@@ -243,9 +245,7 @@ fn int(l: &Literal, field: &str) -> Result<i64, String> {
 
 fn dec(l: &Literal, field: &str) -> Result<Decimal, String> {
     let t = l.text.trim();
-    t.parse::<Decimal>()
-        .or_else(|_| Decimal::from_scientific(t))
-        .map_err(|_| bad_value(l, field, "a number"))
+    t.parse::<Decimal>().or_else(|_| Decimal::from_scientific(t)).map_err(|_| bad_value(l, field, "a number"))
 }
 
 fn boolean(l: &Literal, field: &str) -> Result<bool, String> {
@@ -253,7 +253,8 @@ fn boolean(l: &Literal, field: &str) -> Result<bool, String> {
 }
 
 fn instant(l: &Literal, field: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    parse_instant(&l.text).ok_or_else(|| bad_value(l, field, "a date or timestamp (e.g. 2024-10-30 or 2024-10-30T18:00:00Z)"))
+    parse_instant(&l.text)
+        .ok_or_else(|| bad_value(l, field, "a date or timestamp (e.g. 2024-10-30 or 2024-10-30T18:00:00Z)"))
 }
 
 /// A jsonpath string literal.
@@ -313,25 +314,26 @@ fn push_json(qb: &mut Qb<'_>, f: &Field, sub: &[String], c: &Condition) -> Resul
     let mut vars = serde_json::Map::new();
     let mut alternatives = Vec::new();
     let mut negate = false;
-    let equal_any = |vars: &mut serde_json::Map<String, serde_json::Value>, alts: &mut Vec<String>, i: usize, l: &Literal| {
-        if l.is_null() {
-            alts.push("@ == null".into());
-            return;
-        }
-        let s = format!("s{i}");
-        vars.insert(s.clone(), serde_json::Value::String(l.text.clone()));
-        alts.push(format!("@ == ${s}"));
-        if let Ok(n) = l.text.trim().parse::<serde_json::Number>() {
-            let k = format!("n{i}");
-            vars.insert(k.clone(), serde_json::Value::Number(n));
-            alts.push(format!("@ == ${k}"));
-        }
-        if let Some(b) = crate::http::extract::parse_bool(l.text.trim()).filter(|_| !l.quoted) {
-            let k = format!("b{i}");
-            vars.insert(k.clone(), serde_json::Value::Bool(b));
-            alts.push(format!("@ == ${k}"));
-        }
-    };
+    let equal_any =
+        |vars: &mut serde_json::Map<String, serde_json::Value>, alts: &mut Vec<String>, i: usize, l: &Literal| {
+            if l.is_null() {
+                alts.push("@ == null".into());
+                return;
+            }
+            let s = format!("s{i}");
+            vars.insert(s.clone(), serde_json::Value::String(l.text.clone()));
+            alts.push(format!("@ == ${s}"));
+            if let Ok(n) = l.text.trim().parse::<serde_json::Number>() {
+                let k = format!("n{i}");
+                vars.insert(k.clone(), serde_json::Value::Number(n));
+                alts.push(format!("@ == ${k}"));
+            }
+            if let Some(b) = crate::http::extract::parse_bool(l.text.trim()).filter(|_| !l.quoted) {
+                let k = format!("b{i}");
+                vars.insert(k.clone(), serde_json::Value::Bool(b));
+                alts.push(format!("@ == ${k}"));
+            }
+        };
     match c.op {
         Op::Eq | Op::Ne => {
             equal_any(&mut vars, &mut alternatives, 0, single(c)?);
@@ -382,48 +384,4 @@ fn push_json(qb: &mut Qb<'_>, f: &Field, sub: &[String], c: &Condition) -> Resul
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::http::listing::filter::parse;
-
-    const FIELDS: &[Field] = &[
-        Field::new("name", "t.name", FieldType::Text),
-        Field::new("n", "t.n", FieldType::Int),
-        Field::new("when", "t.ts", FieldType::Timestamp),
-        Field::new("attributes", "t.attributes", FieldType::Json),
-        Field::new("scopes", "t.scopes", FieldType::TextArray),
-        Field::new("ok", "t.ok", FieldType::Bool),
-    ];
-
-    fn sql(filter: &str) -> Result<String, String> {
-        let mut qb = QueryBuilder::<Postgres>::new("WHERE true");
-        push_conditions(&mut qb, FIELDS, &parse(filter).unwrap())?;
-        Ok(qb.sql().to_owned())
-    }
-
-    #[test]
-    fn values_are_always_bound() {
-        let s = sql("name eq \"x'; drop table t; --\" and n gt 5").unwrap();
-        assert_eq!(s, "WHERE true AND t.name = $1 AND t.n > $2");
-        assert_eq!(sql("name in (a, b)").unwrap(), "WHERE true AND COALESCE(t.name = ANY($1::text[]), false)");
-        assert_eq!(sql("n bit 4").unwrap(), "WHERE true AND (t.n & $1) = $2");
-        assert!(sql("attributes.name eq x").unwrap().contains("jsonb_path_exists(t.attributes, $1::jsonpath, $2::jsonb)"));
-    }
-
-    #[test]
-    fn unknown_fields_and_bad_values_are_refused() {
-        assert!(sql("nope eq 1").unwrap_err().contains("unknown field 'nope'"));
-        assert!(sql("name.x eq 1").unwrap_err().contains("unknown field"));
-        assert!(sql("n eq five").unwrap_err().contains("integer"));
-        assert!(sql("when gt tomorrow").unwrap_err().contains("date"));
-        assert!(sql("ok gt true").is_err());
-        assert!(sql("name bit 1").is_err());
-    }
-
-    #[test]
-    fn like_patterns_become_anchored_regexes() {
-        assert_eq!(like_to_regex("1516%"), "^1516.*$");
-        assert_eq!(like_to_regex("a_b.c"), "^a.b\\.c$");
-        assert_eq!(jp_string("a\"b\\"), "\"a\\\"b\\\\\"");
-    }
-}
+mod tests;

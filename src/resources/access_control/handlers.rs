@@ -16,8 +16,15 @@ use crate::resources::{partners, trunk_groups};
 use crate::state::AppState;
 
 /// Every rule an ACL names must be a rule its owner (the partner at `tree_path`) sees.
-pub async fn check_acl_rules(state: &AppState, tree_path: &str, field: &str, acls: &[Acl], p: &mut Problems) -> ApiResult<()> {
-    let sids: Vec<Uuid> = acls.iter().flat_map(|a| a.access_control_rules.iter()).filter_map(|s| Uuid::parse_str(s).ok()).collect();
+pub async fn check_acl_rules(
+    state: &AppState,
+    tree_path: &str,
+    field: &str,
+    acls: &[Acl],
+    p: &mut Problems,
+) -> ApiResult<()> {
+    let sids: Vec<Uuid> =
+        acls.iter().flat_map(|a| a.access_control_rules.iter()).filter_map(|s| Uuid::parse_str(s).ok()).collect();
     if sids.is_empty() {
         return Ok(());
     }
@@ -80,7 +87,12 @@ pub async fn list_rules(State(state): State<AppState>, caller: Caller, url: Requ
     respond::list(page.map(|r| r.to_wire(&caller)), &q, &url, "rule_sid")
 }
 
-pub async fn get_rule(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, query: QueryParams) -> ApiResult<Response> {
+pub async fn get_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
     let r = find(&state, &caller, &raw, None).await?;
     respond::object(&r.to_wire(&caller), &query)
 }
@@ -94,7 +106,13 @@ fn writable(caller: &Caller, r: &RuleRow) -> ApiResult<()> {
     }
 }
 
-pub async fn update_rule(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, mode: UpdateMode, body: JsonBody) -> ApiResult<Response> {
+pub async fn update_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    mode: UpdateMode,
+    body: JsonBody,
+) -> ApiResult<Response> {
     let body = body.into_object()?;
     let _: RuleInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;
@@ -121,13 +139,20 @@ pub async fn update_rule(State(state): State<AppState>, caller: Caller, PathPara
     Ok(Json(r.to_wire(&caller)).into_response())
 }
 
-pub async fn delete_rule(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
     let r = find(&state, &caller, &raw, Some(&mut tx)).await?;
     writable(&caller, &r)?;
     let used = repo::uses(&mut *tx, r.rule_sid).await?;
     if used > 0 {
-        return Err(ApiError::conflict("rule_sid", format!("{used} access control list(s) use this rule: take it out of them first")));
+        return Err(ApiError::conflict(
+            "rule_sid",
+            format!("{used} access control list(s) use this rule: take it out of them first"),
+        ));
     }
     repo::delete(&mut *tx, r.rule_sid).await?;
     tx.commit().await?;
@@ -137,7 +162,14 @@ pub async fn delete_rule(State(state): State<AppState>, caller: Caller, PathPara
 // ---- effective ACLs ----
 
 /// The effective list has no filterable fields; paging and field filtering only.
-const EFFECTIVE: ListSpec = ListSpec { fields: &[] as &[Field], sid: "layer", default_order: "layer", default_limit: 10, total: true, keyset: None };
+const EFFECTIVE: ListSpec = ListSpec {
+    fields: &[] as &[Field],
+    sid: "layer",
+    default_order: "layer",
+    default_limit: 10,
+    total: true,
+    keyset: None,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -175,7 +207,11 @@ async fn effective(state: AppState, caller: Caller, url: RequestUrl, kind: Kind)
                     .await?
                     .ok_or_else(|| ApiError::not_found("trunk"))?,
             };
-            trunk = Some(trunk_groups::repo::get_trunk(&mut conn, tg_sid, t, false).await?.ok_or_else(|| ApiError::not_found("trunk"))?);
+            trunk = Some(
+                trunk_groups::repo::get_trunk(&mut conn, tg_sid, t, false)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("trunk"))?,
+            );
             group = Some(tg_sid);
         } else if let Some(g) = sid_param("trunk_group_sid")? {
             group = Some(g);
@@ -189,7 +225,9 @@ async fn effective(state: AppState, caller: Caller, url: RequestUrl, kind: Kind)
         None => None,
     };
     let partner_sid = match (sid_param("partner_sid")?, &group) {
-        (Some(p), Some(g)) if p != g.partner_sid => return Err(ApiError::bad_param("trunk_group_sid", "is not a trunk group of that partner")),
+        (Some(p), Some(g)) if p != g.partner_sid => {
+            return Err(ApiError::bad_param("trunk_group_sid", "is not a trunk group of that partner"))
+        }
         (Some(p), _) => p,
         (None, Some(g)) => g.partner_sid,
         (None, None) => caller.partner_sid(),
@@ -244,4 +282,3 @@ pub async fn effective_calls(State(state): State<AppState>, caller: Caller, url:
 pub async fn effective_sms(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     effective(state, caller, url, Kind::Sms).await
 }
-

@@ -84,11 +84,13 @@ pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Opti
 
 /// The rules among `sids` that a partner at `tree_path` sees.
 pub async fn visible<'e>(db: impl PgExecutor<'e>, tree_path: &str, sids: &[Uuid]) -> ApiResult<Vec<RuleRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.rule_sid = ANY($1) AND starts_with($2, p.tree_path)"))
-        .bind(sids)
-        .bind(tree_path)
-        .fetch_all(db)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE r.rule_sid = ANY($1) AND starts_with($2, p.tree_path)"
+    ))
+    .bind(sids)
+    .bind(tree_path)
+    .fetch_all(db)
+    .await?)
 }
 
 pub async fn upsert(db: &mut PgConnection, r: &RuleRow) -> ApiResult<()> {

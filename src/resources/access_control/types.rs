@@ -44,7 +44,9 @@ pub fn validate(field: &str, acls: &[Acl], voice_only: bool, p: &mut Problems) {
                 _ => {}
             }
         }
-        for (name, v) in [("voice_action_false", &acl.voice_action_false), ("voice_action_true", &acl.voice_action_true)] {
+        for (name, v) in
+            [("voice_action_false", &acl.voice_action_false), ("voice_action_true", &acl.voice_action_true)]
+        {
             if let Some(a) = v {
                 if !VOICE_ACTIONS.contains(&a.as_str()) {
                     p.add(at(name), "must be accept, reject403 or reject503");

@@ -61,7 +61,11 @@ pub async fn register_billing_method(
             p.check(ok, "cc_expiration", "must be a date in the mmyyyy format");
         }
         if let Maybe::Value(c) = &input.cc_cid {
-            p.check((3..=4).contains(&c.len()) && c.chars().all(|c| c.is_ascii_digit()), "cc_cid", "must be 3 or 4 digits");
+            p.check(
+                (3..=4).contains(&c.len()) && c.chars().all(|c| c.is_ascii_digit()),
+                "cc_cid",
+                "must be 3 or 4 digits",
+            );
         }
     } else if OTHER_TYPES.contains(&kind.as_str()) {
         p.required("address1", &input.address1);
@@ -74,12 +78,20 @@ pub async fn register_billing_method(
             }
             if let Maybe::Value(a) = &input.ec_account_number {
                 let d = digits(a);
-                p.check((4..=17).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()), "ec_account_number", "must be 4 to 17 digits");
+                p.check(
+                    (4..=17).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()),
+                    "ec_account_number",
+                    "must be 4 to 17 digits",
+                );
             }
         }
     }
     if let Maybe::Value(s) = &input.state {
-        p.check(s.is_empty() || (s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic())), "state", "must be a two-letter code");
+        p.check(
+            s.is_empty() || (s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic())),
+            "state",
+            "must be a two-letter code",
+        );
     }
     let country = input.country_code.value().map(|c| c.to_ascii_uppercase());
     if let Some(c) = &country {

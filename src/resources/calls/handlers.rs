@@ -27,9 +27,16 @@ pub async fn list_call_drs(State(state): State<AppState>, caller: Caller, url: R
     respond::list(page.map(|r| r.to_wire()), &q, &url, "dr_sid")
 }
 
-pub async fn get_call_dr(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, query: QueryParams) -> ApiResult<Response> {
+pub async fn get_call_dr(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "call detail record")?;
-    let visible = |owner: Uuid, path: &str| owner == caller.partner_sid() || (repo::reads_descendants(&caller) && caller.sees(path));
+    let visible = |owner: Uuid, path: &str| {
+        owner == caller.partner_sid() || (repo::reads_descendants(&caller) && caller.sees(path))
+    };
     match repo::get(&state.pool, sid).await? {
         Some((row, path)) if visible(row.partner_sid, &path) => respond::object(&row.to_wire(), &query),
         _ => Err(ApiError::NotFound("cannot find item by SID".into())),
@@ -68,7 +75,8 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     }
     let prefix = |i: usize| if single { String::new() } else { format!("[{i}].") };
     let mut errors: Vec<FieldError> = Vec::new();
-    let mut records: Vec<(Map<String, Value>, Uuid, Option<String>, Option<&'static str>, Option<Decimal>, String)> = Vec::new();
+    let mut records: Vec<(Map<String, Value>, Uuid, Option<String>, Option<&'static str>, Option<Decimal>, String)> =
+        Vec::new();
     let now = chrono::Utc::now();
     for (i, item) in items.iter().enumerate() {
         let pre = prefix(i);
@@ -90,7 +98,10 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         let mut p = Problems::new();
         p.required("partner_sid", &input.partner_sid);
         p.required("date_stop", &input.date_stop);
-        let partner = input.partner_sid.value().and_then(|s| Uuid::parse_str(s).map_err(|_| p.add("partner_sid", "must be a secure ID")).ok());
+        let partner = input
+            .partner_sid
+            .value()
+            .and_then(|s| Uuid::parse_str(s).map_err(|_| p.add("partner_sid", "must be a secure ID")).ok());
         let stop = ts(&input.date_stop, "date_stop", &mut p);
         let start = ts(&input.date_start, "date_start", &mut p);
         let talk = ts(&input.date_talk, "date_talk", &mut p);
@@ -122,10 +133,13 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             }
         }
         if let Some(v) = input.stir_identity.value() {
-            rec.insert("stir_identity".into(), Value::String(match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }));
+            rec.insert(
+                "stir_identity".into(),
+                Value::String(match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                }),
+            );
         }
         let duration = input.duration.value().map(|m| m.0).or_else(|| {
             let (a, b) = (start?, stop?);
@@ -141,7 +155,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             }));
             continue;
         }
-        let stop = stop.expect("checked");
+        let (Some(stop), Some(partner)) = (stop, partner) else { continue };
         rec.insert("dr_sid".into(), json!(dr_sid));
         rec.insert("partner_sid".into(), json!(partner));
         rec.insert("date_stop".into(), json!(Timestamp(stop)));
@@ -155,25 +169,33 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         rec.insert("duration_billing".into(), json!(input.duration_billing.value().map(|m| m.0.to_string())));
         rec.insert("rate".into(), json!(input.rate.value().map(|m| m.0.to_string())));
         rec.insert("price".into(), json!(input.price.value().map(|m| m.0.to_string())));
-        rec.insert("user_data".into(), input.user_data.value().map(|m| Value::Object(m.clone())).unwrap_or(Value::Null));
+        rec.insert(
+            "user_data".into(),
+            input.user_data.value().map(|m| Value::Object(m.clone())).unwrap_or(Value::Null),
+        );
         let direction = input.direction.value().filter(|d| *d == "inbound" || *d == "outbound").cloned();
         let external = input
             .number_external
             .value()
-            .or(if direction.as_deref() == Some("outbound") { input.number_dst.value() } else { input.number_src.value() })
+            .or(if direction.as_deref() == Some("outbound") {
+                input.number_dst.value()
+            } else {
+                input.number_src.value()
+            })
             .map(|n| crate::domain::phone::digits(n))
             .unwrap_or_default();
-        records.push((rec, partner.expect("checked"), direction, rate_kind(input.kind.value().map(String::as_str)), duration, external));
+        records.push((rec, partner, direction, rate_kind(input.kind.value().map(String::as_str)), duration, external));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     // Every partner must exist.
     let partners: Vec<Uuid> = records.iter().map(|r| r.1).collect::<HashSet<_>>().into_iter().collect();
-    let known: Vec<Uuid> = sqlx::query_scalar("SELECT partner_sid FROM partners WHERE partner_sid = ANY($1) AND status <> 'deleted'")
-        .bind(&partners)
-        .fetch_all(&state.pool)
-        .await?;
+    let known: Vec<Uuid> =
+        sqlx::query_scalar("SELECT partner_sid FROM partners WHERE partner_sid = ANY($1) AND status <> 'deleted'")
+            .bind(&partners)
+            .fetch_all(&state.pool)
+            .await?;
     let missing: Vec<FieldError> = records
         .iter()
         .enumerate()
@@ -208,11 +230,20 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         }
         rows.push(Value::Object(rec));
     }
-    let sids: Vec<Uuid> = rows.iter().filter_map(|r| r["dr_sid"].as_str().and_then(|s| Uuid::parse_str(s).ok())).collect();
+    let sids: Vec<Uuid> =
+        rows.iter().filter_map(|r| r["dr_sid"].as_str().and_then(|s| Uuid::parse_str(s).ok())).collect();
     let mut tx = state.pool.begin().await?;
-    let taken: Vec<Uuid> = sqlx::query_scalar("SELECT dr_sid FROM call_drs WHERE dr_sid = ANY($1)").bind(&sids).fetch_all(&mut *tx).await?;
+    let taken: Vec<Uuid> = sqlx::query_scalar("SELECT dr_sid FROM call_drs WHERE dr_sid = ANY($1)")
+        .bind(&sids)
+        .fetch_all(&mut *tx)
+        .await?;
     if !taken.is_empty() {
-        return Err(ApiError::Conflict(taken.iter().map(|s| FieldError::new("dr_sid", "this record exists already").with_reference(s.to_string())).collect()));
+        return Err(ApiError::Conflict(
+            taken
+                .iter()
+                .map(|s| FieldError::new("dr_sid", "this record exists already").with_reference(s.to_string()))
+                .collect(),
+        ));
     }
     repo::insert_batch(&mut tx, &rows).await?;
     let saved = repo::get_many(&mut tx, &sids).await?;

@@ -59,7 +59,8 @@ impl ItemRow {
     }
 }
 
-const ITEM_COLUMNS: &str = "i.billing_increment, i.billing_minimum, i.country_code, co.common_name AS country_name, i.prefix, i.price";
+const ITEM_COLUMNS: &str =
+    "i.billing_increment, i.billing_minimum, i.country_code, co.common_name AS country_name, i.prefix, i.price";
 const ITEM_FROM: &str = "rate_plan_items i LEFT JOIN countries co ON co.iso_3166_alpha_3 = i.country_code";
 
 pub const ITEMS: ListSpec = ListSpec {
@@ -95,7 +96,9 @@ struct RateEnvelope {
 }
 
 async fn plan(state: &AppState, caller: &Caller, direction: &str, kind: &str) -> ApiResult<PlanRow> {
-    repo::plan_for(&state.pool, caller.partner_sid(), direction, kind).await?.ok_or_else(|| ApiError::not_found("rates plan"))
+    repo::plan_for(&state.pool, caller.partner_sid(), direction, kind)
+        .await?
+        .ok_or_else(|| ApiError::not_found("rates plan"))
 }
 
 fn direction_of(uri: &OriginalUri) -> &'static str {
@@ -106,7 +109,14 @@ fn direction_of(uri: &OriginalUri) -> &'static str {
     }
 }
 
-async fn rates(state: AppState, caller: Caller, url: RequestUrl, direction: &str, kind: &str, csv: bool) -> ApiResult<Response> {
+async fn rates(
+    state: AppState,
+    caller: Caller,
+    url: RequestUrl,
+    direction: &str,
+    kind: &str,
+    csv: bool,
+) -> ApiResult<Response> {
     let mut q = ListQuery::parse(&url.query, &ITEMS)?;
     let plan = plan(&state, &caller, direction, kind).await?;
     let sid = plan.rates_plan_sid;
@@ -118,7 +128,8 @@ async fn rates(state: AppState, caller: Caller, url: RequestUrl, direction: &str
         q.offset = 0;
     }
     let page: Page<ItemRow> = listing::fetch(&state.pool, &ITEMS, &q, ITEM_COLUMNS, ITEM_FROM, &scope).await?;
-    let mut items: Vec<Value> = page.items.iter().map(|r| serde_json::to_value(r.to_wire()).unwrap_or_default()).collect();
+    let mut items: Vec<Value> =
+        page.items.iter().map(|r| serde_json::to_value(r.to_wire()).unwrap_or_default()).collect();
     for it in &mut items {
         q.projection.apply(it);
     }
@@ -168,17 +179,30 @@ pub fn csv_response(filename: &str, items: &[Value]) -> Response {
         out.push_str("\r\n");
     }
     (
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\""))],
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
         out,
     )
         .into_response()
 }
 
-pub async fn pstn_rates(State(state): State<AppState>, caller: Caller, uri: OriginalUri, url: RequestUrl) -> ApiResult<Response> {
+pub async fn pstn_rates(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: OriginalUri,
+    url: RequestUrl,
+) -> ApiResult<Response> {
     rates(state, caller, url, direction_of(&uri), "pstn", false).await
 }
 
-pub async fn pstn_rates_csv(State(state): State<AppState>, caller: Caller, uri: OriginalUri, url: RequestUrl) -> ApiResult<Response> {
+pub async fn pstn_rates_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: OriginalUri,
+    url: RequestUrl,
+) -> ApiResult<Response> {
     rates(state, caller, url, direction_of(&uri), "pstn", true).await
 }
 
@@ -260,7 +284,12 @@ struct PlanListRow {
 
 impl PlanListRow {
     fn to_wire(&self) -> RatePlan {
-        RatePlan { effective_date: Some(self.effective_date.into()), items_count: self.items_count, name: self.name.clone(), rates_plan_sid: self.rates_plan_sid }
+        RatePlan {
+            effective_date: Some(self.effective_date.into()),
+            items_count: self.items_count,
+            name: self.name.clone(),
+            rates_plan_sid: self.rates_plan_sid,
+        }
     }
 }
 
@@ -301,7 +330,11 @@ pub async fn create_plan(State(state): State<AppState>, _caller: Caller, body: J
             Some(pr) => p.check(pr >= Decimal::ZERO, &at("price"), "must not be negative"),
         }
         if let Some(x) = it.prefix.value() {
-            p.check(!x.is_empty() && x.len() <= 15 && x.chars().all(|c| c.is_ascii_digit()), &at("prefix"), "must be 1 to 15 digits");
+            p.check(
+                !x.is_empty() && x.len() <= 15 && x.chars().all(|c| c.is_ascii_digit()),
+                &at("prefix"),
+                "must be 1 to 15 digits",
+            );
         }
         let inc = it.billing_increment.value().copied().unwrap_or(60);
         let min = it.billing_minimum.value().copied().unwrap_or(60);
@@ -328,24 +361,42 @@ pub async fn create_plan(State(state): State<AppState>, _caller: Caller, body: J
         .execute(&mut *tx)
         .await?;
     }
-    let saved: PlanListRow = sqlx::query_as(&format!("SELECT {PLAN_COLUMNS} FROM rate_plans r WHERE r.rates_plan_sid = $1")).bind(sid).fetch_one(&mut *tx).await?;
+    let saved: PlanListRow =
+        sqlx::query_as(&format!("SELECT {PLAN_COLUMNS} FROM rate_plans r WHERE r.rates_plan_sid = $1"))
+            .bind(sid)
+            .fetch_one(&mut *tx)
+            .await?;
     tx.commit().await?;
     Ok(Json(saved.to_wire()).into_response())
 }
 
 pub async fn list_plans(State(state): State<AppState>, _caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &PLANS)?;
-    let page: Page<PlanListRow> = listing::fetch(&state.pool, &PLANS, &q, PLAN_COLUMNS, "rate_plans r", &|_| {}).await?;
+    let page: Page<PlanListRow> =
+        listing::fetch(&state.pool, &PLANS, &q, PLAN_COLUMNS, "rate_plans r", &|_| {}).await?;
     respond::list(page.map(|r| r.to_wire()), &q, &url, "rates_plan_sid")
 }
 
-pub async fn get_plan(State(state): State<AppState>, _caller: Caller, PathParams(raw): PathParams<String>, query: crate::http::extract::QueryParams) -> ApiResult<Response> {
+pub async fn get_plan(
+    State(state): State<AppState>,
+    _caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: crate::http::extract::QueryParams,
+) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "rates plan")?;
-    let row: Option<PlanListRow> = sqlx::query_as(&format!("SELECT {PLAN_COLUMNS} FROM rate_plans r WHERE r.rates_plan_sid = $1")).bind(sid).fetch_optional(&state.pool).await?;
+    let row: Option<PlanListRow> =
+        sqlx::query_as(&format!("SELECT {PLAN_COLUMNS} FROM rate_plans r WHERE r.rates_plan_sid = $1"))
+            .bind(sid)
+            .fetch_optional(&state.pool)
+            .await?;
     respond::object(&row.ok_or_else(|| ApiError::not_found("rates plan"))?.to_wire(), &query)
 }
 
-pub async fn delete_plan(State(state): State<AppState>, _caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+pub async fn delete_plan(
+    State(state): State<AppState>,
+    _caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "rates plan")?;
     let done = sqlx::query("DELETE FROM rate_plans WHERE rates_plan_sid = $1").bind(sid).execute(&state.pool).await?;
     if done.rows_affected() == 0 {
@@ -369,7 +420,12 @@ pub struct AssignmentInput {
 
 /// `POST /admin/calls/rates_plans/{sid}/assignments`: the plan rates a partner's calls (or every
 /// partner's without their own, with `partner_sid` null) of a direction and type.
-pub async fn assign_plan(State(state): State<AppState>, _caller: Caller, PathParams(raw): PathParams<String>, body: JsonBody) -> ApiResult<Response> {
+pub async fn assign_plan(
+    State(state): State<AppState>,
+    _caller: Caller,
+    PathParams(raw): PathParams<String>,
+    body: JsonBody,
+) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "rates plan")?;
     let input: AssignmentInput = parse_object(&body.into_object()?)?;
     let mut p = Problems::new();
@@ -404,12 +460,19 @@ pub async fn assign_plan(State(state): State<AppState>, _caller: Caller, PathPar
     };
     p.finish()?;
     let mut tx = state.pool.begin().await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM rate_plans WHERE rates_plan_sid = $1)").bind(sid).fetch_one(&mut *tx).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM rate_plans WHERE rates_plan_sid = $1)")
+        .bind(sid)
+        .fetch_one(&mut *tx)
+        .await?;
     if !exists {
         return Err(ApiError::not_found("rates plan"));
     }
     if let Some(pt) = partner {
-        let ok: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM partners WHERE partner_sid = $1 AND status <> 'deleted')").bind(pt).fetch_one(&mut *tx).await?;
+        let ok: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM partners WHERE partner_sid = $1 AND status <> 'deleted')")
+                .bind(pt)
+                .fetch_one(&mut *tx)
+                .await?;
         if !ok {
             return Err(ApiError::Validation(vec![FieldError::new("partner_sid", "cannot find partner")]));
         }
@@ -430,5 +493,6 @@ pub async fn assign_plan(State(state): State<AppState>, _caller: Caller, PathPar
         Some((t, s)) => (t.to_owned(), Some(s.to_owned())),
         None => (kind.clone(), None),
     };
-    Ok(Json(json!({"direction": direction, "partner_sid": partner, "rates_plan_sid": sid, "sub_type": sub, "type": t})).into_response())
+    Ok(Json(json!({"direction": direction, "partner_sid": partner, "rates_plan_sid": sid, "sub_type": sub, "type": t}))
+        .into_response())
 }

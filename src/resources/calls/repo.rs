@@ -128,16 +128,59 @@ macro_rules! text_fields {
 }
 
 const TEXTS: [Field; 25] = text_fields!(
-    "cic", "cic_original", "cic_transformed", "direction", "disconnect_originator", "diversion_dst", "diversion_src", "identity",
-    "ip_dst", "ip_src", "number_billing", "number_dst", "number_dst_original", "number_dst_transformed", "number_external",
-    "number_src", "number_src_original", "number_src_transformed", "sipcallid_dst", "sipcallid_src", "sipcause", "stir_attest",
-    "stir_orig_id", "stir_signing_entity", "stir_verstat"
+    "cic",
+    "cic_original",
+    "cic_transformed",
+    "direction",
+    "disconnect_originator",
+    "diversion_dst",
+    "diversion_src",
+    "identity",
+    "ip_dst",
+    "ip_src",
+    "number_billing",
+    "number_dst",
+    "number_dst_original",
+    "number_dst_transformed",
+    "number_external",
+    "number_src",
+    "number_src_original",
+    "number_src_transformed",
+    "sipcallid_dst",
+    "sipcallid_src",
+    "sipcause",
+    "stir_attest",
+    "stir_orig_id",
+    "stir_signing_entity",
+    "stir_verstat"
 );
 
 const FIELDS: &[Field] = &[
-    TEXTS[0], TEXTS[1], TEXTS[2], TEXTS[3], TEXTS[4], TEXTS[5], TEXTS[6], TEXTS[7], TEXTS[8], TEXTS[9], TEXTS[10], TEXTS[11],
-    TEXTS[12], TEXTS[13], TEXTS[14], TEXTS[15], TEXTS[16], TEXTS[17], TEXTS[18], TEXTS[19], TEXTS[20], TEXTS[21], TEXTS[22],
-    TEXTS[23], TEXTS[24],
+    TEXTS[0],
+    TEXTS[1],
+    TEXTS[2],
+    TEXTS[3],
+    TEXTS[4],
+    TEXTS[5],
+    TEXTS[6],
+    TEXTS[7],
+    TEXTS[8],
+    TEXTS[9],
+    TEXTS[10],
+    TEXTS[11],
+    TEXTS[12],
+    TEXTS[13],
+    TEXTS[14],
+    TEXTS[15],
+    TEXTS[16],
+    TEXTS[17],
+    TEXTS[18],
+    TEXTS[19],
+    TEXTS[20],
+    TEXTS[21],
+    TEXTS[22],
+    TEXTS[23],
+    TEXTS[24],
     Field::new("date_insert", "c.date_insert", T::Timestamp),
     Field::new("date_start", "c.date_start", T::Timestamp),
     Field::new("date_stop", "c.date_stop", T::Timestamp),
@@ -168,7 +211,12 @@ pub const LIST: ListSpec = ListSpec {
     default_order: "c.date_stop",
     default_limit: 1000,
     total: false,
-    keyset: Some(Keyset { order_field: "date_stop", table: "call_drs", order_column: "date_stop", sid_column: "dr_sid" }),
+    keyset: Some(Keyset {
+        order_field: "date_stop",
+        table: "call_drs",
+        order_column: "date_stop",
+        sid_column: "dr_sid",
+    }),
 };
 
 /// Whether the caller reads its descendants' records too.
@@ -186,7 +234,9 @@ pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQ
             return;
         }
         if descendants {
-            qb.push(" AND c.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ").push_bind(pattern.clone()).push(")");
+            qb.push(" AND c.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
+                .push_bind(pattern.clone())
+                .push(")");
         } else {
             qb.push(" AND c.partner_sid = ").push_bind(own);
         }
@@ -221,14 +271,21 @@ pub async fn insert_batch(db: &mut PgConnection, records: &[Value]) -> ApiResult
 }
 
 pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> ApiResult<Vec<CdrRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM call_drs c WHERE c.dr_sid = ANY($1) ORDER BY c.date_stop, c.dr_sid"))
-        .bind(sids)
-        .fetch_all(db)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM call_drs c WHERE c.dr_sid = ANY($1) ORDER BY c.date_stop, c.dr_sid"
+    ))
+    .bind(sids)
+    .fetch_all(db)
+    .await?)
 }
 
 /// The plan rating a partner's calls of a direction and kind: its own, else the default.
-pub async fn plan_for<'e>(db: impl PgExecutor<'e>, partner: Uuid, direction: &str, kind: &str) -> ApiResult<Option<PlanRow>> {
+pub async fn plan_for<'e>(
+    db: impl PgExecutor<'e>,
+    partner: Uuid,
+    direction: &str,
+    kind: &str,
+) -> ApiResult<Option<PlanRow>> {
     Ok(sqlx::query_as(
         "SELECT r.rates_plan_sid, r.name, r.effective_date FROM rate_plan_assignments a
            JOIN rate_plans r ON r.rates_plan_sid = a.rates_plan_sid
@@ -250,13 +307,19 @@ pub struct PlanRow {
 }
 
 pub async fn plan_items<'e>(db: impl PgExecutor<'e>, plan: Uuid) -> ApiResult<Vec<RateItem>> {
-    let rows: Vec<(Option<String>, Decimal, i32, i32)> =
-        sqlx::query_as("SELECT prefix, price, billing_increment, billing_minimum FROM rate_plan_items WHERE rates_plan_sid = $1")
-            .bind(plan)
-            .fetch_all(db)
-            .await?;
+    let rows: Vec<(Option<String>, Decimal, i32, i32)> = sqlx::query_as(
+        "SELECT prefix, price, billing_increment, billing_minimum FROM rate_plan_items WHERE rates_plan_sid = $1",
+    )
+    .bind(plan)
+    .fetch_all(db)
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|(prefix, price, billing_increment, billing_minimum)| RateItem { prefix, price, billing_increment, billing_minimum })
+        .map(|(prefix, price, billing_increment, billing_minimum)| RateItem {
+            prefix,
+            price,
+            billing_increment,
+            billing_minimum,
+        })
         .collect())
 }

@@ -184,9 +184,16 @@ pub const TEXT_FIELDS: &[&str] = &[
     "stir_verstat",
 ];
 
-pub const SID_FIELDS: &[&str] =
-    &["endpoint_sid_dst", "endpoint_sid_src", "trunk_group_sid_dst", "trunk_group_sid_src", "trunk_sid_dst", "trunk_sid_src"];
+pub const SID_FIELDS: &[&str] = &[
+    "endpoint_sid_dst",
+    "endpoint_sid_src",
+    "trunk_group_sid_dst",
+    "trunk_group_sid_src",
+    "trunk_sid_dst",
+    "trunk_sid_src",
+];
 
 pub const DIRECTIONS: &[&str] = &["any", "inbound", "outbound", "undirected"];
 pub const TYPES: &[&str] = &["conference_call", "conference_meeting", "mediator", "mms", "sms", "telecom"];
-pub const VOIP_SUB_TYPES: &[&str] = &["conference", "conference_playback", "flexml", "mediator", "third_party", "voicemail"];
+pub const VOIP_SUB_TYPES: &[&str] =
+    &["conference", "conference_playback", "flexml", "mediator", "third_party", "voicemail"];

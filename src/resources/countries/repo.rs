@@ -67,10 +67,11 @@ pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> ApiResul
 }
 
 pub async fn get<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> ApiResult<Option<Country>> {
-    let row: Option<CountryRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM countries c WHERE c.iso_3166_alpha_3 = $1"))
-        .bind(alpha3.to_ascii_uppercase())
-        .fetch_optional(db)
-        .await?;
+    let row: Option<CountryRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM countries c WHERE c.iso_3166_alpha_3 = $1"))
+            .bind(alpha3.to_ascii_uppercase())
+            .fetch_optional(db)
+            .await?;
     Ok(row.map(Country::from))
 }
 

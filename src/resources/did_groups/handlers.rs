@@ -17,12 +17,20 @@ use crate::state::AppState;
 
 fn check_callback(v: &Maybe<String>, p: &mut Problems) {
     if let Maybe::Value(u) = v {
-        p.check(u.is_empty() || u.starts_with("http://") || u.starts_with("https://"), "callback_url", "must be an http(s) URL");
+        p.check(
+            u.is_empty() || u.starts_with("http://") || u.starts_with("https://"),
+            "callback_url",
+            "must be an http(s) URL",
+        );
     }
 }
 
 async fn expand(state: &AppState, caller: &Caller, rows: &[GroupRow], related: bool) -> ApiResult<Vec<DidGroup>> {
-    let partners = if related { partners::related(state, rows.iter().map(|g| g.partner_sid), caller.admin).await? } else { Default::default() };
+    let partners = if related {
+        partners::related(state, rows.iter().map(|g| g.partner_sid), caller.admin).await?
+    } else {
+        Default::default()
+    };
     Ok(rows
         .iter()
         .map(|g| {
@@ -56,7 +64,7 @@ pub async fn create_did_group(State(state): State<AppState>, caller: Caller, bod
         p.add("partner_sid", "cannot find partner");
     }
     p.finish()?;
-    let owner = owner.expect("checked");
+    let Some(owner) = owner else { return Err(ApiError::internal("owner checked above")) };
     let row = GroupRow {
         did_group_sid: Uuid::new_v4(),
         partner_sid: owner.partner_sid,
@@ -77,13 +85,24 @@ pub async fn list_did_groups(State(state): State<AppState>, caller: Caller, url:
     respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "did_group_sid")
 }
 
-pub async fn get_did_group(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, query: QueryParams) -> ApiResult<Response> {
+pub async fn get_did_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
     let g = find(&state, &caller, &raw).await?;
     let mut items = expand(&state, &caller, std::slice::from_ref(&g), query.with_related()?).await?;
     respond::object(&items.remove(0), &query)
 }
 
-pub async fn update_did_group(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, mode: UpdateMode, body: JsonBody) -> ApiResult<Response> {
+pub async fn update_did_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    mode: UpdateMode,
+    body: JsonBody,
+) -> ApiResult<Response> {
     let body = body.into_object()?;
     let _: DidGroupInput = parse_object(&body)?;
     let mut g = find(&state, &caller, &raw).await?;
@@ -100,7 +119,11 @@ pub async fn update_did_group(State(state): State<AppState>, caller: Caller, Pat
     Ok(Json(g.to_wire()).into_response())
 }
 
-pub async fn delete_did_group(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+pub async fn delete_did_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<Response> {
     let g = find(&state, &caller, &raw).await?;
     repo::delete(&state.pool, g.did_group_sid).await?;
     Ok(respond::no_content())

@@ -23,7 +23,11 @@ use crate::state::AppState;
 pub const MAX_BATCH: usize = 10_000;
 
 async fn with_partner(state: &AppState, rows: Vec<DidRow>, admin: bool, related: bool) -> ApiResult<Vec<Did>> {
-    let partners = if related { partners::related(state, rows.iter().filter_map(|r| r.partner_sid), admin).await? } else { Default::default() };
+    let partners = if related {
+        partners::related(state, rows.iter().filter_map(|r| r.partner_sid), admin).await?
+    } else {
+        Default::default()
+    };
     Ok(rows
         .iter()
         .map(|r| {
@@ -69,13 +73,20 @@ async fn find(state: &AppState, caller: &Caller, raw: &str, tx: Option<&mut sqlx
 }
 
 /// Checks the trunk group and DID group of a number: both must be the number's partner's.
-async fn check_groups(state: &AppState, partner: Uuid, input: &DidInput, p: &mut Problems) -> ApiResult<(Option<Uuid>, Option<Uuid>)> {
+async fn check_groups(
+    state: &AppState,
+    partner: Uuid,
+    input: &DidInput,
+    p: &mut Problems,
+) -> ApiResult<(Option<Uuid>, Option<Uuid>)> {
     let mut conn = state.pool.acquire().await?;
     let tg = match input.trunk_group_sid.value().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => {
             let found = match Uuid::parse_str(s) {
-                Ok(u) => crate::resources::trunk_groups::repo::get_group(&mut conn, u, false).await?.filter(|g| g.partner_sid == partner),
+                Ok(u) => crate::resources::trunk_groups::repo::get_group(&mut conn, u, false)
+                    .await?
+                    .filter(|g| g.partner_sid == partner),
                 Err(_) => None,
             };
             if found.is_none() {
@@ -88,7 +99,9 @@ async fn check_groups(state: &AppState, partner: Uuid, input: &DidInput, p: &mut
         None => None,
         Some(s) => {
             let found = match Uuid::parse_str(s) {
-                Ok(u) => crate::resources::did_groups::repo::get(&mut conn, u).await?.filter(|g| g.partner_sid == partner),
+                Ok(u) => {
+                    crate::resources::did_groups::repo::get(&mut conn, u).await?.filter(|g| g.partner_sid == partner)
+                }
                 Err(_) => None,
             };
             if found.is_none() {
@@ -102,12 +115,24 @@ async fn check_groups(state: &AppState, partner: Uuid, input: &DidInput, p: &mut
 
 fn check_callback(v: &Maybe<String>, p: &mut Problems) {
     if let Maybe::Value(u) = v {
-        p.check(u.is_empty() || u.starts_with("http://") || u.starts_with("https://"), "callback_url", "must be an http(s) URL");
+        p.check(
+            u.is_empty() || u.starts_with("http://") || u.starts_with("https://"),
+            "callback_url",
+            "must be an http(s) URL",
+        );
     }
 }
 
 /// Applies the changeable attributes of `input` to a number.
-fn apply(row: &mut DidRow, input: &DidInput, tg: Option<Uuid>, dg: Option<Uuid>, transformations: Value, admin: bool, p: &mut Problems) {
+fn apply(
+    row: &mut DidRow,
+    input: &DidInput,
+    tg: Option<Uuid>,
+    dg: Option<Uuid>,
+    transformations: Value,
+    admin: bool,
+    p: &mut Problems,
+) {
     row.name = input.name.value().cloned().unwrap_or_else(|| "N/A".into());
     row.attributes = Value::Object(input.attributes.value().cloned().unwrap_or_default());
     row.callback_url = input.callback_url.value().cloned().filter(|s| !s.is_empty());
@@ -126,7 +151,12 @@ fn apply(row: &mut DidRow, input: &DidInput, tg: Option<Uuid>, dg: Option<Uuid>,
 
 /// `POST /phonenumber/dids`: rents `phonenumber`, or the first available number (matching
 /// `filter` if given).
-pub async fn rent_did(State(state): State<AppState>, caller: Caller, url: RequestUrl, body: JsonBody) -> ApiResult<Response> {
+pub async fn rent_did(
+    State(state): State<AppState>,
+    caller: Caller,
+    url: RequestUrl,
+    body: JsonBody,
+) -> ApiResult<Response> {
     let input: DidInput = parse_object(&body.into_object()?)?;
     let q = ListQuery::parse(&url.query, &repo::AVAILABLE)?;
     let mut p = Problems::new();
@@ -141,11 +171,14 @@ pub async fn rent_did(State(state): State<AppState>, caller: Caller, url: Reques
     let mut tx = state.pool.begin().await?;
     let Some(sid) = repo::rent(&mut tx, caller.partner_sid(), number.as_deref(), &q).await? else {
         return Err(match number {
-            Some(n) => ApiError::Conflict(vec![FieldError::new("phonenumber", format!("the phone number {n} is not available"))]),
+            Some(n) => ApiError::Conflict(vec![FieldError::new(
+                "phonenumber",
+                format!("the phone number {n} is not available"),
+            )]),
             None => ApiError::conflict("phonenumber", "no available phone number matches"),
         });
     };
-    let mut row = repo::get(&mut tx, sid, true).await?.expect("just rented");
+    let mut row = repo::get(&mut tx, sid, true).await?.ok_or_else(|| ApiError::internal("a rented number vanished"))?;
     apply(&mut row, &input, tg, dg, transformations, false, &mut Problems::new());
     repo::save(&mut tx, &row).await?;
     tx.commit().await?;
@@ -164,13 +197,24 @@ pub async fn list_dids(State(state): State<AppState>, caller: Caller, url: Reque
     respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "did_sid")
 }
 
-pub async fn get_did(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, query: QueryParams) -> ApiResult<Response> {
+pub async fn get_did(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
     let row = find(&state, &caller, &raw, None).await?;
     let mut items = with_partner(&state, vec![row], caller.admin, query.with_related()?).await?;
     respond::object(&items.remove(0), &query)
 }
 
-pub async fn update_did(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, mode: UpdateMode, body: JsonBody) -> ApiResult<Response> {
+pub async fn update_did(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    mode: UpdateMode,
+    body: JsonBody,
+) -> ApiResult<Response> {
     let body = body.into_object()?;
     let _: DidInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;
@@ -197,13 +241,19 @@ pub async fn update_did(State(state): State<AppState>, caller: Caller, PathParam
     apply(&mut row, &input, tg, dg, transformations, caller.admin, &mut p);
     p.finish()?;
     repo::save(&mut tx, &row).await?;
-    let saved = repo::get(&mut tx, row.did_sid, false).await?.expect("it exists");
+    let saved = repo::get(&mut tx, row.did_sid, false)
+        .await?
+        .ok_or_else(|| ApiError::internal("an updated number vanished"))?;
     tx.commit().await?;
     Ok(Json(saved.to_wire(caller.admin)).into_response())
 }
 
 /// `DELETE /phonenumber/dids/{did_sid}`: releases the number; it ages before it can be rented again.
-pub async fn release_did(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+pub async fn release_did(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
     let row = find(&state, &caller, &raw, Some(&mut tx)).await?;
     if row.status != "assigned" {
@@ -250,7 +300,11 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
     let mut seen = HashSet::new();
     for (i, v) in &parsed {
         let capabilities = v.capabilities.value().copied().unwrap_or(7);
-        p.check((0..=31).contains(&capabilities), &at(*i, "capabilities"), "must be a sum of 1, 2, 4, 8 and 16 (0 to 31)");
+        p.check(
+            (0..=31).contains(&capabilities),
+            &at(*i, "capabilities"),
+            "must be a sum of 1, 2, 4, 8 and 16 (0 to 31)",
+        );
         let price = v.price.value().map(|m| m.0).unwrap_or(state.config.did_default_price);
         p.check(price >= rust_decimal::Decimal::ZERO, &at(*i, "price"), "must not be negative");
         let analyzed = match v.phonenumber.value() {
@@ -280,9 +334,15 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
             None => a.region.as_deref().and_then(|r| by_alpha2.get(r)).map(|s| (*s).to_owned()),
         };
         if let Some(s) = v.state.value() {
-            p.check(s.len() <= 3 && s.chars().all(|c| c.is_ascii_alphanumeric()), &at(*i, "state"), "must be a state or province code");
+            p.check(
+                s.len() <= 3 && s.chars().all(|c| c.is_ascii_alphanumeric()),
+                &at(*i, "state"),
+                "must be a state or province code",
+            );
         }
-        let uuid = |f: &str, m: &Maybe<String>, p: &mut Problems| m.value().and_then(|s| Uuid::parse_str(s).map_err(|_| p.add(at(*i, f), "must be a secure ID")).ok());
+        let uuid = |f: &str, m: &Maybe<String>, p: &mut Problems| {
+            m.value().and_then(|s| Uuid::parse_str(s).map_err(|_| p.add(at(*i, f), "must be a secure ID")).ok())
+        };
         numbers.push(NewNumber {
             phonenumber: a.digits.clone(),
             capabilities: capabilities as i32,
@@ -308,8 +368,11 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
             taken
                 .iter()
                 .map(|(n, sid)| {
-                    FieldError::new(at(index.get(n.as_str()).copied().unwrap_or(0), "phonenumber"), format!("the phone number {n} already exists"))
-                        .with_reference(sid.to_string())
+                    FieldError::new(
+                        at(index.get(n.as_str()).copied().unwrap_or(0), "phonenumber"),
+                        format!("the phone number {n} already exists"),
+                    )
+                    .with_reference(sid.to_string())
                 })
                 .collect(),
         ));

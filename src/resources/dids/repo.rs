@@ -116,13 +116,25 @@ const FIELDS: &[Field] = &[
 ];
 
 /// The inventory: ordered by number (the index serves `phonenumber like "1516%"`); no total.
-pub const AVAILABLE: ListSpec =
-    ListSpec { fields: FIELDS, sid: "d.did_sid", default_order: "d.phonenumber", default_limit: 10, total: false, keyset: None };
+pub const AVAILABLE: ListSpec = ListSpec {
+    fields: FIELDS,
+    sid: "d.did_sid",
+    default_order: "d.phonenumber",
+    default_limit: 10,
+    total: false,
+    keyset: None,
+};
 
 /// Rented numbers: by partner, then in the order they entered the inventory (the partial
 /// indexes on rented numbers serve this order, so the first page reads only its rows).
-pub const RENTED: ListSpec =
-    ListSpec { fields: FIELDS, sid: "d.did_sid", default_order: "d.partner_sid, d.id", default_limit: 10, total: true, keyset: None };
+pub const RENTED: ListSpec = ListSpec {
+    fields: FIELDS,
+    sid: "d.did_sid",
+    default_order: "d.partner_sid, d.id",
+    default_limit: 10,
+    total: true,
+    keyset: None,
+};
 
 pub async fn list_available<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> ApiResult<Page<DidRow>> {
     listing::fetch::<DidRow, _>(db, &AVAILABLE, q, COLUMNS, FROM, &|qb| {
@@ -132,7 +144,12 @@ pub async fn list_available<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -
 }
 
 /// The caller's rented numbers (its subtree's; every status through the admin routes).
-pub async fn list_rented<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, trunk_group: Option<Uuid>, q: &ListQuery) -> ApiResult<Page<DidRow>> {
+pub async fn list_rented<'e>(
+    db: impl PgExecutor<'e> + Copy,
+    caller: &Caller,
+    trunk_group: Option<Uuid>,
+    q: &ListQuery,
+) -> ApiResult<Page<DidRow>> {
     let pattern = caller.subtree_pattern();
     let admin = caller.admin;
     listing::fetch::<DidRow, _>(db, &RENTED, q, COLUMNS, FROM, &move |qb| {
@@ -159,7 +176,12 @@ pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Opti
 /// Takes an available number for a partner: the given one, or the first (by number) matching
 /// the filter. Concurrent renters never get the same number: the row is locked, and a number
 /// locked by another renter is skipped (first available) or waited for and re-checked (given).
-pub async fn rent(db: &mut PgConnection, partner_sid: Uuid, number: Option<&str>, q: &ListQuery) -> ApiResult<Option<Uuid>> {
+pub async fn rent(
+    db: &mut PgConnection,
+    partner_sid: Uuid,
+    number: Option<&str>,
+    q: &ListQuery,
+) -> ApiResult<Option<Uuid>> {
     let mut qb = listing::Qb::new("UPDATE dids SET status = 'assigned', partner_sid = ");
     qb.push_bind(partner_sid);
     qb.push(", aging_until = NULL, date_status_changed = date_trunc('milliseconds', now()) WHERE ");
@@ -201,7 +223,12 @@ pub async fn save(db: &mut PgConnection, d: &DidRow) -> ApiResult<()> {
 
 /// Releases numbers (one, or all of a deleted partner): `aging` for the configured period, their
 /// settings cleared for the next renter.
-pub async fn release<'e>(db: impl PgExecutor<'e>, did: Option<Uuid>, partner: Option<Uuid>, aging_seconds: u32) -> ApiResult<()> {
+pub async fn release<'e>(
+    db: impl PgExecutor<'e>,
+    did: Option<Uuid>,
+    partner: Option<Uuid>,
+    aging_seconds: u32,
+) -> ApiResult<()> {
     sqlx::query(
         "UPDATE dids SET status = 'aging', partner_sid = NULL, name = 'N/A', attributes = '{}', callback_url = NULL,
              did_group_sid = NULL, trunk_group_sid = NULL, string_key_1 = NULL, string_key_2 = NULL, transformations = '[]',
@@ -249,7 +276,10 @@ pub struct NewNumber {
 
 /// The numbers among `numbers` that exist already, with their secure IDs.
 pub async fn existing<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> ApiResult<Vec<(String, Uuid)>> {
-    Ok(sqlx::query_as("SELECT phonenumber, did_sid FROM dids WHERE phonenumber = ANY($1)").bind(numbers).fetch_all(db).await?)
+    Ok(sqlx::query_as("SELECT phonenumber, did_sid FROM dids WHERE phonenumber = ANY($1)")
+        .bind(numbers)
+        .fetch_all(db)
+        .await?)
 }
 
 /// Adds numbers to the inventory in one statement; returns their secure IDs in order.

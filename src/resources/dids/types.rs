@@ -122,8 +122,16 @@ pub struct DidInput {
     pub kind: Ignored,
 }
 
-pub const UPDATABLE: &[&str] =
-    &["attributes", "callback_url", "did_group_sid", "name", "string_key_1", "string_key_2", "transformations", "trunk_group_sid"];
+pub const UPDATABLE: &[&str] = &[
+    "attributes",
+    "callback_url",
+    "did_group_sid",
+    "name",
+    "string_key_1",
+    "string_key_2",
+    "transformations",
+    "trunk_group_sid",
+];
 pub const ADMIN_UPDATABLE: &[&str] = &["classification_sid"];
 
 /// A number added to the inventory (`POST /admin/dids`).

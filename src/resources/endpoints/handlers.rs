@@ -17,7 +17,12 @@ use crate::resources::partners;
 use crate::resources::shared::check_transformations;
 use crate::state::AppState;
 
-async fn find(state: &AppState, caller: &Caller, raw: &str, lock: Option<&mut sqlx::PgConnection>) -> ApiResult<EndpointRow> {
+async fn find(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    lock: Option<&mut sqlx::PgConnection>,
+) -> ApiResult<EndpointRow> {
     let sid = parse_sid(raw, "endpoint")?;
     let row = match lock {
         Some(tx) => repo::get(tx, sid, true).await?,
@@ -29,8 +34,17 @@ async fn find(state: &AppState, caller: &Caller, raw: &str, lock: Option<&mut sq
     }
 }
 
-async fn with_partner(state: &AppState, rows: Vec<EndpointRow>, admin: bool, related: bool) -> ApiResult<Vec<super::types::Endpoint>> {
-    let partners = if related { partners::related(state, rows.iter().map(|r| r.partner_sid), admin).await? } else { Default::default() };
+async fn with_partner(
+    state: &AppState,
+    rows: Vec<EndpointRow>,
+    admin: bool,
+    related: bool,
+) -> ApiResult<Vec<super::types::Endpoint>> {
+    let partners = if related {
+        partners::related(state, rows.iter().map(|r| r.partner_sid), admin).await?
+    } else {
+        Default::default()
+    };
     Ok(rows
         .iter()
         .map(|r| {
@@ -61,7 +75,12 @@ pub async fn get_endpoint(
     respond::object(&items.remove(0), &query)
 }
 
-fn hosted_properties(state: &AppState, kind: &str, partner_login: &str, given: &Map<String, Value>) -> Map<String, Value> {
+fn hosted_properties(
+    state: &AppState,
+    kind: &str,
+    partner_login: &str,
+    given: &Map<String, Value>,
+) -> Map<String, Value> {
     let mut props = Map::new();
     let path = match kind {
         "conference" => Some("conference"),
@@ -99,7 +118,12 @@ fn hosted_properties(state: &AppState, kind: &str, partner_login: &str, given: &
 }
 
 /// A `conference_endpoint_sid` must name a conference endpoint the caller sees.
-async fn check_conference_ref(state: &AppState, caller: &Caller, props: &Map<String, Value>, p: &mut Problems) -> ApiResult<()> {
+async fn check_conference_ref(
+    state: &AppState,
+    caller: &Caller,
+    props: &Map<String, Value>,
+    p: &mut Problems,
+) -> ApiResult<()> {
     if let Some(Value::String(s)) = props.get("conference_endpoint_sid") {
         let ok = match Uuid::parse_str(s) {
             Ok(sid) => repo::get(&mut *state.pool.acquire().await?, sid, false)
@@ -121,7 +145,13 @@ pub async fn create_endpoint(State(state): State<AppState>, caller: Caller, body
         if kind == "system_gateway" {
             p.add("type", "the System Gateway is created with each partner");
         } else if !TYPES.contains(&kind.as_str()) {
-            p.add("type", format!("must be one of {}", TYPES.iter().filter(|t| **t != "system_gateway").copied().collect::<Vec<_>>().join(", ")));
+            p.add(
+                "type",
+                format!(
+                    "must be one of {}",
+                    TYPES.iter().filter(|t| **t != "system_gateway").copied().collect::<Vec<_>>().join(", ")
+                ),
+            );
         }
     }
     let hosted = HOSTED.contains(&kind.as_str());
@@ -151,7 +181,7 @@ pub async fn create_endpoint(State(state): State<AppState>, caller: Caller, body
         p.add("partner_sid", "cannot find partner");
     }
     p.finish()?;
-    let owner = owner.expect("checked");
+    let Some(owner) = owner else { return Err(ApiError::internal("owner checked above")) };
     let properties = hosted_properties(&state, &kind, &owner.login, &given_props);
     let row = EndpointRow {
         id: 0,
@@ -240,7 +270,10 @@ pub async fn update_endpoint(
         // Generated properties stay; the settable ones are checked.
         let user: Map<String, Value> = properties
             .iter()
-            .filter(|(k, v)| !(super::types::generated_properties(&row.kind).contains(&k.as_str()) && current_props.get(*k) == Some(*v)))
+            .filter(|(k, v)| {
+                !(super::types::generated_properties(&row.kind).contains(&k.as_str())
+                    && current_props.get(*k) == Some(*v))
+            })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         check_properties(&row.kind, &user, &mut p);
@@ -260,7 +293,8 @@ pub async fn update_endpoint(
     row.properties = Value::Object(properties);
     row.transformations = transformations;
     if caller.admin {
-        row.allow_custom_caller_id = input.allow_custom_caller_id.value().copied().unwrap_or(row.allow_custom_caller_id);
+        row.allow_custom_caller_id =
+            input.allow_custom_caller_id.value().copied().unwrap_or(row.allow_custom_caller_id);
         row.auth_required = input.auth_required.value().copied().unwrap_or(row.auth_required);
         row.insecure_address = input.insecure_address.value().copied().unwrap_or(row.insecure_address);
     }
@@ -269,7 +303,11 @@ pub async fn update_endpoint(
     Ok(Json(saved.to_wire(caller.admin)).into_response())
 }
 
-pub async fn delete_endpoint(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+pub async fn delete_endpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
     let row = find(&state, &caller, &raw, Some(&mut tx)).await?;
     if row.kind == "system_gateway" {
@@ -277,7 +315,10 @@ pub async fn delete_endpoint(State(state): State<AppState>, caller: Caller, Path
     }
     let used = repo::trunks_using(&mut *tx, row.endpoint_sid).await?;
     if used > 0 {
-        return Err(ApiError::conflict("endpoint_sid", format!("{used} trunk(s) deliver to this endpoint: point them elsewhere first")));
+        return Err(ApiError::conflict(
+            "endpoint_sid",
+            format!("{used} trunk(s) deliver to this endpoint: point them elsewhere first"),
+        ));
     }
     repo::delete(&mut *tx, row.endpoint_sid).await?;
     tx.commit().await?;

@@ -10,7 +10,8 @@ use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
 use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 
-pub const COLUMNS: &str = "e.id, e.endpoint_sid, e.partner_sid, e.name, e.type, e.capacity, e.addresses, e.attributes, \
+pub const COLUMNS: &str =
+    "e.id, e.endpoint_sid, e.partner_sid, e.name, e.type, e.capacity, e.addresses, e.attributes, \
     e.properties, e.transformations, e.out_sip_username, e.out_sip_password, e.voip_token, e.allow_custom_caller_id, \
     e.auth_required, e.insecure_address, e.template_sid, e.date_created, p.tree_path";
 
@@ -98,10 +99,12 @@ pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQ
 
 pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Option<EndpointRow>> {
     let lock = if lock { " FOR UPDATE OF e" } else { "" };
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE e.endpoint_sid = $1 AND p.status <> 'deleted'{lock}"))
-        .bind(sid)
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE e.endpoint_sid = $1 AND p.status <> 'deleted'{lock}"
+    ))
+    .bind(sid)
+    .fetch_optional(db)
+    .await?)
 }
 
 pub async fn insert(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<EndpointRow> {
@@ -127,7 +130,9 @@ pub async fn insert(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<Endpo
     .bind(row.insecure_address)
     .execute(&mut *db)
     .await?;
-    Ok(get(db, row.endpoint_sid, false).await?.expect("just inserted"))
+    get(db, row.endpoint_sid, false)
+        .await?
+        .ok_or_else(|| crate::http::error::ApiError::internal("a new endpoint vanished"))
 }
 
 pub async fn save(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<EndpointRow> {
@@ -148,7 +153,9 @@ pub async fn save(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<Endpoin
     .bind(row.insecure_address)
     .execute(&mut *db)
     .await?;
-    Ok(get(db, row.endpoint_sid, false).await?.expect("it exists"))
+    get(db, row.endpoint_sid, false)
+        .await?
+        .ok_or_else(|| crate::http::error::ApiError::internal("an updated endpoint vanished"))
 }
 
 /// How many trunks deliver to the endpoint.

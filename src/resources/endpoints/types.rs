@@ -148,7 +148,11 @@ fn is_host(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
         && s.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
 }
 
@@ -162,8 +166,19 @@ pub fn parse_addresses(items: &[Value], p: &mut Problems) -> Vec<Address> {
             continue;
         };
         for k in m.keys() {
-            if !["direction", "dst_port", "ip", "location_sid", "port", "priority", "sip_password", "sip_username", "srtp", "transport"]
-                .contains(&k.as_str())
+            if ![
+                "direction",
+                "dst_port",
+                "ip",
+                "location_sid",
+                "port",
+                "priority",
+                "sip_password",
+                "sip_username",
+                "srtp",
+                "transport",
+            ]
+            .contains(&k.as_str())
             {
                 p.add(at(k), "unknown field");
             }
@@ -194,7 +209,11 @@ pub fn parse_addresses(items: &[Value], p: &mut Problems) -> Vec<Address> {
             p.add(at("ip"), "must be an IP address or a fully qualified domain name");
         }
         let direction = text("direction", p).unwrap_or_else(|| "any".into());
-        p.check(["any", "inbound", "outbound"].contains(&direction.as_str()), &at("direction"), "must be inbound, outbound or any");
+        p.check(
+            ["any", "inbound", "outbound"].contains(&direction.as_str()),
+            &at("direction"),
+            "must be inbound, outbound or any",
+        );
         let transport = text("transport", p).unwrap_or_else(|| "udp".into());
         p.check(["tcp", "tls", "udp"].contains(&transport.as_str()), &at("transport"), "must be tcp, tls or udp");
         let port = int("port", 5060, p);
@@ -249,7 +268,8 @@ pub fn check_properties(kind: &str, props: &Map<String, Value>, p: &mut Problems
             ("callback_method", _) => p.add(field, "must be POST or GET"),
             ("max_duration", Value::Number(n)) if n.as_f64().is_some_and(|x| x > 0.0) => {}
             ("max_duration", _) => p.add(field, "must be a positive number of seconds"),
-            ("callback_url", Value::String(s)) if s.is_empty() || s.starts_with("http://") || s.starts_with("https://") => {}
+            ("callback_url", Value::String(s))
+                if s.is_empty() || s.starts_with("http://") || s.starts_with("https://") => {}
             ("callback_url", _) => p.add(field, "must be an http(s) URL"),
             (_, Value::String(_)) => {}
             _ => p.add(field, "must be a string"),

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-
 use crate::domain::time::Timestamp;
 use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
@@ -86,4 +85,3 @@ async fn list_mails(State(state): State<AppState>, _caller: Caller, url: Request
         "mail_sid",
     )
 }
-

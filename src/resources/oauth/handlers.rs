@@ -66,7 +66,8 @@ fn requested_scopes(form: &FormBody, allowed: &ScopeSet, p: &mut Problems) -> Sc
                     ScopeSet::EMPTY
                 }
                 Ok(set) if !set.is_subset_of(allowed) => {
-                    let extra: Vec<String> = set.iter().filter(|s| !allowed.contains(*s)).map(|s| s.to_string()).collect();
+                    let extra: Vec<String> =
+                        set.iter().filter(|s| !allowed.contains(*s)).map(|s| s.to_string()).collect();
                     p.add("scope", format!("not available to the partner: {}", extra.join(", ")));
                     ScopeSet::EMPTY
                 }
@@ -83,7 +84,11 @@ fn token_response(row: &TokenRow, admin: bool) -> Response {
 /// `POST /oauth/token`: `grant_type=password` (login and password of a partner or sub-login)
 /// or `grant_type=refresh_token` (`refresh_token_type` `access_token`, `refresh_token` or
 /// `new_token`).
-pub async fn generate_token(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller, form: FormBody) -> ApiResult<Response> {
+pub async fn generate_token(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    form: FormBody,
+) -> ApiResult<Response> {
     let admin = caller.as_ref().is_some_and(|c| c.admin);
     let grant = form.get("grant_type").map(str::to_owned);
     let mut p = Problems::new();
@@ -96,12 +101,20 @@ pub async fn generate_token(State(state): State<AppState>, MaybeCaller(caller): 
         Some("refresh_token") => {
             p.check(form.get("refresh_token").is_some(), "refresh_token", "field is required");
             if let Some(t) = form.get("refresh_token_type") {
-                p.check(["access_token", "new_token", "refresh_token"].contains(&t), "refresh_token_type", "must be access_token, new_token or refresh_token");
+                p.check(
+                    ["access_token", "new_token", "refresh_token"].contains(&t),
+                    "refresh_token_type",
+                    "must be access_token, new_token or refresh_token",
+                );
             }
         }
         Some(_) => p.add("grant_type", "must be password or refresh_token"),
     }
-    if caller.is_none() && p.0.iter().any(|e| matches!(e.field.as_deref(), Some("grant_type" | "username" | "password" | "refresh_token"))) {
+    if caller.is_none()
+        && p.0
+            .iter()
+            .any(|e| matches!(e.field.as_deref(), Some("grant_type" | "username" | "password" | "refresh_token")))
+    {
         // Nothing to authenticate with.
         return Err(ApiError::Unauthorized);
     }
@@ -244,11 +257,18 @@ pub async fn revoke_token(State(state): State<AppState>, caller: Caller, form: F
                 repo::find_by_access(&mut tx, t).await?
             };
             match found {
-                Some(row) => repo::get_token(&mut tx, &caller, sees_all_tokens(&caller), row.token_sid, true).await?.map(|r| r.token_sid),
+                Some(row) => repo::get_token(&mut tx, &caller, sees_all_tokens(&caller), row.token_sid, true)
+                    .await?
+                    .map(|r| r.token_sid),
                 None => None,
             }
         }
-        None => Some(caller.principal.token_sid.ok_or_else(|| ApiError::invalid("token", "field is required when authenticating without a token"))?),
+        None => Some(
+            caller
+                .principal
+                .token_sid
+                .ok_or_else(|| ApiError::invalid("token", "field is required when authenticating without a token"))?,
+        ),
     };
     if let Some(sid) = target {
         repo::delete_token(&mut *tx, sid).await?;
@@ -356,8 +376,11 @@ pub async fn update_token(
     p.finish()?;
     row.name = input.name.into_option();
     row.scopes = scopes;
-    row.date_expiration_access_token = access.expect("checked");
-    row.date_expiration_refresh_token = refresh.expect("checked");
+    let (Some(access), Some(refresh)) = (access, refresh) else {
+        return Err(ApiError::internal("dates checked above"));
+    };
+    row.date_expiration_access_token = access;
+    row.date_expiration_refresh_token = refresh;
     let saved = repo::save_token(&mut tx, &row).await?;
     tx.commit().await?;
     state.auth.invalidate_token(saved.token_sid);
@@ -406,11 +429,8 @@ pub async fn create_login(State(state): State<AppState>, caller: Caller, body: J
     if let Maybe::Value(pw) = &input.password {
         validate_password(pw, "password", &mut p);
     }
-    let scopes = input
-        .token_scopes
-        .value()
-        .map(|s| login_scopes(s, &partner.available_scopes, &mut p))
-        .unwrap_or_default();
+    let scopes =
+        input.token_scopes.value().map(|s| login_scopes(s, &partner.available_scopes, &mut p)).unwrap_or_default();
     p.finish()?;
     let row = LoginRow {
         login: input.login.value().cloned().unwrap_or_default(),
@@ -439,7 +459,8 @@ pub async fn get_login(
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "partner login")?;
     let mut conn = state.pool.acquire().await?;
-    let row = repo::get_login(&mut conn, &caller, sid, false).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
+    let row =
+        repo::get_login(&mut conn, &caller, sid, false).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
     respond::object(&row.to_wire(caller.admin), &query)
 }
 
@@ -454,14 +475,16 @@ pub async fn update_login(
     let sent: PartnerLoginInput = parse_object(&body)?;
     let sid = parse_sid(&raw, "partner login")?;
     let mut tx = state.pool.begin().await?;
-    let mut row = repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
+    let mut row =
+        repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
     let current = patch::wire_map(&row.to_wire(false))?;
     let mut merged = patch::apply(&current, &body, LOGIN_UPDATABLE, mode);
     if merged.get("token_scopes").is_some_and(Value::is_null) {
         merged.insert("token_scopes".into(), Value::Array(Vec::new()));
     }
     let input: PartnerLoginInput = parse_object(&merged)?;
-    let partner = partners::get(&mut *tx, row.partner_sid).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
+    let partner =
+        partners::get(&mut *tx, row.partner_sid).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
     let mut p = Problems::new();
     if mode == UpdateMode::Put {
         p.required("password", &sent.password);
@@ -469,7 +492,8 @@ pub async fn update_login(
     if let Maybe::Value(pw) = &sent.password {
         validate_password(pw, "password", &mut p);
     }
-    let scopes = login_scopes(input.token_scopes.value().map(Vec::as_slice).unwrap_or(&[]), &partner.available_scopes, &mut p);
+    let scopes =
+        login_scopes(input.token_scopes.value().map(Vec::as_slice).unwrap_or(&[]), &partner.available_scopes, &mut p);
     p.finish()?;
     row.token_scopes = Some(scopes);
     if caller.admin {
@@ -487,13 +511,17 @@ pub async fn update_login(
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
 
-pub async fn delete_login(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+pub async fn delete_login(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "partner login")?;
     let mut tx = state.pool.begin().await?;
-    let row = repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
+    let row =
+        repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
     repo::delete_login(&mut tx, sid).await?;
     tx.commit().await?;
     state.auth.invalidate_partner(row.partner_sid);
     Ok(respond::no_content())
 }
-

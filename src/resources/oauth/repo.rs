@@ -14,7 +14,8 @@ pub fn default_lifetime() -> Duration {
     Duration::days(36_500)
 }
 
-pub const TOKEN_COLUMNS: &str = "t.id, t.token_sid, t.partner_sid, t.client_id, t.access_token, t.refresh_token, t.name, \
+pub const TOKEN_COLUMNS: &str =
+    "t.id, t.token_sid, t.partner_sid, t.client_id, t.access_token, t.refresh_token, t.name, \
     t.scopes, t.login_sid, t.partner_login, t.visibility, t.date_created, t.date_expiration_access_token, \
     t.date_expiration_refresh_token, t.date_last_accessed, t.ip_last_accessed, t.date_last_modified";
 
@@ -105,11 +106,25 @@ fn push_token_scope(qb: &mut listing::Qb<'_>, caller: &Caller, all_in_tree: bool
     }
 }
 
-pub async fn list_tokens<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, all_in_tree: bool, q: &ListQuery) -> ApiResult<Page<TokenRow>> {
-    listing::fetch::<TokenRow, _>(db, &TOKENS, q, TOKEN_COLUMNS, "oauth_tokens t", &|qb| push_token_scope(qb, caller, all_in_tree)).await
+pub async fn list_tokens<'e>(
+    db: impl PgExecutor<'e> + Copy,
+    caller: &Caller,
+    all_in_tree: bool,
+    q: &ListQuery,
+) -> ApiResult<Page<TokenRow>> {
+    listing::fetch::<TokenRow, _>(db, &TOKENS, q, TOKEN_COLUMNS, "oauth_tokens t", &|qb| {
+        push_token_scope(qb, caller, all_in_tree)
+    })
+    .await
 }
 
-pub async fn get_token(db: &mut PgConnection, caller: &Caller, all_in_tree: bool, sid: Uuid, lock: bool) -> ApiResult<Option<TokenRow>> {
+pub async fn get_token(
+    db: &mut PgConnection,
+    caller: &Caller,
+    all_in_tree: bool,
+    sid: Uuid,
+    lock: bool,
+) -> ApiResult<Option<TokenRow>> {
     let mut qb = listing::Qb::new(format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens t WHERE t.token_sid = "));
     qb.push_bind(sid);
     push_token_scope(&mut qb, caller, all_in_tree);
@@ -161,10 +176,12 @@ pub async fn insert_token<'e>(db: impl PgExecutor<'e>, t: NewToken) -> ApiResult
 }
 
 pub async fn find_by_refresh(db: &mut PgConnection, refresh: &str) -> ApiResult<Option<TokenRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens t WHERE t.refresh_token_hash = $1 FOR UPDATE"))
-        .bind(&secrets::sha256(refresh.as_bytes())[..])
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM oauth_tokens t WHERE t.refresh_token_hash = $1 FOR UPDATE"
+    ))
+    .bind(&secrets::sha256(refresh.as_bytes())[..])
+    .fetch_optional(db)
+    .await?)
 }
 
 pub async fn find_by_access(db: &mut PgConnection, access: &str) -> ApiResult<Option<TokenRow>> {
@@ -252,8 +269,13 @@ fn push_login_scope(qb: &mut listing::Qb<'_>, caller: &Caller) {
     }
 }
 
-pub async fn list_logins<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<LoginRow>> {
-    listing::fetch::<LoginRow, _>(db, &LOGINS, q, LOGIN_COLUMNS, "credentials c", &|qb| push_login_scope(qb, caller)).await
+pub async fn list_logins<'e>(
+    db: impl PgExecutor<'e> + Copy,
+    caller: &Caller,
+    q: &ListQuery,
+) -> ApiResult<Page<LoginRow>> {
+    listing::fetch::<LoginRow, _>(db, &LOGINS, q, LOGIN_COLUMNS, "credentials c", &|qb| push_login_scope(qb, caller))
+        .await
 }
 
 pub async fn get_login(db: &mut PgConnection, caller: &Caller, sid: Uuid, lock: bool) -> ApiResult<Option<LoginRow>> {

@@ -79,7 +79,8 @@ pub struct OAuthTokenInput {
     pub visibility: Ignored,
 }
 
-pub const TOKEN_UPDATABLE: &[&str] = &["date_expiration_access_token", "date_expiration_refresh_token", "name", "scopes"];
+pub const TOKEN_UPDATABLE: &[&str] =
+    &["date_expiration_access_token", "date_expiration_refresh_token", "name", "scopes"];
 
 /// The Partner Login object (a sub-login). `use_on_root_login` shows through admin routes.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

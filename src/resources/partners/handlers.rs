@@ -88,7 +88,10 @@ fn validate_callbacks(v: &Maybe<Map<String, Value>>, p: &mut Problems) {
     if let Maybe::Value(map) = v {
         for (k, url) in map {
             if !CALLBACK_TYPES.contains(&k.as_str()) {
-                p.add(format!("callbacks.{k}"), format!("unknown callback type; allowed: {}", CALLBACK_TYPES.join(", ")));
+                p.add(
+                    format!("callbacks.{k}"),
+                    format!("unknown callback type; allowed: {}", CALLBACK_TYPES.join(", ")),
+                );
                 continue;
             }
             match url {
@@ -102,7 +105,11 @@ fn validate_callbacks(v: &Maybe<Map<String, Value>>, p: &mut Problems) {
 
 /// Checks everything that does not need the database.
 fn validate_common(input: &PartnerInput, p: &mut Problems) {
-    for (f, v) in [("owner_email", &input.owner_email), ("tech_email", &input.tech_email), ("billing_email", &input.billing_email)] {
+    for (f, v) in [
+        ("owner_email", &input.owner_email),
+        ("tech_email", &input.tech_email),
+        ("billing_email", &input.billing_email),
+    ] {
         validate_emails(f, v, p);
     }
     for (f, v) in [
@@ -121,7 +128,11 @@ fn validate_common(input: &PartnerInput, p: &mut Problems) {
         acl::validate("parent_assigned_acls", a, false, p);
     }
     if let Maybe::Value(s) = &input.state {
-        p.check(s.is_empty() || (s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic())), "state", "must be a two-letter code");
+        p.check(
+            s.is_empty() || (s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic())),
+            "state",
+            "must be a two-letter code",
+        );
     }
     if let Maybe::Value(pw) = &input.password {
         validate_password(pw, "password", p);
@@ -168,7 +179,12 @@ fn json_or(v: Option<&impl serde::Serialize>, empty: Value) -> ApiResult<Value> 
     }
 }
 
-pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBase(api): ApiBase, body: JsonBody) -> ApiResult<Response> {
+pub async fn create_partner(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiBase(api): ApiBase,
+    body: JsonBody,
+) -> ApiResult<Response> {
     let map = body.into_object()?;
     let input: PartnerInput = parse_object(&map)?;
     let mut p = Problems::new();
@@ -185,7 +201,11 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
     let scopes = if caller.admin { admin_scopes(&input.available_scopes, &mut p) } else { None };
     let status = if caller.admin { input.status.value().cloned() } else { None };
     if let Some(s) = &status {
-        p.check(STATUSES.contains(&s.as_str()), "status", "must be one of active, canceled, suspended, unconfirmed, unverified");
+        p.check(
+            STATUSES.contains(&s.as_str()),
+            "status",
+            "must be one of active, canceled, suspended, unconfirmed, unverified",
+        );
     }
     let parent = match nonempty(&input.parent_sid) {
         None => super::find(&state, caller.partner_sid()).await?,
@@ -198,12 +218,26 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
         p.add("parent_sid", "cannot find partner");
     }
     p.finish()?;
-    let parent = parent.expect("checked above");
+    let Some(parent) = parent else { return Err(ApiError::internal("parent checked above")) };
     let sid = Uuid::new_v4();
     let tree_path = format!("{}{}/", parent.tree_path, sid);
     let mut p = Problems::new();
-    acl_handlers::check_acl_rules(&state, &tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
-    acl_handlers::check_acl_rules(&state, &tree_path, "parent_assigned_acls", input.parent_assigned_acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
+    acl_handlers::check_acl_rules(
+        &state,
+        &tree_path,
+        "acls",
+        input.acls.value().map(Vec::as_slice).unwrap_or(&[]),
+        &mut p,
+    )
+    .await?;
+    acl_handlers::check_acl_rules(
+        &state,
+        &tree_path,
+        "parent_assigned_acls",
+        input.parent_assigned_acls.value().map(Vec::as_slice).unwrap_or(&[]),
+        &mut p,
+    )
+    .await?;
     p.finish()?;
 
     let defaults = &state.config.partner_defaults;
@@ -250,7 +284,9 @@ pub async fn create_partner(State(state): State<AppState>, caller: Caller, ApiBa
         charge_at: if prepay { input.charge_at.value().map(|m| m.0) } else { None },
         prepay_amount: if prepay { input.prepay_amount.value().map(|m| m.0) } else { None },
         spending_limit: input.spending_limit.value().map(|m| m.0).unwrap_or(defaults.spending_limit),
-        daily_spending_limit: Some(input.daily_spending_limit.value().map(|m| m.0).unwrap_or(defaults.daily_spending_limit)),
+        daily_spending_limit: Some(
+            input.daily_spending_limit.value().map(|m| m.0).unwrap_or(defaults.daily_spending_limit),
+        ),
         daily_spent_amount: Decimal::ZERO,
         payment_type,
         status: status.unwrap_or_else(|| if verify && any_email { "unverified".into() } else { "active".into() }),
@@ -311,13 +347,31 @@ pub async fn update_partner(
             p.add("acls", "only the partner itself can set acls");
         }
     }
-    acl_handlers::check_acl_rules(&state, &row.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
-    acl_handlers::check_acl_rules(&state, &row.tree_path, "parent_assigned_acls", input.parent_assigned_acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
+    acl_handlers::check_acl_rules(
+        &state,
+        &row.tree_path,
+        "acls",
+        input.acls.value().map(Vec::as_slice).unwrap_or(&[]),
+        &mut p,
+    )
+    .await?;
+    acl_handlers::check_acl_rules(
+        &state,
+        &row.tree_path,
+        "parent_assigned_acls",
+        input.parent_assigned_acls.value().map(Vec::as_slice).unwrap_or(&[]),
+        &mut p,
+    )
+    .await?;
     let country = if caller.admin { validate_country(&state, &input.country_code, &mut p).await? } else { None };
     let scopes = if caller.admin { admin_scopes(&input.available_scopes, &mut p) } else { None };
     if caller.admin {
         if let Some(s) = input.status.value() {
-            p.check(STATUSES.contains(&s.as_str()), "status", "must be one of active, canceled, suspended, unconfirmed, unverified");
+            p.check(
+                STATUSES.contains(&s.as_str()),
+                "status",
+                "must be one of active, canceled, suspended, unconfirmed, unverified",
+            );
         }
     }
     p.finish()?;
@@ -399,7 +453,11 @@ pub async fn update_partner(
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
 
-pub async fn delete_partner(State(state): State<AppState>, caller: Caller, PathParams(raw_sid): PathParams<String>) -> ApiResult<Response> {
+pub async fn delete_partner(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw_sid): PathParams<String>,
+) -> ApiResult<Response> {
     let sid = parse_sid(&raw_sid, "partner")?;
     let mut tx = state.pool.begin().await?;
     let row = match repo::get_for_update(&mut tx, sid).await? {

@@ -175,10 +175,12 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<Option<Par
 
 /// A partner by SID, locked for update until the transaction ends.
 pub async fn get_for_update(db: &mut PgConnection, sid: Uuid) -> ApiResult<Option<PartnerRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM partners p WHERE p.partner_sid = $1 AND p.status <> 'deleted' FOR UPDATE"))
-        .bind(sid)
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM partners p WHERE p.partner_sid = $1 AND p.status <> 'deleted' FOR UPDATE"
+    ))
+    .bind(sid)
+    .fetch_optional(db)
+    .await?)
 }
 
 /// Partners by SID, for `with_related` (one query for a whole page).
@@ -357,7 +359,13 @@ impl EmailKind {
 }
 
 /// Records a pending address and queues the verification mail with its link.
-pub async fn request_verification(db: &mut PgConnection, row: &PartnerRow, kind: EmailKind, email: &str, api_url: &str) -> ApiResult<()> {
+pub async fn request_verification(
+    db: &mut PgConnection,
+    row: &PartnerRow,
+    kind: EmailKind,
+    email: &str,
+    api_url: &str,
+) -> ApiResult<()> {
     let token = secrets::random_hex(32);
     sqlx::query("DELETE FROM email_verifications WHERE partner_sid = $1 AND kind = $2 AND date_used IS NULL")
         .bind(row.partner_sid)
@@ -410,11 +418,6 @@ pub async fn verify_email(db: &mut PgConnection, token: &str) -> ApiResult<Optio
                 status = CASE WHEN status = 'unverified' AND ($3 OR owner_email_pending IS NULL) THEN 'active' ELSE status END
           WHERE partner_sid = $1 AND status <> 'deleted'"
     );
-    sqlx::query(&sql)
-        .bind(partner_sid)
-        .bind(&email)
-        .bind(kind == EmailKind::Owner)
-        .execute(&mut *db)
-        .await?;
+    sqlx::query(&sql).bind(partner_sid).bind(&email).bind(kind == EmailKind::Owner).execute(&mut *db).await?;
     Ok(Some((partner_sid, col.to_owned(), email)))
 }

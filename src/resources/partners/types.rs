@@ -173,7 +173,13 @@ pub const ADMIN_UPDATABLE: &[&str] = &[
     "system_attributes",
 ];
 
-pub const CALLBACK_TYPES: &[&str] =
-    &["app_conference_call", "app_conference_meeting", "app_mediator", "phonenumber_messaging_update", "phonenumber_order", "sms"];
+pub const CALLBACK_TYPES: &[&str] = &[
+    "app_conference_call",
+    "app_conference_meeting",
+    "app_mediator",
+    "phonenumber_messaging_update",
+    "phonenumber_order",
+    "sms",
+];
 
 pub const STATUSES: &[&str] = &["active", "canceled", "suspended", "unconfirmed", "unverified"];

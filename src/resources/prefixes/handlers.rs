@@ -17,10 +17,18 @@ use crate::resources::shared::check_transformations;
 use crate::resources::{partners, trunk_groups};
 use crate::state::AppState;
 
-async fn trunk_group(state: &AppState, owner: Uuid, field: &str, v: &Maybe<String>, p: &mut Problems) -> ApiResult<Option<Uuid>> {
+async fn trunk_group(
+    state: &AppState,
+    owner: Uuid,
+    field: &str,
+    v: &Maybe<String>,
+    p: &mut Problems,
+) -> ApiResult<Option<Uuid>> {
     let Some(s) = v.value().filter(|s| !s.is_empty()) else { return Ok(None) };
     let found = match Uuid::parse_str(s) {
-        Ok(u) => trunk_groups::repo::get_group(&mut *state.pool.acquire().await?, u, false).await?.filter(|g| g.partner_sid == owner),
+        Ok(u) => trunk_groups::repo::get_group(&mut *state.pool.acquire().await?, u, false)
+            .await?
+            .filter(|g| g.partner_sid == owner),
         Err(_) => None,
     };
     if found.is_none() {
@@ -33,17 +41,26 @@ async fn trunk_group(state: &AppState, owner: Uuid, field: &str, v: &Maybe<Strin
 async fn build(state: &AppState, input: &PrefixInput, mut row: PrefixRow, p: &mut Problems) -> ApiResult<PrefixRow> {
     match input.prefix.value() {
         None => p.add("prefix", "field is required"),
-        Some(x) => p.check(!x.is_empty() && x.len() <= 15 && x.chars().all(|c| c.is_ascii_digit()), "prefix", "must be 1 to 15 digits"),
+        Some(x) => p.check(
+            !x.is_empty() && x.len() <= 15 && x.chars().all(|c| c.is_ascii_digit()),
+            "prefix",
+            "must be 1 to 15 digits",
+        ),
     }
     if let Maybe::Value(u) = &input.callback_url {
-        p.check(u.is_empty() || u.starts_with("http://") || u.starts_with("https://"), "callback_url", "must be an http(s) URL");
+        p.check(
+            u.is_empty() || u.starts_with("http://") || u.starts_with("https://"),
+            "callback_url",
+            "must be an http(s) URL",
+        );
     }
     row.prefix = input.prefix.value().cloned().unwrap_or_default();
     row.name = input.name.value().cloned().unwrap_or_else(|| "N/A".into());
     row.attributes = Value::Object(input.attributes.value().cloned().unwrap_or_default());
     row.callback_url = input.callback_url.value().cloned().filter(|s| !s.is_empty());
     row.trunk_group_sid = trunk_group(state, row.partner_sid, "trunk_group_sid", &input.trunk_group_sid, p).await?;
-    row.source_trunk_group_sid = trunk_group(state, row.partner_sid, "source_trunk_group_sid", &input.source_trunk_group_sid, p).await?;
+    row.source_trunk_group_sid =
+        trunk_group(state, row.partner_sid, "source_trunk_group_sid", &input.source_trunk_group_sid, p).await?;
     row.string_key_1 = input.string_key_1.value().cloned();
     row.string_key_2 = input.string_key_2.value().cloned();
     row.transformations = check_transformations(&input.transformations, p);
@@ -51,7 +68,11 @@ async fn build(state: &AppState, input: &PrefixInput, mut row: PrefixRow, p: &mu
 }
 
 async fn expand(state: &AppState, caller: &Caller, rows: &[PrefixRow], related: bool) -> ApiResult<Vec<Prefix>> {
-    let partners = if related { partners::related(state, rows.iter().map(|g| g.partner_sid), caller.admin).await? } else { Default::default() };
+    let partners = if related {
+        partners::related(state, rows.iter().map(|g| g.partner_sid), caller.admin).await?
+    } else {
+        Default::default()
+    };
     Ok(rows
         .iter()
         .map(|x| {
@@ -62,7 +83,12 @@ async fn expand(state: &AppState, caller: &Caller, rows: &[PrefixRow], related: 
         .collect())
 }
 
-async fn find(state: &AppState, caller: &Caller, raw: &str, tx: Option<&mut sqlx::PgConnection>) -> ApiResult<PrefixRow> {
+async fn find(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    tx: Option<&mut sqlx::PgConnection>,
+) -> ApiResult<PrefixRow> {
     let sid = parse_sid(raw, "prefix")?;
     let row = match tx {
         Some(tx) => repo::get(tx, sid, true).await?,
@@ -117,13 +143,24 @@ pub async fn list_prefixes(State(state): State<AppState>, caller: Caller, url: R
     respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "prefix_sid")
 }
 
-pub async fn get_prefix(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, query: QueryParams) -> ApiResult<Response> {
+pub async fn get_prefix(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
     let x = find(&state, &caller, &raw, None).await?;
     let mut items = expand(&state, &caller, std::slice::from_ref(&x), query.with_related()?).await?;
     respond::object(&items.remove(0), &query)
 }
 
-pub async fn update_prefix(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>, mode: UpdateMode, body: JsonBody) -> ApiResult<Response> {
+pub async fn update_prefix(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    mode: UpdateMode,
+    body: JsonBody,
+) -> ApiResult<Response> {
     let mut body = body.into_object()?;
     let _: PrefixInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;
@@ -143,7 +180,11 @@ pub async fn update_prefix(State(state): State<AppState>, caller: Caller, PathPa
     Ok(Json(row.to_wire()).into_response())
 }
 
-pub async fn delete_prefix(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+pub async fn delete_prefix(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<Response> {
     let x = find(&state, &caller, &raw, None).await?;
     repo::delete(&state.pool, x.prefix_sid).await?;
     Ok(respond::no_content())

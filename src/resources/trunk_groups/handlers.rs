@@ -46,7 +46,13 @@ fn one_of(field: &str, v: &Maybe<String>, default: &str, allowed: &[&str], p: &m
 fn word(field: &str, v: &Maybe<String>, default: &str, p: &mut Problems) -> String {
     match v.value() {
         None => default.to_owned(),
-        Some(s) if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') => s.clone(),
+        Some(s)
+            if !s.is_empty()
+                && s.len() <= 64
+                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+        {
+            s.clone()
+        }
         Some(_) => {
             p.add(field, "must be a lower-case word (letters, digits, _)");
             default.to_owned()
@@ -56,7 +62,10 @@ fn word(field: &str, v: &Maybe<String>, default: &str, p: &mut Problems) -> Stri
 
 fn sip_codes(field: &str, v: &Maybe<String>, p: &mut Problems) -> String {
     let s = v.value().cloned().unwrap_or_else(|| "408;".into());
-    let ok = s.split(';').filter(|c| !c.trim().is_empty()).all(|c| c.trim().parse::<u16>().is_ok_and(|n| (400..700).contains(&n)));
+    let ok = s
+        .split(';')
+        .filter(|c| !c.trim().is_empty())
+        .all(|c| c.trim().parse::<u16>().is_ok_and(|n| (400..700).contains(&n)));
     p.check(ok, field, "must be SIP response codes (400 to 699) separated by ';', e.g. 408;503;");
     s
 }
@@ -76,15 +85,24 @@ fn build_group(input: &TrunkGroupInput, sid: Uuid, partner_sid: Uuid, tree_path:
         partner_sid,
         name: input.name.value().cloned().unwrap_or_else(|| "N/A".into()),
         acls: acls("acls", &input.acls, p),
-        external_handlers: Value::Array(input.external_handlers.value().cloned().unwrap_or_default().into_iter().map(Value::Object).collect()),
+        external_handlers: Value::Array(
+            input.external_handlers.value().cloned().unwrap_or_default().into_iter().map(Value::Object).collect(),
+        ),
         hard_failure_codes: sip_codes("hard_failure_codes", &input.hard_failure_codes, p),
         hard_failure_cooldown: int_in("hard_failure_cooldown", &input.hard_failure_cooldown, 120, 0, p),
         hard_failure_interval: int_in("hard_failure_interval", &input.hard_failure_interval, 60, 0, p),
-        hard_failure_last_resort: one_of("hard_failure_last_resort", &input.hard_failure_last_resort, "first", LAST_RESORTS, p),
+        hard_failure_last_resort: one_of(
+            "hard_failure_last_resort",
+            &input.hard_failure_last_resort,
+            "first",
+            LAST_RESORTS,
+            p,
+        ),
         hard_failure_threshold: int_in("hard_failure_threshold", &input.hard_failure_threshold, 3, 1, p),
         routing_data: input.routing_data.value().cloned(),
         routing_type: one_of("routing_type", &input.routing_type, "failover", ROUTING_TYPES, p),
-        sip_options_locations: serde_json::to_value(input.sip_options_locations.value().cloned().unwrap_or_default()).unwrap_or_default(),
+        sip_options_locations: serde_json::to_value(input.sip_options_locations.value().cloned().unwrap_or_default())
+            .unwrap_or_default(),
         sip_options_threshold: int_in("sip_options_threshold", &input.sip_options_threshold, 3, 1, p),
         soft_failure_codes: sip_codes("soft_failure_codes", &input.soft_failure_codes, p),
         transformations: check_transformations(&input.transformations, p),
@@ -100,7 +118,8 @@ fn build_trunk(input: &TrunkInput, sid: Uuid, group: Uuid, p: &mut Problems) -> 
     };
     let headers = input.relay_sip_headers.value().cloned().unwrap_or_default();
     for (i, h) in headers.iter().enumerate() {
-        let ok = !h.is_empty() && h.len() <= 100 && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let ok =
+            !h.is_empty() && h.len() <= 100 && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         p.check(ok, &format!("relay_sip_headers[{i}]"), "must be a SIP header name");
     }
     TrunkRow {
@@ -134,7 +153,11 @@ fn build_trunk(input: &TrunkInput, sid: Uuid, group: Uuid, p: &mut Problems) -> 
 async fn check_endpoint(state: &AppState, t: &TrunkRow, owner: Uuid, field: &str, p: &mut Problems) -> ApiResult<()> {
     if let Some(e) = t.endpoint_sid {
         let found = endpoints::repo::get(&mut *state.pool.acquire().await?, e, false).await?;
-        p.check(found.is_some_and(|e| e.partner_sid == owner), field, "must be an endpoint of the trunk group's partner");
+        p.check(
+            found.is_some_and(|e| e.partner_sid == owner),
+            field,
+            "must be an endpoint of the trunk group's partner",
+        );
     }
     Ok(())
 }
@@ -149,7 +172,12 @@ fn prefixed(prefix: &str, errors: Vec<FieldError>) -> Vec<FieldError> {
         .collect()
 }
 
-async fn find_group(state: &AppState, caller: &Caller, raw: &str, lock: Option<&mut sqlx::PgConnection>) -> ApiResult<GroupRow> {
+async fn find_group(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    lock: Option<&mut sqlx::PgConnection>,
+) -> ApiResult<GroupRow> {
     let sid = parse_sid(raw, "trunk group")?;
     let row = match lock {
         Some(tx) => repo::get_group(tx, sid, true).await?,
@@ -162,19 +190,31 @@ async fn find_group(state: &AppState, caller: &Caller, raw: &str, lock: Option<&
 }
 
 /// The wire groups, with their trunks and partners when asked (one query each).
-async fn expand(state: &AppState, caller: &Caller, rows: &[GroupRow], with_trunks: bool, related: bool) -> ApiResult<Vec<TrunkGroup>> {
+async fn expand(
+    state: &AppState,
+    caller: &Caller,
+    rows: &[GroupRow],
+    with_trunks: bool,
+    related: bool,
+) -> ApiResult<Vec<TrunkGroup>> {
     if with_trunks && !caller.scopes().grants_any(TRUNK_READ) {
         return Err(ApiError::Forbidden);
     }
     let sids: Vec<Uuid> = rows.iter().map(|g| g.trunk_group_sid).collect();
     let trunks = if with_trunks { repo::trunks_of(&state.pool, &sids).await? } else { Vec::new() };
-    let partners = if related { partners::related(state, rows.iter().map(|g| g.partner_sid), caller.admin).await? } else { Default::default() };
+    let partners = if related {
+        partners::related(state, rows.iter().map(|g| g.partner_sid), caller.admin).await?
+    } else {
+        Default::default()
+    };
     Ok(rows
         .iter()
         .map(|g| {
             let mut w = g.to_wire();
             if with_trunks {
-                w.trunks = Some(trunks.iter().filter(|t| t.trunk_group_sid == g.trunk_group_sid).map(TrunkRow::to_wire).collect());
+                w.trunks = Some(
+                    trunks.iter().filter(|t| t.trunk_group_sid == g.trunk_group_sid).map(TrunkRow::to_wire).collect(),
+                );
             }
             w.partner = partners.get(&g.partner_sid).cloned().map(Box::new);
             w
@@ -227,7 +267,8 @@ pub async fn create_trunk_group(
                 let mut tp = Problems::new();
                 let row = build_trunk(&t, Uuid::new_v4(), group.trunk_group_sid, &mut tp);
                 check_endpoint(&state, &row, owner_sid, "endpoint_sid", &mut tp).await?;
-                check_acl_rules(&state, &tree, "acls", t.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut tp).await?;
+                check_acl_rules(&state, &tree, "acls", t.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut tp)
+                    .await?;
                 p.0.extend(prefixed(&prefix, tp.0));
                 trunks.push(row);
             }
@@ -239,7 +280,9 @@ pub async fn create_trunk_group(
     for t in &trunks {
         repo::upsert_trunk(&mut tx, t).await?;
     }
-    let saved = repo::get_group(&mut tx, group.trunk_group_sid, false).await?.expect("just inserted");
+    let saved = repo::get_group(&mut tx, group.trunk_group_sid, false)
+        .await?
+        .ok_or_else(|| ApiError::internal("a new trunk group vanished"))?;
     tx.commit().await?;
     let mut out = expand(&state, &caller, std::slice::from_ref(&saved), with_trunks, false).await?;
     Ok(Json(out.remove(0)).into_response())
@@ -281,16 +324,35 @@ pub async fn update_trunk_group(
     let merged = patch::apply(&current, &body, GROUP_UPDATABLE, mode);
     let input: TrunkGroupInput = parse_object(&merged)?;
     let mut p = Problems::new();
-    let group = build_group(&input, current_row.trunk_group_sid, current_row.partner_sid, current_row.tree_path.clone(), &mut p);
-    check_acl_rules(&state, &current_row.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
+    let group = build_group(
+        &input,
+        current_row.trunk_group_sid,
+        current_row.partner_sid,
+        current_row.tree_path.clone(),
+        &mut p,
+    );
+    check_acl_rules(
+        &state,
+        &current_row.tree_path,
+        "acls",
+        input.acls.value().map(Vec::as_slice).unwrap_or(&[]),
+        &mut p,
+    )
+    .await?;
     p.finish()?;
     repo::upsert_group(&mut tx, &group).await?;
-    let saved = repo::get_group(&mut tx, group.trunk_group_sid, false).await?.expect("it exists");
+    let saved = repo::get_group(&mut tx, group.trunk_group_sid, false)
+        .await?
+        .ok_or_else(|| ApiError::internal("an updated trunk group vanished"))?;
     tx.commit().await?;
     Ok(Json(saved.to_wire()).into_response())
 }
 
-pub async fn delete_trunk_group(State(state): State<AppState>, caller: Caller, PathParams(raw): PathParams<String>) -> ApiResult<Response> {
+pub async fn delete_trunk_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
     let g = find_group(&state, &caller, &raw, Some(&mut tx)).await?;
     let numbers = crate::resources::dids::repo::count_in_trunk_group(&mut *tx, g.trunk_group_sid).await?;
@@ -349,7 +411,14 @@ pub async fn list_trunks(
     respond::list(page.map(|t| t.to_wire()), &q, &url, "trunk_sid")
 }
 
-async fn find_trunk(state: &AppState, caller: &Caller, raw_group: &str, raw: &str, tx: &mut sqlx::PgConnection, lock: bool) -> ApiResult<(GroupRow, TrunkRow)> {
+async fn find_trunk(
+    state: &AppState,
+    caller: &Caller,
+    raw_group: &str,
+    raw: &str,
+    tx: &mut sqlx::PgConnection,
+    lock: bool,
+) -> ApiResult<(GroupRow, TrunkRow)> {
     let g = find_group(state, caller, raw_group, if lock { Some(&mut *tx) } else { None }).await?;
     let sid = parse_sid(raw, "trunk")?;
     let t = repo::get_trunk(tx, g.trunk_group_sid, sid, lock).await?.ok_or_else(|| ApiError::not_found("trunk"))?;

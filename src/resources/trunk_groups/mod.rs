@@ -28,7 +28,17 @@ pub fn routes(api: &mut Api) {
     api.route(Method::POST, "/trunk_groups/{trunk_group_sid}/trunks", TRUNK_CREATE, handlers::create_trunk);
     api.route(Method::GET, "/trunk_groups/{trunk_group_sid}/trunks", TRUNK_READ, handlers::list_trunks);
     api.route(Method::GET, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_READ, handlers::get_trunk);
-    api.route(Method::PATCH, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_UPDATE, handlers::update_trunk);
+    api.route(
+        Method::PATCH,
+        "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}",
+        TRUNK_UPDATE,
+        handlers::update_trunk,
+    );
     api.route(Method::PUT, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_UPDATE, handlers::update_trunk);
-    api.route(Method::DELETE, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_DELETE, handlers::delete_trunk);
+    api.route(
+        Method::DELETE,
+        "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}",
+        TRUNK_DELETE,
+        handlers::delete_trunk,
+    );
 }

@@ -87,7 +87,11 @@ pub const GROUPS: ListSpec = ListSpec {
     keyset: None,
 };
 
-pub async fn list_groups<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<GroupRow>> {
+pub async fn list_groups<'e>(
+    db: impl PgExecutor<'e> + Copy,
+    caller: &Caller,
+    q: &ListQuery,
+) -> ApiResult<Page<GroupRow>> {
     let pattern = caller.subtree_pattern();
     listing::fetch::<GroupRow, _>(db, &GROUPS, q, GROUP_COLUMNS, GROUP_FROM, &move |qb| {
         qb.push(" AND p.status <> 'deleted' AND p.tree_path LIKE ").push_bind(pattern.clone());
@@ -145,7 +149,8 @@ pub async fn delete_group<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<(
 
 // ---- trunks ----
 
-pub const TRUNK_COLUMNS: &str = "t.id, t.trunk_sid, t.trunk_group_sid, t.name, t.acls, t.allow_forward, t.allow_transfer, t.asn_mode, \
+pub const TRUNK_COLUMNS: &str =
+    "t.id, t.trunk_sid, t.trunk_group_sid, t.name, t.acls, t.allow_forward, t.allow_transfer, t.asn_mode, \
     t.call_type, t.codec, t.endpoint_sid, t.in_capacity, t.in_identity_format, t.in_identity_mode, t.in_rfc_4694_mode, \
     t.location_sid, t.out_capacity, t.out_identity_mode, t.out_rfc_4694_mode, t.priority, t.relay_sip_headers, \
     t.transformations, t.weight";
@@ -253,11 +258,13 @@ pub async fn trunks_of<'e>(db: impl PgExecutor<'e>, groups: &[Uuid]) -> ApiResul
 
 pub async fn get_trunk(db: &mut PgConnection, group: Uuid, sid: Uuid, lock: bool) -> ApiResult<Option<TrunkRow>> {
     let lock = if lock { " FOR UPDATE" } else { "" };
-    Ok(sqlx::query_as(&format!("SELECT {TRUNK_COLUMNS} FROM trunks t WHERE t.trunk_sid = $1 AND t.trunk_group_sid = $2{lock}"))
-        .bind(sid)
-        .bind(group)
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TRUNK_COLUMNS} FROM trunks t WHERE t.trunk_sid = $1 AND t.trunk_group_sid = $2{lock}"
+    ))
+    .bind(sid)
+    .bind(group)
+    .fetch_optional(db)
+    .await?)
 }
 
 pub async fn upsert_trunk(db: &mut PgConnection, t: &TrunkRow) -> ApiResult<TrunkRow> {

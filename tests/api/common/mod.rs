@@ -42,7 +42,8 @@ fn admin_options() -> PgConnectOptions {
             let pg = EmbeddedPg::start(&dir, Durability::Throwaway).or_else(|e| {
                 // Run as root from a directory the postgres user cannot reach (e.g. under /root).
                 if e.0.contains("cannot reach") {
-                    let tmp = std::env::temp_dir().join(format!("carrierx-test-pg-{:x}", fnv(env!("CARGO_MANIFEST_DIR").as_bytes())));
+                    let tmp = std::env::temp_dir()
+                        .join(format!("carrierx-test-pg-{:x}", fnv(env!("CARGO_MANIFEST_DIR").as_bytes())));
                     EmbeddedPg::start(&tmp, Durability::Throwaway)
                 } else {
                     Err(e)
@@ -192,7 +193,15 @@ impl TestApp {
     }
 
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
-        Req { app: self, method, path: path.to_owned(), actor: Actor::Anon, body: None, content_type: None, headers: Vec::new() }
+        Req {
+            app: self,
+            method,
+            path: path.to_owned(),
+            actor: Actor::Anon,
+            body: None,
+            content_type: None,
+            headers: Vec::new(),
+        }
     }
 
     pub fn get(&self, path: &str) -> Req<'_> {

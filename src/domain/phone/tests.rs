@@ -1,0 +1,28 @@
+use super::*;
+
+#[test]
+fn us_numbers_come_out_as_the_reference_shows() {
+    let a = analyze("15162065575").unwrap();
+    assert_eq!(a.national, "(516) 206-5575");
+    assert_eq!(a.international, "+1 516-206-5575");
+    assert_eq!(a.region.as_deref(), Some("US"));
+    assert_eq!(analyze("+1 (516) 206-5575").unwrap().digits, "15162065575");
+}
+
+#[test]
+fn other_countries() {
+    let it = analyze("390612345678").unwrap();
+    assert_eq!(it.region.as_deref(), Some("IT"));
+    assert_eq!(it.international, "+39 06 1234 5678");
+    let gb = analyze("+442071234567").unwrap();
+    assert_eq!(gb.region.as_deref(), Some("GB"));
+    assert_eq!(gb.national, "020 7123 4567");
+    assert_eq!(analyze("+1 416 555 0123").unwrap().region.as_deref(), Some("CA"));
+}
+
+#[test]
+fn not_numbers() {
+    assert!(analyze("12").is_none());
+    assert!(analyze("1-800-FLOWERS").is_none());
+    assert!(analyze("1234567890123456789").is_none());
+}
