@@ -12,6 +12,7 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && rm -rf src target/release/.fingerprint/carrierx-core-* target/release/deps/carrierx_core-* target/release/deps/libcarrierx_core-*
 COPY migrations migrations
 COPY config config
+COPY data data
 COPY src src
 RUN cargo build --release --locked && strip target/release/carrierx-core
 
