@@ -544,3 +544,32 @@ async fn the_demo_inventory_loads_once() {
     assert_eq!(cdrs["count"], 500);
     assert!(cdrs["items"].as_array().unwrap().iter().all(|c| c["price"].is_string()));
 }
+
+#[tokio::test]
+async fn coverage_counts_the_inventory_by_key() {
+    let app = TestApp::new().await;
+    stock(&app, &[("15162065573", "NY"), ("15162065574", "NY"), ("13125550100", "IL"), ("12125550100", "NY")]).await;
+    app.post("/core/v2/admin/dids")
+        .actor(root())
+        .json(json!({"phonenumber": "13125550101", "state": "IL", "capabilities": 3}))
+        .ok()
+        .await;
+    app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "442071234567"})).ok().await;
+    let r = app.get("/core/v2/phonenumber/coverage?limit=1&group_by=state").actor(root()).ok().await;
+    assert_eq!(r["items"], json!([{"count": 2, "key": "IL"}]));
+    assert_eq!(r["has_more"], true);
+    assert_eq!(r["total"], 3, "IL, NY and the numbers without a state");
+    assert_eq!(r["pagination"]["next"], "http://api.test/core/v2/phonenumber/coverage?limit=1&group_by=state&offset=1");
+    let r = app.get("/core/v2/phonenumber/coverage?group_by=npa&filter=state+eq+NY").actor(root()).ok().await;
+    assert_eq!(r["items"], json!([{"count": 1, "key": "212"}, {"count": 2, "key": "516"}]));
+    let r = app
+        .get("/core/v2/phonenumber/coverage?group_by=state&filter=capabilities+bit+4&order=count+desc")
+        .actor(root())
+        .ok()
+        .await;
+    assert_eq!(r["items"][0], json!({"count": 3, "key": "NY"}));
+    let r = app.get("/core/v2/phonenumber/coverage?group_by=country_code").actor(root()).ok().await;
+    assert_eq!(r["items"], json!([{"count": 1, "key": "GBR"}, {"count": 5, "key": "USA"}]));
+    app.get("/core/v2/phonenumber/coverage").actor(root()).send().await.assert_error(400, "group_by");
+    app.get("/core/v2/phonenumber/coverage?group_by=planet").actor(root()).send().await.assert_error(400, "group_by");
+}

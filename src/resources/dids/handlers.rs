@@ -13,7 +13,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Maybe, Problems};
-use crate::http::listing::{ListQuery, Page, RequestUrl};
+use crate::http::listing::{ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::{self, UpdateMode};
 use crate::http::respond;
 use crate::resources::shared::check_transformations;
@@ -56,6 +56,42 @@ pub async fn get_available(
         Some(r) if r.status == "available" => respond::object(&r.to_wire(false), &query),
         _ => Err(ApiError::not_found("did")),
     }
+}
+
+const COVERAGE: ListSpec = ListSpec {
+    fields: repo::COVERAGE_FIELDS,
+    sid: "key",
+    default_order: "key",
+    default_limit: 10,
+    total: true,
+    keyset: None,
+};
+
+/// `GET /phonenumber/coverage?group_by=state`: how many numbers the inventory has, by key.
+pub async fn coverage(State(state): State<AppState>, _caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+    let group_by = url
+        .query
+        .get("group_by")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad_param("group_by", "is required"))?;
+    let Some((_, key_sql)) = repo::GROUP_BY.iter().find(|(k, _)| *k == group_by) else {
+        let all: Vec<&str> = repo::GROUP_BY.iter().map(|g| g.0).collect();
+        return Err(ApiError::bad_param("group_by", format!("must be one of {}", all.join(", "))));
+    };
+    // order: key (default) or count, asc or desc.
+    let mut query = url.query.clone();
+    let order = query.get("order").map(str::to_owned);
+    query.0.retain(|(k, _)| k != "order");
+    let q = ListQuery::parse(&query, &COVERAGE)?;
+    let by_count = match order.as_deref().map(str::trim) {
+        None | Some("") | Some("key") | Some("key asc") => None,
+        Some("count") | Some("count asc") => Some(false),
+        Some("count desc") => Some(true),
+        Some(_) => return Err(ApiError::bad_param("order", "must be key, count, count asc or count desc")),
+    };
+    let (items, total) = repo::coverage(&state.pool, key_sql, &q, by_count).await?;
+    let has_more = q.offset + (items.len() as i64) < total;
+    respond::list(Page { items, has_more, total: Some(total) }, &q, &url, "key")
 }
 
 /// A rented number the caller sees (any number through the admin routes).

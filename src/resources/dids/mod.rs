@@ -20,6 +20,7 @@ pub fn routes(api: &mut Api) {
     api.route(Method::GET, "/phonenumber/available_dids", READ, handlers::list_available);
     api.route(Method::GET, "/dids/inventory", READ, handlers::list_available);
     api.route(Method::GET, "/phonenumber/available_dids/{did_sid}", READ, handlers::get_available);
+    api.route(Method::GET, "/phonenumber/coverage", READ, handlers::coverage);
     api.route(Method::POST, "/phonenumber/dids", CREATE, handlers::rent_did);
     api.route(Method::GET, "/phonenumber/dids", READ, handlers::list_dids);
     api.route(Method::GET, "/phonenumber/dids/{did_sid}", READ, handlers::get_did);

@@ -136,6 +136,65 @@ pub const RENTED: ListSpec = ListSpec {
     keyset: None,
 };
 
+/// What coverage groups by: the SQL of each `group_by` key.
+pub const GROUP_BY: &[(&str, &str)] = &[
+    ("country_code", "d.country_code"),
+    ("locality", "d.locality"),
+    ("npa", "CASE WHEN d.phonenumber ~ '^1[0-9]{10}$' THEN substring(d.phonenumber FROM 2 FOR 3) END"),
+    ("npa_nxx", "CASE WHEN d.phonenumber ~ '^1[0-9]{10}$' THEN substring(d.phonenumber FROM 2 FOR 6) END"),
+    ("state", "d.state"),
+];
+
+/// Fields coverage filters on: the inventory's, and the NANP area code and exchange.
+pub const COVERAGE_FIELDS: &[Field] = &[
+    Field::new("capabilities", "d.capabilities", T::Int),
+    Field::new("country_code", "d.country_code", T::Text),
+    Field::new("locality", "d.locality", T::Text),
+    Field::new(
+        "npa",
+        "CASE WHEN d.phonenumber ~ '^1[0-9]{10}$' THEN substring(d.phonenumber FROM 2 FOR 3) END",
+        T::Text,
+    ),
+    Field::new(
+        "npa_nxx",
+        "CASE WHEN d.phonenumber ~ '^1[0-9]{10}$' THEN substring(d.phonenumber FROM 2 FOR 6) END",
+        T::Text,
+    ),
+    Field::new("phonenumber", "d.phonenumber", T::Text),
+    Field::new("price", "d.price", T::Decimal),
+    Field::new("state", "d.state", T::Text),
+];
+
+#[derive(Debug, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CoverageItem {
+    pub count: i64,
+    pub key: Option<String>,
+}
+
+/// Counts of available numbers grouped by `key_sql`, a page of groups, and how many groups.
+pub async fn coverage<'e>(
+    db: impl PgExecutor<'e> + Copy,
+    key_sql: &str,
+    q: &ListQuery,
+    by_count: Option<bool>,
+) -> ApiResult<(Vec<CoverageItem>, i64)> {
+    let mut qb = listing::Qb::new(format!(
+        "SELECT {key_sql} AS key, COUNT(*) AS count FROM dids d WHERE d.status = 'available'"
+    ));
+    sql::push_conditions(&mut qb, COVERAGE_FIELDS, &q.filter).map_err(|m| ApiError::bad_param("filter", m))?;
+    qb.push(" GROUP BY 1 ORDER BY ");
+    match by_count {
+        Some(desc) => qb.push(if desc { "2 DESC, 1" } else { "2 ASC, 1" }),
+        None => qb.push("1"),
+    };
+    qb.push(" LIMIT ").push_bind(q.limit).push(" OFFSET ").push_bind(q.offset);
+    let items = qb.build_query_as::<CoverageItem>().fetch_all(db).await?;
+    let mut cq = listing::Qb::new(format!("SELECT COUNT(DISTINCT {key_sql}) + MAX(CASE WHEN {key_sql} IS NULL THEN 1 ELSE 0 END) FROM dids d WHERE d.status = 'available'"));
+    sql::push_conditions(&mut cq, COVERAGE_FIELDS, &q.filter).map_err(|m| ApiError::bad_param("filter", m))?;
+    let total: Option<i64> = cq.build_query_scalar().fetch_one(db).await?;
+    Ok((items, total.unwrap_or(0)))
+}
+
 pub async fn list_available<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> ApiResult<Page<DidRow>> {
     listing::fetch::<DidRow, _>(db, &AVAILABLE, q, COLUMNS, FROM, &|qb| {
         qb.push(" AND d.status = 'available'");
