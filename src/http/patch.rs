@@ -6,11 +6,15 @@
 //! object. PUT replaces the object: every updatable attribute not sent goes back to empty.
 //! Attributes that are read-only (or settable only at creation) are ignored in both.
 
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, ApiResult};
-use super::extract::QueryParams;
+use super::extract::{JsonBody, QueryParams};
+use super::input::parse_object;
+use crate::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UpdateMode {
@@ -35,6 +39,39 @@ impl UpdateMode {
     /// PATCH, with `?nested_objects=replace` read from the query.
     pub fn patch(query: &QueryParams) -> ApiResult<Self> {
         Ok(UpdateMode::Patch { nested_replace: query.nested_replace()? })
+    }
+}
+
+/// A PATCH or PUT request to an object whose input type is `T`: the mode, and the body as sent,
+/// already checked against `T` (a wrong type is a 422 before the object is looked up).
+pub struct Update<T> {
+    pub mode: UpdateMode,
+    pub body: Map<String, Value>,
+    /// The body as `T`: what was sent, each attribute absent, null or a value.
+    pub sent: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Update<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let mode = UpdateMode::from_request_parts(&mut parts, state).await?;
+        let body = JsonBody::from_request(Request::from_parts(parts, body), state).await?.into_object()?;
+        let sent = parse_object(&body)?;
+        Ok(Update { mode, body, sent })
+    }
+}
+
+impl<T: DeserializeOwned> Update<T> {
+    /// The updatable attributes of `current` (the object's wire form) with the body applied.
+    pub fn merged(&self, current: &impl Serialize, updatable: &[&str]) -> ApiResult<Map<String, Value>> {
+        Ok(apply(&wire_map(current)?, &self.body, updatable, self.mode))
+    }
+
+    /// The object's input after the update: its updatable attributes with the body applied.
+    pub fn input(&self, current: &impl Serialize, updatable: &[&str]) -> ApiResult<T> {
+        parse_object(&self.merged(current, updatable)?)
     }
 }
 

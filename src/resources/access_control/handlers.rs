@@ -10,7 +10,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Problems};
 use crate::http::listing::{Field, ListQuery, ListSpec, Page, RequestUrl};
-use crate::http::patch::{self, UpdateMode};
+use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::{partners, trunk_groups};
 use crate::state::AppState;
@@ -110,16 +110,12 @@ pub async fn update_rule(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    mode: UpdateMode,
-    body: JsonBody,
+    update: Update<RuleInput>,
 ) -> ApiResult<Response> {
-    let body = body.into_object()?;
-    let _: RuleInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;
     let mut r = find(&state, &caller, &raw, Some(&mut tx)).await?;
     writable(&caller, &r)?;
-    let merged = patch::apply(&patch::wire_map(&r.to_wire(&caller))?, &body, RULE_UPDATABLE, mode);
-    let input: RuleInput = parse_object(&merged)?;
+    let input = update.input(&r.to_wire(&caller), RULE_UPDATABLE)?;
     let mut p = Problems::new();
     for (f, v) in [("field", &input.field), ("operation", &input.operation), ("quantifier", &input.quantifier)] {
         p.required(f, v);

@@ -10,7 +10,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
-use crate::http::patch::{self, UpdateMode};
+use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::partners;
 use crate::state::AppState;
@@ -100,14 +100,10 @@ pub async fn update_did_group(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    mode: UpdateMode,
-    body: JsonBody,
+    update: Update<DidGroupInput>,
 ) -> ApiResult<Response> {
-    let body = body.into_object()?;
-    let _: DidGroupInput = parse_object(&body)?;
     let mut g = find(&state, &caller, &raw).await?;
-    let merged = patch::apply(&patch::wire_map(&g.to_wire())?, &body, UPDATABLE, mode);
-    let input: DidGroupInput = parse_object(&merged)?;
+    let input = update.input(&g.to_wire(), UPDATABLE)?;
     let mut p = Problems::new();
     check_callback(&input.callback_url, &mut p);
     p.finish()?;

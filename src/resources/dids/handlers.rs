@@ -14,7 +14,7 @@ use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::listing::{ListQuery, ListSpec, Page, RequestUrl};
-use crate::http::patch::{self, UpdateMode};
+use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::shared::check_transformations;
 use crate::resources::{countries, partners};
@@ -248,20 +248,15 @@ pub async fn update_did(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    mode: UpdateMode,
-    body: JsonBody,
+    update: Update<DidInput>,
 ) -> ApiResult<Response> {
-    let body = body.into_object()?;
-    let _: DidInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;
     let mut row = find(&state, &caller, &raw, Some(&mut tx)).await?;
-    let current = patch::wire_map(&row.to_wire(true))?;
     let mut updatable: Vec<&str> = UPDATABLE.to_vec();
     if caller.admin {
         updatable.extend_from_slice(ADMIN_UPDATABLE);
     }
-    let merged = patch::apply(&current, &body, &updatable, mode);
-    let input: DidInput = parse_object(&merged)?;
+    let input = update.input(&row.to_wire(true), &updatable)?;
     let mut p = Problems::new();
     check_callback(&input.callback_url, &mut p);
     let transformations = check_transformations(&input.transformations, &mut p);

@@ -11,7 +11,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
-use crate::http::patch::{self, UpdateMode};
+use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners;
 use crate::resources::shared::check_transformations;
@@ -214,22 +214,19 @@ pub async fn update_endpoint(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    mode: UpdateMode,
-    body: JsonBody,
+    update: Update<EndpointInput>,
 ) -> ApiResult<Response> {
-    let body = body.into_object()?;
-    let _: EndpointInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;
     let mut row = find(&state, &caller, &raw, Some(&mut tx)).await?;
     if row.kind == "system_gateway" {
         return Err(ApiError::invalid("type", "the System Gateway endpoint cannot be modified"));
     }
-    let current = patch::wire_map(&row.to_wire(true))?;
     let mut updatable: Vec<&str> = UPDATABLE.to_vec();
     if caller.admin {
         updatable.extend_from_slice(ADMIN_UPDATABLE);
     }
-    let mut merged = patch::apply(&current, &body, &updatable, mode);
+    let current = patch::wire_map(&row.to_wire(true))?;
+    let mut merged = patch::apply(&current, &update.body, &updatable, update.mode);
     let hosted = HOSTED.contains(&row.kind.as_str());
     let mut p = Problems::new();
     if hosted {
@@ -242,7 +239,7 @@ pub async fn update_endpoint(
             if !allowed.contains(key) && !ADMIN_UPDATABLE.contains(key) {
                 let now = current.get(*key).cloned().unwrap_or(Value::Null);
                 let new = merged.get(*key).cloned().unwrap_or(Value::Null);
-                let unchanged = now == new || (mode == UpdateMode::Put && !body.contains_key(*key));
+                let unchanged = now == new || (update.mode == UpdateMode::Put && !update.body.contains_key(*key));
                 if unchanged {
                     merged.insert((*key).to_owned(), now);
                 } else {

@@ -16,7 +16,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_sid, FormBody, JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
-use crate::http::patch::{self, UpdateMode};
+use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners::handlers::{validate_password, visible};
 use crate::resources::partners::repo as partners;
@@ -333,18 +333,15 @@ pub async fn update_token(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    mode: UpdateMode,
-    body: JsonBody,
+    update: Update<OAuthTokenInput>,
 ) -> ApiResult<Response> {
-    let body = body.into_object()?;
-    let _: OAuthTokenInput = parse_object(&body)?;
     let sid = parse_sid(&raw, "token")?;
     let mut tx = state.pool.begin().await?;
     let mut row = repo::get_token(&mut tx, &caller, sees_all_tokens(&caller), sid, true)
         .await?
         .ok_or_else(|| ApiError::not_found("token"))?;
     let current = patch::wire_map(&row.to_wire(false))?;
-    let mut merged = patch::apply(&current, &body, TOKEN_UPDATABLE, mode);
+    let mut merged = patch::apply(&current, &update.body, TOKEN_UPDATABLE, update.mode);
     // PUT without dates keeps them: a token cannot be left without an expiry.
     for k in ["date_expiration_access_token", "date_expiration_refresh_token"] {
         if merged.get(k).is_some_and(Value::is_null) {
@@ -468,17 +465,13 @@ pub async fn update_login(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    mode: UpdateMode,
-    body: JsonBody,
+    update: Update<PartnerLoginInput>,
 ) -> ApiResult<Response> {
-    let body = body.into_object()?;
-    let sent: PartnerLoginInput = parse_object(&body)?;
     let sid = parse_sid(&raw, "partner login")?;
     let mut tx = state.pool.begin().await?;
     let mut row =
         repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
-    let current = patch::wire_map(&row.to_wire(false))?;
-    let mut merged = patch::apply(&current, &body, LOGIN_UPDATABLE, mode);
+    let mut merged = update.merged(&row.to_wire(false), LOGIN_UPDATABLE)?;
     if merged.get("token_scopes").is_some_and(Value::is_null) {
         merged.insert("token_scopes".into(), Value::Array(Vec::new()));
     }
@@ -486,10 +479,10 @@ pub async fn update_login(
     let partner =
         partners::get(&mut *tx, row.partner_sid).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
     let mut p = Problems::new();
-    if mode == UpdateMode::Put {
-        p.required("password", &sent.password);
+    if update.mode == UpdateMode::Put {
+        p.required("password", &update.sent.password);
     }
-    if let Maybe::Value(pw) = &sent.password {
+    if let Maybe::Value(pw) = &update.sent.password {
         validate_password(pw, "password", &mut p);
     }
     let scopes =
@@ -497,11 +490,11 @@ pub async fn update_login(
     p.finish()?;
     row.token_scopes = Some(scopes);
     if caller.admin {
-        if let Maybe::Value(b) = sent.use_on_root_login {
+        if let Maybe::Value(b) = update.sent.use_on_root_login {
             row.use_on_root_login = b;
         }
     }
-    let hash = match sent.password.into_option() {
+    let hash = match update.sent.password.into_option() {
         Some(pw) => Some(secrets::hash_password_async(pw).await),
         None => None,
     };

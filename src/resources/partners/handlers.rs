@@ -19,7 +19,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{bad_emails, parse_object, Maybe, Problems};
 use crate::http::listing::{ApiBase, ListQuery, RequestUrl};
-use crate::http::patch::{self, UpdateMode};
+use crate::http::patch::{self, Update};
 use crate::http::respond;
 use crate::resources::access_control::handlers as acl_handlers;
 use crate::resources::access_control::types as acl;
@@ -314,28 +314,25 @@ pub async fn update_partner(
     caller: Caller,
     PathParams(raw_sid): PathParams<String>,
     ApiBase(api): ApiBase,
-    mode: UpdateMode,
-    body: JsonBody,
+    update: Update<PartnerInput>,
 ) -> ApiResult<Response> {
-    let body = body.into_object()?;
-    let sent: PartnerInput = parse_object(&body)?;
     let sid = parse_sid(&raw_sid, "partner")?;
     let mut tx = state.pool.begin().await?;
     let mut row = match repo::get_for_update(&mut tx, sid).await? {
         Some(r) if caller.sees(&r.tree_path) => r,
         _ => return Err(ApiError::not_found("partner")),
     };
-    let current = patch::wire_map(&row.to_wire(true))?;
     let mut updatable: Vec<&str> = UPDATABLE.to_vec();
     if caller.admin {
         updatable.extend_from_slice(ADMIN_UPDATABLE);
     }
-    let merged = patch::apply(&current, &body, &updatable, mode);
+    let current = patch::wire_map(&row.to_wire(true))?;
+    let merged = patch::apply(&current, &update.body, &updatable, update.mode);
     let input: PartnerInput = parse_object(&merged)?;
     let mut p = Problems::new();
     validate_common(&input, &mut p);
     let transformations = check_transformations(&input.transformations, &mut p);
-    if let Maybe::Value(pw) = &sent.password {
+    if let Maybe::Value(pw) = &update.sent.password {
         validate_password(pw, "password", &mut p);
     }
     let is_self = row.partner_sid == caller.partner_sid();
@@ -440,7 +437,7 @@ pub async fn update_partner(
         }
     }
     repo::save(&mut tx, &row).await?;
-    if let Maybe::Value(pw) = sent.password {
+    if let Maybe::Value(pw) = update.sent.password {
         let hash = secrets::hash_password_async(pw).await;
         repo::set_password(&mut tx, row.partner_sid, &hash).await?;
     }

@@ -11,7 +11,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
-use crate::http::patch::{self, UpdateMode};
+use crate::http::patch::{Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::shared::check_transformations;
 use crate::resources::{partners, trunk_groups};
@@ -158,20 +158,15 @@ pub async fn update_prefix(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    mode: UpdateMode,
-    body: JsonBody,
+    mut update: Update<PrefixInput>,
 ) -> ApiResult<Response> {
-    let mut body = body.into_object()?;
-    let _: PrefixInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;
     let current_row = find(&state, &caller, &raw, Some(&mut tx)).await?;
-    let current = patch::wire_map(&current_row.to_wire())?;
     // PUT without a prefix keeps it: a prefix cannot be empty.
-    if mode == UpdateMode::Put && !body.contains_key("prefix") {
-        body.insert("prefix".into(), Value::String(current_row.prefix.clone()));
+    if update.mode == UpdateMode::Put && !update.body.contains_key("prefix") {
+        update.body.insert("prefix".into(), Value::String(current_row.prefix.clone()));
     }
-    let merged = patch::apply(&current, &body, UPDATABLE, mode);
-    let input: PrefixInput = parse_object(&merged)?;
+    let input = update.input(&current_row.to_wire(), UPDATABLE)?;
     let mut p = Problems::new();
     let row = build(&state, &input, current_row, &mut p).await?;
     p.finish()?;

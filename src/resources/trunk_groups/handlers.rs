@@ -12,7 +12,7 @@ use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
-use crate::http::patch::{self, UpdateMode};
+use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::access_control::handlers::check_acl_rules;
 use crate::resources::access_control::types as acl;
@@ -313,16 +313,11 @@ pub async fn update_trunk_group(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    mode: UpdateMode,
-    body: JsonBody,
+    update: Update<TrunkGroupInput>,
 ) -> ApiResult<Response> {
-    let body = body.into_object()?;
-    let _: TrunkGroupInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;
     let current_row = find_group(&state, &caller, &raw, Some(&mut tx)).await?;
-    let current = patch::wire_map(&current_row.to_wire())?;
-    let merged = patch::apply(&current, &body, GROUP_UPDATABLE, mode);
-    let input: TrunkGroupInput = parse_object(&merged)?;
+    let input = update.input(&current_row.to_wire(), GROUP_UPDATABLE)?;
     let mut p = Problems::new();
     let group = build_group(
         &input,
@@ -440,19 +435,14 @@ pub async fn update_trunk(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((group, raw)): PathParams<(String, String)>,
-    mode: UpdateMode,
-    body: JsonBody,
+    mut update: Update<TrunkInput>,
 ) -> ApiResult<Response> {
-    let mut body = body.into_object()?;
-    if body.get("endpoint_sid").is_some_and(|v| v == "") {
-        body.insert("endpoint_sid".into(), Value::Null);
+    if update.body.get("endpoint_sid").is_some_and(|v| v == "") {
+        update.body.insert("endpoint_sid".into(), Value::Null);
     }
-    let _: TrunkInput = parse_object(&body)?;
     let mut tx = state.pool.begin().await?;
     let (g, current_row) = find_trunk(&state, &caller, &group, &raw, &mut tx, true).await?;
-    let current = patch::wire_map(&current_row.to_wire())?;
-    let merged = patch::apply(&current, &body, TRUNK_UPDATABLE, mode);
-    let input: TrunkInput = parse_object(&merged)?;
+    let input = update.input(&current_row.to_wire(), TRUNK_UPDATABLE)?;
     let mut p = Problems::new();
     let trunk = build_trunk(&input, current_row.trunk_sid, g.trunk_group_sid, &mut p);
     check_endpoint(&state, &trunk, g.partner_sid, "endpoint_sid", &mut p).await?;
