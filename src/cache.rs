@@ -108,9 +108,8 @@ impl Objects {
             self.clear();
             return;
         };
-        match table {
-            "partners" => self.partners.invalidate(&sid),
-            _ => {}
+        if table == "partners" {
+            self.partners.invalidate(&sid)
         }
     }
 

@@ -117,9 +117,8 @@ impl Config {
             table.insert("database_url".into(), toml::Value::String(url));
         }
         let cfg: Config = table.try_into().map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
-        if !cfg.public_url.is_empty()
-            && !(cfg.public_url.starts_with("http://") || cfg.public_url.starts_with("https://"))
-        {
+        let absolute = ["http://", "https://"].iter().any(|p| cfg.public_url.starts_with(p));
+        if !cfg.public_url.is_empty() && !absolute {
             return Err(ConfigError("CARRIERX_PUBLIC_URL must be an absolute http(s) URL".into()));
         }
         if !cfg.smtp_url.is_empty() && !cfg.smtp_url.starts_with("smtp://") {

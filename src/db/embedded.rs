@@ -94,7 +94,8 @@ impl EmbeddedPg {
             return Err(err("cannot lock the embedded database directory"));
         }
 
-        for dir in [&socket_dir] {
+        {
+            let dir = &socket_dir;
             fs::create_dir_all(dir).map_err(|e| err(format!("cannot create {}: {e}", dir.display())))?;
         }
         if let Some((uid, gid)) = run_as {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use regex::Regex;
+use super::patterns::compile;
 use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,7 +72,7 @@ fn entry_matches(operation: &str, entry: &str, value: &str) -> bool {
     match operation {
         "exact" => value == entry,
         "prefix" => value.starts_with(entry),
-        "regexp" => Regex::new(entry).is_ok_and(|re| re.is_match(value)),
+        "regexp" => compile(entry).is_ok_and(|re| re.is_match(value)),
         _ => false,
     }
 }

@@ -4,6 +4,7 @@ pub mod access_control;
 pub mod geo;
 pub mod json;
 pub mod money;
+pub mod patterns;
 pub mod phone;
 pub mod rating;
 pub mod scopes;

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
+use super::patterns::compile;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -189,15 +189,13 @@ fn check_action(at: &str, action: &str, ops: &[String], offset: usize, problems:
     }
     for &j in spec.patterns {
         if let Err(e) = compile(&ops[j]) {
-            problems.push((operand(j), format!("invalid regular expression: {}", first_line(&e.to_string()))));
+            problems.push((operand(j), format!("invalid regular expression: {e}")));
         }
     }
     match action {
-        "reject" => {
-            if !REJECT_REASONS.iter().any(|(r, _)| *r == ops[0]) {
-                let all: Vec<&str> = REJECT_REASONS.iter().map(|r| r.0).collect();
-                problems.push((operand(0), format!("unknown reject reason; one of {}", all.join(", "))));
-            }
+        "reject" if !REJECT_REASONS.iter().any(|(r, _)| *r == ops[0]) => {
+            let all: Vec<&str> = REJECT_REASONS.iter().map(|r| r.0).collect();
+            problems.push((operand(0), format!("unknown reject reason; one of {}", all.join(", "))));
         }
         "lookup_rn" => {
             for (j, o) in ops.iter().enumerate() {
@@ -220,14 +218,6 @@ fn check_action(at: &str, action: &str, ops: &[String], offset: usize, problems:
         }
         _ => {}
     }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_owned()
-}
-
-fn compile(pattern: &str) -> Result<Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern).size_limit(1 << 20).build()
 }
 
 /// `\1` (the reference's spelling) to `${1}` (the regex crate's).

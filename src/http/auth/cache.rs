@@ -73,7 +73,7 @@ impl AuthCache {
     }
 
     fn get(map: &RwLock<HashMap<[u8; 32], Entry>>, key: &[u8; 32]) -> Option<Arc<Principal>> {
-        let guard = crate::sync::read(&map);
+        let guard = crate::sync::read(map);
         let e = guard.get(key)?;
         if e.cached_at.elapsed() > TTL || e.valid_until.is_some_and(|t| t <= Utc::now()) {
             return None;
@@ -89,7 +89,7 @@ impl AuthCache {
         valid_until: Option<DateTime<Utc>>,
         gen: u64,
     ) {
-        let mut guard = crate::sync::write(&map);
+        let mut guard = crate::sync::write(map);
         // An invalidation that arrived while the entry was read from the database wins.
         if self.generation() != gen {
             return;
@@ -139,7 +139,7 @@ impl AuthCache {
     pub fn invalidate_partner(&self, partner_sid: Uuid) {
         self.bump();
         for map in [&self.tokens, &self.basic] {
-            crate::sync::write(&map).retain(|_, e| e.principal.partner_sid != partner_sid);
+            crate::sync::write(map).retain(|_, e| e.principal.partner_sid != partner_sid);
         }
     }
 

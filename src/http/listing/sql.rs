@@ -75,7 +75,7 @@ fn cmp_op(op: Op) -> &'static str {
     }
 }
 
-fn single<'c>(c: &'c Condition) -> Result<&'c Literal, String> {
+fn single(c: &Condition) -> Result<&Literal, String> {
     match &c.value {
         super::filter::Operand::One(l) => Ok(l),
         super::filter::Operand::List(_) => Err(format!("operator {} takes one value, not a list", c.op.as_str())),

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::patterns::compile;
 use crate::http::input::Problems;
 
 /// The ACL object (`acls`, `parent_assigned_acls`).
@@ -112,10 +113,8 @@ pub fn validate_rule(field: &str, operation: &str, quantifier: &str, entries: &[
         if e.is_empty() {
             p.add(format!("entries[{i}]"), "must not be empty");
         } else if operation == "regexp" {
-            if let Err(err) = regex::RegexBuilder::new(e).size_limit(1 << 20).build() {
-                let msg = err.to_string();
-                let last = msg.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(&msg).trim().to_owned();
-                p.add(format!("entries[{i}]"), format!("invalid regular expression: {last}"));
+            if let Err(err) = compile(e) {
+                p.add(format!("entries[{i}]"), format!("invalid regular expression: {err}"));
             }
         }
     }
