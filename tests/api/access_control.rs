@@ -232,3 +232,62 @@ async fn effective_acls_from_the_top_of_the_tree_down_to_the_trunk() {
         .await;
     r.assert_error(422, "acls[0].sms_action_true");
 }
+
+/// The seed's `GET /accesscontrol/rules?offset=0&limit=1`: a parent's rule first, read-only,
+/// and a `next` link that keeps `limit`.
+#[tokio::test]
+async fn the_rules_page_sample() {
+    let app = TestApp::new().await;
+    let (_, parent) = app.partner(&root(), "acl_pager", None).await;
+    let (_, child) = app.partner(&bearer(&parent), "acl_paged", None).await;
+    let first = app
+        .post("/core/v2/accesscontrol/rules")
+        .actor(bearer(&parent))
+        .json(
+            json!({"entries": ["18007"], "field": "called", "name": "1st", "operation": "prefix", "quantifier": "any"}),
+        )
+        .ok()
+        .await;
+    app.post("/core/v2/accesscontrol/rules").actor(bearer(&parent)).json(sample_rule()).ok().await;
+    app.post("/core/v2/accesscontrol/rules").actor(bearer(&child)).json(sample_rule()).ok().await;
+    let r = app.get("/core/v2/accesscontrol/rules?offset=0&limit=1").actor(bearer(&child)).ok().await;
+    assert_eq!(
+        r,
+        json!({"count": 1, "has_more": true,
+               "items": [{"entries": ["18007"], "field": "called", "name": "1st", "operation": "prefix", "quantifier": "any",
+                          "read_only": true, "rule_sid": first["rule_sid"]}],
+               "limit": 1, "offset": 0,
+               "pagination": {"next": "http://api.test/core/v2/accesscontrol/rules?limit=1&offset=1"}, "total": 3})
+    );
+    let last = app.get("/core/v2/accesscontrol/rules?offset=2&limit=1").actor(bearer(&child)).ok().await;
+    assert_eq!(last["has_more"], false);
+    assert_eq!(last["items"][0]["read_only"], false);
+    assert_eq!(last["pagination"], json!({"previous": "http://api.test/core/v2/accesscontrol/rules?limit=1&offset=1"}));
+}
+
+/// The seed's `GET /accesscontrol/effective_acl/calls` without arguments: the partner layers only.
+#[tokio::test]
+async fn effective_acls_of_the_partner_alone() {
+    let app = TestApp::new().await;
+    let (_, parent) = app.partner(&root(), "eff_parent", None).await;
+    let (child, ctok) = app.partner(&bearer(&parent), "eff_child", None).await;
+    let a = app.post("/core/v2/accesscontrol/rules").actor(bearer(&parent)).json(sample_rule()).ok().await;
+    let b = app
+        .post("/core/v2/accesscontrol/rules")
+        .actor(bearer(&parent))
+        .json(json!({"entries": ["1900"], "field": "called", "operation": "prefix", "quantifier": "none"}))
+        .ok()
+        .await;
+    let acl = json!({"access_control_rules": [a["rule_sid"], b["rule_sid"]], "direction": "outbound",
+                     "sms_action_false": null, "sms_action_true": null, "voice_action_false": null, "voice_action_true": "reject503"});
+    app.patch(&format!("/core/v2/partners/{}", child["partner_sid"].as_str().unwrap()))
+        .actor(bearer(&parent))
+        .json(json!({"parent_assigned_acls": [acl]}))
+        .ok()
+        .await;
+    let r = app.get("/core/v2/accesscontrol/effective_acl/calls").actor(bearer(&ctok)).ok().await;
+    assert_eq!(r["count"], 1);
+    assert_eq!(r["has_more"], false);
+    // One layer a partner from the top: the root (1), eff_parent (2), eff_child (3); empty ones left out.
+    assert_eq!(r["items"], json!([{"effective_acls": [acl], "layer": 3}]));
+}

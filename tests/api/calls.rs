@@ -381,3 +381,58 @@ async fn rate_lists_and_their_csv() {
     let csv = app.get("/core/v2/calls/rates/outbound/voip/conference/csv").actor(bearer(&tok)).send().await;
     assert_eq!(csv.text().lines().count(), 2);
 }
+
+/// The seed's rate-list samples: inbound VoIP conference (a default plan), outbound PSTN with
+/// `limit=1`, and their CSV downloads. `limit` is the default page size of 10 (README decision 8).
+#[tokio::test]
+async fn the_rate_list_samples() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "rates_samples", None).await;
+    let sid = p["partner_sid"].as_str().unwrap();
+    let conf = make_plan(
+        &app,
+        json!({"name": "voip_conference_in_zero_rate.txt", "effective_date": "2018-08-29", "items": [{"price": "0"}]}),
+        json!({"direction": "inbound", "type": "voip", "sub_type": "conference"}),
+    )
+    .await;
+    let r = app.get("/core/v2/calls/rates/inbound/voip/conference").actor(bearer(&tok)).ok().await;
+    assert_eq!(
+        r,
+        json!({"active": "yes", "count": 1, "effective_date": "2018-08-29T00:00:00.000Z", "has_more": false,
+               "items": [{"billing_increment": "60", "billing_minimum": "60", "country_code": null, "country_name": null, "prefix": null, "price": "0"}],
+               "limit": 10, "offset": 0, "pagination": null, "partner_sid": sid,
+               "rates_plan": {"name": "voip_conference_in_zero_rate.txt", "rates_plan_sid": conf["rates_plan_sid"]}, "total": 1})
+    );
+    let csv = app.get("/core/v2/calls/rates/inbound/voip/conference/csv").actor(bearer(&tok)).send().await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let text = csv.text();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows, vec!["billing_increment,billing_minimum,country_code,country_name,prefix,price", "60,60,,,,0"]);
+
+    let out = make_plan(
+        &app,
+        json!({"name": "retail_voice_out-2019-08-16", "effective_date": "2019-08-23",
+               "items": [{"prefix": "1207991", "country_code": "USA", "price": "0.01", "billing_increment": 6, "billing_minimum": 6},
+                         {"prefix": "1207992", "country_code": "USA", "price": "0.011", "billing_increment": 6, "billing_minimum": 6},
+                         {"prefix": "39", "country_code": "ITA", "price": "0.03"}]}),
+        json!({"partner_sid": sid, "direction": "outbound", "type": "pstn"}),
+    )
+    .await;
+    let r = app.get("/core/v2/calls/rates/outbound/pstn?limit=1").actor(bearer(&tok)).ok().await;
+    assert_eq!(
+        r,
+        json!({"active": "yes", "count": 1, "effective_date": "2019-08-23T00:00:00.000Z", "has_more": true,
+               "items": [{"billing_increment": "6", "billing_minimum": "6", "country_code": "USA", "country_name": "United States", "prefix": "1207991", "price": "0.01"}],
+               "limit": 1, "offset": 0, "pagination": null, "partner_sid": sid,
+               "rates_plan": {"name": "retail_voice_out-2019-08-16", "rates_plan_sid": out["rates_plan_sid"]}, "total": 3})
+    );
+    let csv = app.get("/core/v2/calls/rates/outbound/pstn/csv").actor(bearer(&tok)).send().await;
+    assert_eq!(csv.status, 200);
+    let text = csv.text();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 4, "a header and every item, not a page");
+    assert_eq!(rows[1], "6,6,USA,United States,1207991,0.01");
+    assert_eq!(rows[3], "60,60,ITA,Italy,39,0.03");
+}

@@ -573,3 +573,30 @@ async fn coverage_counts_the_inventory_by_key() {
     app.get("/core/v2/phonenumber/coverage").actor(root()).send().await.assert_error(400, "group_by");
     app.get("/core/v2/phonenumber/coverage?group_by=planet").actor(root()).send().await.assert_error(400, "group_by");
 }
+
+/// The seed's `GET /phonenumber/dids` page: one rented number of two, `has_more` and a `next` link.
+#[tokio::test]
+async fn the_rented_numbers_page_sample() {
+    let app = TestApp::new().await;
+    stock(&app, &[("15162065574", "NY"), ("15162065575", "NY")]).await;
+    let (p, tok) = app.partner(&root(), "two_numbers", None).await;
+    let a = app
+        .post("/core/v2/phonenumber/dids")
+        .actor(bearer(&tok))
+        .json(json!({"phonenumber": "15162065574"}))
+        .ok()
+        .await;
+    app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(json!({"phonenumber": "15162065575"})).ok().await;
+    let r = app.get("/core/v2/phonenumber/dids?limit=1").actor(bearer(&tok)).ok().await;
+    assert_eq!(r["count"], 1);
+    assert_eq!(r["has_more"], true);
+    assert_eq!(r["limit"], 1);
+    assert_eq!(r["offset"], 0);
+    assert_eq!(r["total"], 2);
+    assert_eq!(r["pagination"], json!({"next": "http://api.test/core/v2/phonenumber/dids?limit=1&offset=1"}));
+    assert_eq!(r["items"][0], a);
+    assert_eq!(keys(&r["items"][0]), DID_KEYS);
+    assert_eq!(r["items"][0]["partner_sid"], p["partner_sid"]);
+    assert_eq!(r["items"][0]["in_country_format"], "(516) 206-5574");
+    assert_eq!(r["items"][0]["locality"], "NEW YORK");
+}

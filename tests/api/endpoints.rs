@@ -44,6 +44,24 @@ async fn a_conference_endpoint_gets_generated_properties() {
     assert_eq!(props["account_sid"].as_str().unwrap().len(), 32);
     assert!(props["login"].as_str().unwrap().starts_with("confer_conference_"));
     assert_eq!(props["password"].as_str().unwrap().len(), 12);
+    // The reference's result-filtering sample: only the conference endpoint, the whole envelope.
+    app.post("/core/v2/endpoints")
+        .actor(bearer(&tok))
+        .json(json!({"name":"other", "type":"third_party", "addresses": [{"ip": "10.1.2.3"}]}))
+        .ok()
+        .await;
+    let r = app.get("/core/v2/endpoints?filter=type+eq+conference").actor(bearer(&tok)).ok().await;
+    assert_eq!(
+        r,
+        json!({"count": 1, "has_more": false, "items": [e], "limit": 10, "offset": 0, "pagination": {}, "total": 1})
+    );
+    // And its field-filtering sample: every key but properties, the System Gateway's too.
+    let r = app.get("/core/v2/endpoints?exclude_fields=properties").actor(bearer(&tok)).ok().await;
+    assert_eq!(r["total"], 3);
+    let without: Vec<&str> = ENDPOINT_KEYS.iter().copied().filter(|k| *k != "properties").collect();
+    for item in r["items"].as_array().unwrap() {
+        assert_eq!(keys(item), without);
+    }
 }
 
 #[tokio::test]

@@ -194,6 +194,10 @@ async fn a_partner_lists_its_own_active_tokens() {
     assert_eq!(one["partner"]["partner_sid"], p["partner_sid"]);
     let one = app.get(&format!("/core/v2/oauth/tokens/{token_sid}")).actor(bearer(&tok)).ok().await;
     assert!(one.get("partner").is_none());
+    assert_eq!(keys(&one), TOKEN_KEYS);
+    for k in TOKEN_KEYS.iter().filter(|k| !k.ends_with("_last_accessed")) {
+        assert_eq!(one[*k], t[*k], "{k}");
+    }
     // The root does not see it without oauth.manage_all_tokens... but root has it.
     app.get(&format!("/core/v2/oauth/tokens/{token_sid}")).actor(root()).ok().await;
     let r = app.get(&format!("/core/v2/oauth/tokens/{}", new_uuid())).actor(bearer(&tok)).send().await;
