@@ -265,6 +265,15 @@ async fn after_and_before_pages_walk_every_record_exactly_once() {
         r["pagination"]["next"],
         format!("http://api.test/core/v2/calls/call_drs?after={}&limit=1&offset=0", order[4])
     );
+    // The reference's before= sample: the record just before, and a previous link that goes on back.
+    let r = app.get(&format!("/core/v2/calls/call_drs?before={}&limit=1", order[10])).actor(who.clone()).ok().await;
+    assert_eq!(r["items"][0]["dr_sid"], order[9].as_str());
+    assert_eq!((r["count"].clone(), r["has_more"].clone()), (json!(1), json!(true)));
+    assert_eq!((r["limit"].clone(), r["offset"].clone(), r["total"].clone()), (json!(1), json!(0), Value::Null));
+    assert_eq!(
+        r["pagination"]["previous"],
+        format!("http://api.test/core/v2/calls/call_drs?before={}&limit=1&offset=0", order[9])
+    );
     // after= with an order other than the list's is refused.
     app.get(&format!("/core/v2/calls/call_drs?after={}&order=date_stop+desc", order[0]))
         .actor(who.clone())

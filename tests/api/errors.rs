@@ -84,3 +84,25 @@ async fn wrong_types_are_named_never_a_500() {
         app.patch(&path).actor(root()).json(body).send().await.assert_error(422, field);
     }
 }
+
+/// The reference's response conventions: JSON bodies say `application/json`, a 204 has no body.
+#[tokio::test]
+async fn json_responses_say_so_and_no_content_is_empty() {
+    let app = TestApp::new().await;
+    let r = app.get("/core/v2/countries/USA").actor(root()).send().await;
+    assert_eq!(r.status, 200);
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    let r = app.get("/core/v2/partners/not-a-sid").actor(root()).send().await;
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    let e = app
+        .post("/core/v2/endpoints")
+        .actor(root())
+        .json(json!({"name": "gone", "type": "third_party", "addresses": [{"ip": "10.9.8.7"}]}))
+        .ok()
+        .await;
+    let r =
+        app.delete(&format!("/core/v2/endpoints/{}", e["endpoint_sid"].as_str().unwrap())).actor(root()).send().await;
+    assert_eq!(r.status, 204);
+    assert_eq!(r.text(), "");
+    assert!(r.headers.get("content-type").is_none());
+}
