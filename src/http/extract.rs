@@ -61,7 +61,44 @@ impl FromRequest<AppState> for JsonBody {
             Some(ct) if is_json(&ct) => {}
             _ => return Err(ApiError::UnsupportedMediaType("application/json")),
         }
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|_| ApiError::MalformedJson)
+        let body: Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::MalformedJson)?;
+        if let Some(at) = find_nul(&body, String::new()) {
+            return Err(ApiError::invalid(
+                if at.is_empty() { "body".into() } else { at },
+                "must not contain a NUL character",
+            ));
+        }
+        Ok(JsonBody(body))
+    }
+}
+
+/// Where a NUL character sits in a JSON value (`name`, `entries[0]`, `attributes.key`): text in
+/// PostgreSQL cannot hold one, so such a body is refused up front, naming the field.
+fn find_nul(v: &Value, at: String) -> Option<String> {
+    let join = |key: &str| if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
+    match v {
+        Value::String(s) if s.contains('\0') => Some(at),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| find_nul(x, format!("{at}[{i}]"))),
+        Value::Object(m) => {
+            m.iter().find_map(
+                |(k, x)| {
+                    if k.contains('\0') {
+                        Some(join(&k.replace('\0', "")))
+                    } else {
+                        find_nul(x, join(k))
+                    }
+                },
+            )
+        }
+        _ => None,
+    }
+}
+
+/// A query argument or form field with a NUL character, named.
+fn nul_param<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> Result<(), ApiError> {
+    match pairs.into_iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        Some((k, _)) => Err(ApiError::bad_param(k.replace('\0', ""), "must not contain a NUL character")),
+        None => Ok(()),
     }
 }
 
@@ -84,11 +121,11 @@ impl FromRequest<AppState> for FormBody {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(FormBody::default());
         }
-        match content_type(&headers).as_deref() {
+        let form = match content_type(&headers).as_deref() {
             Some("application/x-www-form-urlencoded") => {
                 let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
                     .map_err(|_| ApiError::bad_param("body", "malformed form body"))?;
-                Ok(FormBody(pairs.into_iter().collect()))
+                FormBody(pairs.into_iter().collect())
             }
             Some(ct) if is_json(ct) => {
                 let v: Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::MalformedJson)?;
@@ -109,10 +146,12 @@ impl FromRequest<AppState> for FormBody {
                     };
                     out.insert(k, s);
                 }
-                Ok(FormBody(out))
+                FormBody(out)
             }
-            _ => Err(ApiError::UnsupportedMediaType("application/x-www-form-urlencoded")),
-        }
+            _ => return Err(ApiError::UnsupportedMediaType("application/x-www-form-urlencoded")),
+        };
+        nul_param(&form.0)?;
+        Ok(form)
     }
 }
 
@@ -124,9 +163,12 @@ impl QueryParams {
     pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
         match raw {
             None | Some("") => Ok(QueryParams::default()),
-            Some(q) => serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-                .map(QueryParams)
-                .map_err(|_| ApiError::bad_param("query", "malformed query string")),
+            Some(q) => {
+                let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                    .map_err(|_| ApiError::bad_param("query", "malformed query string"))?;
+                nul_param(pairs.iter().map(|(k, v)| (k, v)))?;
+                Ok(QueryParams(pairs))
+            }
         }
     }
 

@@ -228,3 +228,130 @@ async fn another_instance_sees_a_changed_partner_within_a_second() {
     }
     listener.abort();
 }
+
+/// Bad input never gets a 500: every write route with bodies of the wrong shape and values of
+/// every wrong type (NUL bytes, huge numbers, long strings), every route with hostile query arguments.
+#[tokio::test]
+async fn hostile_input_on_every_route_is_never_a_500() {
+    let app = TestApp::new().await;
+    let table = carrierx_core::route_table(app.state.clone());
+    let keys = [
+        "name",
+        "type",
+        "addresses",
+        "attributes",
+        "transformations",
+        "entries",
+        "items",
+        "phonenumber",
+        "capabilities",
+        "price",
+        "partner_sid",
+        "trunk_group_sid",
+        "did_group_sid",
+        "endpoint_sid",
+        "scopes",
+        "acls",
+        "callback_url",
+        "properties",
+        "trunks",
+        "login",
+        "password",
+        "effective_date",
+        "date_start",
+        "direction",
+        "prefix",
+        "field",
+        "operation",
+        "quantifier",
+        "parent_assigned_acls",
+        "callbacks",
+        "country_code",
+        "state",
+        "status",
+        "capacity",
+    ];
+    let long = "x".repeat(70_000);
+    let values = [
+        json!([]),
+        json!({}),
+        json!(-1),
+        json!(1e308),
+        json!(18446744073709551615u64),
+        json!(long),
+        json!("nul\u{0000}byte"),
+        json!(true),
+        json!(null),
+        json!([{"\u{0000}": "\u{0000}"}]),
+        json!("2024-13-45T99:99:99Z"),
+    ];
+    let queries = [
+        "limit=-1",
+        "limit=abc&offset=-5",
+        "offset=99999999999999999999",
+        "order=%3Bdrop",
+        "include_fields=,,,&exclude_fields=%00",
+        "with_related=maybe",
+        "filter=name+eq+%00",
+        "filter=date_created+gt+2024-99-99",
+        "after=not-a-sid",
+        "nested_objects=sideways",
+    ];
+    let mut calls = 0;
+    for route in &table {
+        if route.auth.mode == AuthMode::Public {
+            continue;
+        }
+        let path = concrete(&route.path);
+        for q in queries {
+            let r = app.req(route.method.clone(), &format!("{path}?{q}")).actor(root()).send().await;
+            assert!(r.status.as_u16() < 500, "{} {}?{q}: {} {}", route.method, route.path, r.status, r.text());
+            calls += 1;
+        }
+        if !matches!(route.method, Method::POST | Method::PATCH | Method::PUT) {
+            continue;
+        }
+        for body in [json!([]), json!("x"), json!(12)].into_iter().chain(
+            values.iter().map(|v| serde_json::Value::Object(keys.iter().map(|k| (k.to_string(), v.clone())).collect())),
+        ) {
+            let r = app.req(route.method.clone(), &path).actor(root()).json(body.clone()).send().await;
+            let shown: String = body.to_string().chars().take(200).collect();
+            assert!(r.status.as_u16() < 500, "{} {} {shown}: {} {}", route.method, route.path, r.status, r.text());
+            calls += 1;
+        }
+    }
+    assert!(calls > 500);
+    // Bodies valid but for a NUL byte in free text (PostgreSQL text cannot hold one) or an
+    // out-of-range number: a 4xx naming the field, nothing written.
+    let nul = "a\u{0000}b";
+    for (path, body, field) in [
+        (
+            "/core/v2/accesscontrol/rules",
+            json!({"field":"to","quantifier":"any","entries":["1800"],"operation":"prefix","name":nul}),
+            "name",
+        ),
+        (
+            "/core/v2/accesscontrol/rules",
+            json!({"field":"to","quantifier":"any","entries":[nul],"operation":"prefix"}),
+            "entries",
+        ),
+        ("/core/v2/endpoints", json!({"name": nul, "type": "third_party", "addresses": [{"ip": "10.0.0.1"}]}), "name"),
+        (
+            "/core/v2/endpoints",
+            json!({"name": "x", "type": "third_party", "addresses": [{"ip": "10.0.0.1"}], "attributes": {nul: nul}}),
+            "attributes",
+        ),
+        ("/core/v2/trunk_groups", json!({"name": nul}), "name"),
+        ("/core/v2/trunk_groups", json!({"name": "x", "capacity": 1e30}), "capacity"),
+        ("/core/v2/phonenumber/did_groups", json!({"name": nul}), "name"),
+    ] {
+        let r = app.post(path).actor(root()).json(body.clone()).send().await;
+        assert!(r.status.is_client_error(), "{path} {body}: {} {}", r.status, r.text());
+        assert!(r.text().contains(field), "{path} {body}: {}", r.text());
+    }
+    let rules = app.get("/core/v2/accesscontrol/rules").actor(root()).ok().await;
+    assert_eq!(rules["total"], 0, "nothing written");
+    app.get("/core/v2/partners?filter=name+eq+a%00b").actor(root()).send().await.assert_error(400, "filter");
+    let r = app.post("/core/v2/oauth/token").form("grant_type=password&username=a%00b&password=x").send().await;
+    assert!(r.status.is_client_error() && r.text().contains("username"), "{}", r.text());
+}
