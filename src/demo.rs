@@ -132,6 +132,26 @@ async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
             .await?;
         }
     }
+    // The DID rental rates (`GET /phonenumber/rates`): cheaper by the hundred and the thousand.
+    let plan = Uuid::new_v4();
+    sqlx::query("INSERT INTO rate_plans (rates_plan_sid, name, effective_date) VALUES ($1, 'demo_did_rental', date_trunc('day', now()) - interval '30 days')")
+        .bind(plan)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO rate_plan_items (rates_plan_sid, price, tier_quantities, tier_prices)
+         VALUES ($1, 0.6, '{0,100,1000}', '{0.6,0.5,0.4}')",
+    )
+    .bind(plan)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO rate_plan_assignments (partner_sid, direction, kind, rates_plan_sid) VALUES (NULL, 'any', 'did', $1)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(plan)
+    .execute(&mut *tx)
+    .await?;
     let root: Option<Uuid> =
         sqlx::query_scalar("SELECT partner_sid FROM partners WHERE parent_sid IS NULL ORDER BY id LIMIT 1")
             .fetch_optional(&mut *tx)

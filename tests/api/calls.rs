@@ -445,3 +445,64 @@ async fn the_rate_list_samples() {
     assert_eq!(rows[1], "6,6,USA,United States,1207991,0.01");
     assert_eq!(rows[3], "60,60,ITA,Italy,39,0.03");
 }
+
+/// The seed's `GET /phonenumber/rates?limit=1`: a DID rental plan of seven tiers; the deprecated
+/// `/dids/rates` answers the same; an item without tiers is one tier from 0.
+#[tokio::test]
+async fn the_did_rental_rates_sample() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "did_rates", None).await;
+    let sid = p["partner_sid"].as_str().unwrap();
+    let class = "3306c614-772b-4477-8f29-714676c6d52c";
+    let tiers: Vec<Value> = [(0, "0.15"), (3, "0.12"), (5, "0.1"), (6, "0.07"), (8, "0.05"), (9, "0.02"), (11, "0.01")]
+        .iter()
+        .map(|(q, p)| json!({"quantity": q, "price": p}))
+        .collect();
+    let plan = make_plan(
+        &app,
+        json!({"name": "did_retail-2017-08-03.txt", "effective_date": "2017-08-03",
+               "items": [{"classification_sid": class, "tiers": tiers}, {"prefix": "44", "country_code": "GBR", "price": "1.5"}]}),
+        json!({"partner_sid": sid, "type": "did"}),
+    )
+    .await;
+    let r = app.get("/core/v2/phonenumber/rates?limit=1").actor(bearer(&tok)).ok().await;
+    assert_eq!(
+        r,
+        json!({"active": "yes", "count": 1, "effective_date": "2017-08-03T00:00:00.000Z", "has_more": true,
+               "items": [{"classification_sid": class, "country_code": null, "country_name": null, "prefix": null,
+                          "price_0": "0.15", "price_1": "0.12", "price_2": "0.1", "price_3": "0.07", "price_4": "0.05", "price_5": "0.02", "price_6": "0.01",
+                          "quantity_0": 0, "quantity_1": 3, "quantity_2": 5, "quantity_3": 6, "quantity_4": 8, "quantity_5": 9, "quantity_6": 11}],
+               "limit": 1, "offset": 0, "pagination": {"next": "http://api.test/core/v2/phonenumber/rates?limit=1&offset=1"},
+               "partner_sid": sid,
+               "rates_plan": {"name": "did_retail-2017-08-03.txt", "rates_plan_sid": plan["rates_plan_sid"]}, "total": 2})
+    );
+    let r = app.get("/core/v2/dids/rates?filter=country_code+eq+GBR").actor(bearer(&tok)).ok().await;
+    assert_eq!(r["pagination"], json!({}));
+    assert_eq!(r["items"][0]["country_name"], "United Kingdom");
+    assert_eq!((r["items"][0]["price_0"].clone(), r["items"][0]["quantity_0"].clone()), (json!("1.5"), json!(0)));
+    assert_eq!((r["items"][0]["price_1"].clone(), r["items"][0]["quantity_6"].clone()), (Value::Null, Value::Null));
+    // Another partner without a plan: 404; bad tiers are named.
+    let (_, other) = app.partner(&root(), "no_did_rates", None).await;
+    assert_eq!(app.get("/core/v2/phonenumber/rates").actor(bearer(&other)).send().await.status, 404);
+    let r = app
+        .post("/core/v2/admin/calls/rates_plans")
+        .actor(root())
+        .json(json!({"name": "bad", "items": [{"classification_sid": "nope", "tiers": [{"quantity": 2, "price": "1"}, {"quantity": 1, "price": "-1"}]}]}))
+        .send()
+        .await;
+    for f in [
+        "items[0].classification_sid",
+        "items[0].tiers[0].quantity",
+        "items[0].tiers[1].quantity",
+        "items[0].tiers[1].price",
+    ] {
+        r.assert_error(422, f);
+    }
+    let r = app
+        .post(&format!("/core/v2/admin/calls/rates_plans/{}/assignments", plan["rates_plan_sid"].as_str().unwrap()))
+        .actor(root())
+        .json(json!({"type": "did", "direction": "inbound"}))
+        .send()
+        .await;
+    r.assert_error(422, "direction");
+}

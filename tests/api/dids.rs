@@ -540,6 +540,9 @@ async fn the_demo_inventory_loads_once() {
         let r = app.get(&format!("/core/v2/calls/rates/{route}")).actor(root()).ok().await;
         assert_eq!(r["active"], "yes", "{route}");
     }
+    let r = app.get("/core/v2/phonenumber/rates").actor(root()).ok().await;
+    assert_eq!(r["rates_plan"]["name"], "demo_did_rental");
+    assert_eq!((r["items"][0]["price_1"].clone(), r["items"][0]["quantity_1"].clone()), (json!("0.5"), json!(100)));
     let cdrs = app.get("/core/v2/calls/call_drs?limit=1000").actor(root()).ok().await;
     assert_eq!(cdrs["count"], 500);
     assert!(cdrs["items"].as_array().unwrap().iter().all(|c| c["price"].is_string()));

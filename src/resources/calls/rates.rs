@@ -89,7 +89,8 @@ struct RateEnvelope {
     items: Vec<Value>,
     limit: i64,
     offset: i64,
-    pagination: Option<()>,
+    /// `null` on the call rate lists (as their samples), the links on the DID rates.
+    pagination: Value,
     partner_sid: Uuid,
     rates_plan: Value,
     total: Option<i64>,
@@ -144,7 +145,121 @@ async fn rates(
         items,
         limit: q.limit,
         offset: q.offset,
-        pagination: None,
+        pagination: Value::Null,
+        partner_sid: caller.partner_sid(),
+        rates_plan: json!({"name": plan.name, "rates_plan_sid": plan.rates_plan_sid}),
+        total: page.total,
+    };
+    Ok(Json(env).into_response())
+}
+
+/// The DID Rate object: the monthly rental price of numbers by tier, `price_N` once the partner
+/// holds `quantity_N` numbers (tiers a plan does not have are `null`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DidRate {
+    pub classification_sid: Option<Uuid>,
+    pub country_code: Option<String>,
+    pub country_name: Option<String>,
+    pub prefix: Option<String>,
+    pub price_0: Option<Money>,
+    pub price_1: Option<Money>,
+    pub price_2: Option<Money>,
+    pub price_3: Option<Money>,
+    pub price_4: Option<Money>,
+    pub price_5: Option<Money>,
+    pub price_6: Option<Money>,
+    pub quantity_0: Option<i32>,
+    pub quantity_1: Option<i32>,
+    pub quantity_2: Option<i32>,
+    pub quantity_3: Option<i32>,
+    pub quantity_4: Option<i32>,
+    pub quantity_5: Option<i32>,
+    pub quantity_6: Option<i32>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DidItemRow {
+    classification_sid: Option<Uuid>,
+    country_code: Option<String>,
+    country_name: Option<String>,
+    prefix: Option<String>,
+    price: Decimal,
+    tier_quantities: Option<Vec<i32>>,
+    tier_prices: Option<Vec<Decimal>>,
+}
+
+impl DidItemRow {
+    fn to_wire(&self) -> DidRate {
+        // An item without tiers is one tier from 0 at its price.
+        let (q, pr) = match (&self.tier_quantities, &self.tier_prices) {
+            (Some(q), Some(p)) if !q.is_empty() => (q.clone(), p.clone()),
+            _ => (vec![0], vec![self.price]),
+        };
+        let qn = |i: usize| q.get(i).copied();
+        let pn = |i: usize| pr.get(i).map(|d| Money(*d));
+        DidRate {
+            classification_sid: self.classification_sid,
+            country_code: self.country_code.clone(),
+            country_name: self.country_name.clone(),
+            prefix: self.prefix.clone(),
+            price_0: pn(0),
+            price_1: pn(1),
+            price_2: pn(2),
+            price_3: pn(3),
+            price_4: pn(4),
+            price_5: pn(5),
+            price_6: pn(6),
+            quantity_0: qn(0),
+            quantity_1: qn(1),
+            quantity_2: qn(2),
+            quantity_3: qn(3),
+            quantity_4: qn(4),
+            quantity_5: qn(5),
+            quantity_6: qn(6),
+        }
+    }
+}
+
+pub const DID_ITEMS: ListSpec = ListSpec {
+    fields: &[
+        Field::new("classification_sid", "i.classification_sid", T::Uuid),
+        Field::new("country_code", "i.country_code", T::Text),
+        Field::new("country_name", "co.common_name", T::Text),
+        Field::new("prefix", "i.prefix", T::Text),
+    ],
+    sid: "i.id",
+    default_order: "i.id",
+    default_limit: 10,
+    total: true,
+    keyset: None,
+};
+
+/// `GET /phonenumber/rates` (alias `/dids/rates`): the DID rental rates of the caller's plan.
+pub async fn did_rates(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+    let q = ListQuery::parse(&url.query, &DID_ITEMS)?;
+    let plan = plan(&state, &caller, "any", "did").await?;
+    let sid = plan.rates_plan_sid;
+    let scope = move |qb: &mut listing::Qb<'_>| {
+        qb.push(" AND i.rates_plan_sid = ").push_bind(sid);
+    };
+    let columns = "i.classification_sid, i.country_code, co.common_name AS country_name, i.prefix, i.price, \
+                   i.tier_quantities, i.tier_prices";
+    let page: Page<DidItemRow> = listing::fetch(&state.pool, &DID_ITEMS, &q, columns, ITEM_FROM, &scope).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for row in &page.items {
+        let mut v = serde_json::to_value(row.to_wire()).map_err(ApiError::internal)?;
+        q.projection.apply(&mut v);
+        items.push(v);
+    }
+    let env = RateEnvelope {
+        active: if plan.effective_date <= chrono::Utc::now() { "yes" } else { "no" },
+        count: items.len(),
+        effective_date: plan.effective_date.into(),
+        has_more: page.has_more,
+        items,
+        limit: q.limit,
+        offset: q.offset,
+        pagination: Value::Object(listing::pagination(None, None, page.has_more, &q, &url)),
         partner_sid: caller.partner_sid(),
         rates_plan: json!({"name": plan.name, "rates_plan_sid": plan.rates_plan_sid}),
         total: page.total,
@@ -262,7 +377,25 @@ pub struct ItemInput {
     pub billing_increment: Maybe<i32>,
     #[serde(default)]
     pub billing_minimum: Maybe<i32>,
+    /// DID rental plans: the numbers' classification the item prices.
+    #[serde(default)]
+    pub classification_sid: Maybe<String>,
+    /// DID rental plans: up to seven tiers, the first from quantity 0.
+    #[serde(default)]
+    pub tiers: Maybe<Vec<TierInput>>,
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierInput {
+    #[serde(default)]
+    pub quantity: Maybe<i32>,
+    #[serde(default)]
+    pub price: Maybe<Money>,
+}
+
+/// How many price tiers a DID rental item has at the most (`price_0` .. `price_6`).
+pub const MAX_TIERS: usize = 7;
 
 /// A rate plan as the admin routes show it.
 #[derive(Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -324,11 +457,22 @@ pub async fn create_plan(State(state): State<AppState>, _caller: Caller, body: J
     let sid = Uuid::new_v4();
     for (i, it) in items.iter().enumerate() {
         let at = |f: &str| format!("items[{i}].{f}");
-        let price = it.price.value().map(|m| m.0);
+        let tiers = it.tiers.value().map(Vec::as_slice).unwrap_or_default();
+        let (quantities, tier_prices) = check_tiers(tiers, &at("tiers"), &mut p);
+        // A tiered item's price is its first tier's.
+        let price = it.price.value().map(|m| m.0).or(tier_prices.first().copied());
         match price {
             None => p.add(at("price"), "field is required"),
             Some(pr) => p.check(pr >= Decimal::ZERO, &at("price"), "must not be negative"),
         }
+        let classification = match it.classification_sid.value() {
+            None => None,
+            Some(c) => {
+                let u = Uuid::parse_str(c).ok();
+                p.check(u.is_some(), &at("classification_sid"), "must be a secure ID");
+                u
+            }
+        };
         if let Some(x) = it.prefix.value() {
             p.check(
                 !x.is_empty() && x.len() <= 15 && x.chars().all(|c| c.is_ascii_digit()),
@@ -340,8 +484,12 @@ pub async fn create_plan(State(state): State<AppState>, _caller: Caller, body: J
         let min = it.billing_minimum.value().copied().unwrap_or(60);
         p.check(inc >= 0, &at("billing_increment"), "must not be negative");
         p.check(min >= 0, &at("billing_minimum"), "must not be negative");
+        let tiered = !tiers.is_empty();
         rows.push(json!({"rates_plan_sid": sid, "prefix": it.prefix.value(), "country_code": it.country_code.value().map(|c| c.to_ascii_uppercase()),
-                         "price": price.map(|d| d.to_string()), "billing_increment": inc, "billing_minimum": min}));
+                         "price": price.map(|d| d.to_string()), "billing_increment": inc, "billing_minimum": min,
+                         "classification_sid": classification,
+                         "tier_quantities": tiered.then_some(quantities),
+                         "tier_prices": tiered.then(|| tier_prices.iter().map(Decimal::to_string).collect::<Vec<_>>())}));
     }
     p.finish()?;
     let mut tx = state.pool.begin().await?;
@@ -353,8 +501,10 @@ pub async fn create_plan(State(state): State<AppState>, _caller: Caller, body: J
         .await?;
     if !rows.is_empty() {
         sqlx::query(
-            "INSERT INTO rate_plan_items (rates_plan_sid, prefix, country_code, price, billing_increment, billing_minimum)
-             SELECT rates_plan_sid, prefix, country_code, price, billing_increment, billing_minimum
+            "INSERT INTO rate_plan_items (rates_plan_sid, prefix, country_code, price, billing_increment, billing_minimum,
+                                          classification_sid, tier_quantities, tier_prices)
+             SELECT rates_plan_sid, prefix, country_code, price, billing_increment, billing_minimum,
+                    classification_sid, tier_quantities, tier_prices
                FROM jsonb_populate_recordset(NULL::rate_plan_items, $1)",
         )
         .bind(Value::Array(rows))
@@ -368,6 +518,32 @@ pub async fn create_plan(State(state): State<AppState>, _caller: Caller, body: J
             .await?;
     tx.commit().await?;
     Ok(Json(saved.to_wire()).into_response())
+}
+
+/// Checks an item's tiers: at most [`MAX_TIERS`], quantities rising from 0, prices not negative.
+fn check_tiers(tiers: &[TierInput], at: &str, p: &mut Problems) -> (Vec<i32>, Vec<Decimal>) {
+    p.check(tiers.len() <= MAX_TIERS, at, &format!("has at most {MAX_TIERS} tiers"));
+    let (mut quantities, mut prices) = (Vec::new(), Vec::new());
+    for (j, t) in tiers.iter().enumerate() {
+        let q = t.quantity.value().copied();
+        let pr = t.price.value().map(|m| m.0);
+        match q {
+            None => p.add(format!("{at}[{j}].quantity"), "field is required"),
+            Some(q) if j == 0 => p.check(q == 0, &format!("{at}[0].quantity"), "the first tier starts at 0"),
+            Some(q) => p.check(
+                quantities.last().is_some_and(|prev| q > *prev),
+                &format!("{at}[{j}].quantity"),
+                "must be greater than the tier before",
+            ),
+        }
+        match pr {
+            None => p.add(format!("{at}[{j}].price"), "field is required"),
+            Some(pr) => p.check(pr >= Decimal::ZERO, &format!("{at}[{j}].price"), "must not be negative"),
+        }
+        quantities.push(q.unwrap_or_default());
+        prices.push(pr.unwrap_or_default());
+    }
+    (quantities, prices)
 }
 
 pub async fn list_plans(State(state): State<AppState>, _caller: Caller, url: RequestUrl) -> ApiResult<Response> {
@@ -429,21 +605,28 @@ pub async fn assign_plan(
     let sid = parse_sid(&raw, "rates plan")?;
     let input: AssignmentInput = parse_object(&body.into_object()?)?;
     let mut p = Problems::new();
-    p.required("direction", &input.direction);
     p.required("type", &input.kind);
-    let direction = input.direction.value().cloned().unwrap_or_default();
-    if input.direction.value().is_some() {
-        p.check(direction == "inbound" || direction == "outbound", "direction", "must be inbound or outbound");
+    // DID rental plans have no direction ('any'); call plans are inbound or outbound.
+    let is_did = input.kind.value().is_some_and(|k| k == "did");
+    let direction = if is_did { "any".to_owned() } else { input.direction.value().cloned().unwrap_or_default() };
+    if is_did {
+        p.check(input.direction.value().is_none_or(|d| d == "any"), "direction", "a did plan has no direction");
+    } else {
+        p.required("direction", &input.direction);
+        if input.direction.value().is_some() {
+            p.check(direction == "inbound" || direction == "outbound", "direction", "must be inbound or outbound");
+        }
     }
     let kind = match (input.kind.value().map(String::as_str), input.sub_type.value()) {
         (Some("pstn"), _) => "pstn".to_owned(),
+        (Some("did"), _) => "did".to_owned(),
         (Some("voip"), Some(s)) if VOIP_SUB_TYPES.contains(&s.as_str()) => format!("voip:{s}"),
         (Some("voip"), _) => {
             p.add("sub_type", format!("must be one of {}", VOIP_SUB_TYPES.join(", ")));
             String::new()
         }
         (Some(_), _) => {
-            p.add("type", "must be pstn or voip");
+            p.add("type", "must be pstn, voip or did");
             String::new()
         }
         (None, _) => String::new(),
