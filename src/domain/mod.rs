@@ -1,6 +1,7 @@
 //! Pure logic with unit tests: scopes catalogue, money, time formats, secrets.
 
 pub mod access_control;
+pub mod carriers;
 pub mod geo;
 pub mod json;
 pub mod money;

@@ -45,5 +45,26 @@ pub fn analyze(input: &str) -> Option<Analyzed> {
     })
 }
 
+/// The E.164 digits of a number written nationally in `region` (alpha-2: `IT`, `GB`), or in
+/// E.164 already; `None` when libphonenumber cannot read it.
+pub fn e164_in(input: &str, region: &str) -> Option<String> {
+    let id: phonenumber::country::Id = region.parse().ok()?;
+    let n = phonenumber::parse(Some(id), input).ok()?;
+    Some(n.format().mode(Mode::E164).to_string().trim_start_matches('+').to_owned())
+}
+
+/// What kind of line a number is, as CarrierX names it: `landline`, `mobile`, `unknown` (any other
+/// valid type: toll-free, VoIP, ...); `None` where libphonenumber cannot tell fixed from mobile
+/// (all of North America), as the reference's sample for a US number shows.
+pub fn line_type(digits: &str) -> Option<&'static str> {
+    let n = phonenumber::parse(None, format!("+{digits}")).ok()?;
+    match n.number_type(&phonenumber::metadata::DATABASE) {
+        phonenumber::Type::FixedLine => Some("landline"),
+        phonenumber::Type::Mobile => Some("mobile"),
+        phonenumber::Type::FixedLineOrMobile => None,
+        _ => Some("unknown"),
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -132,6 +132,57 @@ impl Problems {
     }
 }
 
+/// A bulk body of the admin ingestion routes: one object or an array of up to `max`, each read as
+/// `T`. Problems are named `[i].field` (bare `field` when one object was sent).
+#[derive(Debug)]
+pub struct Batch<T> {
+    /// The objects that parsed, with their index.
+    pub items: Vec<(usize, T)>,
+    pub single: bool,
+}
+
+impl<T: DeserializeOwned> Batch<T> {
+    /// Reads `body`; what does not parse goes to `p`, a body of the wrong shape fails at once.
+    pub fn parse(body: Value, max: usize, what: &str, p: &mut Problems) -> Result<Self, ApiError> {
+        let (raw, single) = match body {
+            Value::Array(items) => (items, false),
+            obj @ Value::Object(_) => (vec![obj], true),
+            _ => return Err(ApiError::invalid("body", format!("must be {what} or an array of them"))),
+        };
+        if raw.is_empty() || raw.len() > max {
+            return Err(ApiError::invalid("body", format!("must hold 1 to {max} objects")));
+        }
+        let mut batch = Batch { items: Vec::with_capacity(raw.len()), single };
+        for (i, item) in raw.iter().enumerate() {
+            let Value::Object(map) = item else {
+                p.add(batch.at(i, "body"), format!("must be {what}"));
+                continue;
+            };
+            match parse_object::<T>(map) {
+                Ok(v) => batch.items.push((i, v)),
+                Err(ApiError::Validation(errors)) => {
+                    for e in errors {
+                        p.add(batch.at(i, e.field.as_deref().unwrap_or("body")), e.message);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(batch)
+    }
+}
+
+impl<T> Batch<T> {
+    /// The name of `field` of the object at `i`.
+    pub fn at(&self, i: usize, field: &str) -> String {
+        if self.single {
+            field.to_owned()
+        } else {
+            format!("[{i}].{field}")
+        }
+    }
+}
+
 /// A plausible e-mail address (one address).
 pub fn is_email(s: &str) -> bool {
     let s = s.trim();

@@ -123,6 +123,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::prefixes::routes(&mut api);
     resources::calls::routes(&mut api);
     resources::oauth::routes(&mut api);
+    resources::lookup::routes(&mut api);
     resources::mail::routes(&mut api);
 
     let Api { router: core, table, .. } = api;

@@ -9,6 +9,7 @@ pub mod did_groups;
 pub mod dids;
 pub mod endpoints;
 pub mod health;
+pub mod lookup;
 pub mod mail;
 pub mod oauth;
 pub mod partners;

@@ -12,6 +12,7 @@ mod dids;
 mod endpoints;
 mod errors;
 mod listing;
+mod lookup;
 mod oauth;
 mod partners;
 mod trunk_groups;

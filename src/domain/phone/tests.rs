@@ -26,3 +26,15 @@ fn not_numbers() {
     assert!(analyze("1-800-FLOWERS").is_none());
     assert!(analyze("1234567890123456789").is_none());
 }
+
+#[test]
+fn line_types_from_libphonenumber() {
+    assert_eq!(line_type("4930123456"), Some("landline"));
+    assert_eq!(line_type("442071234567"), Some("landline"));
+    assert_eq!(line_type("447400123456"), Some("mobile"));
+    assert_eq!(line_type("15162065319"), None, "North America cannot tell fixed from mobile");
+    assert_eq!(line_type("18005550199"), Some("unknown"), "toll-free");
+    assert_eq!(e164_in("020 7123 4567", "GB").as_deref(), Some("442071234567"));
+    assert_eq!(e164_in("0612345678", "IT").as_deref(), Some("390612345678"));
+    assert_eq!(e164_in("12", "ZZ"), None);
+}

@@ -12,7 +12,7 @@ use crate::domain::{geo, phone};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::input::{parse_object, Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
@@ -297,39 +297,17 @@ pub async fn release_did(
 
 /// `POST /admin/dids`: adds numbers to the inventory (one object or an array), all or none.
 pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let (items, single) = match body.0 {
-        Value::Array(items) => (items, false),
-        obj @ Value::Object(_) => (vec![obj], true),
-        _ => return Err(ApiError::invalid("body", "must be a DID object or an array of them")),
-    };
-    if items.is_empty() || items.len() > MAX_BATCH {
-        return Err(ApiError::invalid("body", format!("must hold 1 to {MAX_BATCH} numbers")));
-    }
-    let at = |i: usize, f: &str| if single { f.to_owned() } else { format!("[{i}].{f}") };
     let mut p = Problems::new();
-    let mut parsed = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(map) = item else {
-            p.add(at(i, "body"), "must be a DID object");
-            continue;
-        };
-        match parse_object::<InventoryInput>(map) {
-            Ok(v) => parsed.push((i, v)),
-            Err(ApiError::Validation(errors)) => {
-                for e in errors {
-                    p.add(at(i, e.field.as_deref().unwrap_or("body")), e.message);
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    let batch: Batch<InventoryInput> = Batch::parse(body.0, MAX_BATCH, "a DID object", &mut p)?;
+    let (parsed, single) = (&batch.items, batch.single);
+    let at = |i: usize, f: &str| batch.at(i, f);
     // Countries by alpha-2 (from the numbers) and alpha-3 (given), in one query.
     let all = countries::repo::codes(&state.pool).await?;
     let by_alpha2: HashMap<&str, &str> = all.iter().map(|(a2, a3)| (a2.as_str(), a3.as_str())).collect();
     let alpha3s: HashSet<&str> = all.iter().map(|(_, a3)| a3.as_str()).collect();
     let mut numbers = Vec::with_capacity(parsed.len());
     let mut seen = HashSet::new();
-    for (i, v) in &parsed {
+    for (i, v) in parsed {
         let capabilities = v.capabilities.value().copied().unwrap_or(7);
         p.check(
             (0..=31).contains(&capabilities),

@@ -1,0 +1,25 @@
+//! Lookup: the details of a phone number (formats, state, carrier, LRN, CNAM). The LRN and CNAM
+//! tables are filled through admin routes (a local extension).
+
+mod handlers;
+pub mod repo;
+pub mod types;
+
+use axum::http::Method;
+
+use crate::domain::scopes::Scope;
+use crate::http::router::Api;
+
+/// Every phone number lookup needs `lookup.dids.read`; each detail adds its own scope (checked in
+/// the handler: these add up rather than being alternatives).
+pub const READ: &[Scope] = &[Scope::LookupDidsRead];
+
+pub fn routes(api: &mut Api) {
+    api.route(Method::GET, "/lookup/dids/{phonenumber}", READ, handlers::lookup_did);
+    api.admin(Method::POST, "/admin/lookup/lrns", &[], handlers::put_lrns);
+    api.admin(Method::GET, "/admin/lookup/lrns", &[], handlers::list_lrns);
+    api.admin(Method::DELETE, "/admin/lookup/lrns/{phonenumber}", &[], handlers::delete_lrn);
+    api.admin(Method::POST, "/admin/lookup/cnams", &[], handlers::put_cnams);
+    api.admin(Method::GET, "/admin/lookup/cnams", &[], handlers::list_cnams);
+    api.admin(Method::DELETE, "/admin/lookup/cnams/{phonenumber}", &[], handlers::delete_cnam);
+}
