@@ -136,8 +136,8 @@ impl Problems {
 /// `T`. Problems are named `[i].field` (bare `field` when one object was sent).
 #[derive(Debug)]
 pub struct Batch<T> {
-    /// The objects that parsed, with their index.
-    pub items: Vec<(usize, T)>,
+    /// The objects that parsed: their index, the typed input and the object as sent.
+    pub items: Vec<(usize, T, Map<String, Value>)>,
     pub single: bool,
 }
 
@@ -153,13 +153,13 @@ impl<T: DeserializeOwned> Batch<T> {
             return Err(ApiError::invalid("body", format!("must hold 1 to {max} objects")));
         }
         let mut batch = Batch { items: Vec::with_capacity(raw.len()), single };
-        for (i, item) in raw.iter().enumerate() {
+        for (i, item) in raw.into_iter().enumerate() {
             let Value::Object(map) = item else {
                 p.add(batch.at(i, "body"), format!("must be {what}"));
                 continue;
             };
-            match parse_object::<T>(map) {
-                Ok(v) => batch.items.push((i, v)),
+            match parse_object::<T>(&map) {
+                Ok(v) => batch.items.push((i, v, map)),
                 Err(ApiError::Validation(errors)) => {
                     for e in errors {
                         p.add(batch.at(i, e.field.as_deref().unwrap_or("body")), e.message);

@@ -14,7 +14,7 @@ use crate::domain::time::{parse_instant, Timestamp};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
 use crate::state::AppState;
@@ -65,36 +65,15 @@ fn ts(v: &Maybe<String>, field: &str, p: &mut Problems) -> Option<chrono::DateTi
 
 /// `POST /admin/calls/call_drs`: one record or an array of up to 10,000, all or none.
 pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let (items, single) = match body.0 {
-        Value::Array(items) => (items, false),
-        obj @ Value::Object(_) => (vec![obj], true),
-        _ => return Err(ApiError::invalid("body", "must be a call detail record or an array of them")),
-    };
-    if items.is_empty() || items.len() > MAX_BATCH {
-        return Err(ApiError::invalid("body", format!("must hold 1 to {MAX_BATCH} records")));
-    }
-    let prefix = |i: usize| if single { String::new() } else { format!("[{i}].") };
-    let mut errors: Vec<FieldError> = Vec::new();
+    let mut parse_problems = Problems::new();
+    let batch: Batch<CallDrInput> = Batch::parse(body.0, MAX_BATCH, "a call detail record", &mut parse_problems)?;
+    let prefix = |i: usize| batch.at(i, "");
+    let mut errors: Vec<FieldError> = parse_problems.0;
     let mut records: Vec<(Map<String, Value>, Uuid, Option<String>, Option<&'static str>, Option<Decimal>, String)> =
         Vec::new();
     let now = chrono::Utc::now();
-    for (i, item) in items.iter().enumerate() {
-        let pre = prefix(i);
-        let Value::Object(map) = item else {
-            errors.push(FieldError::new(format!("{pre}body"), "must be a call detail record object"));
-            continue;
-        };
-        let input: CallDrInput = match parse_object(map) {
-            Ok(v) => v,
-            Err(ApiError::Validation(es)) => {
-                errors.extend(es.into_iter().map(|mut e| {
-                    e.field = Some(format!("{pre}{}", e.field.unwrap_or_default()));
-                    e
-                }));
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
+    for (i, input, map) in &batch.items {
+        let pre = prefix(*i);
         let mut p = Problems::new();
         p.required("partner_sid", &input.partner_sid);
         p.required("date_stop", &input.date_stop);
@@ -248,7 +227,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     repo::insert_batch(&mut tx, &rows).await?;
     let saved = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
-    if single {
+    if batch.single {
         return Ok(Json(saved[0].to_wire()).into_response());
     }
     let wire: Vec<CallDr> = saved.iter().map(|r| r.to_wire()).collect();

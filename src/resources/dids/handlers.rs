@@ -307,7 +307,7 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
     let alpha3s: HashSet<&str> = all.iter().map(|(_, a3)| a3.as_str()).collect();
     let mut numbers = Vec::with_capacity(parsed.len());
     let mut seen = HashSet::new();
-    for (i, v) in parsed {
+    for (i, v, _) in parsed {
         let capabilities = v.capabilities.value().copied().unwrap_or(7);
         p.check(
             (0..=31).contains(&capabilities),

@@ -117,7 +117,7 @@ pub async fn put_lrns(State(state): State<AppState>, _caller: Caller, body: Json
     let batch: Batch<LrnInput> = Batch::parse(body.0, MAX_BATCH, "an LRN record", &mut p)?;
     let mut rows = Vec::with_capacity(batch.items.len());
     let mut seen = HashSet::new();
-    for (i, v) in &batch.items {
+    for (i, v, _) in &batch.items {
         let phonenumber = number(v.phonenumber.value(), &batch.at(*i, "phonenumber"), &mut p);
         if !phonenumber.is_empty() && !seen.insert(phonenumber.clone()) {
             p.add(batch.at(*i, "phonenumber"), "appears twice in the request");
@@ -147,7 +147,7 @@ pub async fn put_cnams(State(state): State<AppState>, _caller: Caller, body: Jso
     let batch: Batch<CnamInput> = Batch::parse(body.0, MAX_BATCH, "a CNAM record", &mut p)?;
     let mut rows = Vec::with_capacity(batch.items.len());
     let mut seen = HashSet::new();
-    for (i, v) in &batch.items {
+    for (i, v, _) in &batch.items {
         let phonenumber = number(v.phonenumber.value(), &batch.at(*i, "phonenumber"), &mut p);
         if !phonenumber.is_empty() && !seen.insert(phonenumber.clone()) {
             p.add(batch.at(*i, "phonenumber"), "appears twice in the request");
