@@ -24,11 +24,24 @@ pub fn digits(input: &str) -> String {
 
 /// Reads a number written in E.164 (with or without `+`, with any separators).
 pub fn analyze(input: &str) -> Option<Analyzed> {
+    parse(input).map(|(d, n)| analyzed(d, &n))
+}
+
+/// [`analyze`] and [`line_type`] with one parse (libphonenumber's parsing is the costly part).
+pub fn analyze_with_type(input: &str) -> Option<(Analyzed, Option<&'static str>)> {
+    parse(input).map(|(d, n)| (analyzed(d, &n), type_of(&n)))
+}
+
+fn parse(input: &str) -> Option<(String, phonenumber::PhoneNumber)> {
     let d = digits(input);
     if d.len() < 4 || d.len() > 15 || input.chars().any(|c| c.is_ascii_alphabetic()) {
         return None;
     }
     let n = phonenumber::parse(None, format!("+{d}")).ok()?;
+    Some((d, n))
+}
+
+fn analyzed(d: String, n: &phonenumber::PhoneNumber) -> Analyzed {
     // The region whose patterns the number matches, else the main region of its country code.
     let region = n.country().id().map(|id| id.as_ref().to_owned()).or_else(|| {
         let db = &*phonenumber::metadata::DATABASE;
@@ -36,13 +49,13 @@ pub fn analyze(input: &str) -> Option<Analyzed> {
             .and_then(|m| m.first().map(|m| m.id().to_owned()))
             .filter(|id| id.len() == 2 && id != "001")
     });
-    Some(Analyzed {
+    Analyzed {
         digits: d,
         national: n.format().mode(Mode::National).to_string(),
         international: n.format().mode(Mode::International).to_string(),
-        valid: phonenumber::is_valid(&n),
+        valid: phonenumber::is_valid(n),
         region,
-    })
+    }
 }
 
 /// The E.164 digits of a number written nationally in `region` (alpha-2: `IT`, `GB`), or in
@@ -57,7 +70,10 @@ pub fn e164_in(input: &str, region: &str) -> Option<String> {
 /// valid type: toll-free, VoIP, ...); `None` where libphonenumber cannot tell fixed from mobile
 /// (all of North America), as the reference's sample for a US number shows.
 pub fn line_type(digits: &str) -> Option<&'static str> {
-    let n = phonenumber::parse(None, format!("+{digits}")).ok()?;
+    type_of(&phonenumber::parse(None, format!("+{digits}")).ok()?)
+}
+
+fn type_of(n: &phonenumber::PhoneNumber) -> Option<&'static str> {
     match n.number_type(&phonenumber::metadata::DATABASE) {
         phonenumber::Type::FixedLine => Some("landline"),
         phonenumber::Type::Mobile => Some("mobile"),

@@ -63,7 +63,7 @@ pub async fn lookup_did(
         _ if digits.len() == 10 => Some(format!("1{digits}")),
         _ => Some(digits.clone()),
     };
-    let Some(a) = full.as_deref().and_then(phone::analyze) else {
+    let Some((a, line_type)) = full.as_deref().and_then(phone::analyze_with_type) else {
         return Err(ApiError::not_found("phone number"));
     };
     if !a.valid {
@@ -79,7 +79,7 @@ pub async fn lookup_did(
                 mcc: None,
                 mnc: None,
                 name: carriers::carrier_of(&a.digits).map(str::to_owned),
-                kind: phone::line_type(&a.digits).map(str::to_owned),
+                kind: line_type.map(str::to_owned),
             }),
             cnam: want_cnam.then(|| CnamDetail { name: known.cnam_name.unwrap_or_default(), kind: known.cnam_type }),
             // A ported number answers its LRN, any other its own number (ten digits in NANP).
