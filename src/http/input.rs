@@ -173,6 +173,16 @@ impl<T: DeserializeOwned> Batch<T> {
 }
 
 impl<T> Batch<T> {
+    /// The answer: the stored object when one was sent, else the array of them.
+    pub fn answer<R: serde::Serialize>(&self, mut rows: Vec<R>) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        if self.single && rows.len() == 1 {
+            axum::Json(rows.remove(0)).into_response()
+        } else {
+            axum::Json(rows).into_response()
+        }
+    }
+
     /// The name of `field` of the object at `i`.
     pub fn at(&self, i: usize, field: &str) -> String {
         if self.single {

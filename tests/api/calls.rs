@@ -170,6 +170,17 @@ async fn records_are_rated_from_the_partners_plan() {
     let list = app.get("/core/v2/calls/call_drs?filter=price+gt+0.005").actor(bearer(&tok)).ok().await;
     let prices: Vec<&str> = list["items"].as_array().unwrap().iter().map(|c| c["price"].as_str().unwrap()).collect();
     assert_eq!(prices, vec!["0.0066", "0.01"]);
+    // Text attributes and `direction` are in the filter allow-list; unknown fields are a 400.
+    let list = app
+        .get("/core/v2/calls/call_drs?filter=number_dst+like+%22%2B1516%25%22+and+direction+eq+outbound")
+        .actor(bearer(&tok))
+        .ok()
+        .await;
+    assert_eq!(list["count"], 1);
+    assert_eq!(list["items"][0]["number_dst"], "+15162065575");
+    let list = app.get("/core/v2/calls/call_drs?filter=number_external+eq+442071234567").actor(bearer(&tok)).ok().await;
+    assert_eq!(list["count"], 1);
+    app.get("/core/v2/calls/call_drs?filter=secret+eq+1").actor(bearer(&tok)).send().await.assert_error(400, "filter");
 }
 
 #[tokio::test]

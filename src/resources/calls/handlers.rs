@@ -1,8 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -227,9 +226,5 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     repo::insert_batch(&mut tx, &rows).await?;
     let saved = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
-    if batch.single {
-        return Ok(Json(saved[0].to_wire()).into_response());
-    }
-    let wire: Vec<CallDr> = saved.iter().map(|r| r.to_wire()).collect();
-    Ok(Json(wire).into_response())
+    Ok(batch.answer(saved.iter().map(|r| r.to_wire()).collect::<Vec<CallDr>>()))
 }

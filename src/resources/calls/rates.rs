@@ -120,37 +120,60 @@ async fn rates(
 ) -> ApiResult<Response> {
     let mut q = ListQuery::parse(&url.query, &ITEMS)?;
     let plan = plan(&state, &caller, direction, kind).await?;
-    let sid = plan.rates_plan_sid;
-    let scope = move |qb: &mut listing::Qb<'_>| {
-        qb.push(" AND i.rates_plan_sid = ").push_bind(sid);
-    };
     if csv {
         q.limit = listing::MAX_LIMIT * 1000;
         q.offset = 0;
     }
-    let page: Page<ItemRow> = listing::fetch(&state.pool, &ITEMS, &q, ITEM_COLUMNS, ITEM_FROM, &scope).await?;
-    let mut items: Vec<Value> =
-        page.items.iter().map(|r| serde_json::to_value(r.to_wire()).unwrap_or_default()).collect();
-    for it in &mut items {
-        q.projection.apply(it);
-    }
+    let page = item_page(&state, &ITEMS, &q, ITEM_COLUMNS, plan.rates_plan_sid, ItemRow::to_wire).await?;
     if csv {
-        return Ok(csv_response(&format!("{direction}_{}_rates.csv", kind.replace(':', "_")), &items));
+        return Ok(csv_response(&format!("{direction}_{}_rates.csv", kind.replace(':', "_")), &page.items));
     }
+    Ok(envelope(&plan, &caller, &q, page, Value::Null))
+}
+
+/// A page of a plan's items in their wire form, field filtering applied.
+async fn item_page<R, W>(
+    state: &AppState,
+    spec: &ListSpec,
+    q: &ListQuery,
+    columns: &str,
+    plan: Uuid,
+    to_wire: fn(&R) -> W,
+) -> ApiResult<Page<Value>>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    W: Serialize,
+{
+    let scope = move |qb: &mut listing::Qb<'_>| {
+        qb.push(" AND i.rates_plan_sid = ").push_bind(plan);
+    };
+    let page: Page<R> = listing::fetch(&state.pool, spec, q, columns, ITEM_FROM, &scope).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for row in &page.items {
+        let mut v = serde_json::to_value(to_wire(row)).map_err(ApiError::internal)?;
+        q.projection.apply(&mut v);
+        items.push(v);
+    }
+    Ok(Page { items, has_more: page.has_more, total: page.total })
+}
+
+/// The rate envelope of a plan's page: `pagination` is `null` on the call rates (as their samples
+/// show) and the links on the DID rates.
+fn envelope(plan: &PlanRow, caller: &Caller, q: &ListQuery, page: Page<Value>, pagination: Value) -> Response {
     let env = RateEnvelope {
         active: if plan.effective_date <= chrono::Utc::now() { "yes" } else { "no" },
-        count: items.len(),
+        count: page.items.len(),
         effective_date: plan.effective_date.into(),
         has_more: page.has_more,
-        items,
+        items: page.items,
         limit: q.limit,
         offset: q.offset,
-        pagination: Value::Null,
+        pagination,
         partner_sid: caller.partner_sid(),
         rates_plan: json!({"name": plan.name, "rates_plan_sid": plan.rates_plan_sid}),
         total: page.total,
     };
-    Ok(Json(env).into_response())
+    Json(env).into_response()
 }
 
 /// The DID Rate object: the monthly rental price of numbers by tier, `price_N` once the partner
@@ -238,33 +261,11 @@ pub const DID_ITEMS: ListSpec = ListSpec {
 pub async fn did_rates(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &DID_ITEMS)?;
     let plan = plan(&state, &caller, "any", "did").await?;
-    let sid = plan.rates_plan_sid;
-    let scope = move |qb: &mut listing::Qb<'_>| {
-        qb.push(" AND i.rates_plan_sid = ").push_bind(sid);
-    };
     let columns = "i.classification_sid, i.country_code, co.common_name AS country_name, i.prefix, i.price, \
                    i.tier_quantities, i.tier_prices";
-    let page: Page<DidItemRow> = listing::fetch(&state.pool, &DID_ITEMS, &q, columns, ITEM_FROM, &scope).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for row in &page.items {
-        let mut v = serde_json::to_value(row.to_wire()).map_err(ApiError::internal)?;
-        q.projection.apply(&mut v);
-        items.push(v);
-    }
-    let env = RateEnvelope {
-        active: if plan.effective_date <= chrono::Utc::now() { "yes" } else { "no" },
-        count: items.len(),
-        effective_date: plan.effective_date.into(),
-        has_more: page.has_more,
-        items,
-        limit: q.limit,
-        offset: q.offset,
-        pagination: Value::Object(listing::pagination(None, None, page.has_more, &q, &url)),
-        partner_sid: caller.partner_sid(),
-        rates_plan: json!({"name": plan.name, "rates_plan_sid": plan.rates_plan_sid}),
-        total: page.total,
-    };
-    Ok(Json(env).into_response())
+    let page = item_page(&state, &DID_ITEMS, &q, columns, plan.rates_plan_sid, DidItemRow::to_wire).await?;
+    let links = Value::Object(listing::pagination(None, None, page.has_more, &q, &url));
+    Ok(envelope(&plan, &caller, &q, page, links))
 }
 
 fn csv_cell(v: &Value) -> String {

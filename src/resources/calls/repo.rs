@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use super::types::CallDr;
+use super::types::{with_text_fields, CallDr};
 use crate::domain::json::sorted;
 use crate::domain::money::Money;
 use crate::domain::rating::RateItem;
@@ -123,64 +123,16 @@ impl CdrRow {
     }
 }
 
-macro_rules! text_fields {
-    ($($name:literal),*) => { [$(Field::new($name, concat!("c.", $name), T::Text)),*] };
+/// The filter allow-list: the text attributes as `c.<name>`, then the others.
+macro_rules! fields {
+    ([$($name:literal),*] $(, $extra:expr)*) => {
+        &[$(Field::new($name, concat!("c.", $name), T::Text),)* $($extra),*]
+    };
 }
 
-const TEXTS: [Field; 25] = text_fields!(
-    "cic",
-    "cic_original",
-    "cic_transformed",
-    "direction",
-    "disconnect_originator",
-    "diversion_dst",
-    "diversion_src",
-    "identity",
-    "ip_dst",
-    "ip_src",
-    "number_billing",
-    "number_dst",
-    "number_dst_original",
-    "number_dst_transformed",
-    "number_external",
-    "number_src",
-    "number_src_original",
-    "number_src_transformed",
-    "sipcallid_dst",
-    "sipcallid_src",
-    "sipcause",
-    "stir_attest",
-    "stir_orig_id",
-    "stir_signing_entity",
-    "stir_verstat"
-);
-
-const FIELDS: &[Field] = &[
-    TEXTS[0],
-    TEXTS[1],
-    TEXTS[2],
-    TEXTS[3],
-    TEXTS[4],
-    TEXTS[5],
-    TEXTS[6],
-    TEXTS[7],
-    TEXTS[8],
-    TEXTS[9],
-    TEXTS[10],
-    TEXTS[11],
-    TEXTS[12],
-    TEXTS[13],
-    TEXTS[14],
-    TEXTS[15],
-    TEXTS[16],
-    TEXTS[17],
-    TEXTS[18],
-    TEXTS[19],
-    TEXTS[20],
-    TEXTS[21],
-    TEXTS[22],
-    TEXTS[23],
-    TEXTS[24],
+const FIELDS: &[Field] = with_text_fields!(
+    fields,
+    Field::new("direction", "c.direction", T::Text),
     Field::new("date_insert", "c.date_insert", T::Timestamp),
     Field::new("date_start", "c.date_start", T::Timestamp),
     Field::new("date_stop", "c.date_stop", T::Timestamp),
@@ -201,7 +153,7 @@ const FIELDS: &[Field] = &[
     Field::new("type", "c.type", T::Text),
     Field::new("user_data", "c.user_data", T::Json),
     Field::new("version", "c.version", T::Int),
-];
+);
 
 /// Call detail records: `date_stop` order (ties by `dr_sid`), 1,000 a page by default, no total,
 /// `after`/`before` pages (decision 8).

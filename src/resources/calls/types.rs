@@ -156,33 +156,47 @@ pub struct CallDrInput {
     pub stir_verstat: Maybe<String>,
 }
 
-/// The text attributes copied as given.
-pub const TEXT_FIELDS: &[&str] = &[
-    "cic",
-    "cic_original",
-    "cic_transformed",
-    "disconnect_originator",
-    "diversion_dst",
-    "diversion_src",
-    "identity",
-    "ip_dst",
-    "ip_src",
-    "number_billing",
-    "number_dst",
-    "number_dst_original",
-    "number_dst_transformed",
-    "number_external",
-    "number_src",
-    "number_src_original",
-    "number_src_transformed",
-    "sipcallid_dst",
-    "sipcallid_src",
-    "sipcause",
-    "stir_attest",
-    "stir_orig_id",
-    "stir_signing_entity",
-    "stir_verstat",
-];
+/// The text attributes of a record, copied as given: one list for ingestion (`TEXT_FIELDS`) and
+/// the filter allow-list (`repo::FIELDS`). `with_text_fields!(m)` calls `m!` with the names.
+macro_rules! with_text_fields {
+    ($then:ident $(, $extra:expr)* $(,)?) => {
+        $then!([
+        "cic",
+        "cic_original",
+        "cic_transformed",
+        "disconnect_originator",
+        "diversion_dst",
+        "diversion_src",
+        "identity",
+        "ip_dst",
+        "ip_src",
+        "number_billing",
+        "number_dst",
+        "number_dst_original",
+        "number_dst_transformed",
+        "number_external",
+        "number_src",
+        "number_src_original",
+        "number_src_transformed",
+        "sipcallid_dst",
+        "sipcallid_src",
+        "sipcause",
+        "stir_attest",
+        "stir_orig_id",
+        "stir_signing_entity",
+        "stir_verstat"
+        ] $(, $extra)*)
+    };
+}
+pub(crate) use with_text_fields;
+
+macro_rules! names {
+    ([$($name:literal),*]) => {
+        &[$($name),*]
+    };
+}
+
+pub const TEXT_FIELDS: &[&str] = with_text_fields!(names);
 
 pub const SID_FIELDS: &[&str] = &[
     "endpoint_sid_dst",

@@ -299,7 +299,7 @@ pub async fn release_did(
 pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
     let mut p = Problems::new();
     let batch: Batch<InventoryInput> = Batch::parse(body.0, MAX_BATCH, "a DID object", &mut p)?;
-    let (parsed, single) = (&batch.items, batch.single);
+    let parsed = &batch.items;
     let at = |i: usize, f: &str| batch.at(i, f);
     // Countries by alpha-2 (from the numbers) and alpha-3 (given), in one query.
     let all = countries::repo::codes(&state.pool).await?;
@@ -390,9 +390,5 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
     let rows = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
     let wire: Vec<Did> = rows.iter().map(|r| r.to_wire(caller.admin)).collect();
-    if single {
-        Ok(Json(&wire[0]).into_response())
-    } else {
-        Ok(Json(wire).into_response())
-    }
+    Ok(batch.answer(wire))
 }

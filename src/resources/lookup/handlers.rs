@@ -1,8 +1,7 @@
 use std::collections::HashSet;
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 
 use super::repo;
 use super::types::*;
@@ -95,19 +94,20 @@ pub async fn lookup_did(
     respond::object(&lookup, &query)
 }
 
-/// A phone number of an admin record: E.164 digits.
-fn number(raw: Option<&String>, field: &str, p: &mut Problems) -> String {
-    match raw.map(|s| phone::digits(s)) {
-        None => {
-            p.add(field, "field is required");
-            String::new()
-        }
-        Some(d) if phone::analyze(raw.map(String::as_str).unwrap_or_default()).is_some() => d,
-        Some(_) => {
-            p.add(field, "must be a phone number in the E.164 format");
-            String::new()
-        }
+/// The phone number of an admin record as E.164 digits; required, once per request.
+fn number(raw: Option<&String>, field: &str, seen: &mut HashSet<String>, p: &mut Problems) -> String {
+    let Some(raw) = raw else {
+        p.add(field, "field is required");
+        return String::new();
+    };
+    let Some(a) = phone::analyze(raw) else {
+        p.add(field, "must be a phone number in the E.164 format");
+        return String::new();
+    };
+    if !seen.insert(a.digits.clone()) {
+        p.add(field, "appears twice in the request");
     }
+    a.digits
 }
 
 /// `POST /admin/lookup/lrns`: `{"phonenumber", "lrn"}` or an array of them, all or none; a
@@ -118,10 +118,7 @@ pub async fn put_lrns(State(state): State<AppState>, _caller: Caller, body: Json
     let mut rows = Vec::with_capacity(batch.items.len());
     let mut seen = HashSet::new();
     for (i, v, _) in &batch.items {
-        let phonenumber = number(v.phonenumber.value(), &batch.at(*i, "phonenumber"), &mut p);
-        if !phonenumber.is_empty() && !seen.insert(phonenumber.clone()) {
-            p.add(batch.at(*i, "phonenumber"), "appears twice in the request");
-        }
+        let phonenumber = number(v.phonenumber.value(), &batch.at(*i, "phonenumber"), &mut seen, &mut p);
         let lrn = v.lrn.value().cloned().unwrap_or_default();
         p.check(
             !lrn.is_empty() && lrn.len() <= 15 && lrn.bytes().all(|b| b.is_ascii_digit()),
@@ -134,11 +131,7 @@ pub async fn put_lrns(State(state): State<AppState>, _caller: Caller, body: Json
     let mut tx = state.pool.begin().await?;
     repo::upsert_lrns(&mut tx, &rows).await?;
     tx.commit().await?;
-    Ok(Json(
-        if batch.single { serde_json::to_value(&rows[0]) } else { serde_json::to_value(&rows) }
-            .map_err(ApiError::internal)?,
-    )
-    .into_response())
+    Ok(batch.answer(rows))
 }
 
 /// `POST /admin/lookup/cnams`: `{"phonenumber", "name", "type"}` or an array of them, all or none.
@@ -148,10 +141,7 @@ pub async fn put_cnams(State(state): State<AppState>, _caller: Caller, body: Jso
     let mut rows = Vec::with_capacity(batch.items.len());
     let mut seen = HashSet::new();
     for (i, v, _) in &batch.items {
-        let phonenumber = number(v.phonenumber.value(), &batch.at(*i, "phonenumber"), &mut p);
-        if !phonenumber.is_empty() && !seen.insert(phonenumber.clone()) {
-            p.add(batch.at(*i, "phonenumber"), "appears twice in the request");
-        }
+        let phonenumber = number(v.phonenumber.value(), &batch.at(*i, "phonenumber"), &mut seen, &mut p);
         p.required(&batch.at(*i, "name"), &v.name);
         let name = v.name.value().cloned().unwrap_or_default();
         // CNAM delivers at most 15 characters.
@@ -162,11 +152,7 @@ pub async fn put_cnams(State(state): State<AppState>, _caller: Caller, body: Jso
     let mut tx = state.pool.begin().await?;
     repo::upsert_cnams(&mut tx, &rows).await?;
     tx.commit().await?;
-    Ok(Json(
-        if batch.single { serde_json::to_value(&rows[0]) } else { serde_json::to_value(&rows) }
-            .map_err(ApiError::internal)?,
-    )
-    .into_response())
+    Ok(batch.answer(rows))
 }
 
 pub async fn list_lrns(State(state): State<AppState>, _caller: Caller, url: RequestUrl) -> ApiResult<Response> {
