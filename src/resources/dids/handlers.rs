@@ -3,11 +3,11 @@ use std::collections::{HashMap, HashSet};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::Value;
 use uuid::Uuid;
 
+use super::ops;
 use super::repo::{self, DidRow, NewNumber};
-use super::types::{Did, DidInput, InventoryInput, ADMIN_UPDATABLE, UPDATABLE};
+use super::types::{Did, DidInput, InventoryInput};
 use crate::domain::{geo, phone};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
@@ -16,7 +16,6 @@ use crate::http::input::{parse_object, Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
-use crate::resources::shared::check_transformations;
 use crate::resources::{countries, partners};
 use crate::state::AppState;
 
@@ -94,95 +93,15 @@ pub async fn coverage(State(state): State<AppState>, _caller: Caller, url: Reque
     respond::list(Page { items, has_more, total: Some(total) }, &q, &url, "key")
 }
 
-/// A rented number the caller sees (any number through the admin routes).
+/// A rented number the caller sees (any number through the admin routes), locked when read
+/// inside a transaction.
 async fn find(state: &AppState, caller: &Caller, raw: &str, tx: Option<&mut sqlx::PgConnection>) -> ApiResult<DidRow> {
     let sid = parse_sid(raw, "did")?;
     let row = match tx {
         Some(tx) => repo::get(tx, sid, true).await?,
         None => repo::get(&mut *state.pool.acquire().await?, sid, false).await?,
     };
-    match row {
-        Some(r) if caller.admin => Ok(r),
-        Some(r) if r.status == "assigned" && caller.sees(&r.tree_path) => Ok(r),
-        _ => Err(ApiError::not_found("did")),
-    }
-}
-
-/// Checks the trunk group and DID group of a number: both must be the number's partner's.
-async fn check_groups(
-    state: &AppState,
-    partner: Uuid,
-    input: &DidInput,
-    p: &mut Problems,
-) -> ApiResult<(Option<Uuid>, Option<Uuid>)> {
-    let mut conn = state.pool.acquire().await?;
-    let tg = match input.trunk_group_sid.value().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => {
-            let found = match Uuid::parse_str(s) {
-                Ok(u) => crate::resources::trunk_groups::repo::get_group(&mut conn, u, false)
-                    .await?
-                    .filter(|g| g.partner_sid == partner),
-                Err(_) => None,
-            };
-            if found.is_none() {
-                p.add("trunk_group_sid", "must be a trunk group of the number's partner");
-            }
-            found.map(|g| g.trunk_group_sid)
-        }
-    };
-    let dg = match input.did_group_sid.value().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => {
-            let found = match Uuid::parse_str(s) {
-                Ok(u) => {
-                    crate::resources::did_groups::repo::get(&mut conn, u).await?.filter(|g| g.partner_sid == partner)
-                }
-                Err(_) => None,
-            };
-            if found.is_none() {
-                p.add("did_group_sid", "must be a DID group of the number's partner");
-            }
-            found.map(|g| g.did_group_sid)
-        }
-    };
-    Ok((tg, dg))
-}
-
-fn check_callback(v: &Maybe<String>, p: &mut Problems) {
-    if let Maybe::Value(u) = v {
-        p.check(
-            u.is_empty() || u.starts_with("http://") || u.starts_with("https://"),
-            "callback_url",
-            "must be an http(s) URL",
-        );
-    }
-}
-
-/// Applies the changeable attributes of `input` to a number.
-fn apply(
-    row: &mut DidRow,
-    input: &DidInput,
-    tg: Option<Uuid>,
-    dg: Option<Uuid>,
-    transformations: Value,
-    admin: bool,
-    p: &mut Problems,
-) {
-    row.name = input.name.value().cloned().unwrap_or_else(|| "N/A".into());
-    row.attributes = Value::Object(input.attributes.value().cloned().unwrap_or_default());
-    row.callback_url = input.callback_url.value().cloned().filter(|s| !s.is_empty());
-    row.string_key_1 = input.string_key_1.value().cloned();
-    row.string_key_2 = input.string_key_2.value().cloned();
-    row.transformations = transformations;
-    row.trunk_group_sid = tg;
-    row.did_group_sid = dg;
-    if admin {
-        row.classification_sid = match input.classification_sid.value().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => Uuid::parse_str(s).map_err(|_| p.add("classification_sid", "must be a secure ID")).ok(),
-        };
-    }
+    row.filter(|r| ops::visible(caller, r)).ok_or_else(|| ApiError::not_found("did"))
 }
 
 /// `POST /phonenumber/dids`: rents `phonenumber`, or the first available number (matching
@@ -196,27 +115,11 @@ pub async fn rent_did(
     let input: DidInput = parse_object(&body.into_object()?)?;
     let q = ListQuery::parse(&url.query, &repo::AVAILABLE)?;
     let mut p = Problems::new();
-    let number = input.phonenumber.value().map(|n| phone::digits(n));
-    if let Some(n) = &number {
-        p.check(n.len() >= 4 && n.len() <= 15, "phonenumber", "must be a phone number in the E.164 format");
-    }
-    check_callback(&input.callback_url, &mut p);
-    let transformations = check_transformations(&input.transformations, &mut p);
-    let (tg, dg) = check_groups(&state, caller.partner_sid(), &input, &mut p).await?;
-    p.finish()?;
+    let number = ops::wanted_number(&input, &mut p);
     let mut tx = state.pool.begin().await?;
-    let Some(sid) = repo::rent(&mut tx, caller.partner_sid(), number.as_deref(), &q).await? else {
-        return Err(match number {
-            Some(n) => ApiError::Conflict(vec![FieldError::new(
-                "phonenumber",
-                format!("the phone number {n} is not available"),
-            )]),
-            None => ApiError::conflict("phonenumber", "no available phone number matches"),
-        });
-    };
-    let mut row = repo::get(&mut tx, sid, true).await?.ok_or_else(|| ApiError::internal("a rented number vanished"))?;
-    apply(&mut row, &input, tg, dg, transformations, false, &mut Problems::new());
-    repo::save(&mut tx, &row).await?;
+    let checked = ops::check(&mut tx, Some(caller.partner_sid()), &input, &mut p).await?;
+    p.finish()?;
+    let row = ops::rent(&mut tx, caller.partner_sid(), number.as_deref(), &q.filter, &input, checked).await?;
     tx.commit().await?;
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
@@ -251,30 +154,9 @@ pub async fn update_did(
     update: Update<DidInput>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let mut row = find(&state, &caller, &raw, Some(&mut tx)).await?;
-    let mut updatable: Vec<&str> = UPDATABLE.to_vec();
-    if caller.admin {
-        updatable.extend_from_slice(ADMIN_UPDATABLE);
-    }
-    let input = update.input(&row.to_wire(true), &updatable)?;
-    let mut p = Problems::new();
-    check_callback(&input.callback_url, &mut p);
-    let transformations = check_transformations(&input.transformations, &mut p);
-    let (tg, dg) = match row.partner_sid {
-        Some(owner) => check_groups(&state, owner, &input, &mut p).await?,
-        None => {
-            if input.trunk_group_sid.value().is_some() || input.did_group_sid.value().is_some() {
-                p.add("trunk_group_sid", "a number in the inventory belongs to no trunk group");
-            }
-            (None, None)
-        }
-    };
-    apply(&mut row, &input, tg, dg, transformations, caller.admin, &mut p);
-    p.finish()?;
-    repo::save(&mut tx, &row).await?;
-    let saved = repo::get(&mut tx, row.did_sid, false)
-        .await?
-        .ok_or_else(|| ApiError::internal("an updated number vanished"))?;
+    let row = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let input = update.input(&row.to_wire(true), &ops::updatable(caller.admin))?;
+    let saved = ops::update(&mut tx, row, &input, caller.admin).await?;
     tx.commit().await?;
     Ok(Json(saved.to_wire(caller.admin)).into_response())
 }
@@ -287,10 +169,7 @@ pub async fn release_did(
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
     let row = find(&state, &caller, &raw, Some(&mut tx)).await?;
-    if row.status != "assigned" {
-        return Err(ApiError::conflict("did_sid", format!("the number is {}, not rented", row.status)));
-    }
-    repo::release(&mut *tx, Some(row.did_sid), None, state.config.did_aging_seconds).await?;
+    ops::release(&mut tx, &row, state.config.did_aging_seconds).await?;
     tx.commit().await?;
     Ok(respond::no_content())
 }

@@ -2,6 +2,7 @@
 //! and releasing numbers.
 
 mod handlers;
+pub mod ops;
 pub mod repo;
 pub mod types;
 

@@ -9,13 +9,14 @@ use crate::domain::json::sorted;
 use crate::domain::money::Money;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::listing::filter::Condition;
 use crate::http::listing::{self, sql, Field, FieldType as T, ListQuery, ListSpec, Page};
 
 pub const COLUMNS: &str = "d.id, d.did_sid, d.phonenumber, d.partner_sid, d.status, d.name, d.attributes, d.callback_url, \
     d.capabilities, d.country_code, d.in_country_format, d.international_format, d.locality, d.state, d.lrn_sid, \
     d.did_group_sid, d.trunk_group_sid, d.price, d.string_key_1, d.string_key_2, d.transformations, d.classification_sid, \
     d.provider_sid, d.source_trunk_group_sid, d.ocn, d.external_keys, d.type, d.date_status_changed, \
-    COALESCE(p.tree_path, '') AS tree_path";
+    COALESCE(p.tree_path, '') AS tree_path, d.version";
 
 const FROM: &str = "dids d LEFT JOIN partners p ON p.partner_sid = d.partner_sid";
 
@@ -51,6 +52,7 @@ pub struct DidRow {
     pub kind: String,
     pub date_status_changed: DateTime<Utc>,
     pub tree_path: String,
+    pub version: i32,
 }
 
 impl DidRow {
@@ -239,7 +241,7 @@ pub async fn rent(
     db: &mut PgConnection,
     partner_sid: Uuid,
     number: Option<&str>,
-    q: &ListQuery,
+    filter: &[Condition],
 ) -> ApiResult<Option<Uuid>> {
     let mut qb = listing::Qb::new("UPDATE dids SET status = 'assigned', partner_sid = ");
     qb.push_bind(partner_sid);
@@ -250,7 +252,7 @@ pub async fn rent(
         }
         None => {
             qb.push("did_sid = (SELECT d.did_sid FROM dids d WHERE d.status = 'available'");
-            sql::push_conditions(&mut qb, AVAILABLE.fields, &q.filter).map_err(|m| ApiError::bad_param("filter", m))?;
+            sql::push_conditions(&mut qb, AVAILABLE.fields, filter).map_err(|m| ApiError::bad_param("filter", m))?;
             qb.push(" ORDER BY d.phonenumber LIMIT 1 FOR UPDATE SKIP LOCKED)");
         }
     }

@@ -2,6 +2,7 @@
 //! group (optionally only calls coming from a source trunk group).
 
 mod handlers;
+pub mod ops;
 pub mod repo;
 pub mod types;
 

@@ -9,7 +9,7 @@ use crate::http::error::ApiResult;
 use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 
 const COLUMNS: &str = "x.prefix_sid, x.partner_sid, x.prefix, x.name, x.attributes, x.callback_url, x.lrn_sid, \
-    x.source_trunk_group_sid, x.trunk_group_sid, x.string_key_1, x.string_key_2, x.transformations, p.tree_path";
+    x.source_trunk_group_sid, x.trunk_group_sid, x.string_key_1, x.string_key_2, x.transformations, p.tree_path, x.version";
 const FROM: &str = "prefixes x JOIN partners p ON p.partner_sid = x.partner_sid";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -27,6 +27,7 @@ pub struct PrefixRow {
     pub string_key_2: Option<String>,
     pub transformations: Value,
     pub tree_path: String,
+    pub version: i32,
 }
 
 impl PrefixRow {
