@@ -51,12 +51,20 @@ CREATE INDEX batch_items_pending_idx ON batch_items (task_id, idx) WHERE state =
 CREATE INDEX batch_items_failed_idx ON batch_items (task_id, idx) WHERE state = 'failed';
 
 -- Versions of the objects a batch changes: a reviewed change applies only to the version reviewed.
+-- A number is at version 1 when it changes hands (rented, released); each real change adds one
+-- (an update that changes nothing keeps the version).
 ALTER TABLE dids ADD COLUMN version integer NOT NULL DEFAULT 1;
 ALTER TABLE prefixes ADD COLUMN version integer NOT NULL DEFAULT 1;
 
 CREATE FUNCTION bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.version := OLD.version + 1;
+    IF NEW.partner_sid IS DISTINCT FROM OLD.partner_sid THEN
+        NEW.version := 1;
+    ELSIF (to_jsonb(NEW) - 'version') IS DISTINCT FROM (to_jsonb(OLD) - 'version') THEN
+        NEW.version := OLD.version + 1;
+    ELSE
+        NEW.version := OLD.version;
+    END IF;
     RETURN NEW;
 END $$;
 

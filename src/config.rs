@@ -80,6 +80,12 @@ pub struct Config {
     pub did_aging_seconds: u32,
     #[serde(with = "rust_decimal::serde::str")]
     pub did_default_price: Decimal,
+    pub batch_worker: bool,
+    pub batch_chunk_size: u32,
+    pub batch_chunk_pause_ms: u64,
+    pub batch_claim_timeout_seconds: u32,
+    pub batch_poll_ms: u64,
+    pub batch_max_entries: u32,
     pub partner_defaults: PartnerDefaults,
 }
 
@@ -120,6 +126,12 @@ impl Config {
         let absolute = ["http://", "https://"].iter().any(|p| cfg.public_url.starts_with(p));
         if !cfg.public_url.is_empty() && !absolute {
             return Err(ConfigError("CARRIERX_PUBLIC_URL must be an absolute http(s) URL".into()));
+        }
+        if cfg.batch_chunk_size == 0 || cfg.batch_claim_timeout_seconds == 0 || cfg.batch_max_entries == 0 {
+            return Err(ConfigError(
+                "CARRIERX_BATCH_CHUNK_SIZE, CARRIERX_BATCH_CLAIM_TIMEOUT_SECONDS and CARRIERX_BATCH_MAX_ENTRIES must be positive"
+                    .into(),
+            ));
         }
         if !cfg.smtp_url.is_empty() && !cfg.smtp_url.starts_with("smtp://") {
             return Err(ConfigError("CARRIERX_SMTP_URL must look like smtp://host:port".into()));

@@ -14,6 +14,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub auth: Arc<AuthCache>,
     pub objects: Arc<Objects>,
+    /// Wakes this instance's batch worker when a task is created or approved here.
+    pub batch_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -23,6 +25,7 @@ impl AppState {
             config: Arc::new(config),
             auth: Arc::new(AuthCache::new()),
             objects: Arc::new(Objects::default()),
+            batch_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 

@@ -97,7 +97,8 @@ impl ApiError {
         }
     }
 
-    fn body(self) -> serde_json::Value {
+    /// The error body, as the response carries it (batch tasks keep it per failed entry).
+    pub fn body(self) -> serde_json::Value {
         fn cause(message: &str) -> Vec<FieldError> {
             vec![FieldError::new("cause", message)]
         }

@@ -121,6 +121,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::dids::routes(&mut api);
     resources::did_groups::routes(&mut api);
     resources::prefixes::routes(&mut api);
+    resources::batch::routes(&mut api);
     resources::calls::routes(&mut api);
     resources::oauth::routes(&mut api);
     resources::lookup::routes(&mut api);

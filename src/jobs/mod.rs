@@ -1,6 +1,6 @@
 //! Background work, safe with several server instances against one database: cache
 //! invalidation from `LISTEN/NOTIFY`, mail delivery (rows claimed with `SKIP LOCKED`), and the
-//! batched write of tokens' last access.
+//! batched write of tokens' last access, and the batch task worker.
 
 use std::time::Duration;
 
@@ -10,16 +10,22 @@ use tokio::task::JoinHandle;
 use crate::http::auth::cache::flush_last_access;
 use crate::state::AppState;
 
+pub mod batch;
+
 pub const CACHE_CHANNEL: &str = "carrierx_cache";
 
 pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
-    vec![
+    let mut jobs = vec![
         tokio::spawn(listen_for_invalidations(state.clone())),
         tokio::spawn(deliver_mail(state.clone())),
         tokio::spawn(write_last_access(state.clone())),
         tokio::spawn(return_aged_numbers(state.clone())),
         tokio::spawn(trim_memory()),
-    ]
+    ];
+    if state.config.batch_worker {
+        jobs.push(tokio::spawn(batch::run(state.clone())));
+    }
+    jobs
 }
 
 /// Drops cache entries when another instance (or this one) changes credentials or cached

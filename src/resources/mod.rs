@@ -2,6 +2,7 @@
 //! (the wire contract).
 
 pub mod access_control;
+pub mod batch;
 pub mod billing_method;
 pub mod calls;
 pub mod countries;

@@ -5,6 +5,7 @@ mod common;
 
 mod access_control;
 mod auth;
+mod batch;
 mod billing_method;
 mod calls;
 mod countries;

@@ -89,6 +89,21 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller background work acts as: a partner and its tree (every partner's objects with
+    /// `admin`, when the work was asked for through the admin routes). It holds no scopes: they
+    /// were checked when the work was asked for.
+    pub fn acting_for(partner_sid: Uuid, tree_path: String, admin: bool) -> Caller {
+        let principal = Principal {
+            partner_sid,
+            tree_path,
+            partner_login: String::new(),
+            scopes: ScopeSet::default(),
+            token_sid: None,
+            login_sid: None,
+        };
+        Caller { principal: Arc::new(principal), admin }
+    }
+
     pub fn partner_sid(&self) -> Uuid {
         self.principal.partner_sid
     }

@@ -377,3 +377,12 @@ pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> ApiResult<Vec<Did
         .fetch_all(db)
         .await?)
 }
+
+/// The numbers whose `phonenumber` (or, `by_sid`, whose secure ID) is among `keys`, locked.
+pub async fn find_many(db: &mut PgConnection, by_sid: bool, keys: &[String]) -> ApiResult<Vec<DidRow>> {
+    let cond = if by_sid { "d.did_sid = ANY($1::uuid[])" } else { "d.phonenumber = ANY($1)" };
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE {cond} FOR UPDATE OF d"))
+        .bind(keys)
+        .fetch_all(db)
+        .await?)
+}

@@ -37,7 +37,12 @@ async fn trunk_group(
 }
 
 /// Fills a prefix from a body (defaults for what is absent) and checks it.
-async fn build(conn: &mut PgConnection, input: &PrefixInput, mut row: PrefixRow, p: &mut Problems) -> ApiResult<PrefixRow> {
+async fn build(
+    conn: &mut PgConnection,
+    input: &PrefixInput,
+    mut row: PrefixRow,
+    p: &mut Problems,
+) -> ApiResult<PrefixRow> {
     match input.prefix.value() {
         None => p.add("prefix", "field is required"),
         Some(x) => p.check(
@@ -107,7 +112,12 @@ pub async fn check_new(
 }
 
 /// Creates a prefix for `caller` from a body.
-pub async fn create(state: &AppState, tx: &mut PgConnection, caller: &Caller, input: &PrefixInput) -> ApiResult<PrefixRow> {
+pub async fn create(
+    state: &AppState,
+    tx: &mut PgConnection,
+    caller: &Caller,
+    input: &PrefixInput,
+) -> ApiResult<PrefixRow> {
     let row = check_new(state, tx, caller, input).await?;
     repo::upsert(tx, &row).await?;
     Ok(row)

@@ -123,3 +123,14 @@ pub async fn count_using_trunk_group<'e>(db: impl PgExecutor<'e>, tg: Uuid) -> A
         .fetch_one(db)
         .await?)
 }
+
+/// The prefixes whose `prefix` (or, `by_sid`, whose secure ID) is among `keys`, locked.
+pub async fn find_many(db: &mut PgConnection, by_sid: bool, keys: &[String]) -> ApiResult<Vec<PrefixRow>> {
+    let cond = if by_sid { "x.prefix_sid = ANY($1::uuid[])" } else { "x.prefix = ANY($1)" };
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE {cond} AND p.status <> 'deleted' ORDER BY x.id FOR UPDATE OF x"
+    ))
+    .bind(keys)
+    .fetch_all(db)
+    .await?)
+}

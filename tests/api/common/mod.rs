@@ -192,6 +192,53 @@ impl TestApp {
         TestApp { state, router, options: self.options.clone() }
     }
 
+    /// Runs this instance's batch worker until no task has work left. A task row still locked
+    /// by a request that just ended (its rollback not yet sent) is skipped by the claim: retried.
+    pub async fn run_batch(&self) {
+        let me = Uuid::new_v4();
+        let start = std::time::Instant::now();
+        loop {
+            if carrierx_core::jobs::batch::step(&self.state, me).await.expect("a batch worker round") {
+                continue;
+            }
+            let waiting: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM batch_tasks WHERE status IN ('created', 'approved', 'queued', 'running'))",
+            )
+            .fetch_one(&self.state.pool)
+            .await
+            .unwrap();
+            if !waiting {
+                return;
+            }
+            assert!(start.elapsed() < std::time::Duration::from_secs(20), "batch tasks left waiting");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// A URL of this test's database, for a server started as a child process.
+    pub fn database_url(&self) -> String {
+        let db = self.options.get_database().expect("a database name");
+        match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                let (head, query) = url.split_once('?').map(|(h, q)| (h, Some(q))).unwrap_or((url.as_str(), None));
+                let base = head.rsplit_once('/').map(|(b, _)| b).unwrap_or(head);
+                match query {
+                    Some(q) => format!("{base}/{db}?{q}"),
+                    None => format!("{base}/{db}"),
+                }
+            }
+            _ => {
+                let socket = self.options.get_socket().expect("the embedded cluster listens on a socket");
+                format!(
+                    "postgres://{}@localhost:{}/{db}?host={}",
+                    self.options.get_username(),
+                    self.options.get_port(),
+                    socket.display()
+                )
+            }
+        }
+    }
+
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
         Req {
             app: self,
