@@ -70,3 +70,8 @@ END $$;
 
 CREATE TRIGGER dids_version BEFORE UPDATE ON dids FOR EACH ROW EXECUTE FUNCTION bump_version();
 CREATE TRIGGER prefixes_version BEFORE UPDATE ON prefixes FOR EACH ROW EXECUTE FUNCTION bump_version();
+
+-- "The first available number" (renting without a number, one by one or by the thousand in a
+-- batch) walks the available numbers in order: a partial index keeps the rented ones out of the
+-- walk (the unique index on all numbers made each rental skip every number rented before it).
+CREATE INDEX dids_available_order_idx ON dids (phonenumber) WHERE status = 'available';
