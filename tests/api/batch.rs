@@ -777,3 +777,23 @@ async fn a_server_killed_mid_task_resumes_without_losing_or_repeating_entries() 
     let left = app.get("/core/v2/phonenumber/available_dids?limit=1000").actor(bearer(&tok)).ok().await;
     assert_eq!(left["count"], 100);
 }
+
+#[tokio::test]
+async fn the_unfinished_tasks_of_a_deleted_partner_are_cancelled() {
+    let app = TestApp::new().await;
+    let (p, tok, tg) = seed_partner(&app, "leaver").await;
+    let t = app
+        .post("/core/v2/batch/tasks")
+        .actor(bearer(&tok))
+        .json(json!({"method": "PATCH", "type": "phonenumber", "field": "phonenumber", "entries": SEED_NUMBERS,
+                     "review": true, "data": {"trunk_group_sid": tg["trunk_group_sid"]}}))
+        .ok()
+        .await;
+    app.run_batch().await;
+    let r = app.delete(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap())).actor(root()).send().await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.text());
+    let admin_path = format!("/core/v2/admin/batch/tasks/{}", t["task_sid"].as_str().unwrap());
+    let after = app.get(&admin_path).actor(root()).ok().await;
+    assert_eq!((after["status"].clone(), after["processed"].clone()), (json!("cancelled"), json!(0)));
+    app.patch(&admin_path).actor(root()).json(json!({"status": "approved"})).send().await.assert_error(422, "status");
+}
