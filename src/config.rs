@@ -87,6 +87,18 @@ pub struct Config {
     pub batch_poll_ms: u64,
     pub batch_max_entries: u32,
     pub partner_defaults: PartnerDefaults,
+    pub lookup_prices: LookupPrices,
+}
+
+/// What each detail of a phone number lookup costs (an invoice line each).
+#[derive(Clone, Debug, Deserialize)]
+pub struct LookupPrices {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub carrier: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cnam: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub lrn: Decimal,
 }
 
 #[derive(Debug)]

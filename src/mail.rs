@@ -1,13 +1,14 @@
 //! Mail: written to the `mail_outbox` table in the transaction that causes it, delivered by a
 //! background job (safe with several instances: rows are claimed with `SKIP LOCKED`) to
-//! `CARRIERX_SMTP_URL`, or written as `.eml` files under `<data_dir>/outbox/`.
+//! `CARRIERX_SMTP_URL` (with `lettre`), or written as `.eml` files under `<data_dir>/outbox/`.
 
 use std::path::Path;
 use std::time::Duration;
 
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::{PgExecutor, PgPool};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 use uuid::Uuid;
 
 use crate::config::Config;
@@ -74,11 +75,10 @@ pub async fn deliver_due(pool: &PgPool, config: &Config) -> Result<usize, sqlx::
     .await?;
     let mut sent = 0;
     for m in &due {
-        let message = render(m, &config.mail_from);
-        let result = if config.smtp_url.is_empty() {
-            write_eml(&config.data_dir, m, &message).await
-        } else {
-            smtp_send(&config.smtp_url, &config.mail_from, &m.recipients, &message).await
+        let result = match build(m, &config.mail_from) {
+            Err(e) => Err(e),
+            Ok(message) if config.smtp_url.is_empty() => write_eml(&config.data_dir, m, &message.formatted()).await,
+            Ok(message) => smtp_send(&config.smtp_url, message).await,
         };
         match result {
             Ok(()) => {
@@ -107,61 +107,28 @@ pub async fn deliver_due(pool: &PgPool, config: &Config) -> Result<usize, sqlx::
     Ok(sent)
 }
 
-fn sender_address(from: &str) -> String {
-    match (from.find('<'), from.find('>')) {
-        (Some(a), Some(b)) if b > a => from[a + 1..b].to_owned(),
-        _ => from.trim().to_owned(),
+/// The MIME message of a mail: text (and HTML) body, the attachment if any.
+fn build(m: &Pending, from: &str) -> Result<Message, String> {
+    let mut b = Message::builder()
+        .from(from.parse::<Mailbox>().map_err(|e| format!("CARRIERX_MAIL_FROM: {e}"))?)
+        .subject(m.subject.clone())
+        .message_id(Some(format!("<{}@carrierx-core>", m.mail_sid)));
+    for r in &m.recipients {
+        b = b.to(r.trim().parse::<Mailbox>().map_err(|e| format!("recipient {r}: {e}"))?);
     }
-}
-
-fn header_safe(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
-}
-
-fn render(m: &Pending, from: &str) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let boundary = format!("carrierx-{}", m.mail_sid.simple());
-    let mut out = String::new();
-    out.push_str(&format!("From: {}\r\n", header_safe(from)));
-    out.push_str(&format!("To: {}\r\n", header_safe(&m.recipients.join(", "))));
-    out.push_str(&format!("Subject: {}\r\n", header_safe(&m.subject)));
-    out.push_str(&format!("Date: {}\r\n", chrono::Utc::now().to_rfc2822()));
-    out.push_str(&format!("Message-ID: <{}@carrierx-core>\r\n", m.mail_sid));
-    out.push_str("MIME-Version: 1.0\r\n");
-    out.push_str(&format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"));
-    out.push_str(&format!(
-        "--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-    ));
-    out.push_str(&wrap(&b64.encode(m.body_text.as_bytes())));
-    if let Some(html) = &m.body_html {
-        out.push_str(&format!(
-            "--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        ));
-        out.push_str(&wrap(&b64.encode(html.as_bytes())));
-    }
+    let body = match &m.body_html {
+        Some(html) => MultiPart::alternative_plain_html(m.body_text.clone(), html.clone()),
+        None => MultiPart::mixed().singlepart(SinglePart::plain(m.body_text.clone())),
+    };
+    let mut mixed = MultiPart::mixed().multipart(body);
     if let (Some(name), Some(ty), Some(data)) = (&m.attachment_name, &m.attachment_type, &m.attachment) {
-        out.push_str(&format!(
-            "--{boundary}\r\nContent-Type: {}\r\nContent-Disposition: attachment; filename=\"{}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
-            header_safe(ty),
-            header_safe(name).replace('"', "")
-        ));
-        out.push_str(&wrap(&b64.encode(data)));
+        let ty = ContentType::parse(ty).map_err(|e| format!("attachment type: {e}"))?;
+        mixed = mixed.singlepart(Attachment::new(name.clone()).body(data.clone(), ty));
     }
-    out.push_str(&format!("--{boundary}--\r\n"));
-    out
+    b.multipart(mixed).map_err(|e| e.to_string())
 }
 
-fn wrap(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 76 * 2 + 2);
-    for chunk in s.as_bytes().chunks(76) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push_str("\r\n");
-    }
-    out
-}
-
-async fn write_eml(data_dir: &Path, m: &Pending, message: &str) -> Result<(), String> {
+async fn write_eml(data_dir: &Path, m: &Pending, message: &[u8]) -> Result<(), String> {
     let dir = data_dir.join("outbox");
     tokio::fs::create_dir_all(&dir).await.map_err(|e| e.to_string())?;
     let path = dir.join(format!("{}.eml", m.mail_sid));
@@ -170,58 +137,16 @@ async fn write_eml(data_dir: &Path, m: &Pending, message: &str) -> Result<(), St
     Ok(())
 }
 
-/// A plain SMTP conversation (no TLS, no authentication): what local mail catchers speak.
-async fn smtp_send(url: &str, from: &str, to: &[String], message: &str) -> Result<(), String> {
+/// Plain SMTP (no TLS, no authentication): what local mail catchers speak.
+async fn smtp_send(url: &str, message: Message) -> Result<(), String> {
     let hostport = url.trim_start_matches("smtp://").trim_end_matches('/');
-    let hostport = if hostport.contains(':') { hostport.to_owned() } else { format!("{hostport}:25") };
-    let stream = tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(&hostport))
-        .await
-        .map_err(|_| "smtp connect timed out".to_string())?
-        .map_err(|e| format!("smtp connect: {e}"))?;
-    let (r, mut w) = stream.into_split();
-    let mut r = BufReader::new(r);
-    async fn reply(r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, expect: char) -> Result<(), String> {
-        loop {
-            let mut line = String::new();
-            let n = tokio::time::timeout(Duration::from_secs(30), r.read_line(&mut line))
-                .await
-                .map_err(|_| "smtp timed out".to_string())?
-                .map_err(|e| e.to_string())?;
-            if n == 0 {
-                return Err("smtp connection closed".into());
-            }
-            if line.len() >= 4 && line.as_bytes()[3] == b'-' {
-                continue;
-            }
-            return if line.starts_with(expect) { Ok(()) } else { Err(format!("smtp: {}", line.trim())) };
-        }
-    }
-    async fn cmd(w: &mut tokio::net::tcp::OwnedWriteHalf, line: &str) -> Result<(), String> {
-        w.write_all(line.as_bytes()).await.map_err(|e| e.to_string())?;
-        w.write_all(b"\r\n").await.map_err(|e| e.to_string())
-    }
-    reply(&mut r, '2').await?;
-    cmd(&mut w, "EHLO carrierx-core").await?;
-    reply(&mut r, '2').await?;
-    cmd(&mut w, &format!("MAIL FROM:<{}>", sender_address(from))).await?;
-    reply(&mut r, '2').await?;
-    for rcpt in to {
-        cmd(&mut w, &format!("RCPT TO:<{}>", header_safe(rcpt.trim()))).await?;
-        reply(&mut r, '2').await?;
-    }
-    cmd(&mut w, "DATA").await?;
-    reply(&mut r, '3').await?;
-    let mut body = String::with_capacity(message.len() + 16);
-    for line in message.split("\r\n") {
-        if line.starts_with('.') {
-            body.push('.');
-        }
-        body.push_str(line);
-        body.push_str("\r\n");
-    }
-    w.write_all(body.as_bytes()).await.map_err(|e| e.to_string())?;
-    cmd(&mut w, ".").await?;
-    reply(&mut r, '2').await?;
-    let _ = cmd(&mut w, "QUIT").await;
-    Ok(())
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| format!("bad SMTP port in {url}"))?),
+        None => (hostport, 25),
+    };
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(Duration::from_secs(30)))
+        .build();
+    transport.send(message).await.map(|_| ()).map_err(|e| format!("smtp: {e}"))
 }

@@ -66,6 +66,17 @@ pub fn e164_in(input: &str, region: &str) -> Option<String> {
     Some(n.format().mode(Mode::E164).to_string().trim_start_matches('+').to_owned())
 }
 
+/// How a number is billed: its region (alpha-2) and whether it is toll-free.
+pub fn billing_class(digits: &str) -> (Option<String>, bool) {
+    match parse(digits) {
+        Some((d, n)) => {
+            let toll_free = matches!(n.number_type(&phonenumber::metadata::DATABASE), phonenumber::Type::TollFree);
+            (analyzed(d, &n).region, toll_free)
+        }
+        None => (None, false),
+    }
+}
+
 /// What kind of line a number is, as CarrierX names it: `landline`, `mobile`, `unknown` (any other
 /// valid type: toll-free, VoIP, ...); `None` where libphonenumber cannot tell fixed from mobile
 /// (all of North America), as the reference's sample for a US number shows.

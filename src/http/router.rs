@@ -122,6 +122,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::did_groups::routes(&mut api);
     resources::prefixes::routes(&mut api);
     resources::batch::routes(&mut api);
+    resources::invoices::routes(&mut api);
     resources::calls::routes(&mut api);
     resources::oauth::routes(&mut api);
     resources::lookup::routes(&mut api);

@@ -145,6 +145,10 @@ async fn run_entries(state: &AppState, me: Uuid, task: &TaskRow) -> ApiResult<()
         }
         repo::finish_chunk(&mut tx, task.id, &outcomes).await?;
         tx.commit().await?;
+        if task.method == "POST" && task.kind == "phonenumber" {
+            // Rentals were charged: the partner's balance changed.
+            state.partner_changed(task.partner_sid);
+        }
         if !pause.is_zero() {
             tokio::time::sleep(pause).await;
         }

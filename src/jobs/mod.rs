@@ -20,6 +20,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(deliver_mail(state.clone())),
         tokio::spawn(write_last_access(state.clone())),
         tokio::spawn(return_aged_numbers(state.clone())),
+        tokio::spawn(close_billing_periods(state.clone())),
         tokio::spawn(trim_memory()),
     ];
     if state.config.batch_worker {
@@ -69,6 +70,21 @@ pub async fn deliver_mail(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "mail delivery round failed"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Issues the invoices whose billing period has ended and opens the next ones.
+pub async fn close_billing_periods(state: AppState) {
+    loop {
+        match crate::resources::invoices::periods::close_due(&state.pool).await {
+            Ok(Some(partner)) => {
+                state.partner_changed(partner);
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = ?e, "cannot close a billing period"),
+        }
+        tokio::time::sleep(Duration::from_secs(10)).await;
     }
 }
 

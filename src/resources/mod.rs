@@ -10,6 +10,7 @@ pub mod did_groups;
 pub mod dids;
 pub mod endpoints;
 pub mod health;
+pub mod invoices;
 pub mod lookup;
 pub mod mail;
 pub mod oauth;

@@ -1,13 +1,15 @@
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use axum::extract::State;
 use axum::response::Response;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::repo;
 use super::types::{CallDr, CallDrInput, DIRECTIONS, SID_FIELDS, TEXT_FIELDS, TYPES};
+use crate::domain::phone;
 use crate::domain::rating::{self, RateItem};
 use crate::domain::time::{parse_instant, Timestamp};
 use crate::http::auth::Caller;
@@ -16,6 +18,8 @@ use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
+use crate::resources::countries;
+use crate::resources::invoices::accrual::{self, Charge};
 use crate::state::AppState;
 
 pub const MAX_BATCH: usize = 10_000;
@@ -160,7 +164,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             } else {
                 input.number_src.value()
             })
-            .map(|n| crate::domain::phone::digits(n))
+            .map(|n| phone::digits(n))
             .unwrap_or_default();
         records.push((rec, partner, direction, rate_kind(input.kind.value().map(String::as_str)), duration, external));
     }
@@ -186,9 +190,14 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     // Rating: the partner's plan for the record's direction and kind, loaded once per batch.
     let mut plans: HashMap<(Uuid, String, &'static str), Option<Vec<RateItem>>> = HashMap::new();
     let mut rows = Vec::with_capacity(records.len());
+    // What the rated records charge, per partner; a number's country and toll-free class are
+    // read once per exchange (country code and the next digits: seven in all).
+    let alpha3: HashMap<String, String> = countries::repo::codes(&state.pool).await?.into_iter().collect();
+    let mut classes: HashMap<String, (Option<String>, bool)> = HashMap::new();
+    let mut charges: BTreeMap<Uuid, Vec<Charge>> = BTreeMap::new();
     for (mut rec, partner, direction, kind, duration, external) in records {
         let unrated = rec["rate"].is_null() || rec["price"].is_null() || rec["duration_billing"].is_null();
-        if let (true, Some(dir), Some(kind), Some(duration)) = (unrated, direction, kind, duration) {
+        if let (true, Some(dir), Some(kind), Some(duration)) = (unrated, direction.clone(), kind, duration) {
             let key = (partner, dir.clone(), kind);
             if !plans.contains_key(&key) {
                 let items = match repo::plan_for(&state.pool, partner, &dir, kind).await? {
@@ -205,6 +214,23 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
                     }
                 }
             }
+        }
+        if let Some(price) = rec["price"].as_str().and_then(|p| p.parse::<Decimal>().ok()) {
+            let seconds = rec["duration_billing"]
+                .as_str()
+                .and_then(|d| d.parse::<Decimal>().ok())
+                .and_then(|d| d.ceil().to_i64())
+                .unwrap_or(0);
+            let exchange: String = external.chars().take(7).collect();
+            let (region, toll_free) =
+                classes.entry(exchange).or_insert_with(|| phone::billing_class(&external)).clone();
+            charges.entry(partner).or_default().push(Charge {
+                kind: if toll_free { "toll_free" } else { "toll" },
+                direction: direction.clone(),
+                country_code: region.and_then(|r| alpha3.get(&r).cloned()),
+                usage: seconds,
+                amount: price,
+            });
         }
         rows.push(Value::Object(rec));
     }
@@ -224,7 +250,14 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         ));
     }
     repo::insert_batch(&mut tx, &rows).await?;
+    // Partners in a fixed order: concurrent ingestions never wait on each other in a cycle.
+    for (partner, list) in &charges {
+        accrual::charge(&mut tx, *partner, list).await?;
+    }
     let saved = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
+    for partner in charges.keys() {
+        state.partner_changed(*partner);
+    }
     Ok(batch.answer(saved.iter().map(|r| r.to_wire()).collect::<Vec<CallDr>>()))
 }

@@ -12,6 +12,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::input::{Maybe, Problems};
 use crate::http::listing::filter::Condition;
+use crate::resources::invoices::accrual::{self, Charge};
 use crate::resources::shared::check_transformations;
 use crate::resources::{did_groups, trunk_groups};
 
@@ -119,7 +120,8 @@ fn apply(row: &mut DidRow, input: &DidInput, checked: Checked, admin: bool, p: &
 }
 
 /// Rents `number` (or the first available number matching `filter`) to `partner` with the
-/// attributes of a checked body. A number that is not available is a 409.
+/// attributes of a checked body, and charges its monthly price. A number that is not available
+/// is a 409.
 pub async fn rent(
     tx: &mut PgConnection,
     partner: Uuid,
@@ -140,6 +142,10 @@ pub async fn rent(
     let mut row = repo::get(tx, sid, true).await?.ok_or_else(|| ApiError::internal("a rented number vanished"))?;
     apply(&mut row, input, checked, false, &mut Problems::new());
     repo::save(tx, &row).await?;
+    // The first month is charged at once; each later one when its billing period starts.
+    let rental =
+        Charge { kind: "did", direction: None, country_code: row.country_code.clone(), usage: 1, amount: row.price };
+    accrual::charge(tx, partner, &[rental]).await?;
     Ok(row)
 }
 

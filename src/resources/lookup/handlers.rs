@@ -13,6 +13,7 @@ use crate::http::extract::{JsonBody, PathParams, QueryParams};
 use crate::http::input::{Batch, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
+use crate::resources::invoices::accrual::{self, Charge};
 use crate::state::AppState;
 
 /// How many records one admin request may carry.
@@ -91,6 +92,29 @@ pub async fn lookup_did(
         phonenumber: a.digits.clone(),
         state: geo::nanp_place(&a.digits).map(|p| p.state),
     };
+    // Each detail answered is a line of the partner's invoice.
+    let prices = &state.config.lookup_prices;
+    let charges: Vec<Charge> = [
+        (want_carrier, "did_lookup_carrier", prices.carrier),
+        (want_cnam, "did_lookup_cnam", prices.cnam),
+        (want_lrn, "did_lookup_lrn", prices.lrn),
+    ]
+    .into_iter()
+    .filter(|(wanted, _, _)| *wanted)
+    .map(|(_, kind, amount)| Charge {
+        kind,
+        direction: None,
+        country_code: lookup.country_code.clone(),
+        usage: 1,
+        amount,
+    })
+    .collect();
+    if !charges.is_empty() {
+        let mut tx = state.pool.begin().await?;
+        accrual::charge(&mut tx, caller.partner_sid(), &charges).await?;
+        tx.commit().await?;
+        state.partner_changed(caller.partner_sid());
+    }
     respond::object(&lookup, &query)
 }
 

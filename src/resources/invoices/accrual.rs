@@ -1,0 +1,178 @@
+//! Where money moves: every charge the clone records (rated calls, number rentals, lookups)
+//! goes through [`charge`], in the transaction of the event that causes it, and every payment
+//! through [`pay`]. A charge adds to its line of the partner's open invoice and takes the amount
+//! from the partner's `balance` (and adds it to `daily_spent_amount`); a payment puts it back.
+//! Concurrent charges to one partner never lose an update: lines grow with `ON CONFLICT DO
+//! UPDATE` in a fixed order, the balance with one `UPDATE` of the partner row.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::http::error::{ApiError, ApiResult};
+
+/// One charge: a line of the invoice (`type`, `direction`, `country_code`) and what it adds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Charge {
+    pub kind: &'static str,
+    pub direction: Option<String>,
+    pub country_code: Option<String>,
+    pub usage: i64,
+    pub amount: Decimal,
+}
+
+/// The partner's open invoice, locked against closing until the transaction ends.
+pub struct OpenInvoice {
+    pub id: i64,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+pub async fn open_invoice(db: &mut PgConnection, partner: Uuid) -> ApiResult<Option<OpenInvoice>> {
+    // An invoice being closed is skipped once its closing commits (its status changed): the
+    // next statement sees the invoice that replaced it.
+    for _ in 0..3 {
+        let row: Option<(i64, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT id, date_billing_period_start, date_billing_period_end FROM invoices
+              WHERE partner_sid = $1 AND status = 'open' FOR SHARE",
+        )
+        .bind(partner)
+        .fetch_optional(&mut *db)
+        .await?;
+        if let Some((id, start, end)) = row {
+            return Ok(Some(OpenInvoice { id, start, end }));
+        }
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM invoices WHERE partner_sid = $1 AND status = 'open')")
+                .bind(partner)
+                .fetch_one(&mut *db)
+                .await?;
+        if !exists {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// Records charges of one partner: each on its line of the open invoice, the total taken from the
+/// balance (a prepaid partner falling below `charge_at` is topped up by `prepay_amount`).
+pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
+    // One line per kind, in a fixed order (two transactions never wait on each other's lines).
+    let mut lines: BTreeMap<(&'static str, Option<String>, Option<String>), (i64, Decimal)> = BTreeMap::new();
+    for c in charges.iter().filter(|c| !c.amount.is_zero() || c.usage != 0) {
+        let line = lines.entry((c.kind, c.direction.clone(), c.country_code.clone())).or_default();
+        line.0 += c.usage;
+        line.1 += c.amount;
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let Some(invoice) = open_invoice(db, partner).await? else {
+        // A deleted partner's last invoice has been issued: nothing more is billed to it.
+        tracing::warn!(partner_sid = %partner, "a charge for a partner without an open invoice was dropped");
+        return Ok(());
+    };
+    let total: Decimal = lines.values().map(|l| l.1).sum();
+    sqlx::query(
+        "INSERT INTO invoice_items (invoice_id, type, direction, country_code, usage, amount,
+                                    date_billing_period_start, date_billing_period_end)
+         SELECT $1, x.t, x.d, x.c, x.u, x.a, $2, $3
+           FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::numeric[]) WITH ORDINALITY AS x(t, d, c, u, a, n)
+          ORDER BY x.n
+         ON CONFLICT (invoice_id, type, direction, country_code)
+         DO UPDATE SET usage = invoice_items.usage + EXCLUDED.usage, amount = invoice_items.amount + EXCLUDED.amount",
+    )
+    .bind(invoice.id)
+    .bind(invoice.start)
+    .bind(invoice.end)
+    .bind(lines.keys().map(|k| k.0).collect::<Vec<_>>())
+    .bind(lines.keys().map(|k| k.1.clone()).collect::<Vec<_>>())
+    .bind(lines.keys().map(|k| k.2.clone()).collect::<Vec<_>>())
+    .bind(lines.values().map(|v| v.0).collect::<Vec<_>>())
+    .bind(lines.values().map(|v| v.1).collect::<Vec<_>>())
+    .execute(&mut *db)
+    .await?;
+    let (balance, payment_type, charge_at, prepay): (Decimal, String, Option<Decimal>, Option<Decimal>) =
+        sqlx::query_as(
+            "UPDATE partners SET balance = balance - $2,
+                    daily_spent_amount = CASE WHEN daily_spent_date = (now() AT TIME ZONE 'UTC')::date
+                                              THEN daily_spent_amount + $2 ELSE $2 END,
+                    daily_spent_date = (now() AT TIME ZONE 'UTC')::date
+              WHERE partner_sid = $1 RETURNING balance, payment_type, charge_at, prepay_amount",
+        )
+        .bind(partner)
+        .bind(total)
+        .fetch_one(&mut *db)
+        .await?;
+    // A prepaid account crossing its threshold is topped up once, from its card.
+    if let (true, Some(at), Some(amount)) = (payment_type == "prepay", charge_at, prepay) {
+        if balance < at && balance + total >= at && amount > Decimal::ZERO {
+            let method = billing_method(db, partner).await?;
+            let kind = method.as_ref().and_then(|m| m["type"].as_str()).unwrap_or_default().to_owned();
+            let status = if kind == "credit_card" { "complete" } else { "declined" };
+            pay(db, partner, invoice.id, amount, "credit_card_prepay", status, method).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The partner's billing method as a pay item shows it (no full card or account number), if any.
+pub async fn billing_method(db: &mut PgConnection, partner: Uuid) -> ApiResult<Option<Value>> {
+    Ok(sqlx::query_scalar(
+        "SELECT jsonb_strip_nulls(jsonb_build_object('type', type, 'cc_number_last4', cc_number_last4,
+                    'cc_expiration', cc_expiration, 'ec_account_last4', ec_account_last4, 'first_name', first_name,
+                    'last_name', last_name))
+           FROM billing_methods WHERE partner_sid = $1",
+    )
+    .bind(partner)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Records a payment on an invoice; a complete one adds its amount to the partner's balance.
+pub async fn pay(
+    db: &mut PgConnection,
+    partner: Uuid,
+    invoice_id: i64,
+    amount: Decimal,
+    kind: &str,
+    status: &str,
+    method: Option<Value>,
+) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO invoice_pay_items (pay_item_sid, invoice_id, amount, type, status, billing_method)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(invoice_id)
+    .bind(amount)
+    .bind(kind)
+    .bind(status)
+    .bind(method)
+    .execute(&mut *db)
+    .await?;
+    if status == "complete" {
+        adjust_balance(db, partner, amount).await?;
+    }
+    Ok(())
+}
+
+/// Adds `delta` to the partner's balance (taxes and rounding at issue, payments).
+pub async fn adjust_balance(db: &mut PgConnection, partner: Uuid, delta: Decimal) -> ApiResult<()> {
+    if delta.is_zero() {
+        return Ok(());
+    }
+    let done = sqlx::query("UPDATE partners SET balance = balance + $2 WHERE partner_sid = $1")
+        .bind(partner)
+        .bind(delta)
+        .execute(db)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::internal("a payment for a partner that does not exist"));
+    }
+    Ok(())
+}

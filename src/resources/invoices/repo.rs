@@ -1,0 +1,346 @@
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::types::{Invoice, InvoiceItem, PayItem, TaxItem};
+use crate::domain::money::Money;
+use crate::http::auth::Caller;
+use crate::http::error::ApiResult;
+use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+
+const COLUMNS: &str = "i.id, i.invoice_sid, i.partner_sid, i.seq, i.status, i.amount_due, i.balance_previous, \
+    i.date_billing_period_start, i.date_billing_period_end, i.date_charged, i.date_issued, i.date_created, p.tree_path";
+const FROM: &str = "invoices i JOIN partners p ON p.partner_sid = i.partner_sid";
+
+const AMOUNT: &str = "(SELECT COALESCE(SUM(x.amount), 0) FROM invoice_items x WHERE x.invoice_id = i.id)";
+const AMOUNT_TAX: &str = "(SELECT COALESCE(SUM(x.amount), 0) FROM invoice_tax_items x WHERE x.invoice_id = i.id)";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct InvoiceRow {
+    pub id: i64,
+    pub invoice_sid: Uuid,
+    pub partner_sid: Uuid,
+    pub seq: i32,
+    pub status: String,
+    pub amount_due: Decimal,
+    pub balance_previous: Decimal,
+    pub date_billing_period_start: DateTime<Utc>,
+    pub date_billing_period_end: DateTime<Utc>,
+    pub date_charged: Option<DateTime<Utc>>,
+    pub date_issued: Option<DateTime<Utc>>,
+    pub date_created: DateTime<Utc>,
+    pub tree_path: String,
+}
+
+/// The lines of some invoices.
+#[derive(Default)]
+pub struct Lines {
+    pub items: HashMap<i64, Vec<InvoiceItem>>,
+    pub pay: HashMap<i64, Vec<PayItem>>,
+    pub tax: HashMap<i64, Vec<TaxItem>>,
+}
+
+impl InvoiceRow {
+    pub fn to_wire(&self, lines: &mut Lines) -> Invoice {
+        let items = lines.items.remove(&self.id).unwrap_or_default();
+        let pay_items = lines.pay.remove(&self.id).unwrap_or_default();
+        let tax_items = lines.tax.remove(&self.id).unwrap_or_default();
+        let amount: Decimal = items.iter().map(|x| x.amount.0).sum();
+        let amount_tax: Decimal = tax_items.iter().map(|x| x.amount.0).sum();
+        let paid: Decimal = pay_items.iter().filter(|x| x.status == "complete").map(|x| x.amount.0).sum();
+        Invoice {
+            amount: Money(amount),
+            amount_due: Money(self.amount_due),
+            amount_tax: Money(amount_tax),
+            balance_forward: Money(self.balance_previous + amount + amount_tax - paid),
+            balance_previous: Money(self.balance_previous),
+            date_billing_period_end: self.date_billing_period_end.into(),
+            date_billing_period_start: self.date_billing_period_start.into(),
+            date_charge_expected: self.date_billing_period_end.into(),
+            date_charged: self.date_charged.map(Into::into),
+            date_created: self.date_created.into(),
+            date_issued: self.date_issued.map(Into::into),
+            display_id: format!("{:03}", self.seq),
+            invoice_items: items,
+            invoice_sid: self.invoice_sid,
+            paid: self.status == "complete",
+            partner: None,
+            partner_sid: self.partner_sid,
+            pay_items,
+            status: self.status.clone(),
+            tax_items,
+        }
+    }
+}
+
+pub const LIST: ListSpec = ListSpec {
+    fields: &[
+        Field::new("amount", AMOUNT, T::Decimal),
+        Field::new("amount_due", "i.amount_due", T::Decimal),
+        Field::new("amount_tax", AMOUNT_TAX, T::Decimal),
+        Field::new("balance_previous", "i.balance_previous", T::Decimal),
+        Field::new("date_billing_period_end", "i.date_billing_period_end", T::Timestamp),
+        Field::new("date_billing_period_start", "i.date_billing_period_start", T::Timestamp),
+        Field::new("date_charge_expected", "i.date_billing_period_end", T::Timestamp),
+        Field::new("date_charged", "i.date_charged", T::Timestamp),
+        Field::new("date_created", "i.date_created", T::Timestamp),
+        Field::new("date_issued", "i.date_issued", T::Timestamp),
+        Field::new("display_id", "lpad(i.seq::text, 3, '0')", T::Text),
+        Field::new("invoice_sid", "i.invoice_sid", T::Uuid),
+        Field::new("paid", "(i.status = 'complete')", T::Bool),
+        Field::new("partner_sid", "i.partner_sid", T::Uuid),
+        Field::new("status", "i.status", T::Text),
+    ],
+    sid: "i.invoice_sid",
+    default_order: "i.id",
+    default_limit: 10,
+    total: true,
+    keyset: None,
+};
+
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<InvoiceRow>> {
+    let pattern = caller.subtree_pattern();
+    listing::fetch::<InvoiceRow, _>(db, &LIST, q, COLUMNS, FROM, &move |qb| {
+        qb.push(" AND p.tree_path LIKE ").push_bind(pattern.clone());
+    })
+    .await
+}
+
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<Option<InvoiceRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE i.invoice_sid = $1"))
+        .bind(sid)
+        .fetch_optional(db)
+        .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    invoice_id: i64,
+    amount: Decimal,
+    country_code: Option<String>,
+    date_billing_period_end: DateTime<Utc>,
+    date_billing_period_start: DateTime<Utc>,
+    direction: Option<String>,
+    #[sqlx(rename = "type")]
+    kind: String,
+    usage: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct PayRow {
+    invoice_id: i64,
+    amount: Decimal,
+    billing_method: Option<Value>,
+    check_number: Option<String>,
+    date_charged: DateTime<Utc>,
+    pay_item_sid: Uuid,
+    status: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TaxRow {
+    invoice_id: i64,
+    amount: Decimal,
+    jurisdiction: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+}
+
+/// The items, pay items and tax items of some invoices: three queries, whatever their number.
+pub async fn lines(db: &mut PgConnection, ids: &[i64]) -> ApiResult<Lines> {
+    let mut out = Lines::default();
+    let items: Vec<ItemRow> = sqlx::query_as(
+        "SELECT invoice_id, amount, country_code, date_billing_period_end, date_billing_period_start, direction, type, usage
+           FROM invoice_items WHERE invoice_id = ANY($1)
+          ORDER BY invoice_id, type, direction NULLS FIRST, country_code NULLS FIRST",
+    )
+    .bind(ids)
+    .fetch_all(&mut *db)
+    .await?;
+    for r in items {
+        out.items.entry(r.invoice_id).or_default().push(InvoiceItem {
+            amount: Money(r.amount),
+            country_code: r.country_code,
+            date_billing_period_end: r.date_billing_period_end.into(),
+            date_billing_period_start: r.date_billing_period_start.into(),
+            direction: r.direction,
+            kind: r.kind,
+            usage: r.usage,
+        });
+    }
+    let pays: Vec<PayRow> = sqlx::query_as(
+        "SELECT invoice_id, amount, billing_method, check_number, date_charged, pay_item_sid, status, type
+           FROM invoice_pay_items WHERE invoice_id = ANY($1) ORDER BY invoice_id, id",
+    )
+    .bind(ids)
+    .fetch_all(&mut *db)
+    .await?;
+    for r in pays {
+        out.pay.entry(r.invoice_id).or_default().push(PayItem {
+            amount: Money(r.amount),
+            billing_method: r.billing_method,
+            check_number: r.check_number,
+            date_charged: r.date_charged.into(),
+            pay_item_sid: r.pay_item_sid,
+            status: r.status,
+            kind: r.kind,
+        });
+    }
+    let taxes: Vec<TaxRow> = sqlx::query_as(
+        "SELECT invoice_id, amount, jurisdiction, type FROM invoice_tax_items WHERE invoice_id = ANY($1) ORDER BY invoice_id, id",
+    )
+    .bind(ids)
+    .fetch_all(&mut *db)
+    .await?;
+    for r in taxes {
+        out.tax.entry(r.invoice_id).or_default().push(TaxItem {
+            amount: Money(r.amount),
+            jurisdiction: r.jurisdiction,
+            kind: r.kind,
+        });
+    }
+    Ok(out)
+}
+
+// ---- Closing a period ---------------------------------------------------------------------------
+
+/// An open invoice whose period has ended (or the given partner's, closed now), locked; invoices
+/// locked by another closer are skipped.
+pub async fn lock_due(db: &mut PgConnection, partner: Option<Uuid>) -> ApiResult<Option<InvoiceRow>> {
+    let cond = match partner {
+        Some(_) => "i.partner_sid = $1",
+        None => "i.date_billing_period_end < now() AND $1::uuid IS NULL",
+    };
+    let skip = if partner.is_some() { "" } else { " SKIP LOCKED" };
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE i.status = 'open' AND {cond}
+          ORDER BY i.date_billing_period_end LIMIT 1 FOR UPDATE OF i{skip}"
+    ))
+    .bind(partner)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Rounds the invoice's lines to the cent (half away from zero); returns what rounding took off.
+pub async fn round_items(db: &mut PgConnection, invoice_id: i64) -> ApiResult<Decimal> {
+    let delta: Option<Decimal> =
+        sqlx::query_scalar("SELECT SUM(amount - round(amount, 2)) FROM invoice_items WHERE invoice_id = $1")
+            .bind(invoice_id)
+            .fetch_one(&mut *db)
+            .await?;
+    sqlx::query(
+        "UPDATE invoice_items SET amount = round(amount, 2) WHERE invoice_id = $1 AND amount <> round(amount, 2)",
+    )
+    .bind(invoice_id)
+    .execute(db)
+    .await?;
+    Ok(delta.unwrap_or_default())
+}
+
+/// Writes the taxes of an invoice from the tax table; returns their total.
+pub async fn apply_taxes(db: &mut PgConnection, invoice_id: i64) -> ApiResult<Decimal> {
+    let total: Option<Decimal> = sqlx::query_scalar(
+        "WITH t AS (
+            INSERT INTO invoice_tax_items (invoice_id, jurisdiction, type, amount)
+            SELECT $1, r.jurisdiction, r.type, round(SUM(x.amount) * r.rate, 2)
+              FROM tax_rates r JOIN invoice_items x
+                ON x.invoice_id = $1 AND x.type = ANY(r.applies_to)
+               AND (r.country_code IS NULL OR x.country_code = r.country_code)
+             GROUP BY r.id, r.jurisdiction, r.type, r.rate
+            HAVING round(SUM(x.amount) * r.rate, 2) <> 0
+             ORDER BY r.id
+            RETURNING amount)
+         SELECT SUM(amount) FROM t",
+    )
+    .bind(invoice_id)
+    .fetch_one(db)
+    .await?;
+    Ok(total.unwrap_or_default())
+}
+
+/// What is owed on an invoice: previous balance, items and taxes, less what was paid.
+pub async fn owed(db: &mut PgConnection, invoice_id: i64) -> ApiResult<Decimal> {
+    Ok(sqlx::query_scalar(
+        "SELECT i.balance_previous
+                + (SELECT COALESCE(SUM(amount), 0) FROM invoice_items WHERE invoice_id = i.id)
+                + (SELECT COALESCE(SUM(amount), 0) FROM invoice_tax_items WHERE invoice_id = i.id)
+                - (SELECT COALESCE(SUM(amount), 0) FROM invoice_pay_items WHERE invoice_id = i.id AND status = 'complete')
+           FROM invoices i WHERE i.id = $1",
+    )
+    .bind(invoice_id)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Issues an invoice: its status, what is still due, when it was charged, its period's end.
+pub async fn issue(
+    db: &mut PgConnection,
+    invoice_id: i64,
+    status: &str,
+    amount_due: Decimal,
+    charged: bool,
+    period_end: DateTime<Utc>,
+) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE invoices SET status = $2, amount_due = $3, date_billing_period_end = $4,
+                date_issued = date_trunc('milliseconds', now()),
+                date_charged = CASE WHEN $5 THEN date_trunc('milliseconds', now()) END
+          WHERE id = $1",
+    )
+    .bind(invoice_id)
+    .bind(status)
+    .bind(amount_due)
+    .bind(period_end)
+    .bind(charged)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("UPDATE invoice_items SET date_billing_period_end = $2 WHERE invoice_id = $1")
+        .bind(invoice_id)
+        .bind(period_end)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Opens the partner's next invoice, for the month after `previous_end`.
+pub async fn open_next(
+    db: &mut PgConnection,
+    partner: Uuid,
+    seq: i32,
+    balance_previous: Decimal,
+    previous_end: DateTime<Utc>,
+) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO invoices (invoice_sid, partner_sid, seq, balance_previous, date_billing_period_start, date_billing_period_end)
+         VALUES ($1, $2, $3, $4, $5 + interval '1 second', $5 + interval '1 second' + interval '1 month' - interval '1 second')",
+    )
+    .bind(Uuid::new_v4())
+    .bind(partner)
+    .bind(seq)
+    .bind(balance_previous)
+    .bind(previous_end)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The partner's rented numbers by country: how many, and their monthly prices' sum.
+pub async fn rentals(db: &mut PgConnection, partner: Uuid) -> ApiResult<Vec<(Option<String>, i64, Decimal)>> {
+    Ok(sqlx::query_as(
+        "SELECT country_code, COUNT(*), SUM(price) FROM dids WHERE partner_sid = $1 AND status = 'assigned'
+          GROUP BY country_code ORDER BY country_code",
+    )
+    .bind(partner)
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn partner_status(db: &mut PgConnection, partner: Uuid) -> ApiResult<String> {
+    Ok(sqlx::query_scalar("SELECT status FROM partners WHERE partner_sid = $1").bind(partner).fetch_one(db).await?)
+}
