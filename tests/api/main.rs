@@ -12,6 +12,7 @@ mod countries;
 mod dids;
 mod endpoints;
 mod errors;
+mod invoices;
 mod listing;
 mod lookup;
 mod oauth;

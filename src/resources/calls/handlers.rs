@@ -46,6 +46,19 @@ pub async fn get_call_dr(
     }
 }
 
+/// An ingested record before rating: its JSON, whose it is, how it is rated and billed.
+struct Record {
+    rec: Map<String, Value>,
+    partner: Uuid,
+    direction: Option<String>,
+    kind: Option<&'static str>,
+    duration: Option<Decimal>,
+    /// The number rated (the far end).
+    external: String,
+    /// The number dialed (toll-free or not).
+    dialed: String,
+}
+
 /// The kind of rate plan a record is rated with.
 fn rate_kind(kind: Option<&str>) -> Option<&'static str> {
     match kind {
@@ -72,8 +85,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     let batch: Batch<CallDrInput> = Batch::parse(body.0, MAX_BATCH, "a call detail record", &mut parse_problems)?;
     let prefix = |i: usize| batch.at(i, "");
     let mut errors: Vec<FieldError> = parse_problems.0;
-    let mut records: Vec<(Map<String, Value>, Uuid, Option<String>, Option<&'static str>, Option<Decimal>, String)> =
-        Vec::new();
+    let mut records: Vec<Record> = Vec::new();
     let now = chrono::Utc::now();
     for (i, input, map) in &batch.items {
         let pre = prefix(*i);
@@ -166,13 +178,15 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             })
             .map(|n| phone::digits(n))
             .unwrap_or_default();
-        records.push((rec, partner, direction, rate_kind(input.kind.value().map(String::as_str)), duration, external));
+        let dialed = input.number_dst.value().map(|n| phone::digits(n)).unwrap_or_default();
+        let kind = rate_kind(input.kind.value().map(String::as_str));
+        records.push(Record { rec, partner, direction, kind, duration, external, dialed });
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     // Every partner must exist.
-    let partners: Vec<Uuid> = records.iter().map(|r| r.1).collect::<HashSet<_>>().into_iter().collect();
+    let partners: Vec<Uuid> = records.iter().map(|r| r.partner).collect::<HashSet<_>>().into_iter().collect();
     let known: Vec<Uuid> =
         sqlx::query_scalar("SELECT partner_sid FROM partners WHERE partner_sid = ANY($1) AND status <> 'deleted'")
             .bind(&partners)
@@ -181,7 +195,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     let missing: Vec<FieldError> = records
         .iter()
         .enumerate()
-        .filter(|(_, r)| !known.contains(&r.1))
+        .filter(|(_, r)| !known.contains(&r.partner))
         .map(|(i, _)| FieldError::new(format!("{}partner_sid", prefix(i)), "cannot find partner"))
         .collect();
     if !missing.is_empty() {
@@ -195,7 +209,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     let alpha3: HashMap<String, String> = countries::repo::codes(&state.pool).await?.into_iter().collect();
     let mut classes: HashMap<String, (Option<String>, bool)> = HashMap::new();
     let mut charges: BTreeMap<Uuid, Vec<Charge>> = BTreeMap::new();
-    for (mut rec, partner, direction, kind, duration, external) in records {
+    for Record { mut rec, partner, direction, kind, duration, external, dialed } in records {
         let unrated = rec["rate"].is_null() || rec["price"].is_null() || rec["duration_billing"].is_null();
         if let (true, Some(dir), Some(kind), Some(duration)) = (unrated, direction.clone(), kind, duration) {
             let key = (partner, dir.clone(), kind);
@@ -221,9 +235,11 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
                 .and_then(|d| d.parse::<Decimal>().ok())
                 .and_then(|d| d.ceil().to_i64())
                 .unwrap_or(0);
-            let exchange: String = external.chars().take(7).collect();
-            let (region, toll_free) =
-                classes.entry(exchange).or_insert_with(|| phone::billing_class(&external)).clone();
+            // The country of the number rated; toll-free when the number dialed is.
+            let mut class =
+                |n: &str| classes.entry(n.chars().take(7).collect()).or_insert_with(|| phone::billing_class(n)).clone();
+            let (region, _) = class(&external);
+            let (_, toll_free) = class(&dialed);
             charges.entry(partner).or_default().push(Charge {
                 kind: if toll_free { "toll_free" } else { "toll" },
                 direction: direction.clone(),

@@ -14,6 +14,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::http::error::{ApiError, ApiResult};
+use crate::resources::billing_method::types::CARD_TYPES;
 
 /// One charge: a line of the invoice (`type`, `direction`, `country_code`) and what it adds.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,12 +113,16 @@ pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) ->
     if let (true, Some(at), Some(amount)) = (payment_type == "prepay", charge_at, prepay) {
         if balance < at && balance + total >= at && amount > Decimal::ZERO {
             let method = billing_method(db, partner).await?;
-            let kind = method.as_ref().and_then(|m| m["type"].as_str()).unwrap_or_default().to_owned();
-            let status = if kind == "credit_card" { "complete" } else { "declined" };
+            let status = if is_card(&method) { "complete" } else { "declined" };
             pay(db, partner, invoice.id, amount, "credit_card_prepay", status, method).await?;
         }
     }
     Ok(())
+}
+
+/// Whether a billing method is a card (charged at once), not a check or transfer (awaited).
+pub fn is_card(method: &Option<Value>) -> bool {
+    method.as_ref().and_then(|m| m["type"].as_str()).is_some_and(|t| CARD_TYPES.contains(&t))
 }
 
 /// The partner's billing method as a pay item shows it (no full card or account number), if any.

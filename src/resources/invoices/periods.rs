@@ -3,7 +3,7 @@
 //! 1. each line is rounded to the cent (what rounding takes off goes back to the balance);
 //! 2. the taxes of the tax table are computed on the rounded lines and charged;
 //! 3. what is owed (`balance_previous + amount + amount_tax − payments`) is settled by the
-//!    partner's billing method: a credit card is charged (a `credit_card` pay item; `complete`),
+//!    partner's billing method: a card is charged (a `credit_card` pay item; `complete`),
 //!    a check, electronic check or wire is awaited (`pending`), no method is `declined`; nothing
 //!    owed is `complete`;
 //! 4. the next invoice opens with `balance_previous` = this one's `balance_forward`, and the
@@ -33,13 +33,13 @@ pub async fn close(db: &mut PgConnection, invoice: &InvoiceRow, now: Option<Date
         ("complete", Decimal::ZERO, false)
     } else {
         let method = accrual::billing_method(db, partner).await?;
-        match method.as_ref().and_then(|m| m["type"].as_str()) {
-            Some("credit_card") => {
-                accrual::pay(db, partner, invoice.id, owed, "credit_card", "complete", method.clone()).await?;
-                ("complete", Decimal::ZERO, true)
-            }
-            Some(_) => ("pending", owed, false),
-            None => ("declined", owed, false),
+        if accrual::is_card(&method) {
+            accrual::pay(db, partner, invoice.id, owed, "credit_card", "complete", method).await?;
+            ("complete", Decimal::ZERO, true)
+        } else if method.is_some() {
+            ("pending", owed, false)
+        } else {
+            ("declined", owed, false)
         }
     };
     repo::issue(db, invoice.id, status, due, charged, period_end).await?;
