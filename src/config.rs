@@ -80,6 +80,7 @@ pub struct Config {
     pub did_aging_seconds: u32,
     #[serde(with = "rust_decimal::serde::str")]
     pub did_default_price: Decimal,
+    pub geoip_db: Vec<PathBuf>,
     pub batch_worker: bool,
     pub batch_chunk_size: u32,
     pub batch_chunk_pause_ms: u64,

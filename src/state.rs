@@ -14,13 +14,23 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub auth: Arc<AuthCache>,
     pub objects: Arc<Objects>,
+    /// The IP geolocation databases, if installed.
+    pub geoip: Option<Arc<crate::domain::geoip::GeoIp>>,
     /// Wakes this instance's batch worker when a task is created or approved here.
     pub batch_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, config: Config) -> Self {
+        let geoip = match crate::domain::geoip::GeoIp::open(&config.geoip_db) {
+            Ok(g) => Some(Arc::new(g)),
+            Err(e) => {
+                tracing::warn!(error = %e, "no IP geolocation database: IP lookups will answer 503 (run tools/setup-data.sh)");
+                None
+            }
+        };
         AppState {
+            geoip,
             pool,
             config: Arc::new(config),
             auth: Arc::new(AuthCache::new()),

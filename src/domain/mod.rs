@@ -3,6 +3,7 @@
 pub mod access_control;
 pub mod carriers;
 pub mod geo;
+pub mod geoip;
 pub mod json;
 pub mod money;
 pub mod patterns;

@@ -54,6 +54,8 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     /// 503: the database does not answer.
     Unavailable,
+    /// 503: a feature whose data is not installed on this server (says what is missing).
+    NotInstalled(&'static str),
     /// 500: logged, never described to the client.
     Internal(String),
 }
@@ -92,7 +94,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::NotInstalled(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -126,6 +128,7 @@ impl ApiError {
             ),
             ApiError::Validation(errors) => ("object validation error".into(), Some(errors)),
             ApiError::Unavailable => ("service unavailable".into(), Some(cause("database unavailable"))),
+            ApiError::NotInstalled(what) => ("service unavailable".into(), Some(cause(what))),
             ApiError::Internal(_) => ("internal server error".into(), Some(cause("internal server error"))),
         };
         serde_json::to_value(ErrorBody { message, errors }).expect("error bodies serialize")

@@ -158,3 +158,94 @@ async fn caller_names_and_the_admin_tables() {
     let (_, plain) = app.partner(&root(), "plain", None).await;
     app.get("/core/v2/admin/lookup/lrns").actor(bearer(&plain)).send().await.assert_error(403, "cause");
 }
+
+/// The shipped data set's own answer for an address (the oracle the API must agree with).
+fn dataset(ip: &str) -> carrierx_core::domain::geoip::Place {
+    let cfg = test_config();
+    let db = carrierx_core::domain::geoip::GeoIp::open(&cfg.geoip_db).unwrap();
+    db.lookup(ip.parse().unwrap()).unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn the_reference_ip_samples() {
+    let app = TestApp::new().await;
+    // 8.8.8.8: the IP2Location sample, value for value.
+    for path in ["/core/v2/lookup/ip_addresses/8.8.8.8", "/core/v2/lookup/lookup/ip_addresses/8.8.8.8"] {
+        let r = app.get(path).actor(root()).ok().await;
+        assert_eq!(keys(&r), ["city", "common_name", "iso_3166_alpha_2", "iso_3166_alpha_3", "region", "state"]);
+        assert_eq!(
+            r,
+            json!({"city": "Mountain View", "common_name": "United States", "iso_3166_alpha_2": "US",
+                   "iso_3166_alpha_3": "USA", "region": null, "state": "CA"})
+        );
+        let d = dataset("8.8.8.8");
+        assert_eq!((d.city.as_deref(), d.subdivision.as_deref()), (Some("Mountain View"), Some("California")));
+    }
+    // 2.6.26.2: the country sample's shape, with the data set's answer.
+    let r = app.get("/core/v2/countries/ip/2.6.26.2").actor(root()).ok().await;
+    assert_eq!(keys(&r), ["city", "common_name", "iso_3166_alpha_2", "region", "state"]);
+    let d = dataset("2.6.26.2");
+    assert_eq!(r["iso_3166_alpha_2"], "FR");
+    assert_eq!(r["common_name"], "France");
+    assert_eq!(r["city"], json!(d.city));
+    assert_eq!(r["region"], json!(d.subdivision));
+    assert!(r["region"].is_string());
+    assert_eq!(r["state"], Value::Null);
+    // IPv6, and an IPv4-mapped IPv6 address.
+    let v6 = app.get("/core/v2/lookup/ip_addresses/2001:4860:4860::8888").actor(root()).ok().await;
+    let d6 = dataset("2001:4860:4860::8888");
+    assert_eq!(v6["iso_3166_alpha_2"], d6.country.as_str());
+    assert_eq!(v6["city"], json!(d6.city));
+    let mapped = app.get("/core/v2/lookup/ip_addresses/::ffff:8.8.8.8").actor(root()).ok().await;
+    assert_eq!(mapped["iso_3166_alpha_2"], "US");
+    // Field filtering.
+    let some = app.get("/core/v2/countries/ip/8.8.8.8?include_fields=iso_3166_alpha_2,state").actor(root()).ok().await;
+    assert_eq!(some, json!({"iso_3166_alpha_2": "US", "state": "CA"}));
+}
+
+#[tokio::test]
+async fn private_reserved_and_malformed_addresses() {
+    let app = TestApp::new().await;
+    for ip in [
+        "10.0.0.1",
+        "127.0.0.1",
+        "192.168.1.20",
+        "169.254.10.10",
+        "100.64.1.1",
+        "::1",
+        "fe80::1",
+        "fd00::5",
+        "2001:db8::1",
+        "224.0.0.1",
+    ] {
+        for base in ["/core/v2/lookup/ip_addresses", "/core/v2/countries/ip"] {
+            let r = app.get(&format!("{base}/{ip}")).actor(root()).send().await;
+            assert_eq!(r.status.as_u16(), 404, "{base}/{ip}: {}", r.text());
+            assert_eq!(r.json["message"], "no item error");
+        }
+    }
+    for ip in ["999.1.1.1", "1.2.3", "example.com", "1.2.3.4.5", "gggg::1"] {
+        app.get(&format!("/core/v2/lookup/ip_addresses/{ip}"))
+            .actor(root())
+            .send()
+            .await
+            .assert_error(400, "ip_address");
+        app.get(&format!("/core/v2/countries/ip/{ip}")).actor(root()).send().await.assert_error(400, "ip_address");
+    }
+    // Scopes: the lookup read scope; the countries scopes for the country route.
+    let (p, _) = app.partner(&root(), "iplooker", None).await;
+    let sid = p["partner_sid"].as_str().unwrap();
+    let no_lookup = app.token_for(&root(), sid, Some("countries.read")).await;
+    assert_eq!(app.get("/core/v2/lookup/ip_addresses/8.8.8.8").actor(bearer(&no_lookup)).send().await.status, 403);
+    app.get("/core/v2/countries/ip/8.8.8.8").actor(bearer(&no_lookup)).ok().await;
+}
+
+#[tokio::test]
+async fn without_a_database_ip_lookups_say_so() {
+    let app = TestApp::with_config(|c| c.geoip_db = vec!["/nonexistent/city.mmdb".into()]).await;
+    let r = app.get("/core/v2/lookup/ip_addresses/8.8.8.8").actor(root()).send().await;
+    assert_eq!(r.status.as_u16(), 503, "{}", r.text());
+    assert!(r.json["errors"][0]["message"].as_str().unwrap().contains("geolocation database"), "{}", r.text());
+    // Bad input is still the client's.
+    app.get("/core/v2/lookup/ip_addresses/nope").actor(root()).send().await.assert_error(400, "ip_address");
+}

@@ -1,4 +1,5 @@
 use std::collections::HashSet;
+use std::net::IpAddr;
 
 use axum::extract::State;
 use axum::response::Response;
@@ -6,7 +7,7 @@ use axum::response::Response;
 use super::repo;
 use super::types::*;
 use crate::domain::scopes::Scope;
-use crate::domain::{carriers, geo, phone};
+use crate::domain::{carriers, geo, geoip, phone};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{JsonBody, PathParams, QueryParams};
@@ -116,6 +117,58 @@ pub async fn lookup_did(
         state.partner_changed(caller.partner_sid());
     }
     respond::object(&lookup, &query)
+}
+
+/// Where a public IP address is: the database's answer with the country's names.
+async fn locate(state: &AppState, raw: &str) -> ApiResult<IpLocation> {
+    let ip: IpAddr =
+        raw.trim().parse().map_err(|_| ApiError::bad_param("ip_address", "must be an IPv4 or IPv6 address"))?;
+    if !geoip::is_public(ip) {
+        return Err(ApiError::not_found("ip address"));
+    }
+    let db = state.geoip.as_ref().ok_or(ApiError::NotInstalled(
+        "no IP geolocation database is installed on this server (CARRIERX_GEOIP_DB; tools/setup-data.sh installs one)",
+    ))?;
+    let place = db.lookup(ip).map_err(ApiError::internal)?.ok_or_else(|| ApiError::not_found("ip address"))?;
+    let names = repo::country_names(&state.pool, &place.country).await?;
+    let us = place.country == "US";
+    Ok(IpLocation {
+        city: place.city,
+        common_name: names.as_ref().map(|n| n.0.clone()),
+        iso_3166_alpha_3: names.map(|n| n.1),
+        // A US state by its code, as the reference shows it; elsewhere the region's name.
+        state: place.subdivision.as_deref().filter(|_| us).and_then(geoip::us_state_code).map(str::to_owned),
+        region: place.subdivision.filter(|_| !us),
+        iso_3166_alpha_2: place.country,
+    })
+}
+
+/// `GET /lookup/ip_addresses/{ip_address}` (and the reference's `/lookup/lookup/...` spelling).
+pub async fn lookup_ip(
+    State(state): State<AppState>,
+    _caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
+    respond::object(&locate(&state, &raw).await?, &query)
+}
+
+/// `GET /countries/ip/{ip_address}`: the country (and place) of an IP address.
+pub async fn country_by_ip(
+    State(state): State<AppState>,
+    _caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
+    let l = locate(&state, &raw).await?;
+    let c = IpCountry {
+        city: l.city,
+        common_name: l.common_name,
+        iso_3166_alpha_2: l.iso_3166_alpha_2,
+        region: l.region,
+        state: l.state,
+    };
+    respond::object(&c, &query)
 }
 
 /// The phone number of an admin record as E.164 digits; required, once per request.

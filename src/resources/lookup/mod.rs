@@ -1,7 +1,8 @@
-//! Lookup: the details of a phone number (formats, state, carrier, LRN, CNAM). The LRN and CNAM
+//! Lookup: the details of a phone number (formats, state, carrier, LRN, CNAM) and the place of an
+//! IP address (`GET /countries/ip/{ip_address}` too). The LRN and CNAM
 //! tables are filled through admin routes (a local extension).
 
-mod handlers;
+pub(crate) mod handlers;
 pub mod repo;
 pub mod types;
 
@@ -16,6 +17,9 @@ pub const READ: &[Scope] = &[Scope::LookupDidsRead];
 
 pub fn routes(api: &mut Api) {
     api.route(Method::GET, "/lookup/dids/{phonenumber}", READ, handlers::lookup_did);
+    // No scope is printed for IP lookups: the lookup section's read scope is asked.
+    api.route(Method::GET, "/lookup/ip_addresses/{ip_address}", READ, handlers::lookup_ip);
+    api.route(Method::GET, "/lookup/lookup/ip_addresses/{ip_address}", READ, handlers::lookup_ip);
     api.admin(Method::POST, "/admin/lookup/lrns", &[], handlers::put_lrns);
     api.admin(Method::GET, "/admin/lookup/lrns", &[], handlers::list_lrns);
     api.admin(Method::DELETE, "/admin/lookup/lrns/{phonenumber}", &[], handlers::delete_lrn);

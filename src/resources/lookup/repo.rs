@@ -36,6 +36,14 @@ pub async fn alpha2_of<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> ApiResult<O
         .await?)
 }
 
+/// The common name and alpha-3 code of a country given by its alpha-2 code.
+pub async fn country_names<'e>(db: impl PgExecutor<'e>, alpha2: &str) -> ApiResult<Option<(String, String)>> {
+    Ok(sqlx::query_as("SELECT common_name, iso_3166_alpha_3 FROM countries WHERE iso_3166_alpha_2 = $1")
+        .bind(alpha2)
+        .fetch_optional(db)
+        .await?)
+}
+
 pub const LRNS: ListSpec = ListSpec {
     fields: &[Field::new("lrn", "l.lrn", T::Text), Field::new("phonenumber", "l.phonenumber", T::Text)],
     sid: "l.phonenumber",

@@ -80,3 +80,27 @@ pub struct CnamInput {
     #[serde(default, rename = "type")]
     pub kind: Maybe<String>,
 }
+
+/// The IP2Location object (`GET /lookup/ip_addresses/{ip_address}`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IpLocation {
+    pub city: Option<String>,
+    pub common_name: Option<String>,
+    pub iso_3166_alpha_2: String,
+    pub iso_3166_alpha_3: Option<String>,
+    /// The first-level subdivision outside the USA (`Nouvelle-Aquitaine`).
+    pub region: Option<String>,
+    /// The state in the USA (`CA`).
+    pub state: Option<String>,
+}
+
+/// The country of an IP address (`GET /countries/ip/{ip_address}`): the IP2Location object
+/// without the alpha-3 code, as the reference's sample shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IpCountry {
+    pub city: Option<String>,
+    pub common_name: Option<String>,
+    pub iso_3166_alpha_2: String,
+    pub region: Option<String>,
+    pub state: Option<String>,
+}

@@ -69,8 +69,19 @@ fn template_name() -> String {
     format!("carrierx_tpl_{h:016x}")
 }
 
+/// The IP geolocation data the server reads (installed by the project's set-up script once).
+fn ensure_geoip() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = std::process::Command::new("bash")
+        .arg(root.join("tools/setup-data.sh"))
+        .status()
+        .expect("tools/setup-data.sh runs");
+    assert!(status.success(), "tools/setup-data.sh failed: the IP geolocation data is missing");
+}
+
 fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
+        ensure_geoip();
         // Set up on a thread of its own: the caller's runtime must not be blocked or nested.
         std::thread::spawn(|| {
             let admin = admin_options().log_statements(tracing::log::LevelFilter::Off);
