@@ -4,6 +4,8 @@
 #   GET /oauth/whoami                                   (the spine's figure, same run)
 #   GET /lookup/dids/{n}?carrier=true&lrn=true&cnam=true (a ported NANP number with a caller name)
 #   GET /lookup/dids/{n}?carrier=true                    (a UK mobile: carrier data)
+#   GET /lookup/ip_addresses/{ip}                        (IPv4 and IPv6, DB-IP City Lite)
+# Each phone number lookup with details also charges its lines on the root partner's invoice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -15,6 +17,7 @@ BASE=http://127.0.0.1:$PORT
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }
 
 cargo build --release --quiet
+tools/setup-data.sh
 CARRIERX_DATA_DIR=$DIR CARRIERX_BIND=127.0.0.1:$PORT CARRIERX_ROOT_TOKEN=$TOKEN RUST_LOG=warn \
   target/release/carrierx-core > "$DIR/server.log" 2>&1 &
 SERVER=$!
@@ -45,4 +48,7 @@ run 'GET /oauth/whoami' "$BASE/core/v2/oauth/whoami"
 run 'GET /lookup/dids/15162045319?carrier=true&lrn=true&cnam=true' \
   "$BASE/core/v2/lookup/dids/15162045319?carrier=true&lrn=true&cnam=true"
 run 'GET /lookup/dids/447400123456?carrier=true' "$BASE/core/v2/lookup/dids/447400123456?carrier=true"
+run 'GET /lookup/dids/15162045319 (no detail: nothing charged)' "$BASE/core/v2/lookup/dids/15162045319"
+run 'GET /lookup/ip_addresses/8.8.8.8' "$BASE/core/v2/lookup/ip_addresses/8.8.8.8"
+run 'GET /lookup/ip_addresses/2001:4860:4860::8888' "$BASE/core/v2/lookup/ip_addresses/2001:4860:4860::8888"
 echo "   server RSS: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$SERVER/status)"

@@ -23,6 +23,9 @@ CREATE TABLE batch_tasks (
     failure         integer,
     claimed_by      uuid,
     claimed_until   timestamptz,
+    -- Worker rounds that failed on this task (it waits behind the others), and the last error.
+    attempts        integer     NOT NULL DEFAULT 0,
+    last_error      text,
     date_created    timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
     date_modified   timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
 );
@@ -40,7 +43,8 @@ CREATE TABLE batch_items (
     key             jsonb       NOT NULL,
     state           text        NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
     error           jsonb,
-    -- The review: what the item will change.
+    -- The review: what the item will change, in which object at which version (0: the review
+    -- found that the entry fails; it is not applied).
     description     text,
     fields          jsonb,
     object_sid      uuid,
@@ -51,16 +55,13 @@ CREATE INDEX batch_items_pending_idx ON batch_items (task_id, idx) WHERE state =
 CREATE INDEX batch_items_failed_idx ON batch_items (task_id, idx) WHERE state = 'failed';
 
 -- Versions of the objects a batch changes: a reviewed change applies only to the version reviewed.
--- A number is at version 1 when it changes hands (rented, released); each real change adds one
--- (an update that changes nothing keeps the version).
+-- Each real change adds one (an update that changes nothing keeps the version); it never goes back.
 ALTER TABLE dids ADD COLUMN version integer NOT NULL DEFAULT 1;
 ALTER TABLE prefixes ADD COLUMN version integer NOT NULL DEFAULT 1;
 
 CREATE FUNCTION bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.partner_sid IS DISTINCT FROM OLD.partner_sid THEN
-        NEW.version := 1;
-    ELSIF (to_jsonb(NEW) - 'version') IS DISTINCT FROM (to_jsonb(OLD) - 'version') THEN
+    IF (to_jsonb(NEW) - 'version') IS DISTINCT FROM (to_jsonb(OLD) - 'version') THEN
         NEW.version := OLD.version + 1;
     ELSE
         NEW.version := OLD.version;

@@ -16,12 +16,37 @@ CREATE TABLE invoices (
     date_charged              timestamptz,
     date_issued               timestamptz,
     date_created              timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+    -- Failed attempts to issue it (it waits behind the others), and the last error.
+    close_attempts            integer     NOT NULL DEFAULT 0,
+    close_error               text,
     UNIQUE (partner_sid, seq)
 );
 CREATE INDEX invoices_partner_idx ON invoices (partner_sid, id);
 -- One open invoice per partner; the period job finds those whose period has ended.
 CREATE UNIQUE INDEX invoices_open_idx ON invoices (partner_sid) WHERE status = 'open';
-CREATE INDEX invoices_period_end_idx ON invoices (date_billing_period_end) WHERE status = 'open';
+CREATE INDEX invoices_period_end_idx ON invoices (close_attempts, date_billing_period_end) WHERE status = 'open';
+
+-- A partner's periods follow its creation day (`anchor`): period k runs from the anchor plus k
+-- months (00:00:00 UTC) to the anchor plus k + 1 months less a second, whatever month lengths
+-- and early closes do. The period of the schedule that contains `t`:
+CREATE FUNCTION billing_months(anchor timestamptz, t timestamptz) RETURNS integer
+LANGUAGE sql STABLE AS $$
+    -- age() counts whole months as the calendar does (January 31st to February 28th is not one);
+    -- the schedule's boundary is the anchor plus k months (February 28th): the larger k wins.
+    SELECT CASE WHEN (anchor AT TIME ZONE 'UTC') + make_interval(months => m + 1) <= (t AT TIME ZONE 'UTC')
+                THEN m + 1 ELSE m END
+      FROM (SELECT (extract(year FROM a) * 12 + extract(month FROM a))::int AS m
+              FROM age(t AT TIME ZONE 'UTC', anchor AT TIME ZONE 'UTC') AS a) AS x
+$$;
+CREATE FUNCTION billing_period_start(anchor timestamptz, t timestamptz) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT ((anchor AT TIME ZONE 'UTC') + make_interval(months => billing_months(anchor, t))) AT TIME ZONE 'UTC'
+$$;
+CREATE FUNCTION billing_period_end(anchor timestamptz, t timestamptz) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT ((anchor AT TIME ZONE 'UTC') + make_interval(months => billing_months(anchor, t) + 1)
+            - interval '1 second') AT TIME ZONE 'UTC'
+$$;
 
 -- Charges of one kind add up on one line: usage and amount grow with each charge.
 CREATE TABLE invoice_items (
@@ -86,15 +111,17 @@ DECLARE
 BEGIN
     INSERT INTO invoices (invoice_sid, partner_sid, seq, balance_previous, date_billing_period_start,
                           date_billing_period_end, date_created)
-    VALUES (gen_random_uuid(), NEW.partner_sid, 1, -NEW.balance, start,
-            start + interval '1 month' - interval '1 second', NEW.date_created);
+    VALUES (gen_random_uuid(), NEW.partner_sid, 1, -NEW.balance, start, billing_period_end(start, start),
+            NEW.date_created);
     RETURN NEW;
 END $$;
 CREATE TRIGGER partners_open_invoice AFTER INSERT ON partners FOR EACH ROW EXECUTE FUNCTION open_first_invoice();
 
--- The partners that exist already.
+-- The partners that exist already: their first invoice is the period of their schedule that
+-- contains today (no past month is billed).
 INSERT INTO invoices (invoice_sid, partner_sid, seq, balance_previous, date_billing_period_start,
                       date_billing_period_end, date_created)
-SELECT gen_random_uuid(), p.partner_sid, 1, -p.balance, date_trunc('day', p.date_created, 'UTC'),
-       date_trunc('day', p.date_created, 'UTC') + interval '1 month' - interval '1 second', p.date_created
+SELECT gen_random_uuid(), p.partner_sid, 1, -p.balance,
+       billing_period_start(date_trunc('day', p.date_created, 'UTC'), now()),
+       billing_period_end(date_trunc('day', p.date_created, 'UTC'), now()), now()
   FROM partners p;

@@ -63,15 +63,17 @@ struct Pending {
     attempts: i32,
 }
 
-/// Delivers what is due; returns how many were sent.
+/// Delivers what is due; returns how many were sent. Mails are claimed for five minutes (several
+/// instances never send one twice at once) and sent outside any transaction; one whose sending
+/// is cut short by a crash is sent again when its claim lapses (at least once).
 pub async fn deliver_due(pool: &PgPool, config: &Config) -> Result<usize, sqlx::Error> {
-    let mut tx = pool.begin().await?;
     let due: Vec<Pending> = sqlx::query_as(
-        "SELECT id, mail_sid, recipients, subject, body_text, body_html, attachment_name, attachment_type, attachment, attempts
-           FROM mail_outbox WHERE date_sent IS NULL AND next_attempt <= now()
-          ORDER BY next_attempt LIMIT 20 FOR UPDATE SKIP LOCKED",
+        "UPDATE mail_outbox SET next_attempt = now() + interval '5 minutes'
+          WHERE id IN (SELECT id FROM mail_outbox WHERE date_sent IS NULL AND next_attempt <= now()
+                        ORDER BY next_attempt LIMIT 20 FOR UPDATE SKIP LOCKED)
+         RETURNING id, mail_sid, recipients, subject, body_text, body_html, attachment_name, attachment_type, attachment, attempts",
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?;
     let mut sent = 0;
     for m in &due {
@@ -85,7 +87,7 @@ pub async fn deliver_due(pool: &PgPool, config: &Config) -> Result<usize, sqlx::
                 sent += 1;
                 sqlx::query("UPDATE mail_outbox SET date_sent = date_trunc('milliseconds', now()), attempts = attempts + 1, last_error = NULL WHERE id = $1")
                     .bind(m.id)
-                    .execute(&mut *tx)
+                    .execute(pool)
                     .await?;
             }
             Err(e) => {
@@ -98,12 +100,11 @@ pub async fn deliver_due(pool: &PgPool, config: &Config) -> Result<usize, sqlx::
                 .bind(m.id)
                 .bind(e)
                 .bind(backoff as f64)
-                .execute(&mut *tx)
+                .execute(pool)
                 .await?;
             }
         }
     }
-    tx.commit().await?;
     Ok(sent)
 }
 

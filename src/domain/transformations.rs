@@ -310,10 +310,14 @@ impl Call {
     }
 }
 
+/// A routing-number lookup that could not be answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LookupFailed;
+
 /// What transformations need from the world: routing-number lookups and STIR/SHAKEN checks.
 pub trait Services {
     /// The location routing number of a 10-digit NANP number; `Err` when the lookup fails.
-    fn lookup_rn(&self, number: &str) -> Result<Option<String>, ()>;
+    fn lookup_rn(&self, number: &str) -> Result<Option<String>, LookupFailed>;
     /// The variables `stir_validate` enables (`stir_verstat`, `stir_attest`, ...).
     fn stir_validate(&self, call: &Call) -> BTreeMap<String, String>;
 }
@@ -322,7 +326,7 @@ pub trait Services {
 pub struct NoServices;
 
 impl Services for NoServices {
-    fn lookup_rn(&self, _number: &str) -> Result<Option<String>, ()> {
+    fn lookup_rn(&self, _number: &str) -> Result<Option<String>, LookupFailed> {
         Ok(None)
     }
 
@@ -511,7 +515,7 @@ fn lookup_rn(ops: &[String], call: &mut Call, services: &dyn Services) {
     } else {
         let national = if digits.len() == 11 { digits[1..].to_owned() } else { digits.clone() };
         match services.lookup_rn(&national) {
-            Err(()) => {
+            Err(LookupFailed) => {
                 match on_failure.as_str() {
                     "ignore" => {}
                     "original_npdi_or_die" if original_npdi => {}

@@ -46,6 +46,9 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 409: the request conflicts with the current state (e.g. a number already rented).
     Conflict(Vec<FieldError>),
+    /// 409: the database gave up on a transaction (serialization failure, deadlock): a retry
+    /// will do.
+    Concurrent,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
     /// 415: a body without the content type the route needs.
@@ -90,7 +93,7 @@ impl ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Concurrent => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -121,6 +124,9 @@ impl ApiError {
             }
             ApiError::MethodNotAllowed => ("method not allowed".into(), Some(cause("method not allowed"))),
             ApiError::Conflict(errors) => ("conflict".into(), Some(errors)),
+            ApiError::Concurrent => {
+                ("conflict".into(), Some(vec![FieldError::new("cause", "concurrent update, retry the request")]))
+            }
             ApiError::PayloadTooLarge => ("payload too large".into(), Some(cause("request body is too large"))),
             ApiError::UnsupportedMediaType(expected) => (
                 "unsupported media type".into(),
@@ -169,7 +175,7 @@ impl From<sqlx::Error> for ApiError {
                 let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
                 match code.as_str() {
                     // serialization failure / deadlock: the client may retry.
-                    "40001" | "40P01" => ApiError::conflict("cause", "concurrent update, retry the request"),
+                    "40001" | "40P01" => ApiError::Concurrent,
                     // Data exceptions come from values a client sent that validation let through:
                     // still the client's, never a 500.
                     c if c.starts_with("22") => {

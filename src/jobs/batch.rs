@@ -46,17 +46,28 @@ pub async fn step(state: &AppState, me: Uuid) -> ApiResult<bool> {
     let lease = state.config.batch_claim_timeout_seconds;
     let Some(task) = repo::claim(&state.pool, me, lease).await? else { return Ok(false) };
     tracing::debug!(task_sid = %task.task_sid, status = %task.status, "batch task claimed");
+    if let Err(e) = drive(state, me, &task).await {
+        tracing::warn!(task_sid = %task.task_sid, error = ?e, "a batch task round failed; it will be tried again");
+        repo::round_failed(&state.pool, task.id, me, &format!("{e:?}")).await?;
+    }
+    Ok(true)
+}
+
+/// Takes a claimed task as far as it can go.
+async fn drive(state: &AppState, me: Uuid, task: &TaskRow) -> ApiResult<()> {
     let mut status = task.status.clone();
     loop {
         let mut conn = state.pool.acquire().await?;
         let moved = match status.as_str() {
             "created" if task.review => {
-                if !prepare_review(state, me, &task).await? {
-                    return Ok(true);
+                drop(conn);
+                if !prepare_review(state, me, task).await? {
+                    return Ok(());
                 }
+                let mut conn = state.pool.acquire().await?;
                 let total = repo::count_items(&mut *conn, task.id).await? as i32;
                 repo::advance(&mut conn, task.id, me, "created", "pending_review", Some(total), true).await?;
-                return Ok(true);
+                return Ok(());
             }
             "created" => {
                 let total = repo::count_items(&mut *conn, task.id).await? as i32;
@@ -66,14 +77,14 @@ pub async fn step(state: &AppState, me: Uuid) -> ApiResult<bool> {
             "queued" => repo::advance(&mut conn, task.id, me, "queued", "running", None, false).await?,
             "running" => {
                 drop(conn);
-                run_entries(state, me, &task).await?;
-                return Ok(true);
+                run_entries(state, me, task).await?;
+                return Ok(());
             }
-            _ => return Ok(true),
+            _ => return Ok(()),
         };
         if !moved {
             // Deleted, or taken over: nothing more for this worker.
-            return Ok(true);
+            return Ok(());
         }
         status = match status.as_str() {
             "created" | "approved" => "queued".into(),
@@ -132,8 +143,13 @@ async fn run_entries(state: &AppState, me: Uuid, task: &TaskRow) -> ApiResult<()
                     sp.commit().await?;
                     outcomes.push((item.idx, None));
                 }
-                // The database is gone: the chunk is rolled back and tried again later.
-                Err(ApiError::Unavailable) => return Err(ApiError::Unavailable),
+                // The database is gone, or gave up on the transaction (a deadlock): the chunk is
+                // rolled back and tried again.
+                Err(e @ (ApiError::Unavailable | ApiError::Concurrent)) => {
+                    sp.rollback().await?;
+                    tx.rollback().await?;
+                    return Err(e);
+                }
                 Err(e) => {
                     sp.rollback().await?;
                     if let ApiError::Internal(detail) = &e {

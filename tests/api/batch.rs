@@ -123,7 +123,8 @@ async fn the_seed_sample_task_is_created_reviewed_and_approved() {
         assert_eq!(item["description"], number);
         assert_eq!(item["fields"], json!({"trunk_group_sid": [null, tg_sid]}));
         assert_eq!(item["sid"], did(&app, &tok, number).await["did_sid"]);
-        assert_eq!(item["version"], 1);
+        // Added to the inventory (version 1), rented (2).
+        assert_eq!(item["version"], 2);
     }
     // Nothing changed yet.
     assert_eq!(did(&app, &tok, SEED_NUMBERS[0]).await["trunk_group_sid"], Value::Null);
@@ -207,7 +208,10 @@ async fn a_cancelled_task_never_runs_and_status_changes_only_from_pending_review
     app.patch(&path).actor(bearer(&tok)).json(json!({"status": "approved"})).send().await.assert_error(422, "status");
     app.run_batch().await;
     let r = app.get(&format!("{path}/review_items")).actor(bearer(&tok)).ok().await;
-    assert_eq!(r["review_items"][0]["fields"]["status"], json!(["assigned", "aging"]), "{r}");
+    let (p, _) = (r["review_items"][0]["fields"]["partner_sid"].clone(), ());
+    assert!(p[0].is_string() && p[1].is_null(), "{r}");
+    // Admin-only attributes stay out of a partner's review.
+    assert!(r["review_items"][0]["fields"].get("status").is_none(), "{r}");
     // Only approved or cancelled; nothing but the status changes.
     app.patch(&path).actor(bearer(&tok)).json(json!({"status": "running"})).send().await.assert_error(422, "status");
     app.patch(&path).actor(bearer(&tok)).json(json!({"status": "completed"})).send().await.assert_error(422, "status");
@@ -654,7 +658,7 @@ async fn the_review_items_download_as_csv_with_field_filtering() {
     assert_eq!(&rows[0][0], SEED_NUMBERS[0]);
     let fields: Value = serde_json::from_str(&rows[0][1]).unwrap();
     assert_eq!(fields["name"], json!(["N/A", "a, \"quoted\" name"]));
-    assert_eq!(&rows[0][3], "1");
+    assert_eq!(&rows[0][3], "2");
     let r = app
         .get(&format!("{}/review_items.csv?include_fields=description,sid", task_path(&t)))
         .actor(bearer(&tok))
@@ -796,4 +800,82 @@ async fn the_unfinished_tasks_of_a_deleted_partner_are_cancelled() {
     let after = app.get(&admin_path).actor(root()).ok().await;
     assert_eq!((after["status"].clone(), after["processed"].clone()), (json!("cancelled"), json!(0)));
     app.patch(&admin_path).actor(root()).json(json!({"status": "approved"})).send().await.assert_error(422, "status");
+}
+
+#[tokio::test]
+async fn the_review_binds_the_approval() {
+    let app = TestApp::new().await;
+    let (p, tok, tg) = seed_partner(&app, "bound").await;
+    let sid = p["partner_sid"].as_str().unwrap();
+    // A misspelled change is refused as a PATCH of one number refuses it.
+    app.post("/core/v2/batch/tasks")
+        .actor(bearer(&tok))
+        .json(json!({"method": "PATCH", "type": "phonenumber", "field": "phonenumber", "entries": SEED_NUMBERS,
+                     "data": {"nmae": "x"}}))
+        .send()
+        .await
+        .assert_error(422, "data.nmae");
+    // An entry the review finds failing is not applied after approval, even if it would work then.
+    stock(&app, &["13125550777".to_owned()]).await;
+    let (_, other) = app.partner(&root(), "holder", None).await;
+    let held = app
+        .post("/core/v2/phonenumber/dids")
+        .actor(bearer(&other))
+        .json(json!({"phonenumber": "13125550777"}))
+        .ok()
+        .await;
+    let t = app
+        .post("/core/v2/batch/tasks")
+        .actor(bearer(&tok))
+        .json(
+            json!({"method": "POST", "type": "phonenumber", "review": true, "data": [{"phonenumber": "13125550777"}]}),
+        )
+        .ok()
+        .await;
+    app.run_batch().await;
+    let r = app.get(&format!("{}/review_items", task_path(&t))).actor(bearer(&tok)).ok().await;
+    let item = &r["review_items"][0];
+    assert!(item["description"].as_str().unwrap().contains("fails"), "{r}");
+    assert_eq!(item["version"], 0);
+    app.delete(&format!("/core/v2/phonenumber/dids/{}", held["did_sid"].as_str().unwrap()))
+        .actor(bearer(&other))
+        .send()
+        .await;
+    sqlx::query("UPDATE dids SET status = 'available', aging_until = NULL WHERE phonenumber = '13125550777'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    // Approving needs the right to do what the task does.
+    let approver = app.token_for(&root(), sid, Some("batch.update")).await;
+    let r = app.patch(&task_path(&t)).actor(bearer(&approver)).json(json!({"status": "approved"})).send().await;
+    assert_eq!(r.status.as_u16(), 403, "{}", r.text());
+    app.patch(&task_path(&t)).actor(bearer(&tok)).json(json!({"status": "approved"})).ok().await;
+    app.run_batch().await;
+    let done = app.get(&task_path(&t)).actor(bearer(&tok)).ok().await;
+    assert_eq!([&done["success"], &done["failure"]], [&json!(0), &json!(1)]);
+    let msg = done["error_details"][0]["error"]["errors"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("review found"), "{msg}");
+
+    // A task made through the admin routes acts on every partner: only the admin routes see it.
+    let a = app
+        .post("/core/v2/admin/batch/tasks")
+        .actor(root())
+        .json(json!({"method": "PATCH", "type": "phonenumber", "field": "phonenumber", "entries": SEED_NUMBERS,
+                     "review": true, "data": {"name": "by admin"}}))
+        .ok()
+        .await;
+    let plain = format!("/core/v2/batch/tasks/{}", a["task_sid"].as_str().unwrap());
+    assert_eq!(app.get(&plain).actor(root()).send().await.status, 404);
+    assert_eq!(
+        app.get(&format!("/core/v2/admin/batch/tasks/{}", a["task_sid"].as_str().unwrap())).actor(root()).ok().await
+            ["task_sid"],
+        a["task_sid"]
+    );
+    let listed = app
+        .get(&format!("/core/v2/batch/tasks?filter=task_sid+eq+{}", a["task_sid"].as_str().unwrap()))
+        .actor(root())
+        .ok()
+        .await;
+    assert_eq!(listed["total"], 0);
+    let _ = tg;
 }

@@ -647,3 +647,62 @@ async fn another_trees_invoice_and_its_documents_are_not_found() {
         .await;
     assert_eq!(r.status.as_u16(), 204);
 }
+
+#[tokio::test]
+async fn early_closes_keep_the_monthly_schedule() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "scheduled", None).await;
+    let sid = p["partner_sid"].as_str().unwrap();
+    let first = open_invoice(&app, &tok).await;
+    let scheduled_end = first["date_billing_period_end"].clone();
+    for n in 2..=4 {
+        let issued = app.post(&format!("/core/v2/admin/partners/{sid}/close_billing_period")).actor(root()).ok().await;
+        let (start, end) = (
+            issued["date_billing_period_start"].as_str().unwrap(),
+            issued["date_billing_period_end"].as_str().unwrap(),
+        );
+        assert!(end >= start, "{issued}");
+        let next = open_invoice(&app, &tok).await;
+        assert_eq!(next["display_id"], format!("{n:03}"));
+        // The rest of the scheduled month: the schedule does not move.
+        assert_eq!(next["date_billing_period_end"], scheduled_end);
+        assert!(next["date_billing_period_start"].as_str().unwrap() > end);
+    }
+}
+
+#[tokio::test]
+async fn periods_follow_the_creation_day_through_short_months() {
+    let app = TestApp::new().await;
+    let q = |anchor: &'static str, t: &'static str| {
+        let pool = app.state.pool.clone();
+        async move {
+            let (s, e): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) = sqlx::query_as(
+                "SELECT billing_period_start($1::timestamptz, $2::timestamptz), billing_period_end($1::timestamptz, $2::timestamptz)",
+            )
+            .bind(anchor)
+            .bind(t)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            (s.to_rfc3339(), e.to_rfc3339())
+        }
+    };
+    // Created on January 31st: February's period starts on the 28th, March's on the 31st again.
+    assert_eq!(
+        q("2026-01-31T00:00:00Z", "2026-02-10T12:00:00Z").await,
+        ("2026-01-31T00:00:00+00:00".into(), "2026-02-27T23:59:59+00:00".into())
+    );
+    assert_eq!(
+        q("2026-01-31T00:00:00Z", "2026-03-01T00:00:00Z").await,
+        ("2026-02-28T00:00:00+00:00".into(), "2026-03-30T23:59:59+00:00".into())
+    );
+    assert_eq!(
+        q("2026-01-31T00:00:00Z", "2026-04-02T00:00:00Z").await,
+        ("2026-03-31T00:00:00+00:00".into(), "2026-04-29T23:59:59+00:00".into())
+    );
+    // The sample's period: December 20th to January 19th.
+    assert_eq!(
+        q("2018-12-20T00:00:00Z", "2019-01-19T23:59:59Z").await,
+        ("2018-12-20T00:00:00+00:00".into(), "2019-01-19T23:59:59+00:00".into())
+    );
+}

@@ -9,9 +9,9 @@ fn call(from: &str, to: &str) -> Call {
     Call { from: from.into(), to: to.into(), direction: "inbound".into(), ..Call::default() }
 }
 
-struct Lrn(Result<Option<String>, ()>);
+struct Lrn(Result<Option<String>, LookupFailed>);
 impl Services for Lrn {
-    fn lookup_rn(&self, _n: &str) -> Result<Option<String>, ()> {
+    fn lookup_rn(&self, _n: &str) -> Result<Option<String>, LookupFailed> {
         self.0.clone()
     }
     fn stir_validate(&self, _c: &Call) -> BTreeMap<String, String> {
@@ -242,13 +242,13 @@ fn lookup_rn_stores_the_routing_number() {
     assert!(c.from_params.contains_key("npdi"));
     // ignore on failure: the call goes on untouched
     let mut c = call("15162065319", "2");
-    apply(std::slice::from_ref(&sample), &mut c, &Lrn(Err(())));
+    apply(std::slice::from_ref(&sample), &mut c, &Lrn(Err(LookupFailed)));
     assert_eq!(c.rejected, None);
     assert!(c.from_params.is_empty());
     // die (the default) on failure
     let die = t(json!({"action":"lookup_rn","operands":[]}));
     let mut c = call("1", "5162065319");
-    apply(std::slice::from_ref(&die), &mut c, &Lrn(Err(())));
+    apply(std::slice::from_ref(&die), &mut c, &Lrn(Err(LookupFailed)));
     assert_eq!(c.rejected.map(|r| r.0), Some(503));
     // international numbers are not looked up
     let mut c = call("1", "+442071234567");

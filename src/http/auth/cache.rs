@@ -24,14 +24,19 @@ struct Entry {
     cached_at: Instant,
 }
 
+/// When a token was last used, and from where (written in batches).
+type LastAccess = (DateTime<Utc>, Option<String>);
+/// One check of Basic credentials that concurrent requests with the same credentials share.
+type InFlight = tokio::sync::OnceCell<Option<Arc<Principal>>>;
+
 pub struct AuthCache {
     tokens: RwLock<HashMap<[u8; 32], Entry>>,
     basic: RwLock<HashMap<[u8; 32], Entry>>,
     salt: Vec<u8>,
     generation: AtomicU64,
-    last_access: Mutex<HashMap<Uuid, (DateTime<Utc>, Option<String>)>>,
+    last_access: Mutex<HashMap<Uuid, LastAccess>>,
     /// Basic checks under way: concurrent requests with the same credentials share one argon2.
-    inflight: Mutex<HashMap<[u8; 32], Arc<tokio::sync::OnceCell<Option<Arc<Principal>>>>>>,
+    inflight: Mutex<HashMap<[u8; 32], Arc<InFlight>>>,
 }
 
 pub type Inflight = Arc<tokio::sync::OnceCell<Option<Arc<Principal>>>>;

@@ -36,6 +36,9 @@ pub fn normalize(field: &str, entry: &str) -> Option<String> {
     }
 }
 
+/// The `version` of a review item whose entry the review found failing: it is not applied.
+pub const FAILED_REVIEW: i32 = 0;
+
 /// The objects the entries of a chunk name, locked for the chunk.
 pub enum Loaded {
     None,
@@ -109,6 +112,9 @@ impl<'a> Work<'a> {
 
     /// Applies one item. `reviewed`: the object must still be at the version the review saw.
     pub async fn apply(&self, conn: &mut PgConnection, item: &ItemRow, loaded: &Loaded) -> ApiResult<Outcome> {
+        if item.version == Some(FAILED_REVIEW) {
+            return Err(self.refused("the review found that this entry fails: it is not applied"));
+        }
         let entry = item.key.as_str().unwrap_or_default();
         let key = normalize(self.field(), entry).unwrap_or_default();
         match (self.task.kind.as_str(), self.task.method.as_str(), loaded) {
@@ -130,16 +136,16 @@ impl<'a> Work<'a> {
                     .filter(|r| dids::ops::visible(&self.caller, r))
                     .cloned()
                     .ok_or_else(|| ApiError::not_found("did"))?;
-                self.check_version(item, row.version)?;
-                let before = row.to_wire(true);
+                self.check_reviewed(item, row.did_sid, row.version)?;
+                let before = row.to_wire(self.task.admin);
                 let (sid, version) = (row.did_sid, row.version);
                 let after = if method == "PATCH" {
                     let merged = self.merged(&before, &dids::ops::updatable(self.task.admin))?;
                     let input: DidInput = parse_object(&merged)?;
-                    Some(dids::ops::update(conn, row, &input, self.task.admin).await?.to_wire(true))
+                    Some(dids::ops::update(conn, row, &input, self.task.admin).await?.to_wire(self.task.admin))
                 } else {
                     dids::ops::release(conn, &row, self.state.config.did_aging_seconds).await?;
-                    dids::repo::get(conn, sid, false).await?.map(|r| r.to_wire(true))
+                    dids::repo::get(conn, sid, false).await?.map(|r| r.to_wire(self.task.admin))
                 };
                 Ok(Outcome {
                     description: entry.to_owned(),
@@ -164,7 +170,7 @@ impl<'a> Work<'a> {
                         )]))
                     }
                 };
-                self.check_version(item, row.version)?;
+                self.check_reviewed(item, row.prefix_sid, row.version)?;
                 let before = row.to_wire();
                 let (sid, version) = (row.prefix_sid, row.version);
                 let after = if method == "PATCH" {
@@ -199,7 +205,7 @@ impl<'a> Work<'a> {
         Ok(Outcome {
             description: row.phonenumber.clone(),
             before: None,
-            after: Some(to_value(&row.to_wire(true))?),
+            after: Some(to_value(&row.to_wire(self.task.admin))?),
             sid: Some(row.did_sid),
             version: Some(row.version),
         })
@@ -210,12 +216,18 @@ impl<'a> Work<'a> {
         Ok(patch::apply(&wire_map(current)?, &self.changes, updatable, UpdateMode::Patch { nested_replace: false }))
     }
 
-    fn check_version(&self, item: &ItemRow, now: i32) -> ApiResult<()> {
-        match item.version {
-            Some(seen) if seen != now => Err(ApiError::Conflict(vec![FieldError::new(
-                self.field(),
-                format!("the object changed after the review (version {seen} reviewed, now {now})"),
-            )])),
+    fn refused(&self, message: impl Into<String>) -> ApiError {
+        let field = if self.task.method == "POST" { "data" } else { self.field() };
+        ApiError::Conflict(vec![FieldError::new(field, message)])
+    }
+
+    /// A reviewed entry applies to the object the review saw, at the version it saw.
+    fn check_reviewed(&self, item: &ItemRow, sid: Uuid, now: i32) -> ApiResult<()> {
+        match (item.object_sid, item.version) {
+            (Some(seen), _) if seen != sid => Err(self.refused("names another object than the one reviewed")),
+            (_, Some(seen)) if seen != now => {
+                Err(self.refused(format!("the object changed after the review (version {seen} reviewed, now {now})")))
+            }
             _ => Ok(()),
         }
     }
@@ -270,7 +282,7 @@ impl<'a> Work<'a> {
                             .join("; ")
                     })
                     .unwrap_or_default();
-                Ok(review(format!("{entry}: fails ({reason})"), Value::Object(Map::new()), None, None))
+                Ok(review(format!("{entry}: fails ({reason})"), Value::Object(Map::new()), None, Some(FAILED_REVIEW)))
             }
         }
     }

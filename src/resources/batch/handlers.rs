@@ -31,7 +31,8 @@ async fn find(state: &AppState, caller: &Caller, raw: &str, tx: Option<&mut sqlx
         Some(tx) => repo::get(tx, sid, true).await?,
         None => repo::get(&mut *state.pool.acquire().await?, sid, false).await?,
     };
-    row.filter(|t| caller.sees(&t.tree_path)).ok_or_else(|| ApiError::not_found("task"))
+    // A task created through the admin routes (acting on every partner) is the admin routes' only.
+    row.filter(|t| caller.sees(&t.tree_path) && (caller.admin || !t.admin)).ok_or_else(|| ApiError::not_found("task"))
 }
 
 async fn wire(state: &AppState, rows: Vec<TaskRow>) -> ApiResult<Vec<Task>> {
@@ -111,17 +112,35 @@ async fn check_changes(
 ) -> ApiResult<()> {
     let patch = UpdateMode::Patch { nested_replace: false };
     if kind == "phonenumber" {
-        let input: DidInput = parse_object(&patch::apply(&Map::new(), changes, dids::types::UPDATABLE, patch))?;
+        // As the body of a PATCH of one number: an unknown attribute is refused.
+        parse_object::<DidInput>(changes)?;
+        let updatable = dids::ops::updatable(caller.admin);
+        let input: DidInput = parse_object(&patch::apply(&Map::new(), changes, &updatable, patch))?;
         let mut p = Problems::new();
         dids::ops::check(conn, Some(caller.partner_sid()), &input, &mut p).await?;
         p.finish()
     } else {
+        parse_object::<PrefixInput>(changes)?;
         // Checked as a prefix whose other attributes are empty (a prefix is never empty).
         let mut current = Map::new();
         current.insert("prefix".into(), Value::String("0".into()));
         let merged = patch::apply(&current, changes, prefixes::types::UPDATABLE, patch);
         let input: PrefixInput = parse_object(&merged)?;
         prefixes::ops::check_new(state, conn, caller, &input).await.map(|_| ())
+    }
+}
+
+/// A task changes phone numbers or prefixes: who creates or approves it must be allowed to.
+fn may_change(caller: &Caller, method: &str) -> ApiResult<()> {
+    let needed: &[Scope] = match method {
+        "POST" => dids::CREATE,
+        "PATCH" => dids::UPDATE,
+        _ => dids::DELETE,
+    };
+    if caller.scopes().grants_any(needed) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
     }
 }
 
@@ -144,15 +163,7 @@ pub async fn create_task(
     let (Some(kind), Some(method)) = (kind, method) else {
         return Err(ApiError::Validation(p.0));
     };
-    // The task changes phone numbers or prefixes: the caller must be allowed to.
-    let needed: &[Scope] = match method {
-        "POST" => dids::CREATE,
-        "PATCH" => dids::UPDATE,
-        _ => dids::DELETE,
-    };
-    if !caller.scopes().grants_any(needed) {
-        return Err(ApiError::Forbidden);
-    }
+    may_change(&caller, method)?;
     let max = state.config.batch_max_entries as usize;
     let mut conn = state.pool.acquire().await?;
     let mut keys: Vec<Value> = Vec::new();
@@ -295,6 +306,9 @@ pub async fn update_task(
         }
     };
     p.finish()?;
+    if new_status.as_deref() == Some("approved") {
+        may_change(&caller, &t.method)?;
+    }
     if let Some(s) = &new_status {
         repo::set_status(&mut tx, t.id, s).await?;
     }

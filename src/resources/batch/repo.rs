@@ -16,7 +16,7 @@ const COLUMNS: &str = "t.id, t.task_sid, t.partner_sid, t.admin, t.type, t.metho
 const FROM: &str = "batch_tasks t JOIN partners p ON p.partner_sid = t.partner_sid";
 
 /// How many failed entries the task object lists in `error_details` (`/errors` pages through all).
-pub const ERROR_DETAILS_SHOWN: i64 = 1000;
+pub const ERROR_DETAILS_SHOWN: i64 = 100;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TaskRow {
@@ -144,8 +144,12 @@ pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Opti
 
 pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<TaskRow>> {
     let pattern = caller.subtree_pattern();
+    let admin = caller.admin;
     listing::fetch::<TaskRow, _>(db, &LIST, q, COLUMNS, FROM, &move |qb| {
         qb.push(" AND p.tree_path LIKE ").push_bind(pattern.clone());
+        if !admin {
+            qb.push(" AND NOT t.admin");
+        }
     })
     .await
 }
@@ -233,6 +237,20 @@ pub async fn set_status(db: &mut PgConnection, id: i64, status: &str) -> ApiResu
     Ok(())
 }
 
+/// Cancels a partner's unfinished tasks (a running one stops at its next chunk). Called first
+/// in the transaction that deletes the partner: task rows are locked before any other row, as
+/// the worker locks them.
+pub async fn cancel_for_partner(db: &mut PgConnection, partner: Uuid) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE batch_tasks SET status = 'cancelled', date_modified = date_trunc('milliseconds', now())
+          WHERE partner_sid = $1 AND status NOT IN ('cancelled', 'completed')",
+    )
+    .bind(partner)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn delete(db: &mut PgConnection, id: i64) -> ApiResult<()> {
     sqlx::query("DELETE FROM batch_tasks WHERE id = $1").bind(id).execute(db).await?;
     Ok(())
@@ -249,7 +267,7 @@ pub async fn claim<'e>(db: impl PgExecutor<'e>, me: Uuid, lease: u32) -> ApiResu
              WHERE id = (SELECT id FROM batch_tasks
                           WHERE status IN ('created', 'approved', 'queued', 'running')
                             AND (claimed_until IS NULL OR claimed_until < now())
-                          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                          ORDER BY attempts, id LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING *)
          SELECT {} FROM c t JOIN partners p ON p.partner_sid = t.partner_sid",
         COLUMNS
@@ -258,6 +276,22 @@ pub async fn claim<'e>(db: impl PgExecutor<'e>, me: Uuid, lease: u32) -> ApiResu
     .bind(lease as f64)
     .fetch_optional(db)
     .await?)
+}
+
+/// Records a failed round on a task: its claim is given up, and it is tried again after a pause
+/// that grows with its failures (other tasks go first).
+pub async fn round_failed<'e>(db: impl PgExecutor<'e>, id: i64, me: Uuid, error: &str) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE batch_tasks SET attempts = attempts + 1, last_error = $3, claimed_by = NULL,
+                claimed_until = now() + make_interval(secs => least(5 * (attempts + 1), 300))
+          WHERE id = $1 AND claimed_by = $2",
+    )
+    .bind(id)
+    .bind(me)
+    .bind(error)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Renews `me`'s claim of a task in `status` and locks the task row until the transaction ends;

@@ -142,6 +142,17 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         if let Some(d) = duration {
             p.check(d >= Decimal::ZERO, "duration", "must not be negative");
         }
+        // Amounts a call can carry (charges add up on invoices: they must stay exact).
+        let limit = Decimal::from(1_000_000_000u32);
+        for (name, v) in [("price", &input.price), ("rate", &input.rate), ("duration_billing", &input.duration_billing)]
+        {
+            if let Some(m) = v.value() {
+                p.check(m.0 >= Decimal::ZERO && m.0 <= limit, name, "must be between 0 and 1000000000");
+            }
+        }
+        if let Some(d) = duration {
+            p.check(d <= limit, "duration", "must be at most 1000000000 seconds");
+        }
         if !p.is_empty() {
             errors.extend(p.0.into_iter().map(|mut e| {
                 e.field = Some(format!("{pre}{}", e.field.unwrap_or_default()));

@@ -26,6 +26,9 @@ pub struct Charge {
     pub amount: Decimal,
 }
 
+/// A line of an invoice: `type`, `direction`, `country_code`.
+type LineKey = (&'static str, Option<String>, Option<String>);
+
 /// The partner's open invoice, locked against closing until the transaction ends.
 pub struct OpenInvoice {
     pub id: i64,
@@ -63,11 +66,14 @@ pub async fn open_invoice(db: &mut PgConnection, partner: Uuid) -> ApiResult<Opt
 /// balance (a prepaid partner falling below `charge_at` is topped up by `prepay_amount`).
 pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
     // One line per kind, in a fixed order (two transactions never wait on each other's lines).
-    let mut lines: BTreeMap<(&'static str, Option<String>, Option<String>), (i64, Decimal)> = BTreeMap::new();
+    let mut lines: BTreeMap<LineKey, (i64, Decimal)> = BTreeMap::new();
+    let too_large = || ApiError::invalid("amount", "the charges are too large to add up");
+    let mut total = Decimal::ZERO;
     for c in charges.iter().filter(|c| !c.amount.is_zero() || c.usage != 0) {
         let line = lines.entry((c.kind, c.direction.clone(), c.country_code.clone())).or_default();
-        line.0 += c.usage;
-        line.1 += c.amount;
+        line.0 = line.0.checked_add(c.usage).ok_or_else(too_large)?;
+        line.1 = line.1.checked_add(c.amount).ok_or_else(too_large)?;
+        total = total.checked_add(c.amount).ok_or_else(too_large)?;
     }
     if lines.is_empty() {
         return Ok(());
@@ -77,7 +83,6 @@ pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) ->
         tracing::warn!(partner_sid = %partner, "a charge for a partner without an open invoice was dropped");
         return Ok(());
     };
-    let total: Decimal = lines.values().map(|l| l.1).sum();
     sqlx::query(
         "INSERT INTO invoice_items (invoice_id, type, direction, country_code, usage, amount,
                                     date_billing_period_start, date_billing_period_end)

@@ -21,8 +21,9 @@ use crate::http::error::ApiResult;
 /// Issues `invoice` (locked by the caller). `now`: the period is closed early, at this instant.
 pub async fn close(db: &mut PgConnection, invoice: &InvoiceRow, now: Option<DateTime<Utc>>) -> ApiResult<()> {
     let partner = invoice.partner_sid;
+    // Closed early: the period ends now (never before it started).
     let period_end = match now {
-        Some(t) => t.duration_trunc(TimeDelta::seconds(1)).unwrap_or(t),
+        Some(t) => t.duration_trunc(TimeDelta::seconds(1)).unwrap_or(t).max(invoice.date_billing_period_start),
         None => invoice.date_billing_period_end,
     };
     let rounding = repo::round_items(db, invoice.id).await?;
@@ -68,11 +69,17 @@ pub async fn charge_rentals(db: &mut PgConnection, partner: Uuid) -> ApiResult<(
 }
 
 /// Issues one invoice whose period has ended, if any (several instances at once: each takes a
-/// different one); returns its partner.
+/// different one); returns its partner. An invoice that fails to close is recorded as such and
+/// waits behind the others, so one bad row never stops the rest.
 pub async fn close_due(pool: &sqlx::PgPool) -> ApiResult<Option<Uuid>> {
     let mut tx = pool.begin().await?;
     let Some(row) = repo::lock_due(&mut tx, None).await? else { return Ok(None) };
-    close(&mut tx, &row, None).await?;
+    if let Err(e) = close(&mut tx, &row, None).await {
+        tx.rollback().await?;
+        tracing::error!(invoice_sid = %row.invoice_sid, error = ?e, "cannot issue an invoice; will retry later");
+        repo::close_failed(pool, row.id, &format!("{e:?}")).await?;
+        return Err(e);
+    }
     tx.commit().await?;
     tracing::info!(invoice_sid = %row.invoice_sid, partner_sid = %row.partner_sid, "invoice issued");
     Ok(Some(row.partner_sid))

@@ -220,7 +220,7 @@ pub async fn lock_due(db: &mut PgConnection, partner: Option<Uuid>) -> ApiResult
     let skip = if partner.is_some() { "" } else { " SKIP LOCKED" };
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE i.status = 'open' AND {cond}
-          ORDER BY i.date_billing_period_end LIMIT 1 FOR UPDATE OF i{skip}"
+          ORDER BY i.close_attempts, i.date_billing_period_end LIMIT 1 FOR UPDATE OF i{skip}"
     ))
     .bind(partner)
     .fetch_optional(db)
@@ -308,7 +308,8 @@ pub async fn issue(
     Ok(())
 }
 
-/// Opens the partner's next invoice, for the month after `previous_end`.
+/// Opens the partner's next invoice: from `previous_end` to the end of that period of the
+/// partner's schedule (a month from its creation day: see `billing_period_end`).
 pub async fn open_next(
     db: &mut PgConnection,
     partner: Uuid,
@@ -318,7 +319,9 @@ pub async fn open_next(
 ) -> ApiResult<()> {
     sqlx::query(
         "INSERT INTO invoices (invoice_sid, partner_sid, seq, balance_previous, date_billing_period_start, date_billing_period_end)
-         VALUES ($1, $2, $3, $4, $5 + interval '1 second', $5 + interval '1 second' + interval '1 month' - interval '1 second')",
+         SELECT $1, p.partner_sid, $3, $4, $5 + interval '1 second',
+                billing_period_end(date_trunc('day', p.date_created, 'UTC'), $5 + interval '1 second')
+           FROM partners p WHERE p.partner_sid = $2",
     )
     .bind(Uuid::new_v4())
     .bind(partner)
@@ -327,6 +330,16 @@ pub async fn open_next(
     .bind(previous_end)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Records a failed attempt to issue an invoice: it goes behind the others.
+pub async fn close_failed<'e>(db: impl PgExecutor<'e>, invoice_id: i64, error: &str) -> ApiResult<()> {
+    sqlx::query("UPDATE invoices SET close_attempts = close_attempts + 1, close_error = $2 WHERE id = $1")
+        .bind(invoice_id)
+        .bind(error)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -457,6 +457,8 @@ pub async fn delete_partner(
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw_sid, "partner")?;
     let mut tx = state.pool.begin().await?;
+    // Its batch tasks first (the lock order of the batch worker: task, numbers, partner).
+    crate::resources::batch::repo::cancel_for_partner(&mut tx, sid).await?;
     let row = match repo::get_for_update(&mut tx, sid).await? {
         Some(r) if caller.sees(&r.tree_path) => r,
         _ => return Err(ApiError::not_found("partner")),

@@ -310,16 +310,8 @@ pub async fn count_children<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult
 }
 
 /// Deletes a partner: it keeps its records (for invoices and call records) with status
-/// `deleted`, its login is freed, its credentials and tokens stop working, and its unfinished
-/// batch tasks are cancelled (a running one stops at its next chunk).
+/// `deleted`, its login is freed, and its credentials and tokens stop working.
 pub async fn delete(db: &mut PgConnection, sid: Uuid) -> ApiResult<()> {
-    sqlx::query(
-        "UPDATE batch_tasks SET status = 'cancelled', date_modified = date_trunc('milliseconds', now())
-          WHERE partner_sid = $1 AND status NOT IN ('cancelled', 'completed')",
-    )
-    .bind(sid)
-    .execute(&mut *db)
-    .await?;
     sqlx::query("DELETE FROM oauth_tokens WHERE partner_sid = $1").bind(sid).execute(&mut *db).await?;
     sqlx::query("DELETE FROM credentials WHERE partner_sid = $1").bind(sid).execute(&mut *db).await?;
     sqlx::query("DELETE FROM email_verifications WHERE partner_sid = $1").bind(sid).execute(&mut *db).await?;
