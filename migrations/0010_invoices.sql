@@ -61,6 +61,21 @@ CREATE TABLE invoice_items (
     UNIQUE NULLS NOT DISTINCT (invoice_id, type, direction, country_code)
 );
 
+-- Charges of requests that write nothing else (lookup details): appended without touching the
+-- partner's rows (many requests at once never wait on one another), folded into the open invoice
+-- and the balance within a second by a job on any instance, and before a period is closed.
+CREATE TABLE pending_charges (
+    id              bigserial   PRIMARY KEY,
+    partner_sid     uuid        NOT NULL,
+    type            text        NOT NULL,
+    direction       text,
+    country_code    text,
+    usage           bigint      NOT NULL,
+    amount          numeric     NOT NULL,
+    date_created    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX pending_charges_partner_idx ON pending_charges (partner_sid, id);
+
 CREATE TABLE invoice_pay_items (
     id              bigserial   PRIMARY KEY,
     pay_item_sid    uuid        NOT NULL UNIQUE,

@@ -21,6 +21,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(write_last_access(state.clone())),
         tokio::spawn(return_aged_numbers(state.clone())),
         tokio::spawn(close_billing_periods(state.clone())),
+        tokio::spawn(fold_pending_charges(state.clone())),
         tokio::spawn(trim_memory()),
     ];
     if state.config.batch_worker {
@@ -70,6 +71,27 @@ pub async fn deliver_mail(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "mail delivery round failed"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Puts the charges recorded by lookups on the invoices and balances, every half second.
+pub async fn fold_pending_charges(state: AppState) {
+    loop {
+        let round = async {
+            let mut tx = state.pool.begin().await?;
+            let partners = crate::resources::invoices::accrual::fold_pending(&mut tx, None).await?;
+            tx.commit().await?;
+            Ok::<_, crate::http::error::ApiError>(partners)
+        };
+        match round.await {
+            Ok(partners) => {
+                for p in partners {
+                    state.partner_changed(p);
+                }
+            }
+            Err(e) => tracing::warn!(error = ?e, "cannot fold pending charges"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

@@ -380,6 +380,12 @@ async fn lookups_are_charged_per_detail() {
     app.get("/core/v2/lookup/dids/15162065319?carrier=true&cnam=true&lrn=true").actor(root()).ok().await;
     app.get("/core/v2/lookup/dids/15162065319?lrn=true").actor(root()).ok().await;
     app.get("/core/v2/lookup/dids/15162065319").actor(root()).ok().await;
+    // Recorded at once, folded into the invoice by the job (run here by hand).
+    assert_eq!(open_invoice(&app, ROOT_TOKEN).await["invoice_items"], json!([]));
+    let mut tx = app.state.pool.begin().await.unwrap();
+    let folded = carrierx_core::resources::invoices::accrual::fold_pending(&mut tx, None).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(folded.len(), 1);
     let inv = open_invoice(&app, ROOT_TOKEN).await;
     let lines: Vec<(String, i64, String)> = inv["invoice_items"]
         .as_array()
@@ -402,6 +408,13 @@ async fn lookups_are_charged_per_detail() {
         ]
     );
     assert_eq!(inv["invoice_items"][0]["country_code"], "USA");
+    // A lookup charge still pending when the period closes lands on that period.
+    app.get("/core/v2/lookup/dids/15162065319?lrn=true").actor(root()).ok().await;
+    let root_sid = app.root_sid().await;
+    let issued = app.post(&format!("/core/v2/admin/partners/{root_sid}/close_billing_period")).actor(root()).ok().await;
+    let lrn =
+        issued["invoice_items"].as_array().unwrap().iter().find(|i| i["type"] == "did_lookup_lrn").unwrap().clone();
+    assert_eq!(lrn["usage"], 3);
 }
 
 #[tokio::test]

@@ -130,6 +130,60 @@ pub fn is_card(method: &Option<Value>) -> bool {
     method.as_ref().and_then(|m| m["type"].as_str()).is_some_and(|t| CARD_TYPES.contains(&t))
 }
 
+/// The kinds of charge a pending charge may have (as stored: a line `type`).
+const KINDS: &[&str] = &["did", "did_lookup_carrier", "did_lookup_cnam", "did_lookup_lrn", "toll", "toll_free"];
+
+/// Records charges of a request that writes nothing else (a lookup): one appended row each, no
+/// wait on the partner's rows; [`fold_pending`] puts them on the invoice within a second. The
+/// commit does not wait for the disk (a crash of PostgreSQL itself may lose the last fraction of a
+/// second of them; a crash of the server loses nothing committed).
+pub async fn record(pool: &sqlx::PgPool, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
+    if charges.is_empty() {
+        return Ok(());
+    }
+    // One statement, its own transaction; `set_config(..., true)` holds until its commit.
+    sqlx::query(
+        "INSERT INTO pending_charges (partner_sid, type, direction, country_code, usage, amount)
+         SELECT $1, x.* FROM (SELECT set_config('synchronous_commit', 'off', true)) AS s,
+                unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::numeric[]) AS x",
+    )
+    .bind(partner)
+    .bind(charges.iter().map(|c| c.kind).collect::<Vec<_>>())
+    .bind(charges.iter().map(|c| c.direction.clone()).collect::<Vec<_>>())
+    .bind(charges.iter().map(|c| c.country_code.clone()).collect::<Vec<_>>())
+    .bind(charges.iter().map(|c| c.usage).collect::<Vec<_>>())
+    .bind(charges.iter().map(|c| c.amount).collect::<Vec<_>>())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Folds pending charges into invoices and balances (of one partner, or up to 10,000 of any),
+/// in the caller's transaction; returns the partners charged. Safe on every instance at once.
+pub async fn fold_pending(db: &mut PgConnection, partner: Option<Uuid>) -> ApiResult<Vec<Uuid>> {
+    let rows: Vec<(Uuid, String, Option<String>, Option<String>, i64, Decimal)> = sqlx::query_as(
+        "WITH d AS (
+            DELETE FROM pending_charges WHERE id IN (
+                SELECT id FROM pending_charges WHERE $1::uuid IS NULL OR partner_sid = $1
+                 ORDER BY id LIMIT 10000 FOR UPDATE SKIP LOCKED)
+            RETURNING partner_sid, type, direction, country_code, usage, amount)
+         SELECT partner_sid, type, direction, country_code, SUM(usage)::bigint, SUM(amount)
+           FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1",
+    )
+    .bind(partner)
+    .fetch_all(&mut *db)
+    .await?;
+    let mut by_partner: BTreeMap<Uuid, Vec<Charge>> = BTreeMap::new();
+    for (partner, kind, direction, country_code, usage, amount) in rows {
+        let Some(kind) = KINDS.iter().find(|k| **k == kind) else { continue };
+        by_partner.entry(partner).or_default().push(Charge { kind, direction, country_code, usage, amount });
+    }
+    for (partner, charges) in &by_partner {
+        charge(db, *partner, charges).await?;
+    }
+    Ok(by_partner.into_keys().collect())
+}
+
 /// The partner's billing method as a pay item shows it (no full card or account number), if any.
 pub async fn billing_method(db: &mut PgConnection, partner: Uuid) -> ApiResult<Option<Value>> {
     Ok(sqlx::query_scalar(

@@ -26,6 +26,8 @@ pub async fn close(db: &mut PgConnection, invoice: &InvoiceRow, now: Option<Date
         Some(t) => t.duration_trunc(TimeDelta::seconds(1)).unwrap_or(t).max(invoice.date_billing_period_start),
         None => invoice.date_billing_period_end,
     };
+    // The period's pending charges first.
+    accrual::fold_pending(db, Some(partner)).await?;
     let rounding = repo::round_items(db, invoice.id).await?;
     let taxes = repo::apply_taxes(db, invoice.id).await?;
     accrual::adjust_balance(db, partner, rounding - taxes).await?;

@@ -110,12 +110,7 @@ pub async fn lookup_did(
         amount,
     })
     .collect();
-    if !charges.is_empty() {
-        let mut tx = state.pool.begin().await?;
-        accrual::charge(&mut tx, caller.partner_sid(), &charges).await?;
-        tx.commit().await?;
-        state.partner_changed(caller.partner_sid());
-    }
+    accrual::record(&state.pool, caller.partner_sid(), &charges).await?;
     respond::object(&lookup, &query)
 }
 
