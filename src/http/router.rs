@@ -26,6 +26,9 @@ pub struct RouteInfo {
     pub method: Method,
     pub path: String,
     pub auth: RouteAuth,
+    /// The handler's path (`carrierx_core::resources::dids::handlers::rent_did`): the OpenAPI
+    /// document names and types the operation from it.
+    pub handler: &'static str,
 }
 
 /// Collects the routes of every resource with their declared authentication.
@@ -49,7 +52,7 @@ impl Api {
         let mr =
             on(filter, handler).route_layer(middleware::from_fn_with_state((self.state.clone(), auth), auth::require));
         self.router = std::mem::take(&mut self.router).route(path, mr);
-        self.table.push(RouteInfo { method, path: path.to_owned(), auth });
+        self.table.push(RouteInfo { method, path: path.to_owned(), auth, handler: std::any::type_name::<H>() });
     }
 
     /// A route that needs one of `scopes`.
@@ -127,6 +130,16 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::oauth::routes(&mut api);
     resources::lookup::routes(&mut api);
     resources::mail::routes(&mut api);
+    // The contract of everything above, and of itself.
+    let openapi = std::sync::Arc::new(std::sync::OnceLock::<axum::body::Bytes>::new());
+    let served = openapi.clone();
+    api.public(Method::GET, "/openapi.json", move || {
+        let doc = served.get().cloned().unwrap_or_default();
+        async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
+    });
+    let _ = openapi.set(axum::body::Bytes::from(
+        serde_json::to_vec(&super::openapi::document(&api.table)).expect("the OpenAPI document serializes"),
+    ));
 
     let Api { router: core, table, .. } = api;
     let request_id = HeaderName::from_static("x-request-id");

@@ -16,5 +16,6 @@ mod invoices;
 mod listing;
 mod lookup;
 mod oauth;
+mod openapi;
 mod partners;
 mod trunk_groups;

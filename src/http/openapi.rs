@@ -1,0 +1,244 @@
+//! The OpenAPI 3.1 document, generated from the route table (every route the router serves, with
+//! its method, path, path parameters and the scopes its authentication checks) and the wire
+//! types' `utoipa` schemas; served at `GET /core/v2/openapi.json`. Nothing in it is written by
+//! hand: a route added to the table is in the document.
+
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, Type};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    Content, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, Schema,
+    ServerBuilder,
+};
+use utoipa::ToSchema;
+
+use super::auth::{admin_scope_for, AuthMode};
+use super::router::RouteInfo;
+
+fn add<T: ToSchema>(c: ComponentsBuilder) -> ComponentsBuilder {
+    let mut nested = Vec::new();
+    T::schemas(&mut nested);
+    c.schema_from::<T>().schemas_from_iter(nested)
+}
+
+fn components() -> ComponentsBuilder {
+    use crate::resources::*;
+    let mut c = ComponentsBuilder::new();
+    c = add::<crate::http::error::ErrorBody>(c);
+    c = add::<partners::types::Partner>(c);
+    c = add::<billing_method::types::BillingMethod>(c);
+    c = add::<oauth::types::OAuthToken>(c);
+    c = add::<oauth::types::PartnerLogin>(c);
+    c = add::<countries::types::Country>(c);
+    c = add::<access_control::types::AccessControlRule>(c);
+    c = add::<access_control::types::EffectiveLayer>(c);
+    c = add::<endpoints::types::Endpoint>(c);
+    c = add::<trunk_groups::types::TrunkGroup>(c);
+    c = add::<trunk_groups::types::Trunk>(c);
+    c = add::<dids::types::Did>(c);
+    c = add::<dids::repo::CoverageItem>(c);
+    c = add::<did_groups::types::DidGroup>(c);
+    c = add::<prefixes::types::Prefix>(c);
+    c = add::<calls::types::CallDr>(c);
+    c = add::<calls::rates::RateCall>(c);
+    c = add::<calls::rates::DidRate>(c);
+    c = add::<calls::rates::RatePlan>(c);
+    c = add::<lookup::types::PhonenumberLookup>(c);
+    c = add::<lookup::types::IpLocation>(c);
+    c = add::<lookup::types::IpCountry>(c);
+    c = add::<lookup::types::LrnRecord>(c);
+    c = add::<lookup::types::CnamRecord>(c);
+    c = add::<batch::types::Task>(c);
+    c = add::<batch::types::ReviewResponse>(c);
+    c = add::<batch::types::ErrorDetail>(c);
+    c = add::<invoices::types::Invoice>(c);
+    c = add::<mail::MailItem>(c);
+    c
+}
+
+/// The schema a handler answers with, from its module and name (`dids::handlers::rent_did` →
+/// `Did`); `None`: no body (204) or a document of another type.
+fn schema_of(handler: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = handler.split("::").collect();
+    let module = parts.iter().position(|p| *p == "resources").and_then(|i| parts.get(i + 1)).copied()?;
+    let name = *parts.last()?;
+    Some(match (module, name) {
+        (_, n) if n.starts_with("delete_") || n.starts_with("release_") || n == "revoke" => return None,
+        ("partners", _) => "Partner",
+        ("billing_method", _) => "BillingMethod",
+        ("oauth", n) if n.contains("login") => "PartnerLogin",
+        ("oauth", _) => "OAuthToken",
+        ("countries", _) => "Country",
+        ("access_control", n) if n.contains("effective") => "EffectiveLayer",
+        ("access_control", _) => "AccessControlRule",
+        ("endpoints", _) => "Endpoint",
+        ("trunk_groups", n) if n.contains("trunk_group") => "TrunkGroup",
+        ("trunk_groups", _) => "Trunk",
+        ("dids", "coverage") => "CoverageItem",
+        ("dids", _) => "Did",
+        ("did_groups", _) => "DidGroup",
+        ("prefixes", _) => "Prefix",
+        ("calls", "did_rates") => "DidRate",
+        ("calls", n) if n.contains("plan") => "RatePlan",
+        ("calls", n) if n.contains("rate") => "RateCall",
+        ("calls", _) => "CallDr",
+        ("lookup", "country_by_ip") => "IpCountry",
+        ("lookup", "lookup_ip") => "IpLocation",
+        ("lookup", n) if n.contains("lrn") => "LrnRecord",
+        ("lookup", n) if n.contains("cnam") => "CnamRecord",
+        ("lookup", _) => "PhonenumberLookup",
+        ("batch", n) if n.contains("review") => "ReviewResponse",
+        ("batch", "list_errors") => "ErrorDetail",
+        ("batch", _) => "Task",
+        ("invoices", _) => "Invoice",
+        ("mail", _) => "MailItem",
+        _ => return None,
+    })
+}
+
+fn schema_ref(name: &str) -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+/// The list envelope around `item`.
+fn envelope(item: &str) -> RefOr<Schema> {
+    let int = || ObjectBuilder::new().schema_type(Type::Integer);
+    ObjectBuilder::new()
+        .property("count", int())
+        .property("has_more", ObjectBuilder::new().schema_type(Type::Boolean))
+        .property("items", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref(item)))
+        .property("limit", int())
+        .property("offset", int())
+        .property("pagination", ObjectBuilder::new().schema_type(Type::Object))
+        .property("total", int())
+        .required("count")
+        .required("has_more")
+        .required("items")
+        .required("limit")
+        .required("offset")
+        .required("pagination")
+        .into()
+}
+
+fn method_of(m: &axum::http::Method) -> HttpMethod {
+    match m.as_str() {
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "PATCH" => HttpMethod::Patch,
+        "DELETE" => HttpMethod::Delete,
+        "HEAD" => HttpMethod::Head,
+        "OPTIONS" => HttpMethod::Options,
+        _ => HttpMethod::Get,
+    }
+}
+
+/// The document of `table` (paths relative to `/core/v2`).
+pub fn document(table: &[RouteInfo]) -> OpenApi {
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", Content::new(Some(schema_ref("ErrorBody"))))
+            .build()
+    };
+    let mut paths = PathsBuilder::new();
+    let mut by_path: std::collections::BTreeMap<&str, Vec<&RouteInfo>> = Default::default();
+    for r in table {
+        by_path.entry(r.path.as_str()).or_default().push(r);
+    }
+    for (path, routes) in by_path {
+        for r in routes {
+            let name = r.handler.rsplit("::").next().unwrap_or(r.handler);
+            let module = r.handler.split("::resources::").nth(1).and_then(|m| m.split("::").next()).unwrap_or("local");
+            let mut op = OperationBuilder::new()
+                .operation_id(Some(format!(
+                    "{}{}",
+                    r.method.as_str().to_ascii_lowercase(),
+                    path.replace(['/', '{', '}', '.'], "_")
+                )))
+                .summary(Some(name.replace('_', " ")))
+                .tag(if path.starts_with("/admin") { format!("{module} (admin)") } else { module.to_owned() });
+            for seg in path.split('/').filter(|s| s.starts_with('{') && s.ends_with('}')) {
+                op = op.parameter(
+                    ParameterBuilder::new()
+                        .name(&seg[1..seg.len() - 1])
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True)
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+                );
+            }
+            // Scopes: any one of the route's, and on /admin routes the admin scope of the verb.
+            let mut scopes: Vec<String> = r.auth.scopes.iter().map(|s| s.as_str().to_owned()).collect();
+            if r.auth.admin {
+                scopes.push(admin_scope_for(&r.method).as_str().to_owned());
+            }
+            if r.auth.mode != AuthMode::Public {
+                op = op
+                    .security(SecurityRequirement::new("bearer", scopes.clone()))
+                    .security(SecurityRequirement::new("basic", scopes.clone()));
+                let mut d = String::new();
+                if !r.auth.scopes.is_empty() {
+                    d.push_str(&format!(
+                        "Scopes (any of): {}.",
+                        r.auth.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                if r.auth.admin {
+                    d.push_str(&format!(" Admin route: also {}.", admin_scope_for(&r.method).as_str()));
+                }
+                op = op.description(Some(d.trim().to_owned()));
+                op = op.response("401", error("authentication required")).response("403", error("permission denied"));
+            }
+            let body = schema_of(r.handler);
+            let list =
+                name.starts_with("list_") || name == "coverage" || name.ends_with("_rates") || name == "did_rates";
+            let ok = match (&body, list) {
+                (Some(s), true) => ResponseBuilder::new()
+                    .description("a page of objects")
+                    .content("application/json", Content::new(Some(envelope(s)))),
+                (Some(s), false) => ResponseBuilder::new()
+                    .description("the object")
+                    .content("application/json", Content::new(Some(schema_ref(s)))),
+                (None, _) if r.method == axum::http::Method::DELETE || name == "revoke" => {
+                    ResponseBuilder::new().description("no content")
+                }
+                (None, _) => ResponseBuilder::new().description("the document"),
+            };
+            let status = if body.is_none() && (r.method == axum::http::Method::DELETE) { "204" } else { "200" };
+            op = op.response(status, ok.build());
+            if matches!(r.method.as_str(), "POST" | "PUT" | "PATCH") {
+                let schema =
+                    body.map(schema_ref).unwrap_or_else(|| ObjectBuilder::new().schema_type(Type::Object).into());
+                op = op
+                    .request_body(Some(
+                        RequestBodyBuilder::new().content("application/json", Content::new(Some(schema))).build(),
+                    ))
+                    .response("422", error("object validation error"))
+                    .response("415", error("unsupported media type"));
+            }
+            op = op.response("400", error("invalid request parameter or malformed body"));
+            if path.contains('{') {
+                op = op.response("404", error("no item error"));
+            }
+            // Operations of one path merge into its item.
+            paths = paths.path(path, PathItem::new(method_of(&r.method), op.build()));
+        }
+    }
+    let components = components()
+        .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
+        .security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)))
+        .build();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("carrierx-core: CarrierX Core API v2")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "A self-hostable clone of the CarrierX Core API v2. Generated from the server's route table.",
+                )),
+        )
+        .servers(Some(vec![ServerBuilder::new().url("/core/v2").build()]))
+        .paths(paths.build())
+        .components(Some(components))
+        .build()
+}
