@@ -5,7 +5,7 @@
 
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, Type};
+use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     Content, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, Schema,
@@ -67,6 +67,7 @@ fn schema_of(handler: &str) -> Option<&'static str> {
         (_, n) if n.starts_with("delete_") || n.starts_with("release_") || n == "revoke" => return None,
         ("partners", _) => "Partner",
         ("billing_method", _) => "BillingMethod",
+        ("oauth", "whoami") => "Partner",
         ("oauth", n) if n.contains("login") => "PartnerLogin",
         ("oauth", _) => "OAuthToken",
         ("countries", _) => "Country",
@@ -110,8 +111,9 @@ fn envelope(item: &str) -> RefOr<Schema> {
         .property("items", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref(item)))
         .property("limit", int())
         .property("offset", int())
-        .property("pagination", ObjectBuilder::new().schema_type(Type::Object))
-        .property("total", int())
+        .property("pagination", ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Object, Type::Null])))
+        // `null` on the lists whose samples show it (keyset record lists, tokens, the inventory).
+        .property("total", ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Integer, Type::Null])))
         .required("count")
         .required("has_more")
         .required("items")

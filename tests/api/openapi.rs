@@ -72,3 +72,104 @@ async fn the_openapi_document_is_the_route_table() {
         assert!(did.get(f).is_some(), "Did.{f}");
     }
 }
+
+/// Checks `value` against the 200 response schema of an operation of the document.
+fn conforms(doc: &Value, method: &str, path: &str, value: &Value) {
+    let op = &doc["paths"][path][method];
+    let ok = op["responses"]["200"]["content"]["application/json"]["schema"].clone();
+    assert!(!ok.is_null(), "{method} {path} has a 200 JSON schema");
+    let mut root = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": doc["components"].clone(),
+    });
+    for (k, v) in ok.as_object().unwrap() {
+        root[k] = v.clone();
+    }
+    let validator = jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let errors: Vec<String> = validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {path}: the response does not match the document:\n{}\n{value}",
+        errors.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn responses_match_the_document() {
+    let app = TestApp::new().await;
+    let doc = app.get("/core/v2/openapi.json").send().await.json;
+    let (p, tok) = app.partner(&root(), "documented", None).await;
+    let sid = p["partner_sid"].as_str().unwrap();
+    conforms(
+        &doc,
+        "get",
+        "/partners/{partner_sid}",
+        &app.get(&format!("/core/v2/partners/{sid}")).actor(root()).ok().await,
+    );
+    conforms(&doc, "get", "/partners", &app.get("/core/v2/partners").actor(root()).ok().await);
+    conforms(&doc, "get", "/oauth/whoami", &app.get("/core/v2/oauth/whoami").actor(bearer(&tok)).ok().await);
+    conforms(&doc, "get", "/oauth/tokens", &app.get("/core/v2/oauth/tokens").actor(bearer(&tok)).ok().await);
+    conforms(&doc, "get", "/countries/{country_code}", &app.get("/core/v2/countries/USA").actor(root()).ok().await);
+    conforms(&doc, "get", "/countries", &app.get("/core/v2/countries?limit=5").actor(root()).ok().await);
+    app.post("/core/v2/admin/dids").actor(root()).json(serde_json::json!([{"phonenumber": "15162065319"}])).ok().await;
+    let did = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(serde_json::json!({})).ok().await;
+    conforms(&doc, "post", "/phonenumber/dids", &did);
+    conforms(&doc, "get", "/phonenumber/dids", &app.get("/core/v2/phonenumber/dids").actor(bearer(&tok)).ok().await);
+    let ep = app
+        .post("/core/v2/endpoints")
+        .actor(bearer(&tok))
+        .json(serde_json::json!({"name": "pbx", "type": "third_party", "addresses": [{"ip": "10.1.2.3"}]}))
+        .ok()
+        .await;
+    conforms(&doc, "post", "/endpoints", &ep);
+    let tg = app.post("/core/v2/trunk_groups").actor(bearer(&tok)).json(serde_json::json!({})).ok().await;
+    conforms(&doc, "post", "/trunk_groups", &tg);
+    let rule = app
+        .post("/core/v2/accesscontrol/rules")
+        .actor(bearer(&tok))
+        .json(serde_json::json!({"direction": "outbound", "entries": ["1800"], "data_type": "text"}))
+        .send()
+        .await;
+    if rule.status == 200 {
+        conforms(&doc, "post", "/accesscontrol/rules", &rule.json);
+    }
+    let task = app
+        .post("/core/v2/batch/tasks")
+        .actor(bearer(&tok))
+        .json(serde_json::json!({"method": "PATCH", "type": "phonenumber", "field": "phonenumber", "review": true,
+                                 "entries": [did["phonenumber"]], "data": {"trunk_group_sid": tg["trunk_group_sid"]}}))
+        .ok()
+        .await;
+    conforms(&doc, "post", "/batch/tasks", &task);
+    app.run_batch().await;
+    let path = format!("/core/v2/batch/tasks/{}", task["task_sid"].as_str().unwrap());
+    conforms(&doc, "get", "/batch/tasks/{task_sid}", &app.get(&path).actor(bearer(&tok)).ok().await);
+    conforms(
+        &doc,
+        "get",
+        "/batch/tasks/{task_sid}/review_items",
+        &app.get(&format!("{path}/review_items")).actor(bearer(&tok)).ok().await,
+    );
+    conforms(&doc, "get", "/invoices", &app.get("/core/v2/invoices").actor(bearer(&tok)).ok().await);
+    let issued = app.post(&format!("/core/v2/admin/partners/{sid}/close_billing_period")).actor(root()).ok().await;
+    conforms(&doc, "get", "/invoices/{invoice_sid}", &issued);
+    conforms(
+        &doc,
+        "get",
+        "/lookup/dids/{phonenumber}",
+        &app.get("/core/v2/lookup/dids/15162065319?carrier=true&cnam=true&lrn=true").actor(root()).ok().await,
+    );
+    conforms(
+        &doc,
+        "get",
+        "/lookup/ip_addresses/{ip_address}",
+        &app.get("/core/v2/lookup/ip_addresses/8.8.8.8").actor(root()).ok().await,
+    );
+    conforms(
+        &doc,
+        "get",
+        "/countries/ip/{ip_address}",
+        &app.get("/core/v2/countries/ip/2.6.26.2").actor(root()).ok().await,
+    );
+    conforms(&doc, "get", "/calls/call_drs", &app.get("/core/v2/calls/call_drs").actor(root()).ok().await);
+}
