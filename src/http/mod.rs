@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod input;
 pub mod listing;
+pub mod metrics;
 pub mod openapi;
 pub mod patch;
 pub mod respond;

@@ -114,6 +114,7 @@ pub fn build_router(state: AppState) -> Router {
 }
 
 fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
+    super::metrics::handle();
     let mut api = Api::new(state.clone());
     resources::countries::routes(&mut api);
     resources::access_control::routes(&mut api);
@@ -146,9 +147,11 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     let app = Router::new()
         .route("/health", axum::routing::get(resources::health::health))
         .route("/health/live", axum::routing::get(resources::health::live))
+        .route("/metrics", axum::routing::get(super::metrics::render))
         .nest("/core/v2", core)
         .fallback(not_found)
         .layer(middleware::from_fn(api_error_bodies))
+        .layer(middleware::from_fn(super::metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();

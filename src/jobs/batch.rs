@@ -161,6 +161,9 @@ async fn run_entries(state: &AppState, me: Uuid, task: &TaskRow) -> ApiResult<()
         }
         repo::finish_chunk(&mut tx, task.id, &outcomes).await?;
         tx.commit().await?;
+        let failed = outcomes.iter().filter(|o| o.1.is_some()).count() as u64;
+        metrics::counter!("batch_entries_total", "outcome" => "success").increment(outcomes.len() as u64 - failed);
+        metrics::counter!("batch_entries_total", "outcome" => "failure").increment(failed);
         if task.method == "POST" && task.kind == "phonenumber" {
             // Rentals were charged: the partner's balance changed.
             state.partner_changed(task.partner_sid);

@@ -173,3 +173,35 @@ async fn responses_match_the_document() {
     );
     conforms(&doc, "get", "/calls/call_drs", &app.get("/core/v2/calls/call_drs").actor(root()).ok().await);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern_only() {
+    let app = TestApp::new().await;
+    for _ in 0..2 {
+        app.get("/core/v2/countries/USA").actor(root()).ok().await;
+    }
+    app.get("/core/v2/countries/ZZQ").actor(root()).send().await;
+    app.get("/nowhere/xyzzy-user-input").send().await;
+    let r = app.get("/metrics").send().await;
+    assert_eq!(r.status.as_u16(), 200);
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = r.text();
+    let count = |needle: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(needle))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{needle} in\n{text}"))
+    };
+    assert!(
+        count(r#"http_requests_total{method="GET",route="/core/v2/countries/{country_code}",status="200"}"#) >= 2.0
+    );
+    assert!(
+        count(r#"http_requests_total{method="GET",route="/core/v2/countries/{country_code}",status="404"}"#) >= 1.0
+    );
+    assert!(count(r#"http_requests_total{method="GET",route="unmatched",status="404"}"#) >= 1.0);
+    assert!(text.contains("http_request_duration_seconds_bucket{"), "{text}");
+    assert!(!text.contains("ZZQ") && !text.contains("xyzzy"), "no label from user input");
+    assert!(count(r#"db_pool_connections{state="idle"}"#) >= 0.0);
+    assert!(count(r#"batch_tasks{status="queued"}"#) >= 0.0);
+}

@@ -1,0 +1,63 @@
+//! Prometheus metrics at `GET /metrics` (text format, rendered by `metrics-exporter-prometheus`):
+//! requests and their latency per route pattern, method and status; the database pool; the batch
+//! worker's progress. No label comes from user input but the route pattern (unknown methods and
+//! paths are `OTHER` and `unmatched`).
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::state::AppState;
+
+/// The process's recorder, installed once (every router of the process shares it).
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        PrometheusBuilder::new()
+            .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])
+            .expect("bucket bounds are valid")
+            .install_recorder()
+            .expect("the metrics recorder is installed once")
+    })
+}
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Middleware: counts each request and records its duration.
+pub async fn record(req: Request, next: Next) -> Response {
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let method = METHODS.iter().find(|m| **m == req.method().as_str()).copied().unwrap_or("OTHER");
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    let labels = [("method", method.to_owned()), ("route", route), ("status", status)];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    resp
+}
+
+/// `GET /metrics`.
+pub async fn render(State(state): State<AppState>) -> Response {
+    let pool = &state.pool;
+    let idle = pool.num_idle() as f64;
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(idle);
+    metrics::gauge!("db_pool_connections", "state" => "in_use").set(pool.size() as f64 - idle);
+    metrics::gauge!("db_pool_max_connections").set(state.config.db_max_connections as f64);
+    // Tasks by status (a small table; counted at scrape).
+    if let Ok(rows) = sqlx::query_as::<_, (String, i64)>("SELECT status, COUNT(*) FROM batch_tasks GROUP BY status")
+        .fetch_all(pool)
+        .await
+    {
+        for status in ["created", "pending_review", "approved", "cancelled", "queued", "running", "completed"] {
+            let n = rows.iter().find(|r| r.0 == status).map_or(0, |r| r.1);
+            metrics::gauge!("batch_tasks", "status" => status).set(n as f64);
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle().render()).into_response()
+}
