@@ -10,6 +10,7 @@ pub mod domain;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod reset;
 pub mod resources;
 pub mod server;
 pub mod state;

@@ -1,4 +1,4 @@
-//! The `carrierx-core` command: `serve` (the default) or `migrate`.
+//! The `carrierx-core` command: `serve` (the default), `migrate`, `reset`, `healthcheck`.
 
 use clap::{Parser, Subcommand};
 
@@ -15,6 +15,9 @@ enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Return the database to its bootstrap state (the root partner and its configured
+    /// credentials; every other object gone) and exit.
+    Reset,
     /// Ask a running server's GET /health (for container health checks); exit 0 when healthy.
     Healthcheck {
         /// host:port of the server (default: the configured bind address).
@@ -39,6 +42,7 @@ fn main() -> std::process::ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => carrierx_core::server::serve(config).await,
             Command::Migrate => carrierx_core::server::migrate(config).await,
+            Command::Reset => carrierx_core::server::reset(config).await,
             Command::Healthcheck { address } => {
                 let addr = address.unwrap_or_else(|| config.bind.replace("0.0.0.0", "127.0.0.1"));
                 carrierx_core::server::healthcheck(&addr).await

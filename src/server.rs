@@ -21,6 +21,21 @@ pub async fn migrate(config: Config) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// `carrierx-core reset`: the database back to its bootstrap state (it must be migrated and
+/// bootstrapped: a server has run on it).
+pub async fn reset(config: Config) -> Result<(), BoxError> {
+    let database = db::open(&config).await?;
+    let started = std::time::Instant::now();
+    let result = crate::reset::reset(&database.pool, &config).await;
+    database.pool.close().await;
+    if let Some(pg) = &database.embedded {
+        pg.stop();
+    }
+    result.map_err(|e| format!("reset failed: {e:?}"))?;
+    println!("carrierx-core: reset to the bootstrap state in {} ms", started.elapsed().as_millis());
+    Ok(())
+}
+
 pub async fn serve(config: Config) -> Result<(), BoxError> {
     let database = db::open(&config).await?;
     let result = run(&config, &database).await;

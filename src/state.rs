@@ -41,6 +41,9 @@ impl AppState {
 
     /// Handles one `carrierx_cache` notification.
     pub fn on_notification(&self, payload: &str) {
+        if payload == "reset" {
+            return self.invalidate_all();
+        }
         match payload.strip_prefix("object:") {
             Some(rest) => self.objects.on_notification(rest),
             None => self.auth.on_notification(payload),

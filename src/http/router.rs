@@ -131,6 +131,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::oauth::routes(&mut api);
     resources::lookup::routes(&mut api);
     resources::mail::routes(&mut api);
+    resources::admin::routes(&mut api);
     // The contract of everything above, and of itself.
     let openapi = std::sync::Arc::new(std::sync::OnceLock::<axum::body::Bytes>::new());
     let served = openapi.clone();

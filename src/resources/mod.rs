@@ -2,6 +2,7 @@
 //! (the wire contract).
 
 pub mod access_control;
+pub mod admin;
 pub mod batch;
 pub mod billing_method;
 pub mod calls;

@@ -205,3 +205,58 @@ async fn metrics_count_requests_by_route_pattern_only() {
     assert!(count(r#"db_pool_connections{state="idle"}"#) >= 0.0);
     assert!(count(r#"batch_tasks{status="queued"}"#) >= 0.0);
 }
+
+#[tokio::test]
+async fn reset_returns_the_database_to_its_bootstrap_state() {
+    let disabled = TestApp::new().await;
+    assert_eq!(disabled.post("/core/v2/admin/reset").actor(root()).send().await.status, 403);
+
+    let app = TestApp::with_config(|c| c.allow_reset = true).await;
+    let fresh = |path: &'static str| {
+        let app = &app;
+        async move { app.get(path).actor(root()).ok().await }
+    };
+    let before_partners = fresh("/core/v2/partners").await["total"].clone();
+    let before_endpoints = fresh("/core/v2/endpoints").await["total"].clone();
+    // Some of everything.
+    let (p, tok) = app.partner(&root(), "ephemeral", None).await;
+    app.post("/core/v2/admin/dids").actor(root()).json(serde_json::json!([{"phonenumber": "15162065319"}])).ok().await;
+    app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).json(serde_json::json!({})).ok().await;
+    app.post("/core/v2/trunk_groups").actor(root()).json(serde_json::json!({})).ok().await;
+    app.post("/core/v2/batch/tasks")
+        .actor(root())
+        .json(serde_json::json!({"method": "POST", "type": "prefix", "data": [{"prefix": "999"}]}))
+        .ok()
+        .await;
+    app.post(&format!("/core/v2/admin/partners/{}/close_billing_period", app.root_sid().await))
+        .actor(root())
+        .ok()
+        .await;
+    app.patch(&format!("/core/v2/partners/{}", app.root_sid().await))
+        .actor(root())
+        .json(serde_json::json!({"name": "renamed"}))
+        .ok()
+        .await;
+
+    let r = app.post("/core/v2/admin/reset").actor(root()).send().await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.text());
+    // The configured root credentials still work; everything else is gone.
+    assert_eq!(fresh("/core/v2/oauth/whoami").await["name"], "Root");
+    app.get("/core/v2/oauth/whoami").actor(basic("root", ROOT_PASSWORD)).ok().await;
+    assert_eq!(app.get("/core/v2/oauth/whoami").actor(bearer(&tok)).send().await.status, 401);
+    assert_eq!(fresh("/core/v2/partners").await["total"], before_partners);
+    assert_eq!(fresh("/core/v2/endpoints").await["total"], before_endpoints, "the System Gateway is back");
+    assert_eq!(fresh("/core/v2/phonenumber/available_dids").await["count"], 0);
+    assert_eq!(fresh("/core/v2/trunk_groups").await["total"], 0);
+    assert_eq!(fresh("/core/v2/batch/tasks").await["total"], 0);
+    let invoices = fresh("/core/v2/invoices").await;
+    assert_eq!(invoices["total"], 1);
+    assert_eq!(
+        (invoices["items"][0]["display_id"].clone(), invoices["items"][0]["status"].clone()),
+        (serde_json::json!("001"), serde_json::json!("open"))
+    );
+    let gone = app.get(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap())).actor(root()).send().await;
+    assert_eq!(gone.status, 404);
+    // And it can be used again at once.
+    app.partner(&root(), "ephemeral", None).await;
+}
