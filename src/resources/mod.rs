@@ -9,6 +9,7 @@ pub mod calls;
 pub mod countries;
 pub mod did_groups;
 pub mod dids;
+pub mod docs;
 pub mod endpoints;
 pub mod health;
 pub mod invoices;

@@ -703,40 +703,14 @@ async fn two_workers_on_one_database_run_every_task_exactly_once() {
     assert_eq!(left["count"], 100);
 }
 
-/// A free loopback port for a child server.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Server(std::process::Child);
-
-impl Server {
-    fn start(app: &TestApp) -> Server {
-        let data = std::env::temp_dir().join(format!("carrierx-batch-crash-{}", std::process::id()));
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_carrierx-core"))
-            .env("DATABASE_URL", app.database_url())
-            .env("CARRIERX_BIND", format!("127.0.0.1:{}", free_port()))
-            .env("CARRIERX_DATA_DIR", data)
-            .env("CARRIERX_BATCH_CHUNK_SIZE", "5")
-            .env("CARRIERX_BATCH_CHUNK_PAUSE_MS", "40")
-            .env("CARRIERX_BATCH_CLAIM_TIMEOUT_SECONDS", "2")
-            .env("CARRIERX_BATCH_POLL_MS", "50")
-            .env("CARRIERX_DB_MAX_CONNECTIONS", "4")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("the server binary starts");
-        Server(child)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// Small chunks with a pause between them, a short claim: the kill lands mid-task and the
+/// restarted server takes over quickly.
+const CRASH_SETTINGS: &[(&str, &str)] = &[
+    ("CARRIERX_BATCH_CHUNK_SIZE", "5"),
+    ("CARRIERX_BATCH_CHUNK_PAUSE_MS", "40"),
+    ("CARRIERX_BATCH_CLAIM_TIMEOUT_SECONDS", "2"),
+    ("CARRIERX_BATCH_POLL_MS", "50"),
+];
 
 #[tokio::test]
 async fn a_server_killed_mid_task_resumes_without_losing_or_repeating_entries() {
@@ -751,13 +725,13 @@ async fn a_server_killed_mid_task_resumes_without_losing_or_repeating_entries() 
         .ok()
         .await;
     let path = task_path(&t);
-    let mut server = Server::start(&app);
+    let mut server = Server::start(&app, CRASH_SETTINGS);
     let running =
         wait_until(&app, &path, Duration::from_secs(60), |t| t["processed"].as_i64().unwrap_or(0) >= 20).await;
     assert_eq!(running["status"], "running");
     // SIGKILL: no shutdown, a chunk may be half applied in its open transaction.
-    server.0.kill().unwrap();
-    server.0.wait().unwrap();
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
     let at_kill = app.get(&path).actor(root()).ok().await;
     let processed = at_kill["processed"].as_i64().unwrap();
     assert!(processed < 300, "the task finished before the kill: {at_kill}");
@@ -767,7 +741,7 @@ async fn a_server_killed_mid_task_resumes_without_losing_or_repeating_entries() 
     assert_eq!(mine["total"].as_i64().unwrap(), processed);
 
     // Restarted, the server takes the stale claim over and finishes the task.
-    let _server = Server::start(&app);
+    let _server = Server::start(&app, CRASH_SETTINGS);
     let done = wait_until(&app, &path, Duration::from_secs(90), |t| t["status"] == "completed").await;
     assert_eq!([&done["total"], &done["processed"], &done["success"]], [&json!(300), &json!(300), &json!(300)]);
     assert_eq!(done["failure"], 0);

@@ -260,3 +260,41 @@ async fn reset_returns_the_database_to_its_bootstrap_state() {
     // And it can be used again at once.
     app.partner(&root(), "ephemeral", None).await;
 }
+
+#[tokio::test]
+async fn the_api_explorer_renders_offline_in_a_browser() {
+    let app = TestApp::new().await;
+    let page = app.get("/core/v2/docs").send().await;
+    assert_eq!(page.status.as_u16(), 200);
+    assert!(page.text().contains("/core/v2/openapi.json"));
+    let css = app.get("/core/v2/docs/swagger-ui.css").send().await;
+    assert_eq!((css.status.as_u16(), css.headers["content-type"].to_str().unwrap()), (200, "text/css; charset=utf-8"));
+    assert_eq!(app.get("/core/v2/docs/..%2F..%2FCargo.toml").send().await.status, 404);
+    // A real browser on a real server: the page lists the operations, with no internet.
+    let server = Server::start(&app, &[]);
+    server.ready().await;
+    let url = format!("http://127.0.0.1:{}/core/v2/docs", server.port);
+    let shot = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("explorer.png");
+    let chromium = |extra: &[String]| {
+        let mut args: Vec<String> = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend_from_slice(&["--window-size=1280,1600".into(), "--virtual-time-budget=15000".into()]);
+        args.extend_from_slice(extra);
+        args.push(url.clone());
+        std::process::Command::new("chromium")
+            .args(&args)
+            .output()
+            .expect("chromium (apt-get install chromium) runs headless")
+    };
+    let dom = String::from_utf8_lossy(&chromium(&["--dump-dom".into()]).stdout).into_owned();
+    let listed = dom.matches("opblock-summary-path\"").count();
+    // Swagger UI renders the first sections at once and the rest as the page scrolls.
+    assert!(listed >= 20, "the explorer lists the operations ({listed} found)");
+    assert!(dom.contains("data-path=\"/accesscontrol/rules\""), "the first section is listed");
+    assert!(dom.contains("carrierx-core: CarrierX Core API v2"), "the document's title is shown");
+    let out = chromium(&[format!("--screenshot={}", shot.display())]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "a screenshot was taken");
+}

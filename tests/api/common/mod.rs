@@ -408,3 +408,59 @@ pub fn keys(v: &Value) -> Vec<String> {
 pub fn new_uuid() -> String {
     Uuid::new_v4().to_string()
 }
+
+/// A free loopback port for a child server.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The real server binary as a child process on this test's database; killed when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub port: u16,
+}
+
+impl Server {
+    pub fn start(app: &TestApp, settings: &[(&str, &str)]) -> Server {
+        let data = std::env::temp_dir().join(format!("carrierx-child-{}", std::process::id()));
+        let port = free_port();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_carrierx-core"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("DATABASE_URL", app.database_url())
+            .env("CARRIERX_BIND", format!("127.0.0.1:{port}"))
+            .env("CARRIERX_DATA_DIR", data)
+            .env("CARRIERX_DB_MAX_CONNECTIONS", "4")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in settings {
+            cmd.env(k, v);
+        }
+        Server { child: cmd.spawn().expect("the server binary starts"), port }
+    }
+
+    /// Waits (bounded) until the server answers `GET /health`.
+    pub async fn ready(&self) {
+        let start = std::time::Instant::now();
+        loop {
+            if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let _ = s.write_all(b"GET /health HTTP/1.0\r\n\r\n").await;
+                let mut buf = Vec::new();
+                let _ = s.read_to_end(&mut buf).await;
+                if buf.starts_with(b"HTTP/1.0 200") || buf.starts_with(b"HTTP/1.1 200") {
+                    return;
+                }
+            }
+            assert!(start.elapsed() < std::time::Duration::from_secs(30), "the server did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
