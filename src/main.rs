@@ -1,4 +1,4 @@
-//! The `carrierx-core` command: `serve` (the default), `migrate`, `reset`, `healthcheck`.
+//! The `carrierx-core` command: `serve` (the default), `migrate`, `reset`, `openapi`, `healthcheck`.
 
 use clap::{Parser, Subcommand};
 
@@ -15,6 +15,8 @@ enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Print the OpenAPI document (the one GET /core/v2/openapi.json serves) and exit.
+    Openapi,
     /// Return the database to its bootstrap state (the root partner and its configured
     /// credentials; every other object gone) and exit.
     Reset,
@@ -43,6 +45,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve => carrierx_core::server::serve(config).await,
             Command::Migrate => carrierx_core::server::migrate(config).await,
             Command::Reset => carrierx_core::server::reset(config).await,
+            Command::Openapi => carrierx_core::server::print_openapi(config).await,
             Command::Healthcheck { address } => {
                 let addr = address.unwrap_or_else(|| config.bind.replace("0.0.0.0", "127.0.0.1"));
                 carrierx_core::server::healthcheck(&addr).await

@@ -21,6 +21,15 @@ pub async fn migrate(config: Config) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// `carrierx-core openapi`: the OpenAPI document on standard output (no database needed).
+pub async fn print_openapi(config: Config) -> Result<(), BoxError> {
+    let options: sqlx::postgres::PgConnectOptions = "postgres://localhost/unused".parse()?;
+    let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy_with(options);
+    let table = crate::route_table(AppState::new(pool, config));
+    println!("{}", serde_json::to_string_pretty(&crate::http::openapi::document(&table))?);
+    Ok(())
+}
+
 /// `carrierx-core reset`: the database back to its bootstrap state (it must be migrated and
 /// bootstrapped: a server has run on it).
 pub async fn reset(config: Config) -> Result<(), BoxError> {

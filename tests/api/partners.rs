@@ -440,3 +440,31 @@ async fn a_password_change_takes_effect_at_once_for_basic_auth() {
     app.get("/core/v2/oauth/whoami").actor(old).send().await.assert_error(401, "cause");
     app.get("/core/v2/oauth/whoami").actor(basic("changer", "s3cret!")).ok().await;
 }
+
+#[tokio::test]
+async fn a_partner_cannot_lock_itself_out() {
+    let app = TestApp::new().await;
+    let sid = app.root_sid().await;
+    let path = format!("/core/v2/admin/partners/{sid}");
+    // A PUT without available_scopes would empty them: refused for the caller itself.
+    app.put(&path).actor(root()).json(json!({"name": "Root"})).send().await.assert_error(422, "available_scopes");
+    app.patch(&path)
+        .actor(root())
+        .json(json!({"available_scopes": []}))
+        .send()
+        .await
+        .assert_error(422, "available_scopes");
+    app.patch(&path).actor(root()).json(json!({"status": "canceled"})).send().await.assert_error(422, "status");
+    let me = app.get("/core/v2/oauth/whoami").actor(root()).ok().await;
+    assert!(me["available_scopes"].as_array().unwrap().len() > 100);
+    assert_eq!(me["status"], "active");
+    // Its children's scopes are still the admin's to set.
+    let (child, _) = app.partner(&root(), "scoped_child", None).await;
+    let c = app
+        .patch(&format!("/core/v2/admin/partners/{}", child["partner_sid"].as_str().unwrap()))
+        .actor(root())
+        .json(json!({"available_scopes": ["partners.read"]}))
+        .ok()
+        .await;
+    assert_eq!(c["available_scopes"], json!(["partners.read"]));
+}

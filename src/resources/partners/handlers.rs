@@ -371,6 +371,15 @@ pub async fn update_partner(
             );
         }
     }
+    // A partner never locks itself out: its own scopes and status are its parent's to change.
+    if caller.admin && is_self {
+        if scopes.as_ref().is_some_and(|s| *s != row.available_scopes) {
+            p.add("available_scopes", "a partner cannot change its own available_scopes");
+        }
+        if input.status.value().is_some_and(|s| *s != row.status) {
+            p.add("status", "a partner cannot change its own status");
+        }
+    }
     p.finish()?;
 
     row.name = input.name.into_option();
