@@ -30,6 +30,13 @@ pub struct ErrorBody {
     pub errors: Option<Vec<FieldError>>,
 }
 
+/// The body of a 400 for a request body that is not JSON, as the reference shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MalformedJsonBody {
+    pub body: ErrorBody,
+    pub status: u16,
+}
+
 #[derive(Debug)]
 pub enum ApiError {
     /// 400 with the reference's body for a body that is not JSON.
@@ -109,10 +116,8 @@ impl ApiError {
         }
         let (message, errors): (String, Option<Vec<FieldError>>) = match self {
             ApiError::MalformedJson => {
-                return serde_json::json!({
-                    "body": {"message": "cannot parse json. Check json for validity", "errors": null},
-                    "status": 400
-                })
+                let body = ErrorBody { message: "cannot parse json. Check json for validity".into(), errors: None };
+                return serde_json::to_value(MalformedJsonBody { body, status: 400 }).expect("error bodies serialize");
             }
             ApiError::BadParameter { field, message } => {
                 ("invalid request parameter".into(), Some(vec![FieldError::new(field, message)]))

@@ -5,7 +5,7 @@
 
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, OneOfBuilder, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     Content, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, Schema,
@@ -26,6 +26,7 @@ fn components() -> ComponentsBuilder {
     use crate::resources::*;
     let mut c = ComponentsBuilder::new();
     c = add::<crate::http::error::ErrorBody>(c);
+    c = add::<crate::http::error::MalformedJsonBody>(c);
     c = add::<partners::types::Partner>(c);
     c = add::<billing_method::types::BillingMethod>(c);
     c = add::<oauth::types::OAuthToken>(c);
@@ -192,8 +193,11 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                 op = op.response("401", error("authentication required")).response("403", error("permission denied"));
             }
             let body = schema_of(r.handler);
-            let list =
-                name.starts_with("list_") || name == "coverage" || name.ends_with("_rates") || name == "did_rates";
+            let list = name.starts_with("list_")
+                || name.starts_with("effective")
+                || name == "coverage"
+                || name.ends_with("_rates")
+                || name == "did_rates";
             let ok = match (&body, list) {
                 (Some(s), true) => ResponseBuilder::new()
                     .description("a page of objects")
@@ -218,7 +222,17 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                     .response("422", error("object validation error"))
                     .response("415", error("unsupported media type"));
             }
-            op = op.response("400", error("invalid request parameter or malformed body"));
+            // A bad parameter or field; a body that is not JSON has the reference's other shape.
+            let bad_request = ResponseBuilder::new()
+                .description("invalid request parameter, or a body that is not JSON")
+                .content(
+                    "application/json",
+                    Content::new(Some(
+                        OneOfBuilder::new().item(schema_ref("ErrorBody")).item(schema_ref("MalformedJsonBody")),
+                    )),
+                )
+                .build();
+            op = op.response("400", bad_request);
             if path.contains('{') {
                 op = op.response("404", error("no item error"));
             }
