@@ -158,10 +158,13 @@ pub async fn record(pool: &sqlx::PgPool, partner: Uuid, charges: &[Charge]) -> A
     Ok(())
 }
 
+/// A sum of pending charges: partner, `type`, `direction`, `country_code`, usage, amount.
+type PendingRow = (Uuid, String, Option<String>, Option<String>, i64, Decimal);
+
 /// Folds pending charges into invoices and balances (of one partner, or up to 10,000 of any),
 /// in the caller's transaction; returns the partners charged. Safe on every instance at once.
 pub async fn fold_pending(db: &mut PgConnection, partner: Option<Uuid>) -> ApiResult<Vec<Uuid>> {
-    let rows: Vec<(Uuid, String, Option<String>, Option<String>, i64, Decimal)> = sqlx::query_as(
+    let rows: Vec<PendingRow> = sqlx::query_as(
         "WITH d AS (
             DELETE FROM pending_charges WHERE id IN (
                 SELECT id FROM pending_charges WHERE $1::uuid IS NULL OR partner_sid = $1
