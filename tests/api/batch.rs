@@ -48,6 +48,19 @@ async fn seed_partner(app: &TestApp, login: &str) -> (Value, String, Value) {
     (p, tok, tg)
 }
 
+/// A reviewed task moving the seed's numbers to `tg`, its review computed.
+async fn reviewed_move(app: &TestApp, tok: &str, tg: &Value) -> Value {
+    let t = app
+        .post("/core/v2/batch/tasks")
+        .actor(bearer(tok))
+        .json(json!({"method": "PATCH", "type": "phonenumber", "field": "phonenumber", "entries": SEED_NUMBERS,
+                     "review": true, "data": {"trunk_group_sid": tg["trunk_group_sid"]}}))
+        .ok()
+        .await;
+    app.run_batch().await;
+    t
+}
+
 fn task_path(t: &Value) -> String {
     format!("/core/v2/batch/tasks/{}", t["task_sid"].as_str().unwrap())
 }
@@ -548,14 +561,7 @@ async fn renting_releasing_and_moving_numbers_by_task() {
 async fn a_change_after_the_review_fails_its_entry() {
     let app = TestApp::new().await;
     let (_, tok, tg) = seed_partner(&app, "racer").await;
-    let t = app
-        .post("/core/v2/batch/tasks")
-        .actor(bearer(&tok))
-        .json(json!({"method": "PATCH", "type": "phonenumber", "field": "phonenumber", "entries": SEED_NUMBERS,
-                     "review": true, "data": {"trunk_group_sid": tg["trunk_group_sid"]}}))
-        .ok()
-        .await;
-    app.run_batch().await;
+    let t = reviewed_move(&app, &tok, &tg).await;
     let d = did(&app, &tok, SEED_NUMBERS[1]).await;
     app.patch(&format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap()))
         .actor(bearer(&tok))
@@ -760,14 +766,7 @@ async fn a_server_killed_mid_task_resumes_without_losing_or_repeating_entries() 
 async fn the_unfinished_tasks_of_a_deleted_partner_are_cancelled() {
     let app = TestApp::new().await;
     let (p, tok, tg) = seed_partner(&app, "leaver").await;
-    let t = app
-        .post("/core/v2/batch/tasks")
-        .actor(bearer(&tok))
-        .json(json!({"method": "PATCH", "type": "phonenumber", "field": "phonenumber", "entries": SEED_NUMBERS,
-                     "review": true, "data": {"trunk_group_sid": tg["trunk_group_sid"]}}))
-        .ok()
-        .await;
-    app.run_batch().await;
+    let t = reviewed_move(&app, &tok, &tg).await;
     let r = app.delete(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap())).actor(root()).send().await;
     assert_eq!(r.status.as_u16(), 204, "{}", r.text());
     let admin_path = format!("/core/v2/admin/batch/tasks/{}", t["task_sid"].as_str().unwrap());
