@@ -5,13 +5,12 @@
 //! instance drops its caches (a `reset` notification). `carrierx-core reset` and, when
 //! `CARRIERX_ALLOW_RESET` is on, `POST /core/v2/admin/reset` call it.
 
-use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::config::Config;
 use crate::domain::secrets;
 use crate::http::error::{ApiError, ApiResult};
 use crate::jobs::CACHE_CHANNEL;
+use crate::state::AppState;
 
 /// The data tables, emptied outright (no row triggers: caches are dropped by the notification).
 const DATA: &[&str] = &[
@@ -41,7 +40,8 @@ const DATA: &[&str] = &[
     "endpoints",
 ];
 
-pub async fn reset(pool: &PgPool, config: &Config) -> ApiResult<()> {
+pub async fn reset(state: &AppState) -> ApiResult<()> {
+    let (pool, config) = (&state.pool, &*state.config);
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_bootstrap'))").execute(&mut *tx).await?;
     let root: Option<Uuid> =
@@ -108,8 +108,10 @@ pub async fn reset(pool: &PgPool, config: &Config) -> ApiResult<()> {
     .await?;
     sqlx::query("SELECT pg_notify($1, 'reset')").bind(CACHE_CHANNEL).execute(&mut *tx).await?;
     tx.commit().await?;
+    // This instance at once (the demo data below signs in again); the others on the notification.
+    state.invalidate_all();
     if config.demo_data {
-        crate::demo::load(pool, config).await?;
+        crate::demo::load(state).await?;
     }
     Ok(())
 }

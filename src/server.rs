@@ -35,7 +35,8 @@ pub async fn print_openapi(config: Config) -> Result<(), BoxError> {
 pub async fn reset(config: Config) -> Result<(), BoxError> {
     let database = db::open(&config).await?;
     let started = std::time::Instant::now();
-    let result = crate::reset::reset(&database.pool, &config).await;
+    let state = AppState::new(database.pool.clone(), config);
+    let result = crate::reset::reset(&state).await;
     database.pool.close().await;
     if let Some(pg) = &database.embedded {
         pg.stop();
@@ -61,14 +62,14 @@ async fn run(config: &Config, database: &db::Database) -> Result<(), BoxError> {
     if let Some(b) = crate::bootstrap::run(&database.pool, config).await? {
         crate::bootstrap::print(&b);
     }
+    let state = AppState::new(database.pool.clone(), config.clone());
     if config.demo_data {
-        match crate::demo::load(&database.pool, config).await {
+        match crate::demo::load(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(numbers = n, "demo data loaded"),
             Err(e) => tracing::warn!(error = ?e, "cannot load the demo data"),
         }
     }
-    let state = AppState::new(database.pool.clone(), config.clone());
     let jobs = crate::jobs::spawn_all(&state);
     let app = crate::build_router(state.clone());
     let listener = tokio::net::TcpListener::bind(&config.bind)

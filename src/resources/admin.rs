@@ -19,7 +19,7 @@ pub async fn reset(State(state): State<AppState>, _caller: Caller) -> ApiResult<
     if !state.config.allow_reset {
         return Err(ApiError::Forbidden);
     }
-    crate::reset::reset(&state.pool, &state.config).await?;
+    crate::reset::reset(&state).await?;
     state.invalidate_all();
     Ok(respond::no_content())
 }

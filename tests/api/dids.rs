@@ -503,52 +503,6 @@ async fn routing_prefixes() {
 }
 
 #[tokio::test]
-async fn the_demo_inventory_loads_once() {
-    let app = TestApp::new().await;
-    let added = carrierx_core::demo::load(&app.state.pool, &app.state.config).await.unwrap();
-    assert!(added >= 3000, "{added}");
-    assert_eq!(carrierx_core::demo::load(&app.state.pool, &app.state.config).await.unwrap(), 0, "only once");
-    let ny = app.get("/core/v2/phonenumber/available_dids?filter=state+eq+NY&limit=1").actor(root()).ok().await;
-    assert_eq!(ny["items"][0]["country_code"], "USA");
-    let states: std::collections::BTreeSet<String> = {
-        let r = app
-            .get(
-                "/core/v2/phonenumber/available_dids?filter=country_code+eq+USA+and+phonenumber+like+%25000&limit=1000",
-            )
-            .actor(root())
-            .ok()
-            .await;
-        r["items"].as_array().unwrap().iter().filter_map(|d| d["state"].as_str().map(str::to_owned)).collect()
-    };
-    assert!(states.len() >= 4, "{states:?}");
-    for c in ["GBR", "ITA", "DEU", "FRA"] {
-        let r = app
-            .get(&format!("/core/v2/phonenumber/available_dids?filter=country_code+eq+{c}&limit=1"))
-            .actor(root())
-            .ok()
-            .await;
-        assert_eq!(r["count"], 1, "{c}");
-    }
-    // Default plans for every rate route, and rated call records of the root partner.
-    for route in [
-        "inbound/pstn",
-        "outbound/pstn",
-        "inbound/voip/conference",
-        "outbound/voip/voicemail",
-        "inbound/voip/third_party",
-    ] {
-        let r = app.get(&format!("/core/v2/calls/rates/{route}")).actor(root()).ok().await;
-        assert_eq!(r["active"], "yes", "{route}");
-    }
-    let r = app.get("/core/v2/phonenumber/rates").actor(root()).ok().await;
-    assert_eq!(r["rates_plan"]["name"], "demo_did_rental");
-    assert_eq!((r["items"][0]["price_1"].clone(), r["items"][0]["quantity_1"].clone()), (json!("0.5"), json!(100)));
-    let cdrs = app.get("/core/v2/calls/call_drs?limit=1000").actor(root()).ok().await;
-    assert_eq!(cdrs["count"], 500);
-    assert!(cdrs["items"].as_array().unwrap().iter().all(|c| c["price"].is_string()));
-}
-
-#[tokio::test]
 async fn coverage_counts_the_inventory_by_key() {
     let app = TestApp::new().await;
     stock(&app, &[("15162065573", "NY"), ("15162065574", "NY"), ("13125550100", "IL"), ("12125550100", "NY")]).await;

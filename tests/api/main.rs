@@ -9,6 +9,7 @@ mod batch;
 mod billing_method;
 mod calls;
 mod countries;
+mod demo;
 mod dids;
 mod endpoints;
 mod errors;

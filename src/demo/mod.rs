@@ -1,10 +1,14 @@
 //! Demo data (`CARRIERX_DEMO_DATA=true`), loaded once per database: a phone number inventory
 //! over several US states (real exchanges, from the geocoding table) and a few countries; a
-//! default rate plan for every rate route; and a week of rated call records of the root partner.
+//! default rate plan for every rate route; a week of rated call records of the root partner; and
+//! the demo tenant ([`tenant`]), a sub-partner with something of every resource.
+
+pub mod tenant;
 
 use sqlx::PgPool;
 
 use crate::config::Config;
+use crate::state::AppState;
 use rust_decimal::Decimal;
 use serde_json::json;
 use uuid::Uuid;
@@ -59,9 +63,12 @@ fn international_numbers() -> Vec<String> {
 }
 
 /// Loads the demo data unless it is loaded already; returns how many numbers were added.
-pub async fn load(pool: &PgPool, config: &Config) -> Result<usize, ApiError> {
-    let added = load_inventory(pool, config).await?;
-    load_calls(pool).await?;
+pub async fn load(state: &AppState) -> Result<usize, ApiError> {
+    let added = load_inventory(&state.pool, &state.config).await?;
+    load_calls(&state.pool).await?;
+    if tenant::load(state).await? {
+        tracing::info!(login = tenant::LOGIN, "demo tenant made");
+    }
     Ok(added)
 }
 

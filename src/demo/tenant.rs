@@ -1,0 +1,263 @@
+//! The demo tenant: a sub-partner of the root partner with something of every resource, made
+//! through the API itself — the real router, its validation and its side effects (rental
+//! charges, rating, the invoice) — so that it looks exactly like what a client would have made.
+//!
+//! `Demo Co` (login [`LOGIN`], password [`PASSWORD`]) has a card on file, a third-party endpoint
+//! and a conference endpoint, a trunk group routing to the endpoint with an access control rule,
+//! a DID group, rented numbers on the trunk group, a routing prefix, a completed batch task and one
+//! waiting for review, rated call records, an issued invoice and its open one.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request};
+use axum::Router;
+use base64::Engine;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+use crate::domain::scopes::ScopeSet;
+use crate::http::error::{ApiError, ApiResult};
+use crate::resources::oauth::repo::{self as oauth, NewToken};
+use crate::state::AppState;
+
+pub const LOGIN: &str = "demo";
+pub const PASSWORD: &str = "demo-password";
+const MARKER: &str = "demo_data:tenant:v1";
+const LOCK: &str = "SELECT pg_advisory_lock(hashtext('carrierx_demo_tenant'))";
+const UNLOCK: &str = "SELECT pg_advisory_unlock(hashtext('carrierx_demo_tenant'))";
+
+/// Makes the demo tenant unless it is made already (once per database, one instance at a time);
+/// returns whether it was made now.
+pub async fn load(state: &AppState) -> ApiResult<bool> {
+    let mut lock = state.pool.acquire().await?;
+    sqlx::query(LOCK).execute(&mut *lock).await?;
+    let result = load_locked(state).await;
+    sqlx::query(UNLOCK).execute(&mut *lock).await?;
+    result
+}
+
+async fn load_locked(state: &AppState) -> ApiResult<bool> {
+    let done: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)
+             OR EXISTS (SELECT 1 FROM partners WHERE login = $2)
+             OR EXISTS (SELECT 1 FROM credentials WHERE login = $2)",
+    )
+    .bind(MARKER)
+    .bind(LOGIN)
+    .fetch_one(&state.pool)
+    .await?;
+    if done {
+        return Ok(false);
+    }
+    let root: (Uuid, String) =
+        sqlx::query_as("SELECT partner_sid, login FROM partners WHERE parent_sid IS NULL ORDER BY id LIMIT 1")
+            .fetch_optional(&state.pool)
+            .await?
+            .ok_or_else(|| ApiError::internal("no root partner: the database was never bootstrapped"))?;
+    // A short-lived token of the root partner for the loader's own requests, removed after.
+    let client_id: String =
+        sqlx::query_scalar("SELECT client_id FROM oauth_clients ORDER BY date_created, client_id LIMIT 1")
+            .fetch_one(&state.pool)
+            .await?;
+    let token = oauth::insert_token(
+        &state.pool,
+        NewToken {
+            partner_sid: root.0,
+            client_id,
+            name: Some("demo data loader".into()),
+            scopes: ScopeSet::all(),
+            login_sid: None,
+            partner_login: Some(root.1),
+            access_lifetime: chrono::Duration::minutes(10),
+            refresh_lifetime: chrono::Duration::minutes(10),
+            access_token: None,
+        },
+    )
+    .await?;
+    let api = Api {
+        router: crate::build_router(state.clone()),
+        root: format!("Bearer {}", token.access_token),
+        demo: format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{LOGIN}:{PASSWORD}"))),
+    };
+    let made = build(&api).await;
+    oauth::delete_token(&state.pool, token.token_sid).await?;
+    match made {
+        Ok(()) => {
+            sqlx::query("INSERT INTO local_markers (name) VALUES ($1)").bind(MARKER).execute(&state.pool).await?;
+            Ok(true)
+        }
+        Err(e) => {
+            // Leave nothing half made: the partner and everything of it go.
+            let sid: Option<Uuid> = sqlx::query_scalar("SELECT partner_sid FROM partners WHERE login = $1")
+                .bind(LOGIN)
+                .fetch_optional(&state.pool)
+                .await?;
+            if let Some(sid) = sid {
+                let _ = api.call(Method::DELETE, &format!("/partners/{sid}"), Who::Root, None).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Who {
+    Root,
+    Demo,
+}
+
+/// The API in-process, as the root partner or the demo partner.
+struct Api {
+    router: Router,
+    root: String,
+    demo: String,
+}
+
+impl Api {
+    async fn call(&self, method: Method, path: &str, who: Who, body: Option<Value>) -> ApiResult<Value> {
+        let auth = match who {
+            Who::Root => &self.root,
+            Who::Demo => &self.demo,
+        };
+        let mut req = Request::builder().method(method.clone()).uri(format!("/core/v2{path}"));
+        req = req.header(header::AUTHORIZATION, auth);
+        let body = match body {
+            Some(b) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let request = req.body(body).map_err(|e| ApiError::internal(format!("demo request: {e}")))?;
+        let Ok(resp) = self.router.clone().oneshot(request).await;
+        let status = resp.status();
+        let bytes =
+            resp.into_body().collect().await.map_err(|e| ApiError::internal(format!("demo response: {e}")))?.to_bytes();
+        if !status.is_success() {
+            return Err(ApiError::internal(format!(
+                "demo data: {method} {path} answered {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            )));
+        }
+        Ok(if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) })
+    }
+
+    async fn post(&self, path: &str, who: Who, body: Value) -> ApiResult<Value> {
+        self.call(Method::POST, path, who, Some(body)).await
+    }
+}
+
+fn sid(v: &Value, key: &str) -> ApiResult<String> {
+    v[key].as_str().map(str::to_owned).ok_or_else(|| ApiError::internal(format!("demo data: no {key} in {v}")))
+}
+
+async fn build(api: &Api) -> ApiResult<()> {
+    use Who::{Demo, Root};
+    let partner = api
+        .post(
+            // The admin route: the demo partner can sign in at once, its e-mail addresses still
+            // wait for verification as any new partner's do.
+            "/admin/partners",
+            Root,
+            json!({"status": "active", "login": LOGIN, "password": PASSWORD, "name": "Demo Co", "company_name": "Demo Co",
+                   "owner_email": "owner@demo.example", "billing_email": "billing@demo.example",
+                   "address1": "4300 E Pacific Coast Hwy", "city": "Long Beach", "state": "CA", "zip": "90804",
+                   "country_code": "USA", "attributes": {"source": "demo data"}}),
+        )
+        .await?;
+    let partner_sid = sid(&partner, "partner_sid")?;
+    api.post(
+        &format!("/partners/{partner_sid}/billing_method"),
+        Demo,
+        json!({"type": "visa", "cc_number": "4012888818888", "cc_expiration": "122030", "cc_cid": "318",
+               "first_name": "Dana", "last_name": "Demo", "address1": "4300 E Pacific Coast Hwy",
+               "city": "Long Beach", "state": "CA", "zip": "90804", "country_code": "USA", "phone": "15625550100"}),
+    )
+    .await?;
+
+    let pbx = api
+        .post(
+            "/endpoints",
+            Demo,
+            json!({"name": "Office PBX", "type": "third_party",
+                   "addresses": [{"ip": "203.0.113.10", "port": 5060, "transport": "udp"}]}),
+        )
+        .await?;
+    api.post("/endpoints", Demo, json!({"name": "Team bridge", "type": "conference"})).await?;
+    let rule = api
+        .post(
+            "/accesscontrol/rules",
+            Demo,
+            json!({"name": "Premium-rate destinations", "field": "to", "quantifier": "any",
+                   "entries": ["1900", "1976"], "operation": "prefix"}),
+        )
+        .await?;
+    let group = api
+        .post(
+            "/trunk_groups",
+            Demo,
+            json!({"name": "Office", "trunks": [{"name": "Office PBX", "endpoint_sid": pbx["endpoint_sid"]}],
+                   "acls": [{"access_control_rules": [rule["rule_sid"]], "direction": "outbound",
+                             "voice_action_true": "reject403"}]}),
+        )
+        .await?;
+    let tg = sid(&group, "trunk_group_sid")?;
+    let sales = api.post("/phonenumber/did_groups", Demo, json!({"name": "Sales lines"})).await?;
+
+    // Numbers: a main line, two sales lines, one in California.
+    let mut rented = Vec::new();
+    for (filter, body) in [
+        ("state+eq+NY", json!({"name": "Main line", "trunk_group_sid": tg})),
+        ("state+eq+NY", json!({"name": "Sales 1", "trunk_group_sid": tg, "did_group_sid": sales["did_group_sid"]})),
+        ("state+eq+NY", json!({"name": "Sales 2", "trunk_group_sid": tg, "did_group_sid": sales["did_group_sid"]})),
+        ("state+eq+CA", json!({"name": "West coast", "trunk_group_sid": tg})),
+    ] {
+        let did = api.post(&format!("/phonenumber/dids?filter={filter}"), Demo, body).await?;
+        rented.push(sid(&did, "phonenumber")?);
+    }
+    api.post("/phonenumber/prefixes", Demo, json!({"prefix": "1516206", "name": "Long Island", "trunk_group_sid": tg}))
+        .await?;
+
+    // Batch: two more numbers rented by a task (the worker runs it), and a task moving the sales
+    // lines off the trunk group, waiting for review.
+    api.post(
+        "/batch/tasks",
+        Demo,
+        json!({"method": "POST", "type": "phonenumber",
+               "data": [{"name": "Support 1", "trunk_group_sid": tg}, {"name": "Support 2", "trunk_group_sid": tg}]}),
+    )
+    .await?;
+    api.post(
+        "/batch/tasks",
+        Demo,
+        json!({"method": "PATCH", "type": "phonenumber", "field": "phonenumber",
+               "review": true, "entries": [rented[1], rented[2]], "data": {"trunk_group_sid": null}}),
+    )
+    .await?;
+
+    // A week of calls on the numbers, rated by the demo rate plans.
+    let now = chrono::Utc::now();
+    let far = ["12125550100", "13125550199", "442079460123", "18005550199", "14155550123"];
+    let records: Vec<Value> = (0..60i64)
+        .map(|i| {
+            let stop = now - chrono::Duration::minutes(i * 167 + 5);
+            let secs = (i * 53) % 1200;
+            let ours = &rented[(i as usize) % rented.len()];
+            let theirs = far[(i as usize) % far.len()];
+            let outbound = i % 2 == 0;
+            json!({"partner_sid": partner_sid, "type": "telecom", "direction": if outbound { "outbound" } else { "inbound" },
+                   "date_start": crate::domain::time::Timestamp(stop - chrono::Duration::seconds(secs)),
+                   "date_stop": crate::domain::time::Timestamp(stop), "duration": secs.to_string(),
+                   "number_billing": ours, "number_external": theirs,
+                   "number_src": if outbound { ours } else { theirs }, "number_dst": if outbound { theirs } else { ours },
+                   "sipcause": if secs > 0 { "200" } else { "487" }})
+        })
+        .collect();
+    let (earlier, later) = records.split_at(40);
+    api.post("/admin/calls/call_drs", Root, json!(earlier)).await?;
+    // The period so far is invoiced (paid by the card on file); later calls land on the open one.
+    api.call(Method::POST, &format!("/admin/partners/{partner_sid}/close_billing_period"), Root, None).await?;
+    api.post("/admin/calls/call_drs", Root, json!(later)).await?;
+    Ok(())
+}

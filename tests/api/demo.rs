@@ -1,0 +1,141 @@
+//! Demo data (`CARRIERX_DEMO_DATA`): the inventory, rate plans and calls, and the demo tenant.
+
+use carrierx_core::demo::tenant;
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+#[tokio::test]
+async fn the_demo_inventory_rates_and_calls_load_once() {
+    let app = TestApp::new().await;
+    let added = carrierx_core::demo::load(&app.state).await.unwrap();
+    assert!(added >= 3000, "{added}");
+    assert_eq!(carrierx_core::demo::load(&app.state).await.unwrap(), 0, "only once");
+    let ny = app.get("/core/v2/phonenumber/available_dids?filter=state+eq+NY&limit=1").actor(root()).ok().await;
+    assert_eq!(ny["items"][0]["country_code"], "USA");
+    let states: std::collections::BTreeSet<String> = {
+        let r = app
+            .get(
+                "/core/v2/phonenumber/available_dids?filter=country_code+eq+USA+and+phonenumber+like+%25000&limit=1000",
+            )
+            .actor(root())
+            .ok()
+            .await;
+        r["items"].as_array().unwrap().iter().filter_map(|d| d["state"].as_str().map(str::to_owned)).collect()
+    };
+    assert!(states.len() >= 4, "{states:?}");
+    for c in ["GBR", "ITA", "DEU", "FRA"] {
+        let r = app
+            .get(&format!("/core/v2/phonenumber/available_dids?filter=country_code+eq+{c}&limit=1"))
+            .actor(root())
+            .ok()
+            .await;
+        assert_eq!(r["count"], 1, "{c}");
+    }
+    // Default plans for every rate route, and rated call records of the root partner.
+    for route in [
+        "inbound/pstn",
+        "outbound/pstn",
+        "inbound/voip/conference",
+        "outbound/voip/voicemail",
+        "inbound/voip/third_party",
+    ] {
+        let r = app.get(&format!("/core/v2/calls/rates/{route}")).actor(root()).ok().await;
+        assert_eq!(r["active"], "yes", "{route}");
+    }
+    let r = app.get("/core/v2/phonenumber/rates").actor(root()).ok().await;
+    assert_eq!(r["rates_plan"]["name"], "demo_did_rental");
+    assert_eq!((r["items"][0]["price_1"].clone(), r["items"][0]["quantity_1"].clone()), (json!("0.5"), json!(100)));
+    let cdrs = app.get("/core/v2/calls/call_drs?limit=1000").actor(root()).ok().await;
+    // Its own 500 and the 60 of its sub-partner, the demo tenant.
+    assert_eq!(cdrs["count"], 560);
+    assert!(cdrs["items"].as_array().unwrap().iter().all(|c| c["price"].is_string()));
+}
+
+#[tokio::test]
+async fn the_demo_tenant_has_something_of_every_resource() {
+    let app = TestApp::new().await;
+    carrierx_core::demo::load(&app.state).await.unwrap();
+    app.run_batch().await;
+    let demo = || basic(tenant::LOGIN, tenant::PASSWORD);
+    let me = app.get("/core/v2/oauth/whoami").actor(demo()).ok().await;
+    assert_eq!(me["name"], "Demo Co");
+    assert_eq!(me["status"], "active");
+    let total = |v: &Value| v["total"].as_i64().unwrap_or(-1);
+    let list = |path: &'static str| {
+        let app = &app;
+        async move { app.get(&format!("/core/v2/{path}")).actor(demo()).ok().await }
+    };
+
+    let endpoints = list("endpoints").await;
+    let kinds: Vec<&str> = endpoints["items"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["system_gateway", "third_party", "conference"]);
+    let pbx = &endpoints["items"][1];
+    assert_eq!(pbx["addresses"][0]["ip"], "203.0.113.10");
+
+    let rules = list("accesscontrol/rules").await;
+    assert_eq!(total(&rules), 1);
+    let groups = app.get("/core/v2/trunk_groups?with_trunks=true").actor(demo()).ok().await;
+    assert_eq!(total(&groups), 1);
+    let tg = &groups["items"][0];
+    assert_eq!(tg["trunks"][0]["endpoint_sid"], pbx["endpoint_sid"]);
+    assert_eq!(tg["acls"][0]["access_control_rules"][0], rules["items"][0]["rule_sid"]);
+
+    // Four numbers rented one by one, two by the batch task, all on the trunk group.
+    let dids = list("phonenumber/dids").await;
+    assert_eq!(total(&dids), 6);
+    assert!(dids["items"].as_array().unwrap().iter().all(|d| d["trunk_group_sid"] == tg["trunk_group_sid"]));
+    let groups = list("phonenumber/did_groups").await;
+    let in_group =
+        dids["items"].as_array().unwrap().iter().filter(|d| d["did_group_sid"] == groups["items"][0]["did_group_sid"]);
+    assert_eq!(in_group.count(), 2);
+    assert_eq!(list("phonenumber/prefixes").await["items"][0]["prefix"], "1516206");
+    let tasks = list("batch/tasks?order=date_created").await;
+    let statuses: Vec<&str> =
+        tasks["items"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["completed", "pending_review"]);
+    assert_eq!(tasks["items"][0]["success"], 2);
+
+    // Rated calls on its numbers; the period so far invoiced and paid by card; an open invoice.
+    let cdrs = list("calls/call_drs").await;
+    assert_eq!(cdrs["count"], 60);
+    assert!(cdrs["items"].as_array().unwrap().iter().all(|c| c["price"].is_string() && c["rate"].is_string()));
+    let invoices = list("invoices?order=date_created").await;
+    assert_eq!(total(&invoices), 2);
+    let issued = &invoices["items"][0];
+    assert_eq!(issued["status"], "complete");
+    assert_eq!(issued["pay_items"][0]["type"], "credit_card");
+    let kinds: std::collections::BTreeSet<&str> =
+        issued["invoice_items"].as_array().unwrap().iter().map(|i| i["type"].as_str().unwrap()).collect();
+    assert!(kinds.contains("did") && kinds.contains("toll"), "{kinds:?}");
+    assert_eq!(invoices["items"][1]["status"], "open");
+
+    // The loader's token is gone; a second load makes nothing new.
+    let tokens = app.get("/core/v2/oauth/tokens?limit=1000").actor(root()).ok().await;
+    assert!(tokens["items"].as_array().unwrap().iter().all(|t| t["name"] != "demo data loader"), "{tokens}");
+    assert_eq!(carrierx_core::demo::load(&app.state).await.unwrap(), 0);
+    assert!(!tenant::load(&app.state).await.unwrap());
+    assert_eq!(total(&list("phonenumber/dids").await), 6);
+}
+
+#[tokio::test]
+async fn a_reset_brings_the_demo_data_back() {
+    let app = TestApp::with_config(|c| {
+        c.allow_reset = true;
+        c.demo_data = true;
+    })
+    .await;
+    carrierx_core::demo::load(&app.state).await.unwrap();
+    let demo = || basic(tenant::LOGIN, tenant::PASSWORD);
+    let first = app.get("/core/v2/oauth/whoami").actor(demo()).ok().await;
+    let r = app.post("/core/v2/admin/reset").actor(root()).send().await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.text());
+    // A new demo tenant (a new partner), with its numbers rented anew from the new inventory.
+    let again = app.get("/core/v2/oauth/whoami").actor(demo()).ok().await;
+    assert_eq!(again["name"], "Demo Co");
+    assert_ne!(again["partner_sid"], first["partner_sid"]);
+    assert_eq!(app.get("/core/v2/phonenumber/dids").actor(demo()).ok().await["total"], 4);
+    // The root partner and the one demo tenant.
+    let partners = app.get("/core/v2/partners").actor(root()).ok().await;
+    assert_eq!(partners["total"], 2, "{partners}");
+}
