@@ -16,6 +16,85 @@ use utoipa::ToSchema;
 use super::auth::{admin_scope_for, AuthMode};
 use super::router::RouteInfo;
 
+/// What a handler reads from the request, known from its extractors' types: the operation's
+/// query parameters and request body come from the handler's signature, not from a list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Inputs {
+    /// The list engine's parameters (`RequestUrl`).
+    pub list: bool,
+    /// Field filtering and the other query flags of one object (`QueryParams`).
+    pub query: bool,
+    /// A JSON body (`JsonBody`).
+    pub json: bool,
+    /// A form body (`FormBody`).
+    pub form: bool,
+    /// A PATCH/PUT body merged into the object (`Update<T>`; PATCH reads `nested_objects`).
+    pub update: bool,
+}
+
+/// An extractor's part of a handler's [`Inputs`] (nothing, for most).
+pub trait Input {
+    fn describe(_inputs: &mut Inputs) {}
+}
+
+/// A handler's argument tuple (axum's `Handler<T, S>` `T`): the union of its extractors' inputs.
+pub trait HandlerInputs {
+    fn inputs() -> Inputs;
+}
+
+macro_rules! handler_inputs {
+    ($($t:ident),*) => {
+        impl<M, $($t: Input),*> HandlerInputs for (M, $($t,)*) {
+            fn inputs() -> Inputs {
+                #[allow(unused_mut)]
+                let mut i = Inputs::default();
+                $($t::describe(&mut i);)*
+                i
+            }
+        }
+    };
+}
+handler_inputs!();
+handler_inputs!(T1);
+handler_inputs!(T1, T2);
+handler_inputs!(T1, T2, T3);
+handler_inputs!(T1, T2, T3, T4);
+handler_inputs!(T1, T2, T3, T4, T5);
+handler_inputs!(T1, T2, T3, T4, T5, T6);
+
+impl<S> Input for axum::extract::State<S> {}
+impl Input for axum::extract::OriginalUri {}
+impl<T> Input for super::extract::PathParams<T> {}
+impl Input for super::auth::Caller {}
+impl Input for super::auth::MaybeCaller {}
+impl Input for super::listing::RequestUrl {
+    fn describe(i: &mut Inputs) {
+        i.list = true;
+    }
+}
+impl Input for super::extract::QueryParams {
+    fn describe(i: &mut Inputs) {
+        i.query = true;
+    }
+}
+impl Input for super::extract::JsonBody {
+    fn describe(i: &mut Inputs) {
+        i.json = true;
+    }
+}
+impl<T> Input for super::patch::Update<T> {
+    fn describe(i: &mut Inputs) {
+        i.json = true;
+        i.update = true;
+    }
+}
+impl Input for super::listing::ApiBase {}
+impl Input for super::extract::FormBody {
+    fn describe(i: &mut Inputs) {
+        i.form = true;
+    }
+}
+
 fn add<T: ToSchema>(c: ComponentsBuilder) -> ComponentsBuilder {
     let mut nested = Vec::new();
     T::schemas(&mut nested);
@@ -124,6 +203,40 @@ fn envelope(item: &str) -> RefOr<Schema> {
         .into()
 }
 
+/// The query parameters of a route, from what its handler reads.
+fn query_parameters(r: &RouteInfo) -> Vec<(&'static str, Type, &'static str)> {
+    let mut out = Vec::new();
+    let get = r.method == axum::http::Method::GET;
+    if r.inputs.list && !get {
+        // A write that picks its object with the filter language (renting the first match).
+        out.push(("filter", Type::String, "conditions joined by and that the object chosen must meet"));
+    }
+    if r.inputs.list && get {
+        out.extend([
+            (
+                "limit",
+                Type::Integer,
+                "items on a page, at most 1000 (default 10; 1000 on the call and message record lists)",
+            ),
+            ("offset", Type::Integer, "items to skip (default 0); not with after/before"),
+            ("after", Type::String, "the page after the item with this secure ID (keyset paging)"),
+            ("before", Type::String, "the page before the item with this secure ID (keyset paging)"),
+            ("order", Type::String, "field, field asc, field desc, or shuffle"),
+            ("filter", Type::String, "conditions joined by and, e.g. name eq 'x' and date_created ge 2024-10-31"),
+        ]);
+    }
+    if r.inputs.list || r.inputs.query {
+        out.extend([
+            ("include_fields", Type::String, "comma-separated fields to answer with"),
+            ("exclude_fields", Type::String, "comma-separated fields to leave out"),
+        ]);
+    }
+    if r.inputs.update && r.method == axum::http::Method::PATCH {
+        out.push(("nested_objects", Type::String, "replace: nested objects and arrays replace the current ones"));
+    }
+    out
+}
+
 fn method_of(m: &axum::http::Method) -> HttpMethod {
     match m.as_str() {
         "POST" => HttpMethod::Post,
@@ -192,12 +305,18 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                 op = op.description(Some(d.trim().to_owned()));
                 op = op.response("401", error("authentication required")).response("403", error("permission denied"));
             }
+            for (param, kind, description) in query_parameters(r) {
+                op = op.parameter(
+                    ParameterBuilder::new()
+                        .name(param)
+                        .parameter_in(ParameterIn::Query)
+                        .required(Required::False)
+                        .description(Some(description))
+                        .schema(Some(ObjectBuilder::new().schema_type(kind))),
+                );
+            }
             let body = schema_of(r.handler);
-            let list = name.starts_with("list_")
-                || name.starts_with("effective")
-                || name == "coverage"
-                || name.ends_with("_rates")
-                || name == "did_rates";
+            let list = r.inputs.list && r.method == axum::http::Method::GET;
             let ok = match (&body, list) {
                 (Some(s), true) => ResponseBuilder::new()
                     .description("a page of objects")
@@ -212,15 +331,27 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
             };
             let status = if body.is_none() && (r.method == axum::http::Method::DELETE) { "204" } else { "200" };
             op = op.response(status, ok.build());
-            if matches!(r.method.as_str(), "POST" | "PUT" | "PATCH") {
+            if r.inputs.json {
                 let schema =
                     body.map(schema_ref).unwrap_or_else(|| ObjectBuilder::new().schema_type(Type::Object).into());
-                op = op
-                    .request_body(Some(
-                        RequestBodyBuilder::new().content("application/json", Content::new(Some(schema))).build(),
-                    ))
-                    .response("422", error("object validation error"))
-                    .response("415", error("unsupported media type"));
+                op = op.request_body(Some(
+                    RequestBodyBuilder::new().content("application/json", Content::new(Some(schema))).build(),
+                ));
+            } else if r.inputs.form {
+                let fields = ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)));
+                op = op.request_body(Some(
+                    RequestBodyBuilder::new()
+                        .content("application/x-www-form-urlencoded", Content::new(Some(fields)))
+                        .build(),
+                ));
+            }
+            if r.inputs.json || r.inputs.form {
+                op = op.response("415", error("unsupported media type"));
+            }
+            if matches!(r.method.as_str(), "POST" | "PUT" | "PATCH") {
+                op = op.response("422", error("object validation error"));
             }
             // A bad parameter or field; a body that is not JSON has the reference's other shape.
             let bad_request = ResponseBuilder::new()

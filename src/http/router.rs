@@ -16,6 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use super::auth::{self, AuthMode, RouteAuth};
 use super::error::ApiError;
+use super::openapi::HandlerInputs;
 use crate::domain::scopes::Scope;
 use crate::resources;
 use crate::state::AppState;
@@ -29,6 +30,8 @@ pub struct RouteInfo {
     /// The handler's path (`carrierx_core::resources::dids::handlers::rent_did`): the OpenAPI
     /// document names and types the operation from it.
     pub handler: &'static str,
+    /// What the handler reads (query parameters, body), from its extractors.
+    pub inputs: super::openapi::Inputs,
 }
 
 /// Collects the routes of every resource with their declared authentication.
@@ -46,20 +49,26 @@ impl Api {
     fn add<H, T>(&mut self, method: Method, path: &str, auth: RouteAuth, handler: H)
     where
         H: Handler<T, AppState>,
-        T: 'static,
+        T: HandlerInputs + 'static,
     {
         let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
         let mr =
             on(filter, handler).route_layer(middleware::from_fn_with_state((self.state.clone(), auth), auth::require));
         self.router = std::mem::take(&mut self.router).route(path, mr);
-        self.table.push(RouteInfo { method, path: path.to_owned(), auth, handler: std::any::type_name::<H>() });
+        self.table.push(RouteInfo {
+            method,
+            path: path.to_owned(),
+            auth,
+            handler: std::any::type_name::<H>(),
+            inputs: T::inputs(),
+        });
     }
 
     /// A route that needs one of `scopes`.
     pub fn route<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], handler: H)
     where
         H: Handler<T, AppState>,
-        T: 'static,
+        T: HandlerInputs + 'static,
     {
         self.add(method, path, RouteAuth { scopes, admin: false, mode: AuthMode::Required }, handler);
     }
@@ -69,7 +78,7 @@ impl Api {
     pub fn with_admin<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], handler: H)
     where
         H: Handler<T, AppState> + Clone,
-        T: 'static,
+        T: HandlerInputs + 'static,
     {
         self.route(method.clone(), path, scopes, handler.clone());
         self.admin(method, &format!("/admin{path}"), scopes, handler);
@@ -79,7 +88,7 @@ impl Api {
     pub fn admin<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], handler: H)
     where
         H: Handler<T, AppState>,
-        T: 'static,
+        T: HandlerInputs + 'static,
     {
         self.add(method, path, RouteAuth { scopes, admin: true, mode: AuthMode::Required }, handler);
     }
@@ -88,7 +97,7 @@ impl Api {
     pub fn optional<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], admin: bool, handler: H)
     where
         H: Handler<T, AppState>,
-        T: 'static,
+        T: HandlerInputs + 'static,
     {
         self.add(method, path, RouteAuth { scopes, admin, mode: AuthMode::Optional }, handler);
     }
@@ -97,7 +106,7 @@ impl Api {
     pub fn public<H, T>(&mut self, method: Method, path: &str, handler: H)
     where
         H: Handler<T, AppState>,
-        T: 'static,
+        T: HandlerInputs + 'static,
     {
         self.add(method, path, RouteAuth { scopes: &[], admin: false, mode: AuthMode::Public }, handler);
     }

@@ -61,6 +61,28 @@ async fn the_openapi_document_is_the_route_table() {
     let get = &doc["paths"]["/phonenumber/dids/{did_sid}"]["get"];
     assert_eq!(get["parameters"][0]["name"], "did_sid");
     assert_eq!(get["parameters"][0]["in"], "path");
+    // Query parameters and bodies follow what each handler reads.
+    let names = |op: &Value, place: &str| -> Vec<String> {
+        op["parameters"].as_array().map_or(vec![], |ps| {
+            ps.iter().filter(|p| p["in"] == place).map(|p| p["name"].as_str().unwrap().to_owned()).collect()
+        })
+    };
+    let dids = &doc["paths"]["/phonenumber/dids"]["get"];
+    assert_eq!(
+        names(dids, "query"),
+        ["limit", "offset", "after", "before", "order", "filter", "include_fields", "exclude_fields"]
+    );
+    assert!(dids["requestBody"].is_null());
+    assert_eq!(names(rent, "query"), ["filter", "include_fields", "exclude_fields"], "renting picks by filter");
+    assert_eq!(names(get, "query"), ["include_fields", "exclude_fields"]);
+    let patch = &doc["paths"]["/phonenumber/dids/{did_sid}"]["patch"];
+    assert_eq!(names(patch, "query"), ["nested_objects"]);
+    assert!(patch["requestBody"]["content"]["application/json"].is_object());
+    assert!(doc["paths"]["/phonenumber/dids/{did_sid}"]["put"]["parameters"][1].is_null(), "PUT: no nested_objects");
+    let token = &doc["paths"]["/oauth/token"]["post"]["requestBody"]["content"];
+    assert!(token["application/x-www-form-urlencoded"].is_object() && token["application/json"].is_null(), "{token}");
+    let close = &doc["paths"]["/admin/partners/{partner_sid}/close_billing_period"]["post"];
+    assert!(close["requestBody"].is_null() && close["responses"]["415"].is_null(), "no body read");
     let list = &doc["paths"]["/invoices"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
     assert_eq!(list["properties"]["items"]["items"]["$ref"], "#/components/schemas/Invoice");
     let admin = &doc["paths"]["/admin/batch/tasks"]["post"]["security"][0]["bearer"];
