@@ -8,26 +8,17 @@
 # binaries (the server starts its own cluster in a scratch directory).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BIN=${BIN:-target/debug/carrierx-core}
+. tools/lib/server.sh
 EXAMPLES=${EXAMPLES:-20}
 PORT=${PORT:-18190}
-TOKEN=5ebc03d6-8b2b-44ad-bf65-72d4f1491dda
 VENV=target/contract-venv
-[ -x "$BIN" ] || cargo build --quiet
 if [ ! -x "$VENV/bin/st" ]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet schemathesis==4.32.5
 fi
-DIR=$(mktemp -d /tmp/carrierx-contract.XXXXXX)
-chmod 755 "$DIR"
-CARRIERX_DATA_DIR=$DIR CARRIERX_BIND=127.0.0.1:$PORT CARRIERX_ROOT_TOKEN=$TOKEN CARRIERX_DEMO_DATA=true \
-  CARRIERX_EMAIL_VERIFICATION=auto RUST_LOG=warn "$BIN" > "$DIR/server.log" 2>&1 &
-SERVER=$!
-cleanup() { kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DIR"; }
-trap cleanup EXIT
-for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.5; done
+start_server "$PORT"
 # The reset route is left out: it would remove the demo data (and the token) mid-run.
-"$VENV/bin/st" run "http://127.0.0.1:$PORT/core/v2/openapi.json" --url "http://127.0.0.1:$PORT/core/v2" \
-    -H "Authorization: Bearer $TOKEN" --checks not_a_server_error,response_schema_conformance \
+SCHEMATHESIS_HOOKS=hooks PYTHONPATH=tools/contract "$VENV/bin/st" run "http://127.0.0.1:$PORT/core/v2/openapi.json" --url "http://127.0.0.1:$PORT/core/v2" \
+    -H "Authorization: Bearer $TOKEN" --checks not_a_server_error,conformance_unless_projected \
     -n "$EXAMPLES" --phases examples,fuzzing --request-timeout 30 --exclude-path /admin/reset \
     --no-color

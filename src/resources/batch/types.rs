@@ -5,11 +5,19 @@ use uuid::Uuid;
 use crate::domain::time::Timestamp;
 use crate::http::input::{Ignored, Maybe};
 
+fn data_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Array, Type::Null]))
+        .description(Some("New objects (`POST`: an array), the changes (`PATCH`: an object), `null` for `DELETE`."))
+        .build()
+}
+
 /// The Task object.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Task {
-    /// New objects (`POST`), the changes (`PATCH`), `null` for `DELETE`.
-    #[schema(value_type = Option<Object>)]
+    /// New objects (`POST`: an array), the changes (`PATCH`: an object), `null` for `DELETE`.
+    #[schema(schema_with = data_schema)]
     pub data: Value,
     pub date_created: Timestamp,
     pub date_modified: Timestamp,
