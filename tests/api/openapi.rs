@@ -79,6 +79,14 @@ async fn the_openapi_document_is_the_route_table() {
     assert_eq!(names(patch, "query"), ["nested_objects"]);
     assert!(patch["requestBody"]["content"]["application/json"].is_object());
     assert!(doc["paths"]["/phonenumber/dids/{did_sid}"]["put"]["parameters"][1].is_null(), "PUT: no nested_objects");
+    // Bodies are the input types the handlers parse: the fields a client sets, nothing read-only.
+    let body_ref = |op: &Value| op["requestBody"]["content"]["application/json"]["schema"]["$ref"].clone();
+    assert_eq!(body_ref(patch), "#/components/schemas/DidInput");
+    assert_eq!(body_ref(rent), "#/components/schemas/DidInput", "a collection's POST takes its objects' input");
+    let input: Vec<&String> = schemas["DidInput"]["properties"].as_object().unwrap().keys().collect();
+    assert!(input.contains(&&"trunk_group_sid".to_owned()) && input.contains(&&"phonenumber".to_owned()));
+    assert!(!input.contains(&&"did_sid".to_owned()) && !input.contains(&&"partner_sid".to_owned()), "{input:?}");
+    assert_eq!(schemas["DidInput"]["properties"]["did_group_sid"], schemas["Did"]["properties"]["did_group_sid"]);
     let token = &doc["paths"]["/oauth/token"]["post"]["requestBody"]["content"];
     assert!(token["application/x-www-form-urlencoded"].is_object() && token["application/json"].is_null(), "{token}");
     let close = &doc["paths"]["/admin/partners/{partner_sid}/close_billing_period"]["post"];

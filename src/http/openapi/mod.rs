@@ -3,6 +3,8 @@
 //! types' `utoipa` schemas; served at `GET /core/v2/openapi.json`. Nothing in it is written by
 //! hand: a route added to the table is in the document.
 
+pub mod introspect;
+
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, OneOfBuilder, SchemaType, Type};
@@ -18,7 +20,7 @@ use super::router::RouteInfo;
 
 /// What a handler reads from the request, known from its extractors' types: the operation's
 /// query parameters and request body come from the handler's signature, not from a list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Inputs {
     /// The list engine's parameters (`RequestUrl`).
     pub list: bool,
@@ -30,6 +32,24 @@ pub struct Inputs {
     pub form: bool,
     /// A PATCH/PUT body merged into the object (`Update<T>`; PATCH reads `nested_objects`).
     pub update: bool,
+    /// The type the body is parsed into, when the extractor names it (`Update<T>`).
+    pub body: Option<BodyType>,
+}
+
+/// An input type, known from the handler's signature: its name and the fields a client sets.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyType {
+    pub name: fn() -> &'static str,
+    pub fields: fn() -> Vec<&'static str>,
+}
+
+impl BodyType {
+    fn of<T: serde::de::DeserializeOwned>() -> Self {
+        BodyType {
+            name: || std::any::type_name::<T>().rsplit("::").next().unwrap_or("Input"),
+            fields: introspect::writable_fields::<T>,
+        }
+    }
 }
 
 /// An extractor's part of a handler's [`Inputs`] (nothing, for most).
@@ -82,10 +102,11 @@ impl Input for super::extract::JsonBody {
         i.json = true;
     }
 }
-impl<T> Input for super::patch::Update<T> {
+impl<T: serde::de::DeserializeOwned> Input for super::patch::Update<T> {
     fn describe(i: &mut Inputs) {
         i.json = true;
         i.update = true;
+        i.body = Some(BodyType::of::<T>());
     }
 }
 impl Input for super::listing::ApiBase {}
@@ -203,6 +224,28 @@ fn envelope(item: &str) -> RefOr<Schema> {
         .into()
 }
 
+/// The schema of an input type, once per document: the fields a client sets (read from the type
+/// itself), each described as the wire type `wire` describes it.
+fn input_schema(components: &mut utoipa::openapi::Components, input: BodyType, wire: &str) -> String {
+    let name = (input.name)().to_owned();
+    if components.schemas.contains_key(&name) {
+        return name;
+    }
+    let described = match components.schemas.get(wire) {
+        Some(RefOr::T(Schema::Object(o))) => o.properties.clone(),
+        _ => Default::default(),
+    };
+    let mut object = ObjectBuilder::new().schema_type(Type::Object).description(Some(format!(
+        "What a client sets on the {wire} object; its read-only fields are accepted and ignored."
+    )));
+    for field in (input.fields)() {
+        let schema = described.get(field).cloned().unwrap_or_else(|| RefOr::T(Schema::Object(Default::default())));
+        object = object.property(field, schema);
+    }
+    components.schemas.insert(name.clone(), object.into());
+    name
+}
+
 /// The query parameters of a route, from what its handler reads.
 fn query_parameters(r: &RouteInfo) -> Vec<(&'static str, Type, &'static str)> {
     let mut out = Vec::new();
@@ -257,10 +300,23 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
             .content("application/json", Content::new(Some(schema_ref("ErrorBody"))))
             .build()
     };
+    let mut components = components()
+        .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
+        .security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)))
+        .build();
     let mut paths = PathsBuilder::new();
     let mut by_path: std::collections::BTreeMap<&str, Vec<&RouteInfo>> = Default::default();
     for r in table {
         by_path.entry(r.path.as_str()).or_default().push(r);
+    }
+    // A collection's POST takes the input type its objects' PATCH/PUT declare.
+    let mut inputs_of_collection: std::collections::HashMap<&str, BodyType> = Default::default();
+    for r in table {
+        if let (Some(b), Some((collection, last))) = (r.inputs.body, r.path.rsplit_once('/')) {
+            if last.starts_with('{') {
+                inputs_of_collection.insert(collection, b);
+            }
+        }
     }
     for (path, routes) in by_path {
         for r in routes {
@@ -332,8 +388,14 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
             let status = if body.is_none() && (r.method == axum::http::Method::DELETE) { "204" } else { "200" };
             op = op.response(status, ok.build());
             if r.inputs.json {
-                let schema =
-                    body.map(schema_ref).unwrap_or_else(|| ObjectBuilder::new().schema_type(Type::Object).into());
+                let input = r.inputs.body.or_else(|| {
+                    (r.method == axum::http::Method::POST).then(|| inputs_of_collection.get(path).copied()).flatten()
+                });
+                let schema = match (input, body) {
+                    (Some(input), Some(wire)) => schema_ref(&input_schema(&mut components, input, wire)),
+                    (None, Some(wire)) => schema_ref(wire),
+                    _ => ObjectBuilder::new().schema_type(Type::Object).into(),
+                };
                 op = op.request_body(Some(
                     RequestBodyBuilder::new().content("application/json", Content::new(Some(schema))).build(),
                 ));
@@ -371,10 +433,6 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
             paths = paths.path(path, PathItem::new(method_of(&r.method), op.build()));
         }
     }
-    let components = components()
-        .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
-        .security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)))
-        .build();
     OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
