@@ -38,6 +38,15 @@ function strip(node) {
   return node;
 }
 
+// A free-form body (the OAuth forms) is faked with a random number of `key_N` fields: left empty.
+function unfake(node) {
+  if (Array.isArray(node)) return node.filter((e) => !(e && /^key_\d+$/.test(e.key))).map(unfake);
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, unfake(v)]));
+  }
+  return node;
+}
+
 // Requests keep their success example only; errors are described in the document.
 function trim(item) {
   if (item.item) return { ...item, item: item.item.map(trim) };
@@ -62,7 +71,7 @@ converter.convert({ type: 'string', data: fs.readFileSync(source, 'utf8') }, opt
     console.error('openapi-to-postmanv2:', err || result.reason);
     process.exit(1);
   }
-  const generated = strip(result.output[0].data);
+  const generated = unfake(strip(result.output[0].data));
   const collection = {
     info: {
       name: 'carrierx-core (CarrierX Core API v2)',
