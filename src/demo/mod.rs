@@ -62,6 +62,26 @@ fn international_numbers() -> Vec<String> {
     out
 }
 
+/// A transaction holding the demo lock, unless `marker` says that part is loaded already.
+async fn begin_once(
+    pool: &PgPool,
+    marker: &str,
+) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, ApiError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_demo'))").execute(&mut *tx).await?;
+    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)")
+        .bind(marker)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok((!done).then_some(tx))
+}
+
+/// Records that the part of the demo data named `marker` is loaded.
+async fn mark<'e>(db: impl sqlx::PgExecutor<'e>, marker: &str) -> Result<(), ApiError> {
+    sqlx::query("INSERT INTO local_markers (name) VALUES ($1)").bind(marker).execute(db).await?;
+    Ok(())
+}
+
 /// Loads the demo data unless it is loaded already; returns how many numbers were added.
 pub async fn load(state: &AppState) -> Result<usize, ApiError> {
     let added = load_inventory(&state.pool, &state.config).await?;
@@ -94,15 +114,9 @@ fn pstn_items() -> Vec<RateItem> {
 
 /// Default plans for every rate route, and a week of the root partner's calls rated with them.
 async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_demo'))").execute(&mut *tx).await?;
-    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)")
-        .bind(CALLS_MARKER)
-        .fetch_one(&mut *tx)
-        .await?;
-    if done {
+    let Some(mut tx) = begin_once(pool, CALLS_MARKER).await? else {
         return Ok(());
-    }
+    };
     let kinds: Vec<(String, Vec<RateItem>)> = std::iter::once(("pstn".to_owned(), pstn_items()))
         .chain(crate::resources::calls::types::VOIP_SUB_TYPES.iter().enumerate().map(|(i, s)| {
             let price = Decimal::new(1 + i as i64, 3);
@@ -191,21 +205,15 @@ async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
             .collect();
         crate::resources::calls::repo::insert_batch(&mut tx, &records).await?;
     }
-    sqlx::query("INSERT INTO local_markers (name) VALUES ($1)").bind(CALLS_MARKER).execute(&mut *tx).await?;
+    mark(&mut *tx, CALLS_MARKER).await?;
     tx.commit().await?;
     Ok(())
 }
 
 async fn load_inventory(pool: &PgPool, config: &Config) -> Result<usize, ApiError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_demo'))").execute(&mut *tx).await?;
-    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)")
-        .bind(MARKER)
-        .fetch_one(&mut *tx)
-        .await?;
-    if done {
+    let Some(mut tx) = begin_once(pool, MARKER).await? else {
         return Ok(0);
-    }
+    };
     let codes = crate::resources::countries::repo::codes(&mut *tx).await?;
     let mut numbers = Vec::new();
     for digits in us_numbers().into_iter().chain(international_numbers()) {
@@ -235,7 +243,7 @@ async fn load_inventory(pool: &PgPool, config: &Config) -> Result<usize, ApiErro
     for chunk in numbers.chunks(5000) {
         dids::insert_inventory(&mut tx, chunk).await?;
     }
-    sqlx::query("INSERT INTO local_markers (name) VALUES ($1)").bind(MARKER).execute(&mut *tx).await?;
+    mark(&mut *tx, MARKER).await?;
     tx.commit().await?;
     Ok(added)
 }

@@ -84,7 +84,7 @@ async fn load_locked(state: &AppState) -> ApiResult<bool> {
     oauth::delete_token(&state.pool, token.token_sid).await?;
     match made {
         Ok(()) => {
-            sqlx::query("INSERT INTO local_markers (name) VALUES ($1)").bind(MARKER).execute(&state.pool).await?;
+            super::mark(&state.pool, MARKER).await?;
             Ok(true)
         }
         Err(e) => {
