@@ -6,14 +6,13 @@
 //! the database while an invalidation arrived is not stored (a generation counter), and every
 //! entry expires after [`TTL`] whatever happens.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
-
-use crate::resources::partners::repo::PartnerRow;
 
 pub const TTL: Duration = Duration::from_secs(60);
 
@@ -91,29 +90,80 @@ impl<V> ObjectCache<V> {
     }
 }
 
-/// The object caches of one instance.
+/// A row type kept in the object cache: the table whose changes invalidate it.
+pub trait Cacheable: Send + Sync + 'static {
+    /// The table name the change trigger announces (`object:<table>:<sid>`).
+    const TABLE: &'static str;
+}
+
+/// What the registry needs of a cache whatever its row type.
+trait AnyCache: Send + Sync {
+    fn table(&self) -> &'static str;
+    fn invalidate(&self, sid: &Uuid);
+    fn clear(&self);
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+impl<T: Cacheable> AnyCache for ObjectCache<Cached<T>> {
+    fn table(&self) -> &'static str {
+        T::TABLE
+    }
+
+    fn invalidate(&self, sid: &Uuid) {
+        ObjectCache::invalidate(self, sid)
+    }
+
+    fn clear(&self) {
+        ObjectCache::clear(self)
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+/// The object caches of one instance, one per cached row type, made on first use: the registry
+/// knows no resource, only tables.
 #[derive(Default)]
 pub struct Objects {
-    pub partners: ObjectCache<Cached<PartnerRow>>,
+    caches: RwLock<HashMap<TypeId, Arc<dyn AnyCache>>>,
 }
 
 impl Objects {
+    /// The cache of `T` rows.
+    pub fn of<T: Cacheable>(&self) -> Arc<ObjectCache<Cached<T>>> {
+        let id = TypeId::of::<T>();
+        let found = crate::sync::read(&self.caches).get(&id).cloned();
+        let cache = match found {
+            Some(c) => c,
+            None => crate::sync::write(&self.caches)
+                .entry(id)
+                .or_insert_with(|| Arc::new(ObjectCache::<Cached<T>>::default()) as Arc<dyn AnyCache>)
+                .clone(),
+        };
+        cache.as_any().downcast::<ObjectCache<Cached<T>>>().expect("one cache type per TypeId")
+    }
+
+    /// Forgets the row `sid` of `table` (this instance's part of a change).
+    pub fn invalidate(&self, table: &str, sid: &Uuid) {
+        for c in crate::sync::read(&self.caches).values() {
+            if c.table() == table {
+                c.invalidate(sid);
+            }
+        }
+    }
+
     /// Handles `<table>:<sid>` from an `object:` notification.
     pub fn on_notification(&self, rest: &str) {
-        let Some((table, sid)) = rest.split_once(':') else {
-            self.clear();
-            return;
-        };
-        let Ok(sid) = Uuid::parse_str(sid) else {
-            self.clear();
-            return;
-        };
-        if table == "partners" {
-            self.partners.invalidate(&sid)
+        match rest.split_once(':').and_then(|(table, sid)| Some((table, Uuid::parse_str(sid).ok()?))) {
+            Some((table, sid)) => self.invalidate(table, &sid),
+            None => self.clear(),
         }
     }
 
     pub fn clear(&self) {
-        self.partners.clear();
+        for c in crate::sync::read(&self.caches).values() {
+            c.clear();
+        }
     }
 }

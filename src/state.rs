@@ -55,11 +55,4 @@ impl AppState {
         self.auth.invalidate_all();
         self.objects.clear();
     }
-
-    /// After a committed change of a partner: this instance forgets it at once (the others
-    /// through the notification).
-    pub fn partner_changed(&self, partner_sid: uuid::Uuid) {
-        self.auth.invalidate_partner(partner_sid);
-        self.objects.partners.invalidate(&partner_sid);
-    }
 }

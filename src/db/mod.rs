@@ -1,7 +1,13 @@
 //! The database: connection pool, migrations, the embedded default and change notifications.
 
 pub mod embedded;
+pub mod error;
+pub mod listing;
+pub mod tenancy;
 pub mod types;
+
+pub use error::{RepoError, RepoResult};
+pub use tenancy::Tenancy;
 
 use std::time::Duration;
 

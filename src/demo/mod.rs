@@ -118,7 +118,7 @@ async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
         return Ok(());
     };
     let kinds: Vec<(String, Vec<RateItem>)> = std::iter::once(("pstn".to_owned(), pstn_items()))
-        .chain(crate::resources::calls::types::VOIP_SUB_TYPES.iter().enumerate().map(|(i, s)| {
+        .chain(crate::resources::rates::types::VOIP_SUB_TYPES.iter().enumerate().map(|(i, s)| {
             let price = Decimal::new(1 + i as i64, 3);
             (format!("voip:{s}"), vec![RateItem { prefix: None, price, billing_increment: 60, billing_minimum: 60 }])
         }))

@@ -199,6 +199,23 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<crate::db::RepoError> for ApiError {
+    fn from(e: crate::db::RepoError) -> Self {
+        use crate::db::RepoError;
+        match e {
+            RepoError::Db(e) => e.into(),
+            RepoError::BadParameter { field, message } => ApiError::bad_param(field, message),
+            RepoError::Vanished(what) => ApiError::Internal(format!("{what} vanished")),
+        }
+    }
+}
+
+impl From<crate::db::listing::ParamError> for ApiError {
+    fn from(e: crate::db::listing::ParamError) -> Self {
+        ApiError::bad_param(e.field, e.message)
+    }
+}
+
 /// Named unique constraints that are a client's error, with the field they concern.
 fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
     Some(match constraint {

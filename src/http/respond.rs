@@ -44,7 +44,8 @@ pub fn list<T: Serialize>(page: Page<T>, q: &ListQuery, url: &RequestUrl, sid_ke
     } else {
         pagination(None, None, page.has_more, q, url)
     };
-    if q.projection.is_identity() {
+    let projection = Projection::from_query(&url.query);
+    if projection.is_identity() {
         let env = Envelope {
             count: page.items.len(),
             has_more: page.has_more,
@@ -59,7 +60,7 @@ pub fn list<T: Serialize>(page: Page<T>, q: &ListQuery, url: &RequestUrl, sid_ke
     let mut items = Vec::with_capacity(page.items.len());
     for item in &page.items {
         let mut v = serde_json::to_value(item).map_err(ApiError::internal)?;
-        q.projection.apply(&mut v);
+        projection.apply(&mut v);
         items.push(v);
     }
     let env = Envelope {
@@ -76,10 +77,4 @@ pub fn list<T: Serialize>(page: Page<T>, q: &ListQuery, url: &RequestUrl, sid_ke
 
 pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
-}
-
-impl<R> Page<R> {
-    pub fn map<T>(self, f: impl FnMut(R) -> T) -> Page<T> {
-        Page { items: self.items.into_iter().map(f).collect(), has_more: self.has_more, total: self.total }
-    }
 }

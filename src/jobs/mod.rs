@@ -86,7 +86,7 @@ pub async fn fold_pending_charges(state: AppState) {
         match round.await {
             Ok(partners) => {
                 for p in partners {
-                    state.partner_changed(p);
+                    crate::resources::partners::ops::changed(&state, p);
                 }
             }
             Err(e) => tracing::warn!(error = ?e, "cannot fold pending charges"),
@@ -100,7 +100,7 @@ pub async fn close_billing_periods(state: AppState) {
     loop {
         match crate::resources::invoices::periods::close_due(&state.pool).await {
             Ok(Some(partner)) => {
-                state.partner_changed(partner);
+                crate::resources::partners::ops::changed(&state, partner);
                 continue;
             }
             Ok(None) => {}

@@ -18,5 +18,6 @@ pub mod mail;
 pub mod oauth;
 pub mod partners;
 pub mod prefixes;
+pub mod rates;
 pub mod shared;
 pub mod trunk_groups;

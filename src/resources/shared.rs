@@ -1,9 +1,15 @@
-//! Validation shared by the resources that carry the same nested objects.
+//! What every resource does the same way: finding an object the caller sees, and validating the
+//! nested objects several resources carry.
+
+use std::future::Future;
 
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::domain::transformations;
-use crate::http::error::FieldError;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult, FieldError};
+use crate::http::extract::parse_sid;
 use crate::http::input::{Maybe, Problems};
 
 /// Checks a list of transformations with the one validator every object uses; returns its
@@ -18,5 +24,52 @@ pub fn check_transformations(v: &Maybe<Value>, p: &mut Problems) -> Value {
             }
         },
         _ => Value::Array(Vec::new()),
+    }
+}
+
+/// An object in the partner tree: visible to the partners whose tree holds its owner.
+pub trait Owned {
+    /// The owner's place in the partner tree.
+    fn tree_path(&self) -> &str;
+}
+
+impl<T: Owned> Owned for std::sync::Arc<T> {
+    fn tree_path(&self) -> &str {
+        (**self).tree_path()
+    }
+}
+
+impl<T: Owned> Owned for crate::cache::Cached<T> {
+    fn tree_path(&self) -> &str {
+        self.row.tree_path()
+    }
+}
+
+/// Implements [`Owned`] for row types with a `tree_path` column.
+macro_rules! owned_rows {
+    ($($t:ty),* $(,)?) => {
+        $(impl $crate::resources::shared::Owned for $t {
+            fn tree_path(&self) -> &str {
+                &self.tree_path
+            }
+        })*
+    };
+}
+pub(crate) use owned_rows;
+
+/// The object a path's secure ID names, loaded by `load`, if the caller sees it; else the
+/// reference's 404 `cannot find <what>` (an object outside the caller's tree is not found, never
+/// forbidden).
+pub async fn find_visible<R, E, F, Fut>(caller: &Caller, raw_sid: &str, what: &str, load: F) -> ApiResult<R>
+where
+    R: Owned,
+    ApiError: From<E>,
+    F: FnOnce(Uuid) -> Fut,
+    Fut: Future<Output = Result<Option<R>, E>>,
+{
+    let sid = parse_sid(raw_sid, what)?;
+    match load(sid).await? {
+        Some(row) if caller.sees(row.tree_path()) => Ok(row),
+        _ => Err(ApiError::not_found(what)),
     }
 }

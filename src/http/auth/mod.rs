@@ -15,6 +15,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::db::Tenancy;
 use crate::domain::scopes::{Scope, ScopeSet};
 use crate::domain::secrets;
 use crate::http::error::ApiError;
@@ -112,18 +113,14 @@ impl Caller {
         &self.principal.scopes
     }
 
-    /// Whether an object of the partner at `tree_path` is visible (its own tree, or admin).
-    pub fn sees(&self, tree_path: &str) -> bool {
-        self.admin || tree_path.starts_with(&self.principal.tree_path)
+    /// Whose objects the caller may touch, as the repositories take it.
+    pub fn tenancy(&self) -> Tenancy<'_> {
+        Tenancy { partner_sid: self.principal.partner_sid, tree_path: &self.principal.tree_path, admin: self.admin }
     }
 
-    /// The LIKE pattern matching the caller's subtree ('' for admin: everything).
-    pub fn subtree_pattern(&self) -> String {
-        if self.admin {
-            "%".into()
-        } else {
-            format!("{}%", self.principal.tree_path.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
-        }
+    /// Whether an object of the partner at `tree_path` is visible (its own tree, or admin).
+    pub fn sees(&self, tree_path: &str) -> bool {
+        self.tenancy().sees(tree_path)
     }
 }
 

@@ -142,9 +142,9 @@ fn components() -> ComponentsBuilder {
     c = add::<did_groups::types::DidGroup>(c);
     c = add::<prefixes::types::Prefix>(c);
     c = add::<calls::types::CallDr>(c);
-    c = add::<calls::rates::RateCall>(c);
-    c = add::<calls::rates::DidRate>(c);
-    c = add::<calls::rates::RatePlan>(c);
+    c = add::<rates::types::RateCall>(c);
+    c = add::<rates::types::DidRate>(c);
+    c = add::<rates::types::RatePlan>(c);
     c = add::<lookup::types::PhonenumberLookup>(c);
     c = add::<lookup::types::IpLocation>(c);
     c = add::<lookup::types::IpCountry>(c);
@@ -181,9 +181,9 @@ fn schema_of(handler: &str) -> Option<&'static str> {
         ("dids", _) => "Did",
         ("did_groups", _) => "DidGroup",
         ("prefixes", _) => "Prefix",
-        ("calls", "did_rates") => "DidRate",
-        ("calls", n) if n.contains("plan") => "RatePlan",
-        ("calls", n) if n.contains("rate") => "RateCall",
+        ("rates", "did_rates") => "DidRate",
+        ("rates", n) if n.contains("plan") => "RatePlan",
+        ("rates", _) => "RateCall",
         ("calls", _) => "CallDr",
         ("lookup", "country_by_ip") => "IpCountry",
         ("lookup", "lookup_ip") => "IpLocation",

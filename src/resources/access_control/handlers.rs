@@ -15,40 +15,10 @@ use crate::http::respond;
 use crate::resources::{partners, trunk_groups};
 use crate::state::AppState;
 
-/// Every rule an ACL names must be a rule its owner (the partner at `tree_path`) sees.
-pub async fn check_acl_rules(
-    state: &AppState,
-    tree_path: &str,
-    field: &str,
-    acls: &[Acl],
-    p: &mut Problems,
-) -> ApiResult<()> {
-    let sids: Vec<Uuid> =
-        acls.iter().flat_map(|a| a.access_control_rules.iter()).filter_map(|s| Uuid::parse_str(s).ok()).collect();
-    if sids.is_empty() {
-        return Ok(());
-    }
-    let found = repo::visible(&state.pool, tree_path, &sids).await?;
-    for (i, acl) in acls.iter().enumerate() {
-        for (j, s) in acl.access_control_rules.iter().enumerate() {
-            if let Ok(u) = Uuid::parse_str(s) {
-                if !found.iter().any(|r| r.rule_sid == u) {
-                    p.add(format!("{field}[{i}].access_control_rules[{j}]"), "cannot find access control rule");
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A rule the caller sees (its own or an ancestor's; any through admin routes).
-async fn find(state: &AppState, caller: &Caller, raw: &str, tx: Option<&mut sqlx::PgConnection>) -> ApiResult<RuleRow> {
+async fn find<'e>(db: impl sqlx::PgExecutor<'e>, caller: &Caller, raw: &str, lock: bool) -> ApiResult<RuleRow> {
     let sid = parse_sid(raw, "access control rule")?;
-    let row = match tx {
-        Some(tx) => repo::get(tx, sid, true).await?,
-        None => repo::get(&mut *state.pool.acquire().await?, sid, false).await?,
-    };
-    match row {
+    match repo::get(db, sid, lock).await? {
         Some(r) if caller.admin || caller.principal.tree_path.starts_with(&r.tree_path) => Ok(r),
         _ => Err(ApiError::not_found("access control rule")),
     }
@@ -78,13 +48,13 @@ pub async fn create_rule(State(state): State<AppState>, caller: Caller, body: Js
     let mut tx = state.pool.begin().await?;
     repo::upsert(&mut tx, &row).await?;
     tx.commit().await?;
-    Ok(Json(row.to_wire(&caller)).into_response())
+    Ok(Json(row.to_wire(caller.tenancy())).into_response())
 }
 
 pub async fn list_rules(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
-    let page = repo::list(&state.pool, &caller, &q).await?;
-    respond::list(page.map(|r| r.to_wire(&caller)), &q, &url, "rule_sid")
+    let page = repo::list(&state.pool, caller.tenancy(), &q).await?;
+    respond::list(page.map(|r| r.to_wire(caller.tenancy())), &q, &url, "rule_sid")
 }
 
 pub async fn get_rule(
@@ -93,13 +63,13 @@ pub async fn get_rule(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let r = find(&state, &caller, &raw, None).await?;
-    respond::object(&r.to_wire(&caller), &query)
+    let r = find(&state.pool, &caller, &raw, false).await?;
+    respond::object(&r.to_wire(caller.tenancy()), &query)
 }
 
 /// A parent's rule (read only for the caller) cannot be changed or deleted: 403.
 fn writable(caller: &Caller, r: &RuleRow) -> ApiResult<()> {
-    if r.to_wire(caller).read_only {
+    if r.to_wire(caller.tenancy()).read_only {
         Err(ApiError::Forbidden)
     } else {
         Ok(())
@@ -113,9 +83,9 @@ pub async fn update_rule(
     update: Update<RuleInput>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let mut r = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let mut r = find(&mut *tx, &caller, &raw, true).await?;
     writable(&caller, &r)?;
-    let input = update.input(&r.to_wire(&caller), RULE_UPDATABLE)?;
+    let input = update.input(&r.to_wire(caller.tenancy()), RULE_UPDATABLE)?;
     let mut p = Problems::new();
     for (f, v) in [("field", &input.field), ("operation", &input.operation), ("quantifier", &input.quantifier)] {
         p.required(f, v);
@@ -132,7 +102,7 @@ pub async fn update_rule(
     p.finish()?;
     repo::upsert(&mut tx, &r).await?;
     tx.commit().await?;
-    Ok(Json(r.to_wire(&caller)).into_response())
+    Ok(Json(r.to_wire(caller.tenancy())).into_response())
 }
 
 pub async fn delete_rule(
@@ -141,7 +111,7 @@ pub async fn delete_rule(
     PathParams(raw): PathParams<String>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let r = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let r = find(&mut *tx, &caller, &raw, true).await?;
     writable(&caller, &r)?;
     let used = repo::uses(&mut *tx, r.rule_sid).await?;
     if used > 0 {
@@ -191,20 +161,17 @@ async fn effective(state: AppState, caller: Caller, url: RequestUrl, kind: Kind)
             Some(s) => Uuid::parse_str(s).map(Some).map_err(|_| ApiError::bad_param(name, "must be a secure ID")),
         }
     };
-    let mut conn = state.pool.acquire().await?;
     let (mut group, mut trunk) = (None, None);
     if kind == Kind::Calls {
         if let Some(t) = sid_param("trunk_sid")? {
             let tg_sid = match sid_param("trunk_group_sid")? {
                 Some(g) => g,
-                None => sqlx::query_scalar::<_, Uuid>("SELECT trunk_group_sid FROM trunks WHERE trunk_sid = $1")
-                    .bind(t)
-                    .fetch_optional(&mut *conn)
+                None => trunk_groups::repo::group_of_trunk(&state.pool, t)
                     .await?
                     .ok_or_else(|| ApiError::not_found("trunk"))?,
             };
             trunk = Some(
-                trunk_groups::repo::get_trunk(&mut conn, tg_sid, t, false)
+                trunk_groups::repo::get_trunk(&state.pool, tg_sid, t, false)
                     .await?
                     .ok_or_else(|| ApiError::not_found("trunk"))?,
             );
@@ -214,7 +181,7 @@ async fn effective(state: AppState, caller: Caller, url: RequestUrl, kind: Kind)
         }
     }
     let group = match group {
-        Some(g) => match trunk_groups::repo::get_group(&mut conn, g, false).await? {
+        Some(g) => match trunk_groups::repo::get_group(&state.pool, g, false).await? {
             Some(row) if caller.sees(&row.tree_path) => Some(row),
             _ => return Err(ApiError::not_found("trunk group")),
         },
@@ -228,7 +195,7 @@ async fn effective(state: AppState, caller: Caller, url: RequestUrl, kind: Kind)
         (None, Some(g)) => g.partner_sid,
         (None, None) => caller.partner_sid(),
     };
-    let partner = match partners::find(&state, partner_sid).await? {
+    let partner = match partners::ops::find(&state, partner_sid).await? {
         Some(p) if caller.sees(&p.tree_path) => p,
         _ => return Err(ApiError::not_found("partner")),
     };

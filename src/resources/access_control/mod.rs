@@ -1,7 +1,8 @@
 //! Access control: rules (own and ancestors', these read only), the ACL object carried by
 //! partners, trunk groups and trunks, and the effective ACLs of a partner, trunk group or trunk.
 
-pub mod handlers;
+mod handlers;
+pub mod ops;
 pub mod repo;
 pub mod types;
 

@@ -2,9 +2,9 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::AccessControlRule;
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 
 const COLUMNS: &str = "r.rule_sid, r.partner_sid, r.name, r.field, r.operation, r.quantifier, r.entries, p.tree_path";
 const FROM: &str = "access_control_rules r JOIN partners p ON p.partner_sid = r.partner_sid";
@@ -23,14 +23,14 @@ pub struct RuleRow {
 
 impl RuleRow {
     /// The wire object as `caller` sees it: its ancestors' rules are read only.
-    pub fn to_wire(&self, caller: &Caller) -> AccessControlRule {
+    pub fn to_wire(&self, t: Tenancy<'_>) -> AccessControlRule {
         AccessControlRule {
             entries: self.entries.clone(),
             field: self.field.clone(),
             name: self.name.clone(),
             operation: self.operation.clone(),
             quantifier: self.quantifier.clone(),
-            read_only: !caller.admin && self.partner_sid != caller.partner_sid(),
+            read_only: !t.admin && self.partner_sid != t.partner_sid,
             rule_sid: self.rule_sid,
         }
     }
@@ -63,9 +63,9 @@ pub const LIST: ListSpec = ListSpec {
 };
 
 /// The rules a partner at `tree_path` sees: its own and its ancestors' (never its descendants').
-pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<RuleRow>> {
-    let path = caller.principal.tree_path.clone();
-    let admin = caller.admin;
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, t: Tenancy<'_>, q: &ListQuery) -> RepoResult<Page<RuleRow>> {
+    let path = t.tree_path.to_owned();
+    let admin = t.admin;
     listing::fetch::<RuleRow, _>(db, &LIST, q, COLUMNS, FROM, &move |qb| {
         if !admin {
             qb.push(" AND starts_with(").push_bind(path.clone()).push(", p.tree_path)");
@@ -74,7 +74,7 @@ pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQ
     .await
 }
 
-pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Option<RuleRow>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid, lock: bool) -> RepoResult<Option<RuleRow>> {
     let lock = if lock { " FOR UPDATE OF r" } else { "" };
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.rule_sid = $1{lock}"))
         .bind(sid)
@@ -83,7 +83,7 @@ pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Opti
 }
 
 /// The rules among `sids` that a partner at `tree_path` sees.
-pub async fn visible<'e>(db: impl PgExecutor<'e>, tree_path: &str, sids: &[Uuid]) -> ApiResult<Vec<RuleRow>> {
+pub async fn visible<'e>(db: impl PgExecutor<'e>, tree_path: &str, sids: &[Uuid]) -> RepoResult<Vec<RuleRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE r.rule_sid = ANY($1) AND starts_with($2, p.tree_path)"
     ))
@@ -93,7 +93,7 @@ pub async fn visible<'e>(db: impl PgExecutor<'e>, tree_path: &str, sids: &[Uuid]
     .await?)
 }
 
-pub async fn upsert(db: &mut PgConnection, r: &RuleRow) -> ApiResult<()> {
+pub async fn upsert(db: &mut PgConnection, r: &RuleRow) -> RepoResult<()> {
     sqlx::query(
         "INSERT INTO access_control_rules (rule_sid, partner_sid, name, field, operation, quantifier, entries)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -112,7 +112,7 @@ pub async fn upsert(db: &mut PgConnection, r: &RuleRow) -> ApiResult<()> {
 }
 
 /// How many ACLs (of partners, trunk groups and trunks) name the rule.
-pub async fn uses<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<i64> {
+pub async fn uses<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<i64> {
     let probe = serde_json::json!([{"access_control_rules": [sid.to_string()]}]);
     Ok(sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM partners WHERE acls @> $1 OR parent_assigned_acls @> $1)
@@ -124,7 +124,7 @@ pub async fn uses<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<i64> {
     .await?)
 }
 
-pub async fn delete<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<()> {
+pub async fn delete<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<()> {
     sqlx::query("DELETE FROM access_control_rules WHERE rule_sid = $1").bind(sid).execute(db).await?;
     Ok(())
 }

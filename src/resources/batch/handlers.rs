@@ -247,7 +247,7 @@ pub async fn create_task(
     let mut tx = state.pool.begin().await?;
     repo::insert(&mut tx, &task, &keys).await?;
     let row =
-        repo::get(&mut tx, task.task_sid, false).await?.ok_or_else(|| ApiError::internal("a new task vanished"))?;
+        repo::get(&mut *tx, task.task_sid, false).await?.ok_or_else(|| ApiError::internal("a new task vanished"))?;
     tx.commit().await?;
     state.batch_wake.notify_one();
     Ok(Json(row.to_wire(Vec::new())).into_response())
@@ -255,7 +255,7 @@ pub async fn create_task(
 
 pub async fn list_tasks(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
-    let page = repo::list(&state.pool, &caller, &q).await?;
+    let page = repo::list(&state.pool, caller.tenancy(), &q).await?;
     let items = wire(&state, page.items).await?;
     respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "task_sid")
 }
@@ -312,7 +312,7 @@ pub async fn update_task(
     if let Some(s) = &new_status {
         repo::set_status(&mut tx, t.id, s).await?;
     }
-    let t = repo::get(&mut tx, t.task_sid, false).await?.ok_or_else(|| ApiError::not_found("task"))?;
+    let t = repo::get(&mut *tx, t.task_sid, false).await?.ok_or_else(|| ApiError::not_found("task"))?;
     tx.commit().await?;
     if new_status.as_deref() == Some("approved") {
         state.batch_wake.notify_one();

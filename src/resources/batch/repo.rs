@@ -6,9 +6,9 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{ErrorDetail, ReviewItem, Task};
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 
 const COLUMNS: &str = "t.id, t.task_sid, t.partner_sid, t.admin, t.type, t.method, t.field, t.entries, t.data, \
     t.rent_filter, t.review, t.status, t.total, t.processed, t.success, t.failure, t.date_created, t.date_modified, \
@@ -107,7 +107,7 @@ pub struct NewTask {
 }
 
 /// Stores a task and one item per entry (or data object) in `keys`.
-pub async fn insert(tx: &mut PgConnection, t: &NewTask, keys: &[Value]) -> ApiResult<()> {
+pub async fn insert(tx: &mut PgConnection, t: &NewTask, keys: &[Value]) -> RepoResult<()> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO batch_tasks (task_sid, partner_sid, admin, type, method, field, entries, data, rent_filter, review)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -134,7 +134,7 @@ pub async fn insert(tx: &mut PgConnection, t: &NewTask, keys: &[Value]) -> ApiRe
     Ok(())
 }
 
-pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Option<TaskRow>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid, lock: bool) -> RepoResult<Option<TaskRow>> {
     let lock = if lock { " FOR UPDATE OF t" } else { "" };
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE t.task_sid = $1{lock}"))
         .bind(sid)
@@ -142,9 +142,9 @@ pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Opti
         .await?)
 }
 
-pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<TaskRow>> {
-    let pattern = caller.subtree_pattern();
-    let admin = caller.admin;
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, t: Tenancy<'_>, q: &ListQuery) -> RepoResult<Page<TaskRow>> {
+    let pattern = t.subtree_pattern();
+    let admin = t.admin;
     listing::fetch::<TaskRow, _>(db, &LIST, q, COLUMNS, FROM, &move |qb| {
         qb.push(" AND p.tree_path LIKE ").push_bind(pattern.clone());
         if !admin {
@@ -168,7 +168,7 @@ impl FailedRow {
 }
 
 /// The first failed entries of each task, in one query.
-pub async fn error_details<'e>(db: impl PgExecutor<'e>, ids: &[i64]) -> ApiResult<HashMap<i64, Vec<ErrorDetail>>> {
+pub async fn error_details<'e>(db: impl PgExecutor<'e>, ids: &[i64]) -> RepoResult<HashMap<i64, Vec<ErrorDetail>>> {
     let rows: Vec<FailedRow> = sqlx::query_as(
         "SELECT f.task_id, f.key, f.error FROM unnest($1::bigint[]) AS t(id)
            CROSS JOIN LATERAL (SELECT i.task_id, i.key, i.error, i.idx FROM batch_items i
@@ -191,7 +191,7 @@ pub async fn list_errors<'e>(
     db: impl PgExecutor<'e> + Copy,
     task_id: i64,
     q: &ListQuery,
-) -> ApiResult<Page<ErrorDetail>> {
+) -> RepoResult<Page<ErrorDetail>> {
     let page =
         listing::fetch::<FailedRow, _>(db, &ERRORS, q, "i.task_id, i.key, i.error", "batch_items i", &move |qb| {
             qb.push(" AND i.state = 'failed' AND i.task_id = ").push_bind(task_id);
@@ -208,7 +208,7 @@ struct ReviewRow {
     version: Option<i32>,
 }
 
-pub async fn review_items<'e>(db: impl PgExecutor<'e>, task_id: i64) -> ApiResult<Vec<ReviewItem>> {
+pub async fn review_items<'e>(db: impl PgExecutor<'e>, task_id: i64) -> RepoResult<Vec<ReviewItem>> {
     let rows: Vec<ReviewRow> = sqlx::query_as(
         "SELECT description, fields, object_sid, version FROM batch_items
           WHERE task_id = $1 AND description IS NOT NULL ORDER BY idx",
@@ -228,7 +228,7 @@ pub async fn review_items<'e>(db: impl PgExecutor<'e>, task_id: i64) -> ApiResul
 }
 
 /// Sets the status chosen by a review (`approved`, `cancelled`).
-pub async fn set_status(db: &mut PgConnection, id: i64, status: &str) -> ApiResult<()> {
+pub async fn set_status(db: &mut PgConnection, id: i64, status: &str) -> RepoResult<()> {
     sqlx::query("UPDATE batch_tasks SET status = $2, date_modified = date_trunc('milliseconds', now()) WHERE id = $1")
         .bind(id)
         .bind(status)
@@ -240,7 +240,7 @@ pub async fn set_status(db: &mut PgConnection, id: i64, status: &str) -> ApiResu
 /// Cancels a partner's unfinished tasks (a running one stops at its next chunk). Called first
 /// in the transaction that deletes the partner: task rows are locked before any other row, as
 /// the worker locks them.
-pub async fn cancel_for_partner(db: &mut PgConnection, partner: Uuid) -> ApiResult<()> {
+pub async fn cancel_for_partner(db: &mut PgConnection, partner: Uuid) -> RepoResult<()> {
     sqlx::query(
         "UPDATE batch_tasks SET status = 'cancelled', date_modified = date_trunc('milliseconds', now())
           WHERE partner_sid = $1 AND status NOT IN ('cancelled', 'completed')",
@@ -251,7 +251,7 @@ pub async fn cancel_for_partner(db: &mut PgConnection, partner: Uuid) -> ApiResu
     Ok(())
 }
 
-pub async fn delete(db: &mut PgConnection, id: i64) -> ApiResult<()> {
+pub async fn delete(db: &mut PgConnection, id: i64) -> RepoResult<()> {
     sqlx::query("DELETE FROM batch_tasks WHERE id = $1").bind(id).execute(db).await?;
     Ok(())
 }
@@ -260,7 +260,7 @@ pub async fn delete(db: &mut PgConnection, id: i64) -> ApiResult<()> {
 
 /// Claims the oldest task that has work to do and no live claim: `me` holds it for `lease`
 /// seconds, renewed at each chunk. Several workers never claim one task at once.
-pub async fn claim<'e>(db: impl PgExecutor<'e>, me: Uuid, lease: u32) -> ApiResult<Option<TaskRow>> {
+pub async fn claim<'e>(db: impl PgExecutor<'e>, me: Uuid, lease: u32) -> RepoResult<Option<TaskRow>> {
     Ok(sqlx::query_as(&format!(
         "WITH c AS (
             UPDATE batch_tasks SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2)
@@ -280,7 +280,7 @@ pub async fn claim<'e>(db: impl PgExecutor<'e>, me: Uuid, lease: u32) -> ApiResu
 
 /// Records a failed round on a task: its claim is given up, and it is tried again after a pause
 /// that grows with its failures (other tasks go first).
-pub async fn round_failed<'e>(db: impl PgExecutor<'e>, id: i64, me: Uuid, error: &str) -> ApiResult<()> {
+pub async fn round_failed<'e>(db: impl PgExecutor<'e>, id: i64, me: Uuid, error: &str) -> RepoResult<()> {
     sqlx::query(
         "UPDATE batch_tasks SET attempts = attempts + 1, last_error = $3, claimed_by = NULL,
                 claimed_until = now() + make_interval(secs => least(5 * (attempts + 1), 300))
@@ -296,7 +296,7 @@ pub async fn round_failed<'e>(db: impl PgExecutor<'e>, id: i64, me: Uuid, error:
 
 /// Renews `me`'s claim of a task in `status` and locks the task row until the transaction ends;
 /// `false` when the claim is lost (taken over, or the task deleted or moved on).
-pub async fn renew(db: &mut PgConnection, id: i64, me: Uuid, status: &str, lease: u32) -> ApiResult<bool> {
+pub async fn renew(db: &mut PgConnection, id: i64, me: Uuid, status: &str, lease: u32) -> RepoResult<bool> {
     Ok(sqlx::query_scalar::<_, i64>(
         "UPDATE batch_tasks SET claimed_until = now() + make_interval(secs => $4)
           WHERE id = $1 AND claimed_by = $2 AND status = $3 RETURNING id",
@@ -320,7 +320,7 @@ pub async fn advance(
     to: &str,
     total: Option<i32>,
     release: bool,
-) -> ApiResult<bool> {
+) -> RepoResult<bool> {
     Ok(sqlx::query_scalar::<_, i64>(
         "UPDATE batch_tasks SET status = $4, date_modified = date_trunc('milliseconds', now()),
                 total = COALESCE($5, total), processed = COALESCE(processed, CASE WHEN $5 IS NULL THEN NULL ELSE 0 END),
@@ -341,7 +341,7 @@ pub async fn advance(
     .is_some())
 }
 
-pub async fn count_items<'e>(db: impl PgExecutor<'e>, task_id: i64) -> ApiResult<i64> {
+pub async fn count_items<'e>(db: impl PgExecutor<'e>, task_id: i64) -> RepoResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM batch_items WHERE task_id = $1").bind(task_id).fetch_one(db).await?)
 }
 
@@ -355,7 +355,7 @@ pub struct ItemRow {
 }
 
 /// The next `n` items after `after` (every item, for the review).
-pub async fn items_after(db: &mut PgConnection, task_id: i64, after: i32, n: i64) -> ApiResult<Vec<ItemRow>> {
+pub async fn items_after(db: &mut PgConnection, task_id: i64, after: i32, n: i64) -> RepoResult<Vec<ItemRow>> {
     Ok(sqlx::query_as(
         "SELECT idx, key, object_sid, version FROM batch_items WHERE task_id = $1 AND idx > $2 ORDER BY idx LIMIT $3",
     )
@@ -367,7 +367,7 @@ pub async fn items_after(db: &mut PgConnection, task_id: i64, after: i32, n: i64
 }
 
 /// The next `n` items not done yet, locked.
-pub async fn pending(db: &mut PgConnection, task_id: i64, n: i64) -> ApiResult<Vec<ItemRow>> {
+pub async fn pending(db: &mut PgConnection, task_id: i64, n: i64) -> RepoResult<Vec<ItemRow>> {
     Ok(sqlx::query_as(
         "SELECT idx, key, object_sid, version FROM batch_items WHERE task_id = $1 AND state = 'pending'
           ORDER BY idx LIMIT $2 FOR UPDATE",
@@ -388,7 +388,7 @@ pub struct Review {
 }
 
 /// Writes the review of items.
-pub async fn save_review(db: &mut PgConnection, task_id: i64, items: &[Review]) -> ApiResult<()> {
+pub async fn save_review(db: &mut PgConnection, task_id: i64, items: &[Review]) -> RepoResult<()> {
     sqlx::query(
         "UPDATE batch_items i SET description = u.description, fields = u.fields, object_sid = u.sid, version = u.version
            FROM unnest($2::int[], $3::text[], $4::jsonb[], $5::uuid[], $6::int[]) AS u(idx, description, fields, sid, version)
@@ -407,7 +407,7 @@ pub async fn save_review(db: &mut PgConnection, task_id: i64, items: &[Review]) 
 
 /// Records the outcome of a chunk of items (`None`: done, else the error body) and moves the
 /// task's counters, in the chunk's transaction.
-pub async fn finish_chunk(db: &mut PgConnection, task_id: i64, outcomes: &[(i32, Option<Value>)]) -> ApiResult<()> {
+pub async fn finish_chunk(db: &mut PgConnection, task_id: i64, outcomes: &[(i32, Option<Value>)]) -> RepoResult<()> {
     let failed = outcomes.iter().filter(|o| o.1.is_some()).count() as i32;
     let done = outcomes.len() as i32;
     sqlx::query(

@@ -10,7 +10,7 @@ use crate::http::extract::{JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::respond;
 use crate::resources::countries;
-use crate::resources::partners::handlers::visible;
+use crate::resources::partners::ops::visible;
 use crate::state::AppState;
 
 fn digits(s: &str) -> String {

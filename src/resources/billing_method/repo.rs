@@ -2,7 +2,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::BillingMethod;
-use crate::http::error::ApiResult;
+use crate::db::RepoResult;
 
 const SELECT: &str = "SELECT address1, address2, cc_expiration, cc_number_last4 AS cc_number, city, country_code, \
     ec_account_last4 AS ec_account_number, ec_routing_number, first_name, last_name, phone, state, type, zip \
@@ -26,12 +26,12 @@ pub struct NewBillingMethod<'a> {
     pub zip: Option<&'a String>,
 }
 
-pub async fn get<'e>(db: impl PgExecutor<'e>, partner_sid: Uuid) -> ApiResult<Option<BillingMethod>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, partner_sid: Uuid) -> RepoResult<Option<BillingMethod>> {
     Ok(sqlx::query_as(SELECT).bind(partner_sid).fetch_optional(db).await?)
 }
 
 /// Registers a partner's billing method, replacing the one it had.
-pub async fn replace(db: &mut PgConnection, partner_sid: Uuid, b: &NewBillingMethod<'_>) -> ApiResult<BillingMethod> {
+pub async fn replace(db: &mut PgConnection, partner_sid: Uuid, b: &NewBillingMethod<'_>) -> RepoResult<BillingMethod> {
     sqlx::query("DELETE FROM billing_methods WHERE partner_sid = $1").bind(partner_sid).execute(&mut *db).await?;
     sqlx::query(
         "INSERT INTO billing_methods (partner_sid, type, address1, address2, cc_expiration, cc_number_last4, city, country_code,
@@ -59,7 +59,7 @@ pub async fn replace(db: &mut PgConnection, partner_sid: Uuid, b: &NewBillingMet
 }
 
 /// Deletes it; false when there was none.
-pub async fn delete<'e>(db: impl PgExecutor<'e>, partner_sid: Uuid) -> ApiResult<bool> {
+pub async fn delete<'e>(db: impl PgExecutor<'e>, partner_sid: Uuid) -> RepoResult<bool> {
     let done = sqlx::query("DELETE FROM billing_methods WHERE partner_sid = $1").bind(partner_sid).execute(db).await?;
     Ok(done.rows_affected() > 0)
 }

@@ -18,16 +18,21 @@ use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
 use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
-use crate::resources::countries;
 use crate::resources::invoices::accrual::{self, Charge};
+use crate::resources::{countries, rates};
 use crate::state::AppState;
 
 pub const MAX_BATCH: usize = 10_000;
 
 pub async fn list_call_drs(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
-    let page = repo::list(&state.pool, &caller, &q).await?;
+    let page = repo::list(&state.pool, caller.tenancy(), reads_descendants(&caller), &q).await?;
     respond::list(page.map(|r| r.to_wire()), &q, &url, "dr_sid")
+}
+
+/// Whether the caller reads its descendants' records too.
+fn reads_descendants(caller: &Caller) -> bool {
+    caller.admin || caller.scopes().contains(crate::domain::scopes::Scope::CallsReadDescendant)
 }
 
 pub async fn get_call_dr(
@@ -37,9 +42,8 @@ pub async fn get_call_dr(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "call detail record")?;
-    let visible = |owner: Uuid, path: &str| {
-        owner == caller.partner_sid() || (repo::reads_descendants(&caller) && caller.sees(path))
-    };
+    let visible =
+        |owner: Uuid, path: &str| owner == caller.partner_sid() || (reads_descendants(&caller) && caller.sees(path));
     match repo::get(&state.pool, sid).await? {
         Some((row, path)) if visible(row.partner_sid, &path) => respond::object(&row.to_wire(), &query),
         _ => Err(ApiError::NotFound("cannot find item by SID".into())),
@@ -225,10 +229,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         if let (true, Some(dir), Some(kind), Some(duration)) = (unrated, direction.clone(), kind, duration) {
             let key = (partner, dir.clone(), kind);
             if !plans.contains_key(&key) {
-                let items = match repo::plan_for(&state.pool, partner, &dir, kind).await? {
-                    Some(plan) => Some(repo::plan_items(&state.pool, plan.rates_plan_sid).await?),
-                    None => None,
-                };
+                let items = rates::ops::rating_items(&state.pool, partner, &dir, kind).await?;
                 plans.insert(key.clone(), items);
             }
             if let Some(item) = plans[&key].as_ref().and_then(|items| rating::best(items, &external)) {
@@ -284,7 +285,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     let saved = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
     for partner in charges.keys() {
-        state.partner_changed(*partner);
+        crate::resources::partners::ops::changed(&state, *partner);
     }
     Ok(batch.answer(saved.iter().map(|r| r.to_wire()).collect::<Vec<CallDr>>()))
 }

@@ -1,8 +1,7 @@
-//! Calls: call detail records (keyset paging in `date_stop` order, admin ingestion with rating),
-//! rate plans (admin) and the rate lists a partner reads, with their CSV downloads.
+//! Calls: call detail records (keyset paging in `date_stop` order, admin ingestion rated by the
+//! partner's plan; the plans themselves are `rates`).
 
 mod handlers;
-pub mod rates;
 pub mod repo;
 pub mod types;
 
@@ -12,24 +11,9 @@ use crate::domain::scopes::Scope;
 use crate::http::router::Api;
 
 pub const READ: &[Scope] = &[Scope::CallsManage, Scope::CallsRead];
-/// The rate lists list no scopes in any source: any authenticated partner reads its own rates.
-pub const RATES: &[Scope] = &[];
 
 pub fn routes(api: &mut Api) {
     api.route(Method::GET, "/calls/call_drs", READ, handlers::list_call_drs);
     api.route(Method::GET, "/calls/call_drs/{dr_sid}", READ, handlers::get_call_dr);
     api.admin(Method::POST, "/admin/calls/call_drs", &[], handlers::ingest_call_drs);
-    api.route(Method::GET, "/calls/rates/inbound/pstn", RATES, rates::pstn_rates);
-    api.route(Method::GET, "/calls/rates/inbound/pstn/csv", RATES, rates::pstn_rates_csv);
-    api.route(Method::GET, "/calls/rates/outbound/pstn", RATES, rates::pstn_rates);
-    api.route(Method::GET, "/calls/rates/outbound/pstn/csv", RATES, rates::pstn_rates_csv);
-    api.route(Method::GET, "/calls/rates/inbound/voip/{sub_type}", RATES, rates::voip_rates);
-    api.route(Method::GET, "/calls/rates/inbound/voip/{sub_type}/csv", RATES, rates::voip_rates_csv);
-    api.route(Method::GET, "/calls/rates/outbound/voip/{sub_type}", RATES, rates::voip_rates);
-    api.route(Method::GET, "/calls/rates/outbound/voip/{sub_type}/csv", RATES, rates::voip_rates_csv);
-    api.admin(Method::POST, "/admin/calls/rates_plans", &[], rates::create_plan);
-    api.admin(Method::GET, "/admin/calls/rates_plans", &[], rates::list_plans);
-    api.admin(Method::GET, "/admin/calls/rates_plans/{rates_plan_sid}", &[], rates::get_plan);
-    api.admin(Method::DELETE, "/admin/calls/rates_plans/{rates_plan_sid}", &[], rates::delete_plan);
-    api.admin(Method::POST, "/admin/calls/rates_plans/{rates_plan_sid}/assignments", &[], rates::assign_plan);
 }

@@ -5,13 +5,11 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{with_text_fields, CallDr};
+use crate::db::listing::{self, Field, FieldType as T, Keyset, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 use crate::domain::json::sorted;
 use crate::domain::money::Money;
-use crate::domain::rating::RateItem;
-use crate::domain::scopes::Scope;
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, Keyset, ListQuery, ListSpec, Page};
 
 pub const COLUMNS: &str = "c.dr_sid, c.partner_sid, c.date_stop, c.date_start, c.date_talk, c.date_insert, c.direction, c.type, \
     c.version, c.cic, c.cic_original, c.cic_transformed, c.disconnect_originator, c.diversion_dst, c.diversion_src, c.duration, \
@@ -171,16 +169,16 @@ pub const LIST: ListSpec = ListSpec {
     }),
 };
 
-/// Whether the caller reads its descendants' records too.
-pub fn reads_descendants(caller: &Caller) -> bool {
-    caller.admin || caller.scopes().contains(Scope::CallsReadDescendant)
-}
-
-pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<CdrRow>> {
-    let own = caller.partner_sid();
-    let pattern = caller.subtree_pattern();
-    let descendants = reads_descendants(caller);
-    let admin = caller.admin;
+/// The records of `t`'s own partner, or of its whole tree with `descendants`.
+pub async fn list<'e>(
+    db: impl PgExecutor<'e> + Copy,
+    t: Tenancy<'_>,
+    descendants: bool,
+    q: &ListQuery,
+) -> RepoResult<Page<CdrRow>> {
+    let own = t.partner_sid;
+    let pattern = t.subtree_pattern();
+    let admin = t.admin;
     listing::fetch::<CdrRow, _>(db, &LIST, q, COLUMNS, "call_drs c", &move |qb| {
         if admin {
             return;
@@ -197,7 +195,7 @@ pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQ
 }
 
 /// A record with its partner's place in the tree.
-pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<Option<(CdrRow, String)>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<(CdrRow, String)>> {
     #[derive(sqlx::FromRow)]
     struct WithPath {
         #[sqlx(flatten)]
@@ -214,7 +212,7 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<Option<(Cd
 }
 
 /// Inserts records given as JSON objects keyed by column, in one statement.
-pub async fn insert_batch(db: &mut PgConnection, records: &[Value]) -> ApiResult<()> {
+pub async fn insert_batch(db: &mut PgConnection, records: &[Value]) -> RepoResult<()> {
     sqlx::query("INSERT INTO call_drs SELECT * FROM jsonb_populate_recordset(NULL::call_drs, $1)")
         .bind(Value::Array(records.to_vec()))
         .execute(db)
@@ -222,56 +220,11 @@ pub async fn insert_batch(db: &mut PgConnection, records: &[Value]) -> ApiResult
     Ok(())
 }
 
-pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> ApiResult<Vec<CdrRow>> {
+pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<CdrRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM call_drs c WHERE c.dr_sid = ANY($1) ORDER BY c.date_stop, c.dr_sid"
     ))
     .bind(sids)
     .fetch_all(db)
     .await?)
-}
-
-/// The plan rating a partner's calls of a direction and kind: its own, else the default.
-pub async fn plan_for<'e>(
-    db: impl PgExecutor<'e>,
-    partner: Uuid,
-    direction: &str,
-    kind: &str,
-) -> ApiResult<Option<PlanRow>> {
-    Ok(sqlx::query_as(
-        "SELECT r.rates_plan_sid, r.name, r.effective_date FROM rate_plan_assignments a
-           JOIN rate_plans r ON r.rates_plan_sid = a.rates_plan_sid
-          WHERE (a.partner_sid = $1 OR a.partner_sid IS NULL) AND a.direction = $2 AND a.kind = $3
-          ORDER BY a.partner_sid NULLS LAST LIMIT 1",
-    )
-    .bind(partner)
-    .bind(direction)
-    .bind(kind)
-    .fetch_optional(db)
-    .await?)
-}
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct PlanRow {
-    pub rates_plan_sid: Uuid,
-    pub name: String,
-    pub effective_date: DateTime<Utc>,
-}
-
-pub async fn plan_items<'e>(db: impl PgExecutor<'e>, plan: Uuid) -> ApiResult<Vec<RateItem>> {
-    let rows: Vec<(Option<String>, Decimal, i32, i32)> = sqlx::query_as(
-        "SELECT prefix, price, billing_increment, billing_minimum FROM rate_plan_items WHERE rates_plan_sid = $1",
-    )
-    .bind(plan)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(prefix, price, billing_increment, billing_minimum)| RateItem {
-            prefix,
-            price,
-            billing_increment,
-            billing_minimum,
-        })
-        .collect())
 }

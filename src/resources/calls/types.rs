@@ -209,5 +209,3 @@ pub const SID_FIELDS: &[&str] = &[
 
 pub const DIRECTIONS: &[&str] = &["any", "inbound", "outbound", "undirected"];
 pub const TYPES: &[&str] = &["conference_call", "conference_meeting", "mediator", "mms", "sms", "telecom"];
-pub const VOIP_SUB_TYPES: &[&str] =
-    &["conference", "conference_playback", "flexml", "mediator", "third_party", "voicemail"];

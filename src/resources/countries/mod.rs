@@ -14,6 +14,5 @@ pub const READ: &[Scope] = &[Scope::CountriesManage, Scope::CountriesRead];
 pub fn routes(api: &mut Api) {
     api.route(Method::GET, "/countries", READ, handlers::list_countries);
     api.route(Method::GET, "/countries/{country_code}", READ, handlers::get_country);
-    // Answered by the lookup section's IP geolocation.
-    api.route(Method::GET, "/countries/ip/{ip_address}", READ, crate::resources::lookup::handlers::country_by_ip);
+    // `/countries/ip/{ip_address}` is answered by the lookup section's IP geolocation.
 }

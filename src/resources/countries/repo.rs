@@ -1,8 +1,8 @@
 use sqlx::PgExecutor;
 
 use super::types::Country;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
 
 const COLUMNS: &str = "c.capital, c.common_name, c.dialing_prefix, c.domain, c.iso_3166_alpha_2, c.iso_3166_alpha_3, \
                        c.iso_3166_numeric, c.mcc, c.official_name, c.region, c.subregion";
@@ -61,12 +61,12 @@ pub const LIST: ListSpec = ListSpec {
     keyset: None,
 };
 
-pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> ApiResult<Page<Country>> {
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> RepoResult<Page<Country>> {
     let page = listing::fetch::<CountryRow, _>(db, &LIST, q, COLUMNS, "countries c", &|_| {}).await?;
     Ok(page.map(Country::from))
 }
 
-pub async fn get<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> ApiResult<Option<Country>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> RepoResult<Option<Country>> {
     let row: Option<CountryRow> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM countries c WHERE c.iso_3166_alpha_3 = $1"))
             .bind(alpha3.to_ascii_uppercase())
@@ -76,7 +76,7 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> ApiResult<Option<
 }
 
 /// Whether an alpha-3 code names a country.
-pub async fn exists<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> ApiResult<bool> {
+pub async fn exists<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> RepoResult<bool> {
     Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM countries WHERE iso_3166_alpha_3 = $1)")
         .bind(alpha3)
         .fetch_one(db)
@@ -84,6 +84,6 @@ pub async fn exists<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> ApiResult<bool
 }
 
 /// Every country's (alpha-2, alpha-3) codes.
-pub async fn codes<'e>(db: impl PgExecutor<'e>) -> ApiResult<Vec<(String, String)>> {
+pub async fn codes<'e>(db: impl PgExecutor<'e>) -> RepoResult<Vec<(String, String)>> {
     Ok(sqlx::query_as("SELECT iso_3166_alpha_2, iso_3166_alpha_3 FROM countries").fetch_all(db).await?)
 }

@@ -4,15 +4,16 @@ use axum::Json;
 use uuid::Uuid;
 
 use super::repo::{self, GroupRow};
-use super::types::{DidGroup, DidGroupInput, UPDATABLE};
+use super::types::{DidGroupInput, UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
+use crate::http::extract::{JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::partners;
+use crate::resources::shared::find_visible;
 use crate::state::AppState;
 
 fn check_callback(v: &Maybe<String>, p: &mut Problems) {
@@ -25,44 +26,13 @@ fn check_callback(v: &Maybe<String>, p: &mut Problems) {
     }
 }
 
-async fn expand(state: &AppState, caller: &Caller, rows: &[GroupRow], related: bool) -> ApiResult<Vec<DidGroup>> {
-    let partners = if related {
-        partners::related(state, rows.iter().map(|g| g.partner_sid), caller.admin).await?
-    } else {
-        Default::default()
-    };
-    Ok(rows
-        .iter()
-        .map(|g| {
-            let mut w = g.to_wire();
-            w.partner = partners.get(&g.partner_sid).cloned().map(Box::new);
-            w
-        })
-        .collect())
-}
-
-async fn find(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<GroupRow> {
-    let sid = parse_sid(raw, "did group")?;
-    match repo::get(&mut *state.pool.acquire().await?, sid).await? {
-        Some(g) if caller.sees(&g.tree_path) => Ok(g),
-        _ => Err(ApiError::not_found("did group")),
-    }
-}
+const WHAT: &str = "did group";
 
 pub async fn create_did_group(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
     let input: DidGroupInput = parse_object(&body.into_object()?)?;
     let mut p = Problems::new();
     check_callback(&input.callback_url, &mut p);
-    let owner = match input.partner_sid.value().filter(|s| !s.is_empty()) {
-        None => partners::find(&state, caller.partner_sid()).await?,
-        Some(raw) => match Uuid::parse_str(raw) {
-            Ok(sid) => partners::find(&state, sid).await?.filter(|r| caller.sees(&r.tree_path)),
-            Err(_) => None,
-        },
-    };
-    if owner.is_none() {
-        p.add("partner_sid", "cannot find partner");
-    }
+    let owner = partners::ops::owner(&state, &caller, input.partner_sid.value(), &mut p).await?;
     p.finish()?;
     let Some(owner) = owner else { return Err(ApiError::internal("owner checked above")) };
     let row = GroupRow {
@@ -80,9 +50,10 @@ pub async fn create_did_group(State(state): State<AppState>, caller: Caller, bod
 
 pub async fn list_did_groups(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
-    let page = repo::list(&state.pool, &caller, &q).await?;
-    let items = expand(&state, &caller, &page.items, url.query.with_related()?).await?;
-    respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "did_group_sid")
+    let page = repo::list(&state.pool, caller.tenancy(), &q).await?;
+    let page = page.map(|g| g.to_wire());
+    let items = partners::ops::with_related(&state, caller.admin, url.query.with_related()?, page.items).await?;
+    respond::list(Page { items, ..page }, &q, &url, "did_group_sid")
 }
 
 pub async fn get_did_group(
@@ -91,9 +62,9 @@ pub async fn get_did_group(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let g = find(&state, &caller, &raw).await?;
-    let mut items = expand(&state, &caller, std::slice::from_ref(&g), query.with_related()?).await?;
-    respond::object(&items.remove(0), &query)
+    let g = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid)).await?;
+    let items = partners::ops::with_related(&state, caller.admin, query.with_related()?, vec![g.to_wire()]).await?;
+    respond::object(&items[0], &query)
 }
 
 pub async fn update_did_group(
@@ -102,7 +73,7 @@ pub async fn update_did_group(
     PathParams(raw): PathParams<String>,
     update: Update<DidGroupInput>,
 ) -> ApiResult<Response> {
-    let mut g = find(&state, &caller, &raw).await?;
+    let mut g = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid)).await?;
     let input = update.input(&g.to_wire(), UPDATABLE)?;
     let mut p = Problems::new();
     check_callback(&input.callback_url, &mut p);
@@ -120,7 +91,7 @@ pub async fn delete_did_group(
     caller: Caller,
     PathParams(raw): PathParams<String>,
 ) -> ApiResult<Response> {
-    let g = find(&state, &caller, &raw).await?;
+    let g = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid)).await?;
     repo::delete(&state.pool, g.did_group_sid).await?;
     Ok(respond::no_content())
 }

@@ -2,9 +2,9 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::DidGroup;
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 
 const COLUMNS: &str = "g.did_group_sid, g.partner_sid, g.name, g.callback_url, p.tree_path";
 const FROM: &str = "did_groups g JOIN partners p ON p.partner_sid = g.partner_sid";
@@ -30,6 +30,8 @@ impl GroupRow {
     }
 }
 
+crate::resources::shared::owned_rows!(GroupRow);
+
 pub const LIST: ListSpec = ListSpec {
     fields: &[
         Field::new("callback_url", "g.callback_url", T::Text),
@@ -44,22 +46,22 @@ pub const LIST: ListSpec = ListSpec {
     keyset: None,
 };
 
-pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<GroupRow>> {
-    let pattern = caller.subtree_pattern();
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, t: Tenancy<'_>, q: &ListQuery) -> RepoResult<Page<GroupRow>> {
+    let pattern = t.subtree_pattern();
     listing::fetch::<GroupRow, _>(db, &LIST, q, COLUMNS, FROM, &move |qb| {
         qb.push(" AND p.status <> 'deleted' AND p.tree_path LIKE ").push_bind(pattern.clone());
     })
     .await
 }
 
-pub async fn get(db: &mut PgConnection, sid: Uuid) -> ApiResult<Option<GroupRow>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<GroupRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE g.did_group_sid = $1 AND p.status <> 'deleted'"))
         .bind(sid)
         .fetch_optional(db)
         .await?)
 }
 
-pub async fn upsert(db: &mut PgConnection, g: &GroupRow) -> ApiResult<()> {
+pub async fn upsert(db: &mut PgConnection, g: &GroupRow) -> RepoResult<()> {
     sqlx::query(
         "INSERT INTO did_groups (did_group_sid, partner_sid, name, callback_url) VALUES ($1, $2, $3, $4)
          ON CONFLICT (did_group_sid) DO UPDATE SET name = $3, callback_url = $4",
@@ -74,7 +76,7 @@ pub async fn upsert(db: &mut PgConnection, g: &GroupRow) -> ApiResult<()> {
 }
 
 /// Deletes a group; its numbers leave it.
-pub async fn delete<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<()> {
+pub async fn delete<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<()> {
     sqlx::query("DELETE FROM did_groups WHERE did_group_sid = $1").bind(sid).execute(db).await?;
     Ok(())
 }

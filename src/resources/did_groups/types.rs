@@ -31,3 +31,5 @@ pub struct DidGroupInput {
 }
 
 pub const UPDATABLE: &[&str] = &["callback_url", "name"];
+
+crate::resources::partners::ops::carries_partner!(DidGroup);

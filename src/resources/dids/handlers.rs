@@ -22,19 +22,7 @@ use crate::state::AppState;
 pub const MAX_BATCH: usize = 10_000;
 
 async fn with_partner(state: &AppState, rows: Vec<DidRow>, admin: bool, related: bool) -> ApiResult<Vec<Did>> {
-    let partners = if related {
-        partners::related(state, rows.iter().filter_map(|r| r.partner_sid), admin).await?
-    } else {
-        Default::default()
-    };
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let mut w = r.to_wire(admin);
-            w.partner = r.partner_sid.and_then(|p| partners.get(&p)).cloned().map(Box::new);
-            w
-        })
-        .collect())
+    partners::ops::with_related(state, admin, related, rows.iter().map(|r| r.to_wire(admin)).collect()).await
 }
 
 pub async fn list_available(State(state): State<AppState>, _caller: Caller, url: RequestUrl) -> ApiResult<Response> {
@@ -121,7 +109,7 @@ pub async fn rent_did(
     p.finish()?;
     let row = ops::rent(&mut tx, caller.partner_sid(), number.as_deref(), &q.filter, &input, checked).await?;
     tx.commit().await?;
-    state.partner_changed(caller.partner_sid());
+    crate::resources::partners::ops::changed(&state, caller.partner_sid());
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
 
@@ -132,7 +120,7 @@ pub async fn list_dids(State(state): State<AppState>, caller: Caller, url: Reque
         None => None,
         Some(s) => Some(Uuid::parse_str(s).map_err(|_| ApiError::bad_param("trunk_group_sid", "must be a secure ID"))?),
     };
-    let page = repo::list_rented(&state.pool, &caller, tg, &q).await?;
+    let page = repo::list_rented(&state.pool, caller.tenancy(), tg, &q).await?;
     let items = with_partner(&state, page.items, caller.admin, related).await?;
     respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "did_sid")
 }

@@ -23,8 +23,6 @@ pub fn routes(api: &mut Api) {
     api.route(Method::GET, "/phonenumber/available_dids/{did_sid}", READ, handlers::get_available);
     api.route(Method::GET, "/phonenumber/coverage", READ, handlers::coverage);
     // The rental rates are plan items like the call rates: served by the rates module.
-    api.route(Method::GET, "/phonenumber/rates", READ, crate::resources::calls::rates::did_rates);
-    api.route(Method::GET, "/dids/rates", READ, crate::resources::calls::rates::did_rates);
     api.route(Method::POST, "/phonenumber/dids", CREATE, handlers::rent_did);
     api.route(Method::GET, "/phonenumber/dids", READ, handlers::list_dids);
     api.route(Method::GET, "/phonenumber/dids/{did_sid}", READ, handlers::get_did);

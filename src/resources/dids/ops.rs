@@ -67,7 +67,7 @@ pub async fn check(
         None => None,
         Some(s) => {
             let found = match Uuid::parse_str(s) {
-                Ok(u) => trunk_groups::repo::get_group(conn, u, false).await?.filter(|g| g.partner_sid == owner),
+                Ok(u) => trunk_groups::repo::get_group(&mut *conn, u, false).await?.filter(|g| g.partner_sid == owner),
                 Err(_) => None,
             };
             if found.is_none() {
@@ -80,7 +80,7 @@ pub async fn check(
         None => None,
         Some(s) => {
             let found = match Uuid::parse_str(s) {
-                Ok(u) => did_groups::repo::get(conn, u).await?.filter(|g| g.partner_sid == owner),
+                Ok(u) => did_groups::repo::get(&mut *conn, u).await?.filter(|g| g.partner_sid == owner),
                 Err(_) => None,
             };
             if found.is_none() {
@@ -139,7 +139,8 @@ pub async fn rent(
             None => ApiError::conflict("phonenumber", "no available phone number matches"),
         });
     };
-    let mut row = repo::get(tx, sid, true).await?.ok_or_else(|| ApiError::internal("a rented number vanished"))?;
+    let mut row =
+        repo::get(&mut *tx, sid, true).await?.ok_or_else(|| ApiError::internal("a rented number vanished"))?;
     apply(&mut row, input, checked, false, &mut Problems::new());
     repo::save(tx, &row).await?;
     // The first month is charged at once; each later one when its billing period starts.
@@ -165,5 +166,5 @@ pub async fn release(tx: &mut PgConnection, row: &DidRow, aging_seconds: u32) ->
     if row.status != "assigned" {
         return Err(ApiError::conflict("did_sid", format!("the number is {}, not rented", row.status)));
     }
-    repo::release(&mut *tx, Some(row.did_sid), None, aging_seconds).await
+    Ok(repo::release(&mut *tx, Some(row.did_sid), None, aging_seconds).await?)
 }

@@ -5,12 +5,12 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::Did;
+use crate::db::listing::filter::Condition;
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 use crate::domain::json::sorted;
 use crate::domain::money::Money;
-use crate::http::auth::Caller;
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::listing::filter::Condition;
-use crate::http::listing::{self, sql, Field, FieldType as T, ListQuery, ListSpec, Page};
 
 pub const COLUMNS: &str = "d.id, d.did_sid, d.phonenumber, d.partner_sid, d.status, d.name, d.attributes, d.callback_url, \
     d.capabilities, d.country_code, d.in_country_format, d.international_format, d.locality, d.state, d.lrn_sid, \
@@ -179,11 +179,11 @@ pub async fn coverage<'e>(
     key_sql: &str,
     q: &ListQuery,
     by_count: Option<bool>,
-) -> ApiResult<(Vec<CoverageItem>, i64)> {
+) -> RepoResult<(Vec<CoverageItem>, i64)> {
     let mut qb = listing::Qb::new(format!(
         "SELECT {key_sql} AS key, COUNT(*) AS count FROM dids d WHERE d.status = 'available'"
     ));
-    sql::push_conditions(&mut qb, COVERAGE_FIELDS, &q.filter).map_err(|m| ApiError::bad_param("filter", m))?;
+    listing::push_filter(&mut qb, COVERAGE_FIELDS, &q.filter)?;
     qb.push(" GROUP BY 1 ORDER BY ");
     match by_count {
         Some(desc) => qb.push(if desc { "2 DESC, 1" } else { "2 ASC, 1" }),
@@ -192,12 +192,12 @@ pub async fn coverage<'e>(
     qb.push(" LIMIT ").push_bind(q.limit).push(" OFFSET ").push_bind(q.offset);
     let items = qb.build_query_as::<CoverageItem>().fetch_all(db).await?;
     let mut cq = listing::Qb::new(format!("SELECT COUNT(DISTINCT {key_sql}) + MAX(CASE WHEN {key_sql} IS NULL THEN 1 ELSE 0 END) FROM dids d WHERE d.status = 'available'"));
-    sql::push_conditions(&mut cq, COVERAGE_FIELDS, &q.filter).map_err(|m| ApiError::bad_param("filter", m))?;
+    listing::push_filter(&mut cq, COVERAGE_FIELDS, &q.filter)?;
     let total: Option<i64> = cq.build_query_scalar().fetch_one(db).await?;
     Ok((items, total.unwrap_or(0)))
 }
 
-pub async fn list_available<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> ApiResult<Page<DidRow>> {
+pub async fn list_available<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> RepoResult<Page<DidRow>> {
     listing::fetch::<DidRow, _>(db, &AVAILABLE, q, COLUMNS, FROM, &|qb| {
         qb.push(" AND d.status = 'available'");
     })
@@ -207,12 +207,12 @@ pub async fn list_available<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -
 /// The caller's rented numbers (its subtree's; every status through the admin routes).
 pub async fn list_rented<'e>(
     db: impl PgExecutor<'e> + Copy,
-    caller: &Caller,
+    t: Tenancy<'_>,
     trunk_group: Option<Uuid>,
     q: &ListQuery,
-) -> ApiResult<Page<DidRow>> {
-    let pattern = caller.subtree_pattern();
-    let admin = caller.admin;
+) -> RepoResult<Page<DidRow>> {
+    let pattern = t.subtree_pattern();
+    let admin = t.admin;
     listing::fetch::<DidRow, _>(db, &RENTED, q, COLUMNS, FROM, &move |qb| {
         if !admin {
             qb.push(" AND d.status = 'assigned' AND d.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
@@ -226,7 +226,7 @@ pub async fn list_rented<'e>(
     .await
 }
 
-pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Option<DidRow>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid, lock: bool) -> RepoResult<Option<DidRow>> {
     let lock = if lock { " FOR UPDATE OF d" } else { "" };
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE d.did_sid = $1{lock}"))
         .bind(sid)
@@ -242,7 +242,7 @@ pub async fn rent(
     partner_sid: Uuid,
     number: Option<&str>,
     filter: &[Condition],
-) -> ApiResult<Option<Uuid>> {
+) -> RepoResult<Option<Uuid>> {
     let mut qb = listing::Qb::new("UPDATE dids SET status = 'assigned', partner_sid = ");
     qb.push_bind(partner_sid);
     qb.push(", aging_until = NULL, date_status_changed = date_trunc('milliseconds', now()) WHERE ");
@@ -252,7 +252,7 @@ pub async fn rent(
         }
         None => {
             qb.push("did_sid = (SELECT d.did_sid FROM dids d WHERE d.status = 'available'");
-            sql::push_conditions(&mut qb, AVAILABLE.fields, filter).map_err(|m| ApiError::bad_param("filter", m))?;
+            listing::push_filter(&mut qb, AVAILABLE.fields, filter)?;
             qb.push(" ORDER BY d.phonenumber LIMIT 1 FOR UPDATE SKIP LOCKED)");
         }
     }
@@ -261,7 +261,7 @@ pub async fn rent(
 }
 
 /// Writes the changeable attributes.
-pub async fn save(db: &mut PgConnection, d: &DidRow) -> ApiResult<()> {
+pub async fn save(db: &mut PgConnection, d: &DidRow) -> RepoResult<()> {
     sqlx::query(
         "UPDATE dids SET name = $2, attributes = $3, callback_url = $4, did_group_sid = $5, trunk_group_sid = $6,
              string_key_1 = $7, string_key_2 = $8, transformations = $9, classification_sid = $10
@@ -289,7 +289,7 @@ pub async fn release<'e>(
     did: Option<Uuid>,
     partner: Option<Uuid>,
     aging_seconds: u32,
-) -> ApiResult<()> {
+) -> RepoResult<()> {
     sqlx::query(
         "UPDATE dids SET status = 'aging', partner_sid = NULL, name = 'N/A', attributes = '{}', callback_url = NULL,
              did_group_sid = NULL, trunk_group_sid = NULL, string_key_1 = NULL, string_key_2 = NULL, transformations = '[]',
@@ -315,7 +315,7 @@ pub async fn return_aged<'e>(db: impl PgExecutor<'e>) -> Result<u64, sqlx::Error
     Ok(done.rows_affected())
 }
 
-pub async fn count_in_trunk_group<'e>(db: impl PgExecutor<'e>, tg: Uuid) -> ApiResult<i64> {
+pub async fn count_in_trunk_group<'e>(db: impl PgExecutor<'e>, tg: Uuid) -> RepoResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM dids WHERE trunk_group_sid = $1").bind(tg).fetch_one(db).await?)
 }
 
@@ -336,7 +336,7 @@ pub struct NewNumber {
 }
 
 /// The numbers among `numbers` that exist already, with their secure IDs.
-pub async fn existing<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> ApiResult<Vec<(String, Uuid)>> {
+pub async fn existing<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoResult<Vec<(String, Uuid)>> {
     Ok(sqlx::query_as("SELECT phonenumber, did_sid FROM dids WHERE phonenumber = ANY($1)")
         .bind(numbers)
         .fetch_all(db)
@@ -344,7 +344,7 @@ pub async fn existing<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> ApiRes
 }
 
 /// Adds numbers to the inventory in one statement; returns their secure IDs in order.
-pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber]) -> ApiResult<Vec<Uuid>> {
+pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber]) -> RepoResult<Vec<Uuid>> {
     let sids: Vec<Uuid> = items.iter().map(|_| Uuid::new_v4()).collect();
     let col = |f: fn(&NewNumber) -> Option<String>| items.iter().map(f).collect::<Vec<_>>();
     sqlx::query(
@@ -371,7 +371,7 @@ pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber]) -> Api
     Ok(sids)
 }
 
-pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> ApiResult<Vec<DidRow>> {
+pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<DidRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE d.did_sid = ANY($1) ORDER BY d.id"))
         .bind(sids)
         .fetch_all(db)
@@ -379,7 +379,7 @@ pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> ApiResult<Vec<Did
 }
 
 /// The numbers whose `phonenumber` (or, `by_sid`, whose secure ID) is among `keys`, locked.
-pub async fn find_many(db: &mut PgConnection, by_sid: bool, keys: &[String]) -> ApiResult<Vec<DidRow>> {
+pub async fn find_many(db: &mut PgConnection, by_sid: bool, keys: &[String]) -> RepoResult<Vec<DidRow>> {
     let cond = if by_sid { "d.did_sid = ANY($1::uuid[])" } else { "d.phonenumber = ANY($1)" };
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE {cond} FOR UPDATE OF d"))
         .bind(keys)

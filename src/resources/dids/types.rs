@@ -159,3 +159,5 @@ pub struct InventoryInput {
     #[serde(default)]
     pub ocn: Maybe<String>,
 }
+
+crate::resources::partners::ops::carries_partner!(Did);

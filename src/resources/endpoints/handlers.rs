@@ -8,59 +8,23 @@ use super::repo::{self, random_alnum, EndpointRow};
 use super::types::{check_properties, parse_addresses, EndpointInput, ADMIN_UPDATABLE, HOSTED, TYPES, UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
+use crate::http::extract::{JsonBody, PathParams, QueryParams};
 use crate::http::input::{parse_object, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners;
-use crate::resources::shared::check_transformations;
+use crate::resources::shared::{check_transformations, find_visible};
 use crate::state::AppState;
 
-async fn find(
-    state: &AppState,
-    caller: &Caller,
-    raw: &str,
-    lock: Option<&mut sqlx::PgConnection>,
-) -> ApiResult<EndpointRow> {
-    let sid = parse_sid(raw, "endpoint")?;
-    let row = match lock {
-        Some(tx) => repo::get(tx, sid, true).await?,
-        None => repo::get(&mut *state.pool.acquire().await?, sid, false).await?,
-    };
-    match row {
-        Some(r) if caller.sees(&r.tree_path) => Ok(r),
-        _ => Err(ApiError::not_found("endpoint")),
-    }
-}
-
-async fn with_partner(
-    state: &AppState,
-    rows: Vec<EndpointRow>,
-    admin: bool,
-    related: bool,
-) -> ApiResult<Vec<super::types::Endpoint>> {
-    let partners = if related {
-        partners::related(state, rows.iter().map(|r| r.partner_sid), admin).await?
-    } else {
-        Default::default()
-    };
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let mut w = r.to_wire(admin);
-            w.partner = partners.get(&r.partner_sid).cloned().map(Box::new);
-            w
-        })
-        .collect())
-}
+const WHAT: &str = "endpoint";
 
 pub async fn list_endpoints(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
     let related = url.query.with_related()?;
-    let page = repo::list(&state.pool, &caller, &q).await?;
-    let items = with_partner(&state, page.items, caller.admin, related).await?;
-    respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "endpoint_sid")
+    let page = repo::list(&state.pool, caller.tenancy(), &q).await?.map(|r| r.to_wire(caller.admin));
+    let items = partners::ops::with_related(&state, caller.admin, related, page.items).await?;
+    respond::list(Page { items, ..page }, &q, &url, "endpoint_sid")
 }
 
 pub async fn get_endpoint(
@@ -69,10 +33,10 @@ pub async fn get_endpoint(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let row = find(&state, &caller, &raw, None).await?;
+    let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
     let related = query.with_related()?;
-    let mut items = with_partner(&state, vec![row], caller.admin, related).await?;
-    respond::object(&items.remove(0), &query)
+    let items = partners::ops::with_related(&state, caller.admin, related, vec![row.to_wire(caller.admin)]).await?;
+    respond::object(&items[0], &query)
 }
 
 fn hosted_properties(
@@ -126,7 +90,7 @@ async fn check_conference_ref(
 ) -> ApiResult<()> {
     if let Some(Value::String(s)) = props.get("conference_endpoint_sid") {
         let ok = match Uuid::parse_str(s) {
-            Ok(sid) => repo::get(&mut *state.pool.acquire().await?, sid, false)
+            Ok(sid) => repo::get(&state.pool, sid, false)
                 .await?
                 .is_some_and(|e| e.kind == "conference" && caller.sees(&e.tree_path)),
             Err(_) => false,
@@ -170,16 +134,7 @@ pub async fn create_endpoint(State(state): State<AppState>, caller: Caller, body
         check_conference_ref(&state, &caller, &given_props, &mut p).await?;
     }
     let transformations = check_transformations(&input.transformations, &mut p);
-    let owner = match input.partner_sid.value().filter(|s| !s.is_empty()) {
-        None => partners::find(&state, caller.partner_sid()).await?,
-        Some(raw) => match Uuid::parse_str(raw) {
-            Ok(sid) => partners::find(&state, sid).await?.filter(|r| caller.sees(&r.tree_path)),
-            Err(_) => None,
-        },
-    };
-    if owner.is_none() {
-        p.add("partner_sid", "cannot find partner");
-    }
+    let owner = partners::ops::owner(&state, &caller, input.partner_sid.value(), &mut p).await?;
     p.finish()?;
     let Some(owner) = owner else { return Err(ApiError::internal("owner checked above")) };
     let properties = hosted_properties(&state, &kind, &owner.login, &given_props);
@@ -217,7 +172,7 @@ pub async fn update_endpoint(
     update: Update<EndpointInput>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let mut row = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let mut row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&mut *tx, sid, true)).await?;
     if row.kind == "system_gateway" {
         return Err(ApiError::invalid("type", "the System Gateway endpoint cannot be modified"));
     }
@@ -306,7 +261,7 @@ pub async fn delete_endpoint(
     PathParams(raw): PathParams<String>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let row = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&mut *tx, sid, true)).await?;
     if row.kind == "system_gateway" {
         return Err(ApiError::invalid("type", "the System Gateway endpoint cannot be deleted"));
     }

@@ -4,11 +4,11 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{Address, Endpoint};
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::Tenancy;
+use crate::db::{RepoError, RepoResult};
 use crate::domain::json::sorted;
 use crate::domain::secrets;
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 
 pub const COLUMNS: &str =
     "e.id, e.endpoint_sid, e.partner_sid, e.name, e.type, e.capacity, e.addresses, e.attributes, \
@@ -67,6 +67,8 @@ impl EndpointRow {
     }
 }
 
+crate::resources::shared::owned_rows!(EndpointRow);
+
 pub const LIST: ListSpec = ListSpec {
     fields: &[
         Field::new("addresses", "e.addresses", T::Json),
@@ -89,15 +91,15 @@ pub const LIST: ListSpec = ListSpec {
 };
 
 /// The endpoints of the caller's partner tree (all for admin).
-pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<EndpointRow>> {
-    let pattern = caller.subtree_pattern();
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, t: Tenancy<'_>, q: &ListQuery) -> RepoResult<Page<EndpointRow>> {
+    let pattern = t.subtree_pattern();
     listing::fetch::<EndpointRow, _>(db, &LIST, q, COLUMNS, FROM, &move |qb| {
         qb.push(" AND p.status <> 'deleted' AND p.tree_path LIKE ").push_bind(pattern.clone());
     })
     .await
 }
 
-pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Option<EndpointRow>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid, lock: bool) -> RepoResult<Option<EndpointRow>> {
     let lock = if lock { " FOR UPDATE OF e" } else { "" };
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE e.endpoint_sid = $1 AND p.status <> 'deleted'{lock}"
@@ -107,7 +109,7 @@ pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Opti
     .await?)
 }
 
-pub async fn insert(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<EndpointRow> {
+pub async fn insert(db: &mut PgConnection, row: &EndpointRow) -> RepoResult<EndpointRow> {
     sqlx::query(
         "INSERT INTO endpoints (endpoint_sid, partner_sid, name, type, capacity, addresses, attributes, properties, transformations,
              out_sip_username, out_sip_password, voip_token, allow_custom_caller_id, auth_required, insecure_address)
@@ -130,12 +132,10 @@ pub async fn insert(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<Endpo
     .bind(row.insecure_address)
     .execute(&mut *db)
     .await?;
-    get(db, row.endpoint_sid, false)
-        .await?
-        .ok_or_else(|| crate::http::error::ApiError::internal("a new endpoint vanished"))
+    get(db, row.endpoint_sid, false).await?.ok_or_else(|| RepoError::Vanished("a new endpoint"))
 }
 
-pub async fn save(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<EndpointRow> {
+pub async fn save(db: &mut PgConnection, row: &EndpointRow) -> RepoResult<EndpointRow> {
     sqlx::query(
         "UPDATE endpoints SET name = $2, capacity = $3, addresses = $4, attributes = $5, properties = $6, transformations = $7,
              allow_custom_caller_id = $8, auth_required = $9, insecure_address = $10
@@ -153,23 +153,21 @@ pub async fn save(db: &mut PgConnection, row: &EndpointRow) -> ApiResult<Endpoin
     .bind(row.insecure_address)
     .execute(&mut *db)
     .await?;
-    get(db, row.endpoint_sid, false)
-        .await?
-        .ok_or_else(|| crate::http::error::ApiError::internal("an updated endpoint vanished"))
+    get(db, row.endpoint_sid, false).await?.ok_or_else(|| RepoError::Vanished("an updated endpoint"))
 }
 
 /// How many trunks deliver to the endpoint.
-pub async fn trunks_using<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<i64> {
+pub async fn trunks_using<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM trunks WHERE endpoint_sid = $1").bind(sid).fetch_one(db).await?)
 }
 
-pub async fn delete<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<()> {
+pub async fn delete<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<()> {
     sqlx::query("DELETE FROM endpoints WHERE endpoint_sid = $1").bind(sid).execute(db).await?;
     Ok(())
 }
 
 /// The System Gateway of a new partner: CarrierX's switches, at the configured addresses.
-pub async fn create_system_gateway(db: &mut PgConnection, partner_sid: Uuid, ips: &[String]) -> ApiResult<()> {
+pub async fn create_system_gateway(db: &mut PgConnection, partner_sid: Uuid, ips: &[String]) -> RepoResult<()> {
     let addresses: Vec<Address> = ips
         .iter()
         .map(|ip| Address {

@@ -276,3 +276,5 @@ pub fn check_properties(kind: &str, props: &Map<String, Value>, p: &mut Problems
         }
     }
 }
+
+crate::resources::partners::ops::carries_partner!(Endpoint);

@@ -16,6 +16,7 @@ use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::respond;
 use crate::mail::{self, Mail};
 use crate::resources::partners;
+use crate::resources::shared::find_visible;
 use crate::state::AppState;
 
 /// The three documents of an invoice path: `{sid}`, `{sid}.html`, `{sid}.pdf`.
@@ -37,33 +38,18 @@ fn split(raw: &str) -> (&str, Format) {
 }
 
 async fn find(state: &AppState, caller: &Caller, sid: &str) -> ApiResult<InvoiceRow> {
-    let sid = parse_sid(sid, "invoice")?;
-    repo::get(&state.pool, sid)
-        .await?
-        .filter(|i| caller.sees(&i.tree_path))
-        .ok_or_else(|| ApiError::not_found("invoice"))
+    find_visible(caller, sid, "invoice", |sid| repo::get(&state.pool, sid)).await
 }
 
 async fn wire(state: &AppState, caller: &Caller, rows: Vec<InvoiceRow>, related: bool) -> ApiResult<Vec<Invoice>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut lines = repo::lines(&mut *state.pool.acquire().await?, &ids).await?;
-    let partners = if related {
-        partners::related(state, rows.iter().map(|r| r.partner_sid), caller.admin).await?
-    } else {
-        Default::default()
-    };
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let mut w = r.to_wire(&mut lines);
-            w.partner = partners.get(&r.partner_sid).cloned().map(Box::new);
-            w
-        })
-        .collect())
+    let items = rows.iter().map(|r| r.to_wire(&mut lines)).collect();
+    partners::ops::with_related(state, caller.admin, related, items).await
 }
 
 async fn partner_view(state: &AppState, partner: Uuid) -> ApiResult<(PartnerView, Option<String>)> {
-    let p = partners::find(state, partner).await?.ok_or_else(|| ApiError::not_found("partner"))?;
+    let p = partners::ops::find(state, partner).await?.ok_or_else(|| ApiError::not_found("partner"))?;
     let row = &p.row;
     let view = PartnerView {
         name: row.name.clone().unwrap_or_else(|| row.login.clone()),
@@ -80,7 +66,7 @@ async fn partner_view(state: &AppState, partner: Uuid) -> ApiResult<(PartnerView
 pub async fn list_invoices(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
     let related = url.query.with_related()?;
-    let page = repo::list(&state.pool, &caller, &q).await?;
+    let page = repo::list(&state.pool, caller.tenancy(), &q).await?;
     let items = wire(&state, &caller, page.items, related).await?;
     respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "invoice_sid")
 }
@@ -191,7 +177,7 @@ pub async fn close_billing_period(
     let row = repo::lock_due(&mut tx, Some(partner)).await?.ok_or_else(|| ApiError::not_found("partner"))?;
     periods::close(&mut tx, &row, Some(chrono::Utc::now())).await?;
     tx.commit().await?;
-    state.partner_changed(partner);
+    crate::resources::partners::ops::changed(&state, partner);
     let issued = repo::get(&state.pool, row.invoice_sid).await?.ok_or_else(|| ApiError::not_found("invoice"))?;
     Ok(Json(wire(&state, &caller, vec![issued], false).await?.remove(0)).into_response())
 }

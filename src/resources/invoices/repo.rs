@@ -7,10 +7,10 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{Invoice, InvoiceItem, PayItem, TaxItem};
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 use crate::domain::money::Money;
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 
 const COLUMNS: &str = "i.id, i.invoice_sid, i.partner_sid, i.seq, i.status, i.amount_due, i.balance_previous, \
     i.date_billing_period_start, i.date_billing_period_end, i.date_charged, i.date_issued, i.date_created, p.tree_path";
@@ -77,6 +77,8 @@ impl InvoiceRow {
     }
 }
 
+crate::resources::shared::owned_rows!(InvoiceRow);
+
 pub const LIST: ListSpec = ListSpec {
     fields: &[
         Field::new("amount", AMOUNT, T::Decimal),
@@ -102,15 +104,15 @@ pub const LIST: ListSpec = ListSpec {
     keyset: None,
 };
 
-pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<InvoiceRow>> {
-    let pattern = caller.subtree_pattern();
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, t: Tenancy<'_>, q: &ListQuery) -> RepoResult<Page<InvoiceRow>> {
+    let pattern = t.subtree_pattern();
     listing::fetch::<InvoiceRow, _>(db, &LIST, q, COLUMNS, FROM, &move |qb| {
         qb.push(" AND p.tree_path LIKE ").push_bind(pattern.clone());
     })
     .await
 }
 
-pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<Option<InvoiceRow>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<InvoiceRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE i.invoice_sid = $1"))
         .bind(sid)
         .fetch_optional(db)
@@ -153,7 +155,7 @@ struct TaxRow {
 }
 
 /// The items, pay items and tax items of some invoices: three queries, whatever their number.
-pub async fn lines(db: &mut PgConnection, ids: &[i64]) -> ApiResult<Lines> {
+pub async fn lines(db: &mut PgConnection, ids: &[i64]) -> RepoResult<Lines> {
     let mut out = Lines::default();
     let items: Vec<ItemRow> = sqlx::query_as(
         "SELECT invoice_id, amount, country_code, date_billing_period_end, date_billing_period_start, direction, type, usage
@@ -212,7 +214,7 @@ pub async fn lines(db: &mut PgConnection, ids: &[i64]) -> ApiResult<Lines> {
 
 /// An open invoice whose period has ended (or the given partner's, closed now), locked; invoices
 /// locked by another closer are skipped.
-pub async fn lock_due(db: &mut PgConnection, partner: Option<Uuid>) -> ApiResult<Option<InvoiceRow>> {
+pub async fn lock_due(db: &mut PgConnection, partner: Option<Uuid>) -> RepoResult<Option<InvoiceRow>> {
     let cond = match partner {
         Some(_) => "i.partner_sid = $1",
         None => "i.date_billing_period_end < now() AND $1::uuid IS NULL",
@@ -228,7 +230,7 @@ pub async fn lock_due(db: &mut PgConnection, partner: Option<Uuid>) -> ApiResult
 }
 
 /// Rounds the invoice's lines to the cent (half away from zero); returns what rounding took off.
-pub async fn round_items(db: &mut PgConnection, invoice_id: i64) -> ApiResult<Decimal> {
+pub async fn round_items(db: &mut PgConnection, invoice_id: i64) -> RepoResult<Decimal> {
     let delta: Option<Decimal> =
         sqlx::query_scalar("SELECT SUM(amount - round(amount, 2)) FROM invoice_items WHERE invoice_id = $1")
             .bind(invoice_id)
@@ -244,7 +246,7 @@ pub async fn round_items(db: &mut PgConnection, invoice_id: i64) -> ApiResult<De
 }
 
 /// Writes the taxes of an invoice from the tax table; returns their total.
-pub async fn apply_taxes(db: &mut PgConnection, invoice_id: i64) -> ApiResult<Decimal> {
+pub async fn apply_taxes(db: &mut PgConnection, invoice_id: i64) -> RepoResult<Decimal> {
     let total: Option<Decimal> = sqlx::query_scalar(
         "WITH t AS (
             INSERT INTO invoice_tax_items (invoice_id, jurisdiction, type, amount)
@@ -265,7 +267,7 @@ pub async fn apply_taxes(db: &mut PgConnection, invoice_id: i64) -> ApiResult<De
 }
 
 /// What is owed on an invoice: previous balance, items and taxes, less what was paid.
-pub async fn owed(db: &mut PgConnection, invoice_id: i64) -> ApiResult<Decimal> {
+pub async fn owed(db: &mut PgConnection, invoice_id: i64) -> RepoResult<Decimal> {
     Ok(sqlx::query_scalar(
         "SELECT i.balance_previous
                 + (SELECT COALESCE(SUM(amount), 0) FROM invoice_items WHERE invoice_id = i.id)
@@ -286,7 +288,7 @@ pub async fn issue(
     amount_due: Decimal,
     charged: bool,
     period_end: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> RepoResult<()> {
     sqlx::query(
         "UPDATE invoices SET status = $2, amount_due = $3, date_billing_period_end = $4,
                 date_issued = date_trunc('milliseconds', now()),
@@ -316,7 +318,7 @@ pub async fn open_next(
     seq: i32,
     balance_previous: Decimal,
     previous_end: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> RepoResult<()> {
     sqlx::query(
         "INSERT INTO invoices (invoice_sid, partner_sid, seq, balance_previous, date_billing_period_start, date_billing_period_end)
          SELECT $1, p.partner_sid, $3, $4, $5 + interval '1 second',
@@ -334,7 +336,7 @@ pub async fn open_next(
 }
 
 /// Records a failed attempt to issue an invoice: it goes behind the others.
-pub async fn close_failed<'e>(db: impl PgExecutor<'e>, invoice_id: i64, error: &str) -> ApiResult<()> {
+pub async fn close_failed<'e>(db: impl PgExecutor<'e>, invoice_id: i64, error: &str) -> RepoResult<()> {
     sqlx::query("UPDATE invoices SET close_attempts = close_attempts + 1, close_error = $2 WHERE id = $1")
         .bind(invoice_id)
         .bind(error)
@@ -344,7 +346,7 @@ pub async fn close_failed<'e>(db: impl PgExecutor<'e>, invoice_id: i64, error: &
 }
 
 /// The partner's rented numbers by country: how many, and their monthly prices' sum.
-pub async fn rentals(db: &mut PgConnection, partner: Uuid) -> ApiResult<Vec<(Option<String>, i64, Decimal)>> {
+pub async fn rentals(db: &mut PgConnection, partner: Uuid) -> RepoResult<Vec<(Option<String>, i64, Decimal)>> {
     Ok(sqlx::query_as(
         "SELECT country_code, COUNT(*), SUM(price) FROM dids WHERE partner_sid = $1 AND status = 'assigned'
           GROUP BY country_code ORDER BY country_code",
@@ -354,6 +356,6 @@ pub async fn rentals(db: &mut PgConnection, partner: Uuid) -> ApiResult<Vec<(Opt
     .await?)
 }
 
-pub async fn partner_status(db: &mut PgConnection, partner: Uuid) -> ApiResult<String> {
+pub async fn partner_status(db: &mut PgConnection, partner: Uuid) -> RepoResult<String> {
     Ok(sqlx::query_scalar("SELECT status FROM partners WHERE partner_sid = $1").bind(partner).fetch_one(db).await?)
 }

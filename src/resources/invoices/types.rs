@@ -67,3 +67,5 @@ pub struct TaxItem {
     #[serde(rename = "type")]
     pub kind: String,
 }
+
+crate::resources::partners::ops::carries_partner!(Invoice);

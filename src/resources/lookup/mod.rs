@@ -2,7 +2,7 @@
 //! IP address (`GET /countries/ip/{ip_address}` too). The LRN and CNAM
 //! tables are filled through admin routes (a local extension).
 
-pub(crate) mod handlers;
+mod handlers;
 pub mod repo;
 pub mod types;
 
@@ -20,6 +20,8 @@ pub fn routes(api: &mut Api) {
     // No scope is printed for IP lookups: the lookup section's read scope is asked.
     api.route(Method::GET, "/lookup/ip_addresses/{ip_address}", READ, handlers::lookup_ip);
     api.route(Method::GET, "/lookup/lookup/ip_addresses/{ip_address}", READ, handlers::lookup_ip);
+    // The country of an IP address, in the countries section of the reference.
+    api.route(Method::GET, "/countries/ip/{ip_address}", crate::resources::countries::READ, handlers::country_by_ip);
     api.admin(Method::POST, "/admin/lookup/lrns", &[], handlers::put_lrns);
     api.admin(Method::GET, "/admin/lookup/lrns", &[], handlers::list_lrns);
     api.admin(Method::DELETE, "/admin/lookup/lrns/{phonenumber}", &[], handlers::delete_lrn);

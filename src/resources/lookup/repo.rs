@@ -3,8 +3,8 @@
 use sqlx::{PgConnection, PgExecutor};
 
 use super::types::{CnamRecord, LrnRecord};
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
 
 /// What one lookup needs from the database, in one round trip.
 #[derive(Debug, sqlx::FromRow)]
@@ -15,7 +15,7 @@ pub struct Known {
     pub cnam_type: Option<String>,
 }
 
-pub async fn known<'e>(db: impl PgExecutor<'e>, alpha2: Option<&str>, digits: &str) -> ApiResult<Known> {
+pub async fn known<'e>(db: impl PgExecutor<'e>, alpha2: Option<&str>, digits: &str) -> RepoResult<Known> {
     Ok(sqlx::query_as(
         "SELECT (SELECT iso_3166_alpha_3 FROM countries WHERE iso_3166_alpha_2 = $1) AS alpha3,
                 (SELECT lrn FROM lookup_lrns WHERE phonenumber = $2) AS lrn,
@@ -29,7 +29,7 @@ pub async fn known<'e>(db: impl PgExecutor<'e>, alpha2: Option<&str>, digits: &s
 }
 
 /// The alpha-2 code of a country given by its alpha-3 code.
-pub async fn alpha2_of<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> ApiResult<Option<String>> {
+pub async fn alpha2_of<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> RepoResult<Option<String>> {
     Ok(sqlx::query_scalar("SELECT iso_3166_alpha_2 FROM countries WHERE iso_3166_alpha_3 = $1")
         .bind(alpha3)
         .fetch_optional(db)
@@ -37,7 +37,7 @@ pub async fn alpha2_of<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> ApiResult<O
 }
 
 /// The common name and alpha-3 code of a country given by its alpha-2 code.
-pub async fn country_names<'e>(db: impl PgExecutor<'e>, alpha2: &str) -> ApiResult<Option<(String, String)>> {
+pub async fn country_names<'e>(db: impl PgExecutor<'e>, alpha2: &str) -> RepoResult<Option<(String, String)>> {
     Ok(sqlx::query_as("SELECT common_name, iso_3166_alpha_3 FROM countries WHERE iso_3166_alpha_2 = $1")
         .bind(alpha2)
         .fetch_optional(db)
@@ -66,16 +66,16 @@ pub const CNAMS: ListSpec = ListSpec {
     keyset: None,
 };
 
-pub async fn list_lrns<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> ApiResult<Page<LrnRecord>> {
+pub async fn list_lrns<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> RepoResult<Page<LrnRecord>> {
     listing::fetch(db, &LRNS, q, "l.lrn, l.phonenumber", "lookup_lrns l", &|_| {}).await
 }
 
-pub async fn list_cnams<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> ApiResult<Page<CnamRecord>> {
+pub async fn list_cnams<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> RepoResult<Page<CnamRecord>> {
     listing::fetch(db, &CNAMS, q, "c.name, c.phonenumber, c.type", "lookup_cnams c", &|_| {}).await
 }
 
 /// Stores LRNs (a number already there gets the new one).
-pub async fn upsert_lrns(db: &mut PgConnection, rows: &[LrnRecord]) -> ApiResult<()> {
+pub async fn upsert_lrns(db: &mut PgConnection, rows: &[LrnRecord]) -> RepoResult<()> {
     let numbers: Vec<&str> = rows.iter().map(|r| r.phonenumber.as_str()).collect();
     let lrns: Vec<&str> = rows.iter().map(|r| r.lrn.as_str()).collect();
     sqlx::query(
@@ -90,7 +90,7 @@ pub async fn upsert_lrns(db: &mut PgConnection, rows: &[LrnRecord]) -> ApiResult
 }
 
 /// Stores caller names (a number already there gets the new one).
-pub async fn upsert_cnams(db: &mut PgConnection, rows: &[CnamRecord]) -> ApiResult<()> {
+pub async fn upsert_cnams(db: &mut PgConnection, rows: &[CnamRecord]) -> RepoResult<()> {
     let numbers: Vec<&str> = rows.iter().map(|r| r.phonenumber.as_str()).collect();
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     let kinds: Vec<Option<&str>> = rows.iter().map(|r| r.kind.as_deref()).collect();
@@ -107,12 +107,12 @@ pub async fn upsert_cnams(db: &mut PgConnection, rows: &[CnamRecord]) -> ApiResu
     Ok(())
 }
 
-pub async fn delete_lrn<'e>(db: impl PgExecutor<'e>, phonenumber: &str) -> ApiResult<bool> {
+pub async fn delete_lrn<'e>(db: impl PgExecutor<'e>, phonenumber: &str) -> RepoResult<bool> {
     let r = sqlx::query("DELETE FROM lookup_lrns WHERE phonenumber = $1").bind(phonenumber).execute(db).await?;
     Ok(r.rows_affected() > 0)
 }
 
-pub async fn delete_cnam<'e>(db: impl PgExecutor<'e>, phonenumber: &str) -> ApiResult<bool> {
+pub async fn delete_cnam<'e>(db: impl PgExecutor<'e>, phonenumber: &str) -> RepoResult<bool> {
     let r = sqlx::query("DELETE FROM lookup_cnams WHERE phonenumber = $1").bind(phonenumber).execute(db).await?;
     Ok(r.rows_affected() > 0)
 }

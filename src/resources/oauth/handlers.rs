@@ -18,7 +18,7 @@ use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
-use crate::resources::partners::handlers::{validate_password, visible};
+use crate::resources::partners::ops::{validate_password, visible};
 use crate::resources::partners::repo as partners;
 use crate::state::AppState;
 
@@ -257,7 +257,7 @@ pub async fn revoke_token(State(state): State<AppState>, caller: Caller, form: F
                 repo::find_by_access(&mut tx, t).await?
             };
             match found {
-                Some(row) => repo::get_token(&mut tx, &caller, sees_all_tokens(&caller), row.token_sid, true)
+                Some(row) => repo::get_token(&mut tx, caller.tenancy(), sees_all_tokens(&caller), row.token_sid, true)
                     .await?
                     .map(|r| r.token_sid),
                 None => None,
@@ -282,22 +282,15 @@ pub async fn revoke_token(State(state): State<AppState>, caller: Caller, form: F
 
 /// Attaches the related partners (`with_related=true`) with one query per page.
 async fn with_partners(state: &AppState, rows: &[TokenRow], admin: bool) -> ApiResult<Vec<super::types::OAuthToken>> {
-    let partners = crate::resources::partners::related(state, rows.iter().map(|r| r.partner_sid), admin).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let mut w = r.to_wire(admin);
-            w.partner = partners.get(&r.partner_sid).cloned().map(Box::new);
-            w
-        })
-        .collect())
+    let items = rows.iter().map(|r| r.to_wire(admin)).collect();
+    crate::resources::partners::ops::with_related(state, admin, true, items).await
 }
 
 pub async fn list_tokens(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::TOKENS)?;
     let related = url.query.with_related()?;
     cache::flush_last_access(&state.auth, &state.pool).await?;
-    let page = repo::list_tokens(&state.pool, &caller, sees_all_tokens(&caller), &q).await?;
+    let page = repo::list_tokens(&state.pool, caller.tenancy(), sees_all_tokens(&caller), &q).await?;
     if related {
         let items = with_partners(&state, &page.items, caller.admin).await?;
         let page = crate::http::listing::Page { items, has_more: page.has_more, total: page.total };
@@ -309,7 +302,7 @@ pub async fn list_tokens(State(state): State<AppState>, caller: Caller, url: Req
 async fn find_token(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<TokenRow> {
     let sid = parse_sid(raw, "token")?;
     let mut conn = state.pool.acquire().await?;
-    repo::get_token(&mut conn, caller, sees_all_tokens(caller), sid, false)
+    repo::get_token(&mut conn, caller.tenancy(), sees_all_tokens(caller), sid, false)
         .await?
         .ok_or_else(|| ApiError::not_found("token"))
 }
@@ -337,7 +330,7 @@ pub async fn update_token(
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "token")?;
     let mut tx = state.pool.begin().await?;
-    let mut row = repo::get_token(&mut tx, &caller, sees_all_tokens(&caller), sid, true)
+    let mut row = repo::get_token(&mut tx, caller.tenancy(), sees_all_tokens(&caller), sid, true)
         .await?
         .ok_or_else(|| ApiError::not_found("token"))?;
     let current = patch::wire_map(&row.to_wire(false))?;
@@ -385,11 +378,12 @@ pub async fn update_token(
 }
 
 pub async fn whoami(State(state): State<AppState>, caller: Caller, query: QueryParams) -> ApiResult<Response> {
-    let row = crate::resources::partners::find(&state, caller.partner_sid()).await?.ok_or(ApiError::Unauthorized)?;
+    let row =
+        crate::resources::partners::ops::find(&state, caller.partner_sid()).await?.ok_or(ApiError::Unauthorized)?;
     if caller.admin {
         return respond::object(&row.to_wire(true), &query);
     }
-    respond::json_bytes(crate::resources::partners::public_json(&row), &query)
+    respond::json_bytes(crate::resources::partners::ops::public_json(&row), &query)
 }
 
 // ---- partner logins ----
@@ -444,7 +438,7 @@ pub async fn create_login(State(state): State<AppState>, caller: Caller, body: J
 
 pub async fn list_logins(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LOGINS)?;
-    let page = repo::list_logins(&state.pool, &caller, &q).await?;
+    let page = repo::list_logins(&state.pool, caller.tenancy(), &q).await?;
     respond::list(page.map(|r| r.to_wire(caller.admin)), &q, &url, "login_sid")
 }
 
@@ -456,8 +450,9 @@ pub async fn get_login(
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "partner login")?;
     let mut conn = state.pool.acquire().await?;
-    let row =
-        repo::get_login(&mut conn, &caller, sid, false).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
+    let row = repo::get_login(&mut *conn, caller.tenancy(), sid, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner login"))?;
     respond::object(&row.to_wire(caller.admin), &query)
 }
 
@@ -469,8 +464,9 @@ pub async fn update_login(
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "partner login")?;
     let mut tx = state.pool.begin().await?;
-    let mut row =
-        repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
+    let mut row = repo::get_login(&mut *tx, caller.tenancy(), sid, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner login"))?;
     let mut merged = update.merged(&row.to_wire(false), LOGIN_UPDATABLE)?;
     if merged.get("token_scopes").is_some_and(Value::is_null) {
         merged.insert("token_scopes".into(), Value::Array(Vec::new()));
@@ -511,8 +507,9 @@ pub async fn delete_login(
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "partner login")?;
     let mut tx = state.pool.begin().await?;
-    let row =
-        repo::get_login(&mut tx, &caller, sid, true).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
+    let row = repo::get_login(&mut *tx, caller.tenancy(), sid, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner login"))?;
     repo::delete_login(&mut tx, sid).await?;
     tx.commit().await?;
     state.auth.invalidate_partner(row.partner_sid);

@@ -3,11 +3,11 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{OAuthToken, PartnerLogin};
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 use crate::domain::scopes::ScopeSet;
 use crate::domain::secrets;
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 
 /// Lifetime of tokens whose request sets none (the reference's samples: a hundred years).
 pub fn default_lifetime() -> Duration {
@@ -91,43 +91,43 @@ pub const TOKENS: ListSpec = ListSpec {
 
 /// The tokens a caller sees: its own; with `oauth.manage_all_tokens` also its sub-partners';
 /// every token through the admin routes. Only active tokens (the refresh token still valid).
-fn push_token_scope(qb: &mut listing::Qb<'_>, caller: &Caller, all_in_tree: bool) {
+fn push_token_scope(qb: &mut listing::Qb<'_>, t: Tenancy<'_>, all_in_tree: bool) {
     qb.push(" AND t.date_expiration_refresh_token > now()");
-    if caller.admin {
+    if t.admin {
         return;
     }
     qb.push(" AND t.visibility = 'common'");
     if all_in_tree {
         qb.push(" AND t.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
-            .push_bind(caller.subtree_pattern())
+            .push_bind(t.subtree_pattern())
             .push(")");
     } else {
-        qb.push(" AND t.partner_sid = ").push_bind(caller.partner_sid());
+        qb.push(" AND t.partner_sid = ").push_bind(t.partner_sid);
     }
 }
 
 pub async fn list_tokens<'e>(
     db: impl PgExecutor<'e> + Copy,
-    caller: &Caller,
+    t: Tenancy<'_>,
     all_in_tree: bool,
     q: &ListQuery,
-) -> ApiResult<Page<TokenRow>> {
+) -> RepoResult<Page<TokenRow>> {
     listing::fetch::<TokenRow, _>(db, &TOKENS, q, TOKEN_COLUMNS, "oauth_tokens t", &|qb| {
-        push_token_scope(qb, caller, all_in_tree)
+        push_token_scope(qb, t, all_in_tree)
     })
     .await
 }
 
 pub async fn get_token(
     db: &mut PgConnection,
-    caller: &Caller,
+    t: Tenancy<'_>,
     all_in_tree: bool,
     sid: Uuid,
     lock: bool,
-) -> ApiResult<Option<TokenRow>> {
+) -> RepoResult<Option<TokenRow>> {
     let mut qb = listing::Qb::new(format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens t WHERE t.token_sid = "));
     qb.push_bind(sid);
-    push_token_scope(&mut qb, caller, all_in_tree);
+    push_token_scope(&mut qb, t, all_in_tree);
     if lock {
         qb.push(" FOR UPDATE OF t");
     }
@@ -147,7 +147,7 @@ pub struct NewToken {
     pub access_token: Option<String>,
 }
 
-pub async fn insert_token<'e>(db: impl PgExecutor<'e>, t: NewToken) -> ApiResult<TokenRow> {
+pub async fn insert_token<'e>(db: impl PgExecutor<'e>, t: NewToken) -> RepoResult<TokenRow> {
     let access = t.access_token.unwrap_or_else(secrets::random_token);
     let refresh = secrets::random_token();
     let now = Utc::now();
@@ -175,7 +175,7 @@ pub async fn insert_token<'e>(db: impl PgExecutor<'e>, t: NewToken) -> ApiResult
     Ok(row)
 }
 
-pub async fn find_by_refresh(db: &mut PgConnection, refresh: &str) -> ApiResult<Option<TokenRow>> {
+pub async fn find_by_refresh(db: &mut PgConnection, refresh: &str) -> RepoResult<Option<TokenRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {TOKEN_COLUMNS} FROM oauth_tokens t WHERE t.refresh_token_hash = $1 FOR UPDATE"
     ))
@@ -184,14 +184,14 @@ pub async fn find_by_refresh(db: &mut PgConnection, refresh: &str) -> ApiResult<
     .await?)
 }
 
-pub async fn find_by_access(db: &mut PgConnection, access: &str) -> ApiResult<Option<TokenRow>> {
+pub async fn find_by_access(db: &mut PgConnection, access: &str) -> RepoResult<Option<TokenRow>> {
     Ok(sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens t WHERE t.access_token_hash = $1"))
         .bind(&secrets::sha256(access.as_bytes())[..])
         .fetch_optional(db)
         .await?)
 }
 
-pub async fn save_token(db: &mut PgConnection, t: &TokenRow) -> ApiResult<TokenRow> {
+pub async fn save_token(db: &mut PgConnection, t: &TokenRow) -> RepoResult<TokenRow> {
     Ok(sqlx::query_as(&format!(
         "UPDATE oauth_tokens t SET name = $2, scopes = $3,
                 date_expiration_access_token = date_trunc('milliseconds', $4::timestamptz),
@@ -208,13 +208,13 @@ pub async fn save_token(db: &mut PgConnection, t: &TokenRow) -> ApiResult<TokenR
     .await?)
 }
 
-pub async fn delete_token<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<()> {
+pub async fn delete_token<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<()> {
     sqlx::query("DELETE FROM oauth_tokens WHERE token_sid = $1").bind(sid).execute(db).await?;
     Ok(())
 }
 
 /// The client's secret hash, if the client exists.
-pub async fn client_secret_hash<'e>(db: impl PgExecutor<'e>, client_id: &str) -> ApiResult<Option<String>> {
+pub async fn client_secret_hash<'e>(db: impl PgExecutor<'e>, client_id: &str) -> RepoResult<Option<String>> {
     Ok(sqlx::query_scalar("SELECT client_secret_hash FROM oauth_clients WHERE client_id = $1")
         .bind(client_id)
         .fetch_optional(db)
@@ -262,33 +262,37 @@ pub const LOGINS: ListSpec = ListSpec {
     keyset: None,
 };
 
-fn push_login_scope(qb: &mut listing::Qb<'_>, caller: &Caller) {
+fn push_login_scope(qb: &mut listing::Qb<'_>, t: Tenancy<'_>) {
     qb.push(" AND c.login_sid IS NOT NULL");
-    if !caller.admin {
-        qb.push(" AND c.partner_sid = ").push_bind(caller.partner_sid());
+    if !t.admin {
+        qb.push(" AND c.partner_sid = ").push_bind(t.partner_sid);
     }
 }
 
 pub async fn list_logins<'e>(
     db: impl PgExecutor<'e> + Copy,
-    caller: &Caller,
+    t: Tenancy<'_>,
     q: &ListQuery,
-) -> ApiResult<Page<LoginRow>> {
-    listing::fetch::<LoginRow, _>(db, &LOGINS, q, LOGIN_COLUMNS, "credentials c", &|qb| push_login_scope(qb, caller))
-        .await
+) -> RepoResult<Page<LoginRow>> {
+    listing::fetch::<LoginRow, _>(db, &LOGINS, q, LOGIN_COLUMNS, "credentials c", &|qb| push_login_scope(qb, t)).await
 }
 
-pub async fn get_login(db: &mut PgConnection, caller: &Caller, sid: Uuid, lock: bool) -> ApiResult<Option<LoginRow>> {
+pub async fn get_login<'e>(
+    db: impl PgExecutor<'e>,
+    t: Tenancy<'_>,
+    sid: Uuid,
+    lock: bool,
+) -> RepoResult<Option<LoginRow>> {
     let mut qb = listing::Qb::new(format!("SELECT {LOGIN_COLUMNS} FROM credentials c WHERE c.login_sid = "));
     qb.push_bind(sid);
-    push_login_scope(&mut qb, caller);
+    push_login_scope(&mut qb, t);
     if lock {
         qb.push(" FOR UPDATE");
     }
     Ok(qb.build_query_as::<LoginRow>().fetch_optional(db).await?)
 }
 
-pub async fn insert_login<'e>(db: impl PgExecutor<'e>, row: &LoginRow, password_hash: &str) -> ApiResult<()> {
+pub async fn insert_login<'e>(db: impl PgExecutor<'e>, row: &LoginRow, password_hash: &str) -> RepoResult<()> {
     sqlx::query(
         "INSERT INTO credentials (login, partner_sid, login_sid, password_hash, token_scopes, use_on_root_login)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -304,7 +308,7 @@ pub async fn insert_login<'e>(db: impl PgExecutor<'e>, row: &LoginRow, password_
     Ok(())
 }
 
-pub async fn save_login(db: &mut PgConnection, row: &LoginRow, password_hash: Option<&str>) -> ApiResult<()> {
+pub async fn save_login(db: &mut PgConnection, row: &LoginRow, password_hash: Option<&str>) -> RepoResult<()> {
     sqlx::query(
         "UPDATE credentials SET token_scopes = $2, use_on_root_login = $3, password_hash = COALESCE($4, password_hash)
           WHERE login_sid = $1",
@@ -319,7 +323,7 @@ pub async fn save_login(db: &mut PgConnection, row: &LoginRow, password_hash: Op
 }
 
 /// Deletes a sub-login and the tokens minted through it.
-pub async fn delete_login(db: &mut PgConnection, sid: Uuid) -> ApiResult<()> {
+pub async fn delete_login(db: &mut PgConnection, sid: Uuid) -> RepoResult<()> {
     sqlx::query("DELETE FROM oauth_tokens WHERE login_sid = $1").bind(sid).execute(&mut *db).await?;
     sqlx::query("DELETE FROM credentials WHERE login_sid = $1").bind(sid).execute(&mut *db).await?;
     Ok(())

@@ -111,3 +111,5 @@ pub struct PartnerLoginInput {
 }
 
 pub const LOGIN_UPDATABLE: &[&str] = &["token_scopes"];
+
+crate::resources::partners::ops::carries_partner!(OAuthToken);

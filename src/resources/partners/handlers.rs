@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -7,9 +5,9 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use super::ops::{self, validate_password, visible};
 use super::repo::{self, EmailKind, PartnerRow};
 use super::types::{PartnerInput, ADMIN_UPDATABLE, CALLBACK_TYPES, STATUSES, UPDATABLE};
-use crate::cache::Cached;
 use crate::config::EmailVerification;
 use crate::domain::money::Money;
 use crate::domain::scopes::ScopeSet;
@@ -21,7 +19,7 @@ use crate::http::input::{bad_emails, parse_object, Maybe, Problems};
 use crate::http::listing::{ApiBase, ListQuery, RequestUrl};
 use crate::http::patch::{self, Update};
 use crate::http::respond;
-use crate::resources::access_control::handlers as acl_handlers;
+use crate::resources::access_control::ops::check_acl_rules;
 use crate::resources::access_control::types as acl;
 use crate::resources::countries;
 use crate::resources::endpoints;
@@ -30,17 +28,8 @@ use crate::state::AppState;
 
 pub async fn list_partners(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
-    let page = repo::list(&state.pool, &caller, &q).await?;
+    let page = repo::list(&state.pool, caller.tenancy(), &q).await?;
     respond::list(page.map(|r| r.to_wire(caller.admin)), &q, &url, "partner_sid")
-}
-
-/// The partner named by the path if the caller sees it (its subtree, or admin), else 404.
-pub async fn visible(state: &AppState, caller: &Caller, raw_sid: &str) -> ApiResult<Arc<Cached<PartnerRow>>> {
-    let sid = parse_sid(raw_sid, "partner")?;
-    match super::find(state, sid).await? {
-        Some(row) if caller.sees(&row.tree_path) => Ok(row),
-        _ => Err(ApiError::not_found("partner")),
-    }
 }
 
 pub async fn get_partner(
@@ -53,7 +42,7 @@ pub async fn get_partner(
     if caller.admin {
         return respond::object(&row.to_wire(true), &query);
     }
-    respond::json_bytes(super::public_json(&row), &query)
+    respond::json_bytes(ops::public_json(&row), &query)
 }
 
 fn validate_login(login: &str, p: &mut Problems) {
@@ -61,10 +50,6 @@ fn validate_login(login: &str, p: &mut Problems) {
         && login.len() <= 64
         && login.chars().all(|c| c.is_ascii_alphanumeric() || "_.@+-".contains(c));
     p.check(ok, "login", "must be 1 to 64 letters, digits or _ . @ + -");
-}
-
-pub fn validate_password(password: &str, field: &str, p: &mut Problems) {
-    p.check(!password.is_empty() && password.len() <= 1024, field, "must be 1 to 1024 characters");
 }
 
 fn validate_money(field: &str, v: &Maybe<Money>, p: &mut Problems) {
@@ -208,9 +193,9 @@ pub async fn create_partner(
         );
     }
     let parent = match nonempty(&input.parent_sid) {
-        None => super::find(&state, caller.partner_sid()).await?,
+        None => ops::find(&state, caller.partner_sid()).await?,
         Some(raw) => match Uuid::parse_str(&raw) {
-            Ok(sid) => super::find(&state, sid).await?.filter(|r| caller.sees(&r.tree_path)),
+            Ok(sid) => ops::find(&state, sid).await?.filter(|r| caller.sees(&r.tree_path)),
             Err(_) => None,
         },
     };
@@ -222,15 +207,8 @@ pub async fn create_partner(
     let sid = Uuid::new_v4();
     let tree_path = format!("{}{}/", parent.tree_path, sid);
     let mut p = Problems::new();
-    acl_handlers::check_acl_rules(
-        &state,
-        &tree_path,
-        "acls",
-        input.acls.value().map(Vec::as_slice).unwrap_or(&[]),
-        &mut p,
-    )
-    .await?;
-    acl_handlers::check_acl_rules(
+    check_acl_rules(&state, &tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
+    check_acl_rules(
         &state,
         &tree_path,
         "parent_assigned_acls",
@@ -344,15 +322,9 @@ pub async fn update_partner(
             p.add("acls", "only the partner itself can set acls");
         }
     }
-    acl_handlers::check_acl_rules(
-        &state,
-        &row.tree_path,
-        "acls",
-        input.acls.value().map(Vec::as_slice).unwrap_or(&[]),
-        &mut p,
-    )
-    .await?;
-    acl_handlers::check_acl_rules(
+    check_acl_rules(&state, &row.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p)
+        .await?;
+    check_acl_rules(
         &state,
         &row.tree_path,
         "parent_assigned_acls",
@@ -455,7 +427,7 @@ pub async fn update_partner(
     }
     tx.commit().await?;
     // This instance at once; the others through the database's notification.
-    state.partner_changed(row.partner_sid);
+    ops::changed(&state, row.partner_sid);
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
 
@@ -481,7 +453,7 @@ pub async fn delete_partner(
     crate::resources::dids::repo::release(&mut *tx, None, Some(sid), state.config.did_aging_seconds).await?;
     repo::delete(&mut tx, sid).await?;
     tx.commit().await?;
-    state.partner_changed(sid);
+    ops::changed(&state, sid);
     Ok(respond::no_content())
 }
 
@@ -493,7 +465,7 @@ pub async fn verify_email(State(state): State<AppState>, PathParams(token): Path
     let found = repo::verify_email(&mut tx, &token).await?;
     tx.commit().await?;
     if let Some((sid, _, _)) = &found {
-        state.partner_changed(*sid);
+        ops::changed(&state, *sid);
     }
     match found {
         Some((partner_sid, field, email)) => Ok(Json(json!({

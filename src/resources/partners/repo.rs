@@ -5,13 +5,13 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::Partner;
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 use crate::domain::json::sorted;
 use crate::domain::money::Money;
 use crate::domain::scopes::ScopeSet;
 use crate::domain::secrets;
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 use crate::mail::{self, Mail};
 
 pub const COLUMNS: &str = "p.id, p.partner_sid, p.parent_sid, p.tree_path, p.display_id, p.login, p.name, p.company_name, \
@@ -153,9 +153,9 @@ pub const LIST: ListSpec = ListSpec {
 
 /// The partners the caller sees: its subtree (all for admin), never deleted ones; partners
 /// whose e-mail is not verified yet are left out of lists (admin lists show them).
-pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<PartnerRow>> {
-    let pattern = caller.subtree_pattern();
-    let admin = caller.admin;
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, t: Tenancy<'_>, q: &ListQuery) -> RepoResult<Page<PartnerRow>> {
+    let pattern = t.subtree_pattern();
+    let admin = t.admin;
     listing::fetch::<PartnerRow, _>(db, &LIST, q, COLUMNS, "partners p", &move |qb| {
         qb.push(" AND p.status <> 'deleted' AND p.tree_path LIKE ").push_bind(pattern.clone());
         if !admin {
@@ -166,7 +166,7 @@ pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQ
 }
 
 /// A partner by SID, whatever the caller (deleted ones are not found).
-pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<Option<PartnerRow>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<PartnerRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM partners p WHERE p.partner_sid = $1 AND p.status <> 'deleted'"))
         .bind(sid)
         .fetch_optional(db)
@@ -174,7 +174,7 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<Option<Par
 }
 
 /// A partner by SID, locked for update until the transaction ends.
-pub async fn get_for_update(db: &mut PgConnection, sid: Uuid) -> ApiResult<Option<PartnerRow>> {
+pub async fn get_for_update(db: &mut PgConnection, sid: Uuid) -> RepoResult<Option<PartnerRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM partners p WHERE p.partner_sid = $1 AND p.status <> 'deleted' FOR UPDATE"
     ))
@@ -184,7 +184,7 @@ pub async fn get_for_update(db: &mut PgConnection, sid: Uuid) -> ApiResult<Optio
 }
 
 /// Partners by SID, for `with_related` (one query for a whole page).
-pub async fn get_many<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> ApiResult<Vec<PartnerRow>> {
+pub async fn get_many<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<PartnerRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM partners p WHERE p.partner_sid = ANY($1)"))
         .bind(sids)
         .fetch_all(db)
@@ -193,7 +193,7 @@ pub async fn get_many<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> ApiResult<V
 
 /// Inserts a partner (the row's id, display_id and date_created are assigned here) and its
 /// own login.
-pub async fn insert(db: &mut PgConnection, row: &mut PartnerRow, password_hash: &str) -> ApiResult<()> {
+pub async fn insert(db: &mut PgConnection, row: &mut PartnerRow, password_hash: &str) -> RepoResult<()> {
     let (id, display_id, date_created): (i64, String, DateTime<Utc>) = sqlx::query_as(
         "INSERT INTO partners (partner_sid, parent_sid, tree_path, display_id, login, name, company_name, address1, address2,
              city, state, zip, country_code, phonenumber, owner_email, owner_email_pending, tech_email, tech_email_pending,
@@ -258,7 +258,7 @@ pub async fn insert(db: &mut PgConnection, row: &mut PartnerRow, password_hash: 
 }
 
 /// Writes every changeable column of `row`.
-pub async fn save(db: &mut PgConnection, row: &PartnerRow) -> ApiResult<()> {
+pub async fn save(db: &mut PgConnection, row: &PartnerRow) -> RepoResult<()> {
     sqlx::query(
         "UPDATE partners SET name = $2, company_name = $3, address1 = $4, address2 = $5, city = $6, state = $7, zip = $8,
              country_code = $9, phonenumber = $10, owner_email = $11, owner_email_pending = $12, tech_email = $13,
@@ -302,7 +302,7 @@ pub async fn save(db: &mut PgConnection, row: &PartnerRow) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn count_children<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<i64> {
+pub async fn count_children<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM partners WHERE parent_sid = $1 AND status <> 'deleted'")
         .bind(sid)
         .fetch_one(db)
@@ -311,7 +311,7 @@ pub async fn count_children<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult
 
 /// Deletes a partner: it keeps its records (for invoices and call records) with status
 /// `deleted`, its login is freed, and its credentials and tokens stop working.
-pub async fn delete(db: &mut PgConnection, sid: Uuid) -> ApiResult<()> {
+pub async fn delete(db: &mut PgConnection, sid: Uuid) -> RepoResult<()> {
     sqlx::query("DELETE FROM oauth_tokens WHERE partner_sid = $1").bind(sid).execute(&mut *db).await?;
     sqlx::query("DELETE FROM credentials WHERE partner_sid = $1").bind(sid).execute(&mut *db).await?;
     sqlx::query("DELETE FROM email_verifications WHERE partner_sid = $1").bind(sid).execute(&mut *db).await?;
@@ -322,7 +322,7 @@ pub async fn delete(db: &mut PgConnection, sid: Uuid) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn set_password(db: &mut PgConnection, partner_sid: Uuid, hash: &str) -> ApiResult<()> {
+pub async fn set_password(db: &mut PgConnection, partner_sid: Uuid, hash: &str) -> RepoResult<()> {
     sqlx::query("UPDATE credentials SET password_hash = $2 WHERE partner_sid = $1 AND login_sid IS NULL")
         .bind(partner_sid)
         .bind(hash)
@@ -365,7 +365,7 @@ pub async fn request_verification(
     kind: EmailKind,
     email: &str,
     api_url: &str,
-) -> ApiResult<()> {
+) -> RepoResult<()> {
     let token = secrets::random_hex(32);
     sqlx::query("DELETE FROM email_verifications WHERE partner_sid = $1 AND kind = $2 AND date_used IS NULL")
         .bind(row.partner_sid)
@@ -400,7 +400,7 @@ pub async fn request_verification(
 
 /// Follows a verification link: the pending address becomes the partner's, and a partner
 /// waiting for its verification becomes active. Returns the partner and the address.
-pub async fn verify_email(db: &mut PgConnection, token: &str) -> ApiResult<Option<(Uuid, String, String)>> {
+pub async fn verify_email(db: &mut PgConnection, token: &str) -> RepoResult<Option<(Uuid, String, String)>> {
     let found: Option<(Uuid, String, String)> = sqlx::query_as(
         "UPDATE email_verifications SET date_used = now()
           WHERE token_hash = $1 AND date_used IS NULL AND date_created > now() - interval '7 days'

@@ -17,19 +17,7 @@ use crate::resources::partners;
 use crate::state::AppState;
 
 async fn expand(state: &AppState, caller: &Caller, rows: &[PrefixRow], related: bool) -> ApiResult<Vec<Prefix>> {
-    let partners = if related {
-        partners::related(state, rows.iter().map(|g| g.partner_sid), caller.admin).await?
-    } else {
-        Default::default()
-    };
-    Ok(rows
-        .iter()
-        .map(|x| {
-            let mut w = x.to_wire();
-            w.partner = partners.get(&x.partner_sid).cloned().map(Box::new);
-            w
-        })
-        .collect())
+    partners::ops::with_related(state, caller.admin, related, rows.iter().map(PrefixRow::to_wire).collect()).await
 }
 
 async fn find(
@@ -56,7 +44,7 @@ pub async fn create_prefix(State(state): State<AppState>, caller: Caller, body: 
 
 pub async fn list_prefixes(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
-    let page = repo::list(&state.pool, &caller, &q).await?;
+    let page = repo::list(&state.pool, caller.tenancy(), &q).await?;
     let items = expand(&state, &caller, &page.items, url.query.with_related()?).await?;
     respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "prefix_sid")
 }

@@ -80,9 +80,9 @@ pub async fn check_new(
     input: &PrefixInput,
 ) -> ApiResult<PrefixRow> {
     let owner = match input.partner_sid.value().filter(|s| !s.is_empty()) {
-        None => partners::find(state, caller.partner_sid()).await?,
+        None => partners::ops::find(state, caller.partner_sid()).await?,
         Some(raw) => match Uuid::parse_str(raw) {
-            Ok(sid) => partners::find(state, sid).await?.filter(|r| caller.sees(&r.tree_path)),
+            Ok(sid) => partners::ops::find(state, sid).await?.filter(|r| caller.sees(&r.tree_path)),
             Err(_) => None,
         },
     };
@@ -134,5 +134,5 @@ pub async fn update(tx: &mut PgConnection, row: PrefixRow, input: &PrefixInput) 
 }
 
 pub async fn delete(tx: &mut PgConnection, row: &PrefixRow) -> ApiResult<()> {
-    repo::delete(tx, row.prefix_sid).await
+    Ok(repo::delete(tx, row.prefix_sid).await?)
 }

@@ -3,10 +3,10 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::Prefix;
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 use crate::domain::json::sorted;
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 
 const COLUMNS: &str = "x.prefix_sid, x.partner_sid, x.prefix, x.name, x.attributes, x.callback_url, x.lrn_sid, \
     x.source_trunk_group_sid, x.trunk_group_sid, x.string_key_1, x.string_key_2, x.transformations, p.tree_path, x.version";
@@ -72,15 +72,15 @@ pub const LIST: ListSpec = ListSpec {
     keyset: None,
 };
 
-pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, caller: &Caller, q: &ListQuery) -> ApiResult<Page<PrefixRow>> {
-    let pattern = caller.subtree_pattern();
+pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, t: Tenancy<'_>, q: &ListQuery) -> RepoResult<Page<PrefixRow>> {
+    let pattern = t.subtree_pattern();
     listing::fetch::<PrefixRow, _>(db, &LIST, q, COLUMNS, FROM, &move |qb| {
         qb.push(" AND p.status <> 'deleted' AND p.tree_path LIKE ").push_bind(pattern.clone());
     })
     .await
 }
 
-pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Option<PrefixRow>> {
+pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid, lock: bool) -> RepoResult<Option<PrefixRow>> {
     let lock = if lock { " FOR UPDATE OF x" } else { "" };
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE x.prefix_sid = $1 AND p.status <> 'deleted'{lock}"))
         .bind(sid)
@@ -88,7 +88,7 @@ pub async fn get(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Opti
         .await?)
 }
 
-pub async fn upsert(db: &mut PgConnection, x: &PrefixRow) -> ApiResult<()> {
+pub async fn upsert(db: &mut PgConnection, x: &PrefixRow) -> RepoResult<()> {
     sqlx::query(
         "INSERT INTO prefixes (prefix_sid, partner_sid, prefix, name, attributes, callback_url, source_trunk_group_sid,
              trunk_group_sid, string_key_1, string_key_2, transformations)
@@ -112,12 +112,12 @@ pub async fn upsert(db: &mut PgConnection, x: &PrefixRow) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn delete<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<()> {
+pub async fn delete<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<()> {
     sqlx::query("DELETE FROM prefixes WHERE prefix_sid = $1").bind(sid).execute(db).await?;
     Ok(())
 }
 
-pub async fn count_using_trunk_group<'e>(db: impl PgExecutor<'e>, tg: Uuid) -> ApiResult<i64> {
+pub async fn count_using_trunk_group<'e>(db: impl PgExecutor<'e>, tg: Uuid) -> RepoResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM prefixes WHERE trunk_group_sid = $1 OR source_trunk_group_sid = $1")
         .bind(tg)
         .fetch_one(db)
@@ -125,7 +125,7 @@ pub async fn count_using_trunk_group<'e>(db: impl PgExecutor<'e>, tg: Uuid) -> A
 }
 
 /// The prefixes whose `prefix` (or, `by_sid`, whose secure ID) is among `keys`, locked.
-pub async fn find_many(db: &mut PgConnection, by_sid: bool, keys: &[String]) -> ApiResult<Vec<PrefixRow>> {
+pub async fn find_many(db: &mut PgConnection, by_sid: bool, keys: &[String]) -> RepoResult<Vec<PrefixRow>> {
     let cond = if by_sid { "x.prefix_sid = ANY($1::uuid[])" } else { "x.prefix = ANY($1)" };
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE {cond} AND p.status <> 'deleted' ORDER BY x.id FOR UPDATE OF x"

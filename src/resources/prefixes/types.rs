@@ -68,3 +68,5 @@ pub const UPDATABLE: &[&str] = &[
     "transformations",
     "trunk_group_sid",
 ];
+
+crate::resources::partners::ops::carries_partner!(Prefix);

@@ -14,9 +14,9 @@ use crate::http::input::{parse_object, Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
-use crate::resources::access_control::handlers::check_acl_rules;
+use crate::resources::access_control::ops::check_acl_rules;
 use crate::resources::access_control::types as acl;
-use crate::resources::shared::check_transformations;
+use crate::resources::shared::{check_transformations, find_visible};
 use crate::resources::{endpoints, partners};
 use crate::state::AppState;
 
@@ -172,22 +172,7 @@ fn prefixed(prefix: &str, errors: Vec<FieldError>) -> Vec<FieldError> {
         .collect()
 }
 
-async fn find_group(
-    state: &AppState,
-    caller: &Caller,
-    raw: &str,
-    lock: Option<&mut sqlx::PgConnection>,
-) -> ApiResult<GroupRow> {
-    let sid = parse_sid(raw, "trunk group")?;
-    let row = match lock {
-        Some(tx) => repo::get_group(tx, sid, true).await?,
-        None => repo::get_group(&mut *state.pool.acquire().await?, sid, false).await?,
-    };
-    match row {
-        Some(g) if caller.sees(&g.tree_path) => Ok(g),
-        _ => Err(ApiError::not_found("trunk group")),
-    }
-}
+const GROUP: &str = "trunk group";
 
 /// The wire groups, with their trunks and partners when asked (one query each).
 async fn expand(
@@ -202,12 +187,7 @@ async fn expand(
     }
     let sids: Vec<Uuid> = rows.iter().map(|g| g.trunk_group_sid).collect();
     let trunks = if with_trunks { repo::trunks_of(&state.pool, &sids).await? } else { Vec::new() };
-    let partners = if related {
-        partners::related(state, rows.iter().map(|g| g.partner_sid), caller.admin).await?
-    } else {
-        Default::default()
-    };
-    Ok(rows
+    let items = rows
         .iter()
         .map(|g| {
             let mut w = g.to_wire();
@@ -216,10 +196,10 @@ async fn expand(
                     trunks.iter().filter(|t| t.trunk_group_sid == g.trunk_group_sid).map(TrunkRow::to_wire).collect(),
                 );
             }
-            w.partner = partners.get(&g.partner_sid).cloned().map(Box::new);
             w
         })
-        .collect())
+        .collect();
+    partners::ops::with_related(state, caller.admin, related, items).await
 }
 
 pub async fn create_trunk_group(
@@ -234,17 +214,8 @@ pub async fn create_trunk_group(
     if !trunk_bodies.is_empty() && !caller.scopes().grants_any(TRUNK_CREATE) {
         return Err(ApiError::Forbidden);
     }
-    let owner = match input.partner_sid.value().filter(|s| !s.is_empty()) {
-        None => partners::find(&state, caller.partner_sid()).await?,
-        Some(raw) => match Uuid::parse_str(raw) {
-            Ok(sid) => partners::find(&state, sid).await?.filter(|r| caller.sees(&r.tree_path)),
-            Err(_) => None,
-        },
-    };
     let mut p = Problems::new();
-    if owner.is_none() {
-        p.add("partner_sid", "cannot find partner");
-    }
+    let owner = partners::ops::owner(&state, &caller, input.partner_sid.value(), &mut p).await?;
     let (owner_sid, tree) = owner.map(|o| (o.partner_sid, o.tree_path.clone())).unwrap_or_default();
     let group = build_group(&input, Uuid::new_v4(), owner_sid, tree.clone(), &mut p);
     check_acl_rules(&state, &tree, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
@@ -280,7 +251,7 @@ pub async fn create_trunk_group(
     for t in &trunks {
         repo::upsert_trunk(&mut tx, t).await?;
     }
-    let saved = repo::get_group(&mut tx, group.trunk_group_sid, false)
+    let saved = repo::get_group(&mut *tx, group.trunk_group_sid, false)
         .await?
         .ok_or_else(|| ApiError::internal("a new trunk group vanished"))?;
     tx.commit().await?;
@@ -292,7 +263,7 @@ pub async fn list_trunk_groups(State(state): State<AppState>, caller: Caller, ur
     let q = ListQuery::parse(&url.query, &repo::GROUPS)?;
     let with_trunks = url.query.bool("with_trunks")?.unwrap_or(false);
     let related = url.query.with_related()?;
-    let page = repo::list_groups(&state.pool, &caller, &q).await?;
+    let page = repo::list_groups(&state.pool, caller.tenancy(), &q).await?;
     let items = expand(&state, &caller, &page.items, with_trunks, related).await?;
     respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "trunk_group_sid")
 }
@@ -303,7 +274,7 @@ pub async fn get_trunk_group(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let g = find_group(&state, &caller, &raw, None).await?;
+    let g = find_visible(&caller, &raw, GROUP, |sid| repo::get_group(&state.pool, sid, false)).await?;
     let with_trunks = query.bool("with_trunks")?.unwrap_or(false);
     let mut out = expand(&state, &caller, std::slice::from_ref(&g), with_trunks, query.with_related()?).await?;
     respond::object(&out.remove(0), &query)
@@ -316,7 +287,7 @@ pub async fn update_trunk_group(
     update: Update<TrunkGroupInput>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let current_row = find_group(&state, &caller, &raw, Some(&mut tx)).await?;
+    let current_row = find_visible(&caller, &raw, GROUP, |sid| repo::get_group(&mut *tx, sid, true)).await?;
     let input = update.input(&current_row.to_wire(), GROUP_UPDATABLE)?;
     let mut p = Problems::new();
     let group = build_group(
@@ -336,7 +307,7 @@ pub async fn update_trunk_group(
     .await?;
     p.finish()?;
     repo::upsert_group(&mut tx, &group).await?;
-    let saved = repo::get_group(&mut tx, group.trunk_group_sid, false)
+    let saved = repo::get_group(&mut *tx, group.trunk_group_sid, false)
         .await?
         .ok_or_else(|| ApiError::internal("an updated trunk group vanished"))?;
     tx.commit().await?;
@@ -349,7 +320,7 @@ pub async fn delete_trunk_group(
     PathParams(raw): PathParams<String>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let g = find_group(&state, &caller, &raw, Some(&mut tx)).await?;
+    let g = find_visible(&caller, &raw, GROUP, |sid| repo::get_group(&mut *tx, sid, true)).await?;
     let numbers = crate::resources::dids::repo::count_in_trunk_group(&mut *tx, g.trunk_group_sid).await?;
     let prefixes = crate::resources::prefixes::repo::count_using_trunk_group(&mut *tx, g.trunk_group_sid).await?;
     if prefixes > 0 {
@@ -383,7 +354,7 @@ pub async fn create_trunk(
     }
     let input: TrunkInput = parse_object(&map)?;
     let mut tx = state.pool.begin().await?;
-    let g = find_group(&state, &caller, &raw, Some(&mut tx)).await?;
+    let g = find_visible(&caller, &raw, GROUP, |sid| repo::get_group(&mut *tx, sid, true)).await?;
     let mut p = Problems::new();
     let trunk = build_trunk(&input, Uuid::new_v4(), g.trunk_group_sid, &mut p);
     check_endpoint(&state, &trunk, g.partner_sid, "endpoint_sid", &mut p).await?;
@@ -401,20 +372,19 @@ pub async fn list_trunks(
     url: RequestUrl,
 ) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::TRUNKS)?;
-    let g = find_group(&state, &caller, &raw, None).await?;
+    let g = find_visible(&caller, &raw, GROUP, |sid| repo::get_group(&state.pool, sid, false)).await?;
     let page = repo::list_trunks(&state.pool, g.trunk_group_sid, &q).await?;
     respond::list(page.map(|t| t.to_wire()), &q, &url, "trunk_sid")
 }
 
 async fn find_trunk(
-    state: &AppState,
     caller: &Caller,
     raw_group: &str,
     raw: &str,
     tx: &mut sqlx::PgConnection,
     lock: bool,
 ) -> ApiResult<(GroupRow, TrunkRow)> {
-    let g = find_group(state, caller, raw_group, if lock { Some(&mut *tx) } else { None }).await?;
+    let g = find_visible(caller, raw_group, GROUP, |sid| repo::get_group(&mut *tx, sid, lock)).await?;
     let sid = parse_sid(raw, "trunk")?;
     let t = repo::get_trunk(tx, g.trunk_group_sid, sid, lock).await?.ok_or_else(|| ApiError::not_found("trunk"))?;
     Ok((g, t))
@@ -427,7 +397,7 @@ pub async fn get_trunk(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let mut conn = state.pool.acquire().await?;
-    let (_, t) = find_trunk(&state, &caller, &group, &raw, &mut conn, false).await?;
+    let (_, t) = find_trunk(&caller, &group, &raw, &mut conn, false).await?;
     respond::object(&t.to_wire(), &query)
 }
 
@@ -441,7 +411,7 @@ pub async fn update_trunk(
         update.body.insert("endpoint_sid".into(), Value::Null);
     }
     let mut tx = state.pool.begin().await?;
-    let (g, current_row) = find_trunk(&state, &caller, &group, &raw, &mut tx, true).await?;
+    let (g, current_row) = find_trunk(&caller, &group, &raw, &mut tx, true).await?;
     let input = update.input(&current_row.to_wire(), TRUNK_UPDATABLE)?;
     let mut p = Problems::new();
     let trunk = build_trunk(&input, current_row.trunk_sid, g.trunk_group_sid, &mut p);
@@ -459,7 +429,7 @@ pub async fn delete_trunk(
     PathParams((group, raw)): PathParams<(String, String)>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let (_, t) = find_trunk(&state, &caller, &group, &raw, &mut tx, true).await?;
+    let (_, t) = find_trunk(&caller, &group, &raw, &mut tx, true).await?;
     repo::delete_trunk(&mut *tx, t.trunk_sid).await?;
     tx.commit().await?;
     Ok(respond::no_content())

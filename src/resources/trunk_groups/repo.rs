@@ -3,10 +3,10 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{Trunk, TrunkGroup};
+use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
+use crate::db::RepoResult;
+use crate::db::Tenancy;
 use crate::domain::json::sorted;
-use crate::http::auth::Caller;
-use crate::http::error::ApiResult;
-use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 
 pub const GROUP_COLUMNS: &str = "g.id, g.trunk_group_sid, g.partner_sid, g.name, g.acls, g.external_handlers, g.hard_failure_codes, \
     g.hard_failure_cooldown, g.hard_failure_interval, g.hard_failure_last_resort, g.hard_failure_threshold, g.routing_data, \
@@ -61,6 +61,8 @@ impl GroupRow {
     }
 }
 
+crate::resources::shared::owned_rows!(GroupRow);
+
 pub const GROUPS: ListSpec = ListSpec {
     fields: &[
         Field::new("acls", "g.acls", T::Json),
@@ -89,17 +91,17 @@ pub const GROUPS: ListSpec = ListSpec {
 
 pub async fn list_groups<'e>(
     db: impl PgExecutor<'e> + Copy,
-    caller: &Caller,
+    t: Tenancy<'_>,
     q: &ListQuery,
-) -> ApiResult<Page<GroupRow>> {
-    let pattern = caller.subtree_pattern();
+) -> RepoResult<Page<GroupRow>> {
+    let pattern = t.subtree_pattern();
     listing::fetch::<GroupRow, _>(db, &GROUPS, q, GROUP_COLUMNS, GROUP_FROM, &move |qb| {
         qb.push(" AND p.status <> 'deleted' AND p.tree_path LIKE ").push_bind(pattern.clone());
     })
     .await
 }
 
-pub async fn get_group(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResult<Option<GroupRow>> {
+pub async fn get_group<'e>(db: impl PgExecutor<'e>, sid: Uuid, lock: bool) -> RepoResult<Option<GroupRow>> {
     let lock = if lock { " FOR UPDATE OF g" } else { "" };
     Ok(sqlx::query_as(&format!(
         "SELECT {GROUP_COLUMNS} FROM {GROUP_FROM} WHERE g.trunk_group_sid = $1 AND p.status <> 'deleted'{lock}"
@@ -110,7 +112,7 @@ pub async fn get_group(db: &mut PgConnection, sid: Uuid, lock: bool) -> ApiResul
 }
 
 /// Inserts or updates a trunk group (all its changeable attributes).
-pub async fn upsert_group(db: &mut PgConnection, g: &GroupRow) -> ApiResult<()> {
+pub async fn upsert_group(db: &mut PgConnection, g: &GroupRow) -> RepoResult<()> {
     sqlx::query(
         "INSERT INTO trunk_groups (trunk_group_sid, partner_sid, name, acls, external_handlers, hard_failure_codes,
              hard_failure_cooldown, hard_failure_interval, hard_failure_last_resort, hard_failure_threshold, routing_data,
@@ -142,7 +144,7 @@ pub async fn upsert_group(db: &mut PgConnection, g: &GroupRow) -> ApiResult<()> 
     Ok(())
 }
 
-pub async fn delete_group<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<()> {
+pub async fn delete_group<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<()> {
     sqlx::query("DELETE FROM trunk_groups WHERE trunk_group_sid = $1").bind(sid).execute(db).await?;
     Ok(())
 }
@@ -241,7 +243,7 @@ pub const TRUNKS: ListSpec = ListSpec {
     keyset: None,
 };
 
-pub async fn list_trunks<'e>(db: impl PgExecutor<'e> + Copy, group: Uuid, q: &ListQuery) -> ApiResult<Page<TrunkRow>> {
+pub async fn list_trunks<'e>(db: impl PgExecutor<'e> + Copy, group: Uuid, q: &ListQuery) -> RepoResult<Page<TrunkRow>> {
     listing::fetch::<TrunkRow, _>(db, &TRUNKS, q, TRUNK_COLUMNS, "trunks t", &move |qb| {
         qb.push(" AND t.trunk_group_sid = ").push_bind(group);
     })
@@ -249,14 +251,19 @@ pub async fn list_trunks<'e>(db: impl PgExecutor<'e> + Copy, group: Uuid, q: &Li
 }
 
 /// The trunks of several groups (`with_trunks=true`), in one query.
-pub async fn trunks_of<'e>(db: impl PgExecutor<'e>, groups: &[Uuid]) -> ApiResult<Vec<TrunkRow>> {
+pub async fn trunks_of<'e>(db: impl PgExecutor<'e>, groups: &[Uuid]) -> RepoResult<Vec<TrunkRow>> {
     Ok(sqlx::query_as(&format!("SELECT {TRUNK_COLUMNS} FROM trunks t WHERE t.trunk_group_sid = ANY($1) ORDER BY t.id"))
         .bind(groups)
         .fetch_all(db)
         .await?)
 }
 
-pub async fn get_trunk(db: &mut PgConnection, group: Uuid, sid: Uuid, lock: bool) -> ApiResult<Option<TrunkRow>> {
+pub async fn get_trunk<'e>(
+    db: impl PgExecutor<'e>,
+    group: Uuid,
+    sid: Uuid,
+    lock: bool,
+) -> RepoResult<Option<TrunkRow>> {
     let lock = if lock { " FOR UPDATE" } else { "" };
     Ok(sqlx::query_as(&format!(
         "SELECT {TRUNK_COLUMNS} FROM trunks t WHERE t.trunk_sid = $1 AND t.trunk_group_sid = $2{lock}"
@@ -267,7 +274,7 @@ pub async fn get_trunk(db: &mut PgConnection, group: Uuid, sid: Uuid, lock: bool
     .await?)
 }
 
-pub async fn upsert_trunk(db: &mut PgConnection, t: &TrunkRow) -> ApiResult<TrunkRow> {
+pub async fn upsert_trunk(db: &mut PgConnection, t: &TrunkRow) -> RepoResult<TrunkRow> {
     Ok(sqlx::query_as(&format!(
         "INSERT INTO trunks AS t (trunk_sid, trunk_group_sid, name, acls, allow_forward, allow_transfer, asn_mode, call_type, codec,
              endpoint_sid, in_capacity, in_identity_format, in_identity_mode, in_rfc_4694_mode, location_sid, out_capacity,
@@ -306,7 +313,15 @@ pub async fn upsert_trunk(db: &mut PgConnection, t: &TrunkRow) -> ApiResult<Trun
     .await?)
 }
 
-pub async fn delete_trunk<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> ApiResult<()> {
+pub async fn delete_trunk<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<()> {
     sqlx::query("DELETE FROM trunks WHERE trunk_sid = $1").bind(sid).execute(db).await?;
     Ok(())
+}
+
+/// The trunk group a trunk belongs to.
+pub async fn group_of_trunk<'e>(db: impl PgExecutor<'e>, trunk_sid: Uuid) -> RepoResult<Option<Uuid>> {
+    Ok(sqlx::query_scalar("SELECT trunk_group_sid FROM trunks WHERE trunk_sid = $1")
+        .bind(trunk_sid)
+        .fetch_optional(db)
+        .await?)
 }

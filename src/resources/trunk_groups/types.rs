@@ -198,3 +198,5 @@ pub const LAST_RESORTS: &[&str] = &["first", "reject502", "reject503"];
 pub const ROUTING_TYPES: &[&str] = &["failover"];
 pub const ALLOW_FORWARD: &[&str] = &["direct", "direct_uri", "disabled", "protected", "reroute"];
 pub const ASN_MODES: &[&str] = &["disable", "read", "read_write", "write"];
+
+crate::resources::partners::ops::carries_partner!(TrunkGroup);

@@ -1,5 +1,5 @@
 use super::*;
-use crate::http::listing::filter::parse;
+use crate::db::listing::filter::parse;
 
 const FIELDS: &[Field] = &[
     Field::new("name", "t.name", FieldType::Text),
