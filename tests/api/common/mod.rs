@@ -198,6 +198,13 @@ pub enum Actor {
     Basic(String, String),
 }
 
+/// `.actor(&someone)` sends as a kept actor.
+impl From<&Actor> for Actor {
+    fn from(a: &Actor) -> Actor {
+        a.clone()
+    }
+}
+
 pub fn anon() -> Actor {
     Actor::Anon
 }
@@ -390,8 +397,8 @@ pub struct Req<'a> {
 }
 
 impl<'a> Req<'a> {
-    pub fn actor(mut self, a: Actor) -> Self {
-        self.actor = a;
+    pub fn actor(mut self, a: impl Into<Actor>) -> Self {
+        self.actor = a.into();
         self
     }
 
