@@ -337,10 +337,8 @@ async fn descendants_records_need_calls_read_descendant() {
         .ok()
         .await;
     assert_eq!(
-        app.get(&format!("/core/v2/calls/call_drs/{}", saved["dr_sid"].as_str().unwrap()))
-            .actor(&reader)
-            .ok()
-            .await["dr_sid"],
+        app.get(&format!("/core/v2/calls/call_drs/{}", saved["dr_sid"].as_str().unwrap())).actor(&reader).ok().await
+            ["dr_sid"],
         saved["dr_sid"]
     );
     assert_eq!(app.get("/core/v2/calls/call_drs").actor(reader).ok().await["count"], 1);

@@ -226,26 +226,17 @@ async fn a_partner_without_manage_all_tokens_sees_only_its_own() {
 async fn updating_a_token_name_and_its_scopes() {
     let app = TestApp::new().await;
     let upd = app.partner_with(&["oauth.manage", "partners.read", "partners.update"]).await;
-    let sid = app.get("/core/v2/oauth/tokens").actor(&upd).ok().await["items"][0]["token_sid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid =
+        app.get("/core/v2/oauth/tokens").actor(&upd).ok().await["items"][0]["token_sid"].as_str().unwrap().to_owned();
     let path = format!("/core/v2/oauth/tokens/{sid}");
     let r = app.patch(&path).actor(&upd).json(json!({"name":"new_test_token"})).ok().await;
     assert_eq!(r["name"], "new_test_token");
     assert_eq!(keys(&r), TOKEN_KEYS);
     // Changing scopes needs oauth.allow_token_scope_update.
-    app.patch(&path)
-        .actor(&upd)
-        .json(json!({"scopes": ["partners.read"]}))
-        .send()
-        .await
-        .assert_error(403, "cause");
+    app.patch(&path).actor(&upd).json(json!({"scopes": ["partners.read"]})).send().await.assert_error(403, "cause");
     let upd2 = app.partner_with(&["oauth.manage", "oauth.allow_token_scope_update", "partners.read"]).await;
-    let sid2 = app.get("/core/v2/oauth/tokens").actor(&upd2).ok().await["items"][0]["token_sid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid2 =
+        app.get("/core/v2/oauth/tokens").actor(&upd2).ok().await["items"][0]["token_sid"].as_str().unwrap().to_owned();
     let path2 = format!("/core/v2/oauth/tokens/{sid2}");
     let r = app
         .patch(&path2)
@@ -255,12 +246,7 @@ async fn updating_a_token_name_and_its_scopes() {
         .await;
     assert_eq!(r["scopes"], json!(["oauth.allow_token_scope_update", "oauth.manage"]));
     app.get("/core/v2/partners").actor(&upd2).send().await.assert_error(403, "cause");
-    app.patch(&path2)
-        .actor(&upd2)
-        .json(json!({"scopes": ["calls.manage"]}))
-        .send()
-        .await
-        .assert_error(422, "scopes");
+    app.patch(&path2).actor(&upd2).json(json!({"scopes": ["calls.manage"]})).send().await.assert_error(422, "scopes");
     // An expiry in the past ends the token at once.
     let r = app
         .patch(&path)

@@ -157,7 +157,9 @@ async fn responses_match_the_document() {
     let rule = app
         .post("/core/v2/accesscontrol/rules")
         .actor(bearer(&tok))
-        .json(serde_json::json!({"field": "to", "quantifier": "any", "entries": ["1800", "1615"], "operation": "prefix"}))
+        .json(
+            serde_json::json!({"field": "to", "quantifier": "any", "entries": ["1800", "1615"], "operation": "prefix"}),
+        )
         .ok()
         .await;
     conforms(&doc, "post", "/accesscontrol/rules", &rule);
