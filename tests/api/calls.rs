@@ -316,9 +316,8 @@ async fn a_date_range_download_like_the_cdr_tools() {
 #[tokio::test]
 async fn descendants_records_need_calls_read_descendant() {
     let app = TestApp::new().await;
-    let (_, parent) =
-        app.partner(&root(), "cdr_parent", Some(&["calls.read", "partners.manage", "oauth.manage"])).await;
-    let (child, child_tok) = app.partner(&bearer(&parent), "cdr_child", None).await;
+    let parent = app.partner_with(&["calls.read", "partners.manage", "oauth.manage"]).await;
+    let (child, child_tok) = app.partner(&parent, "cdr_child", None).await;
     let saved = app
         .post("/core/v2/admin/calls/call_drs")
         .actor(root())
@@ -327,16 +326,10 @@ async fn descendants_records_need_calls_read_descendant() {
         .await;
     let path = format!("/core/v2/calls/call_drs/{}", saved["dr_sid"].as_str().unwrap());
     assert_eq!(app.get(&path).actor(bearer(&child_tok)).ok().await["dr_sid"], saved["dr_sid"]);
-    assert_eq!(app.get(&path).actor(bearer(&parent)).send().await.status, 404);
-    assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&parent)).ok().await["count"], 0);
-    let (_, reader) = app
-        .partner(
-            &root(),
-            "cdr_reader",
-            Some(&["calls.read", "calls.read_descendant", "partners.manage", "oauth.manage"]),
-        )
-        .await;
-    let (grandchild, _) = app.partner(&bearer(&reader), "cdr_grandchild", None).await;
+    assert_eq!(app.get(&path).actor(&parent).send().await.status, 404);
+    assert_eq!(app.get("/core/v2/calls/call_drs").actor(parent).ok().await["count"], 0);
+    let reader = app.partner_with(&["calls.read", "calls.read_descendant", "partners.manage", "oauth.manage"]).await;
+    let (grandchild, _) = app.partner(&reader, "cdr_grandchild", None).await;
     let saved = app
         .post("/core/v2/admin/calls/call_drs")
         .actor(root())
@@ -344,13 +337,11 @@ async fn descendants_records_need_calls_read_descendant() {
         .ok()
         .await;
     assert_eq!(
-        app.get(&format!("/core/v2/calls/call_drs/{}", saved["dr_sid"].as_str().unwrap()))
-            .actor(bearer(&reader))
-            .ok()
-            .await["dr_sid"],
+        app.get(&format!("/core/v2/calls/call_drs/{}", saved["dr_sid"].as_str().unwrap())).actor(&reader).ok().await
+            ["dr_sid"],
         saved["dr_sid"]
     );
-    assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&reader)).ok().await["count"], 1);
+    assert_eq!(app.get("/core/v2/calls/call_drs").actor(reader).ok().await["count"], 1);
 }
 
 #[tokio::test]

@@ -130,8 +130,8 @@ async fn browsing_the_inventory() {
     let sid = item["did_sid"].as_str().unwrap();
     let one = app.get(&format!("/core/v2/phonenumber/available_dids/{sid}")).actor(root()).ok().await;
     assert_eq!(&one, item);
-    let (_, tok) = app.partner(&root(), "browser", Some(&["phonenumber.read"])).await;
-    app.get("/core/v2/phonenumber/available_dids").actor(bearer(&tok)).ok().await;
+    let browser = app.partner_with(&["phonenumber.read"]).await;
+    app.get("/core/v2/phonenumber/available_dids").actor(browser).ok().await;
 }
 
 #[tokio::test]

@@ -33,23 +33,17 @@ async fn the_reference_lookup_sample() {
 async fn each_detail_needs_its_own_scope() {
     let app = TestApp::new().await;
     let all = "/core/v2/lookup/dids/15162065319?cnam=true&lrn=true&carrier=true";
-    let (_, none) = app.partner(&root(), "no_lookup", Some(&["partners.read"])).await;
-    app.get(all).actor(bearer(&none)).send().await.assert_error(403, "cause");
-    let (_, basic) = app.partner(&root(), "basic_lookup", Some(&["lookup.dids.read"])).await;
-    let r = app.get(all).actor(bearer(&basic)).ok().await;
+    let none = app.partner_with(&["partners.read"]).await;
+    app.get(all).actor(none).send().await.assert_error(403, "cause");
+    let basic = app.partner_with(&["lookup.dids.read"]).await;
+    let r = app.get(all).actor(basic).ok().await;
     assert_eq!(r["details"], json!({"carrier": null, "cnam": null, "lrn": null}));
     assert_eq!(r["state"], "NY");
-    let (_, lrn) = app.partner(&root(), "lrn_lookup", Some(&["lookup.dids.read", "lookup.dids.allow_lrn"])).await;
-    let r = app.get(all).actor(bearer(&lrn)).ok().await;
+    let lrn = app.partner_with(&["lookup.dids.read", "lookup.dids.allow_lrn"]).await;
+    let r = app.get(all).actor(lrn).ok().await;
     assert_eq!(r["details"], json!({"carrier": null, "cnam": null, "lrn": "5162065319"}), "its own number: not ported");
-    let (_, cc) = app
-        .partner(
-            &root(),
-            "cc_lookup",
-            Some(&["lookup.dids.read", "lookup.dids.allow_carrier", "lookup.dids.allow_cnam"]),
-        )
-        .await;
-    let r = app.get(all).actor(bearer(&cc)).ok().await;
+    let cc = app.partner_with(&["lookup.dids.read", "lookup.dids.allow_carrier", "lookup.dids.allow_cnam"]).await;
+    let r = app.get(all).actor(cc).ok().await;
     assert!(r["details"]["carrier"].is_object() && r["details"]["cnam"].is_object());
     assert_eq!(r["details"]["lrn"], Value::Null);
 }
@@ -233,11 +227,9 @@ async fn private_reserved_and_malformed_addresses() {
         app.get(&format!("/core/v2/countries/ip/{ip}")).actor(root()).send().await.assert_error(400, "ip_address");
     }
     // Scopes: the lookup read scope; the countries scopes for the country route.
-    let (p, _) = app.partner(&root(), "iplooker", None).await;
-    let sid = p["partner_sid"].as_str().unwrap();
-    let no_lookup = app.token_for(&root(), sid, Some("countries.read")).await;
-    assert_eq!(app.get("/core/v2/lookup/ip_addresses/8.8.8.8").actor(bearer(&no_lookup)).send().await.status, 403);
-    app.get("/core/v2/countries/ip/8.8.8.8").actor(bearer(&no_lookup)).ok().await;
+    let no_lookup = app.partner_with(&["countries.read"]).await;
+    assert_eq!(app.get("/core/v2/lookup/ip_addresses/8.8.8.8").actor(&no_lookup).send().await.status, 403);
+    app.get("/core/v2/countries/ip/8.8.8.8").actor(no_lookup).ok().await;
 }
 
 #[tokio::test]

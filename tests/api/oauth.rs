@@ -211,68 +211,53 @@ async fn a_partner_lists_its_own_active_tokens() {
 #[tokio::test]
 async fn a_partner_without_manage_all_tokens_sees_only_its_own() {
     let app = TestApp::new().await;
-    let (_, tok) = app.partner(&root(), "plain", Some(&["oauth.manage", "partners.manage"])).await;
-    let (_, child_tok) = app.partner(&bearer(&tok), "plain_child", None).await;
+    let plain = app.partner_with(&["oauth.manage", "partners.manage"]).await;
+    let (_, child_tok) = app.partner(&plain, "plain_child", None).await;
     let child_token = app.get("/core/v2/oauth/tokens").actor(bearer(&child_tok)).ok().await["items"][0]["token_sid"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(app.get(&format!("/core/v2/oauth/tokens/{child_token}")).actor(bearer(&tok)).send().await.status, 404);
-    let r = app.get("/core/v2/oauth/tokens").actor(bearer(&tok)).ok().await;
+    assert_eq!(app.get(&format!("/core/v2/oauth/tokens/{child_token}")).actor(&plain).send().await.status, 404);
+    let r = app.get("/core/v2/oauth/tokens").actor(&plain).ok().await;
     assert_eq!(r["count"], 1);
 }
 
 #[tokio::test]
 async fn updating_a_token_name_and_its_scopes() {
     let app = TestApp::new().await;
-    let (_, tok) = app.partner(&root(), "upd", Some(&["oauth.manage", "partners.read", "partners.update"])).await;
-    let sid = app.get("/core/v2/oauth/tokens").actor(bearer(&tok)).ok().await["items"][0]["token_sid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let upd = app.partner_with(&["oauth.manage", "partners.read", "partners.update"]).await;
+    let sid =
+        app.get("/core/v2/oauth/tokens").actor(&upd).ok().await["items"][0]["token_sid"].as_str().unwrap().to_owned();
     let path = format!("/core/v2/oauth/tokens/{sid}");
-    let r = app.patch(&path).actor(bearer(&tok)).json(json!({"name":"new_test_token"})).ok().await;
+    let r = app.patch(&path).actor(&upd).json(json!({"name":"new_test_token"})).ok().await;
     assert_eq!(r["name"], "new_test_token");
     assert_eq!(keys(&r), TOKEN_KEYS);
     // Changing scopes needs oauth.allow_token_scope_update.
-    app.patch(&path)
-        .actor(bearer(&tok))
-        .json(json!({"scopes": ["partners.read"]}))
-        .send()
-        .await
-        .assert_error(403, "cause");
-    let (_, tok2) =
-        app.partner(&root(), "upd2", Some(&["oauth.manage", "oauth.allow_token_scope_update", "partners.read"])).await;
-    let sid2 = app.get("/core/v2/oauth/tokens").actor(bearer(&tok2)).ok().await["items"][0]["token_sid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    app.patch(&path).actor(&upd).json(json!({"scopes": ["partners.read"]})).send().await.assert_error(403, "cause");
+    let upd2 = app.partner_with(&["oauth.manage", "oauth.allow_token_scope_update", "partners.read"]).await;
+    let sid2 =
+        app.get("/core/v2/oauth/tokens").actor(&upd2).ok().await["items"][0]["token_sid"].as_str().unwrap().to_owned();
     let path2 = format!("/core/v2/oauth/tokens/{sid2}");
     let r = app
         .patch(&path2)
-        .actor(bearer(&tok2))
+        .actor(&upd2)
         .json(json!({"scopes": ["oauth.manage", "oauth.allow_token_scope_update"]}))
         .ok()
         .await;
     assert_eq!(r["scopes"], json!(["oauth.allow_token_scope_update", "oauth.manage"]));
-    app.get("/core/v2/partners").actor(bearer(&tok2)).send().await.assert_error(403, "cause");
-    app.patch(&path2)
-        .actor(bearer(&tok2))
-        .json(json!({"scopes": ["calls.manage"]}))
-        .send()
-        .await
-        .assert_error(422, "scopes");
+    app.get("/core/v2/partners").actor(&upd2).send().await.assert_error(403, "cause");
+    app.patch(&path2).actor(&upd2).json(json!({"scopes": ["calls.manage"]})).send().await.assert_error(422, "scopes");
     // An expiry in the past ends the token at once.
     let r = app
         .patch(&path)
-        .actor(bearer(&tok))
+        .actor(&upd)
         .json(json!({"date_expiration_access_token": "2020-01-01T00:00:00.000Z"}))
         .ok()
         .await;
     assert_eq!(r["date_expiration_access_token"], "2020-01-01T00:00:00.000Z");
-    app.get("/core/v2/oauth/whoami").actor(bearer(&tok)).send().await.assert_error(401, "cause");
+    app.get("/core/v2/oauth/whoami").actor(&upd).send().await.assert_error(401, "cause");
     app.patch(&path2)
-        .actor(bearer(&tok2))
+        .actor(&upd2)
         .json(json!({"date_expiration_access_token": "soon"}))
         .send()
         .await

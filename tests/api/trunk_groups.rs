@@ -198,15 +198,15 @@ async fn updating_a_trunk_group() {
 #[tokio::test]
 async fn trunk_scopes_are_needed_for_trunks() {
     let app = TestApp::new().await;
-    let (_, tok) = app.partner(&root(), "groups_only", Some(&["trunk_groups.manage"])).await;
-    app.post("/core/v2/trunk_groups").actor(bearer(&tok)).json(json!({"name":"g"})).ok().await;
-    let r = app.post("/core/v2/trunk_groups").actor(bearer(&tok)).json(json!({"trunks":[{}]})).send().await;
+    let groups_only = app.partner_with(&["trunk_groups.manage"]).await;
+    app.post("/core/v2/trunk_groups").actor(&groups_only).json(json!({"name":"g"})).ok().await;
+    let r = app.post("/core/v2/trunk_groups").actor(&groups_only).json(json!({"trunks":[{}]})).send().await;
     r.assert_error(403, "cause");
-    app.get("/core/v2/trunk_groups?with_trunks=true").actor(bearer(&tok)).send().await.assert_error(403, "cause");
-    let g = app.get("/core/v2/trunk_groups").actor(bearer(&tok)).ok().await;
+    app.get("/core/v2/trunk_groups?with_trunks=true").actor(&groups_only).send().await.assert_error(403, "cause");
+    let g = app.get("/core/v2/trunk_groups").actor(&groups_only).ok().await;
     let sid = g["items"][0]["trunk_group_sid"].as_str().unwrap();
     app.post(&format!("/core/v2/trunk_groups/{sid}/trunks"))
-        .actor(bearer(&tok))
+        .actor(&groups_only)
         .json(json!({}))
         .send()
         .await

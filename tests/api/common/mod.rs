@@ -4,8 +4,10 @@
 
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
@@ -138,6 +140,45 @@ pub async fn fresh_database() -> PgConnectOptions {
     c.admin.clone().database(&name)
 }
 
+/// What a probe of [`eventually`] answers: `true`, or `Some(value)`, once the condition holds.
+pub trait Settled {
+    type Value;
+    fn settled(self) -> Option<Self::Value>;
+}
+
+impl Settled for bool {
+    type Value = ();
+    fn settled(self) -> Option<()> {
+        self.then_some(())
+    }
+}
+
+impl<T> Settled for Option<T> {
+    type Value = T;
+    fn settled(self) -> Option<T> {
+        self
+    }
+}
+
+/// How tests wait: `probe` runs until it answers `true` (or `Some(value)`, returned), every
+/// 20 ms, and the test fails naming `what` if that has not happened `within` the deadline.
+/// Never a fixed sleep; the deadline bounds a wait, it measures nothing.
+pub async fn eventually<F, Fut>(within: Duration, what: &str, mut probe: F) -> <Fut::Output as Settled>::Value
+where
+    F: FnMut() -> Fut,
+    Fut: Future,
+    Fut::Output: Settled,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = probe().await.settled() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "not within {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 pub fn test_config() -> Config {
     let mut cfg = Config::defaults();
     cfg.root_token = carrierx_core::config::Secret(ROOT_TOKEN.into());
@@ -155,6 +196,13 @@ pub enum Actor {
     Anon,
     Bearer(String),
     Basic(String, String),
+}
+
+/// `.actor(&someone)` sends as a kept actor.
+impl From<&Actor> for Actor {
+    fn from(a: &Actor) -> Actor {
+        a.clone()
+    }
 }
 
 pub fn anon() -> Actor {
@@ -306,6 +354,36 @@ impl TestApp {
         let t = self.post(&format!("/core/v2/oauth/token/{partner_sid}")).actor(by.clone()).form(&form).ok().await;
         t["access_token"].as_str().unwrap().to_owned()
     }
+
+    /// A new partner whose credentials hold exactly `scopes` (its `available_scopes`, set by
+    /// root through the admin route), as the bearer of a token minted for it.
+    pub async fn partner_with(&self, scopes: &[&str]) -> Actor {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let login = format!("scoped_{}", N.fetch_add(1, Ordering::Relaxed));
+        let (_, token) = self.partner(&root(), &login, Some(scopes)).await;
+        bearer(&token)
+    }
+
+    /// Runs this instance's listener of cache invalidations (`LISTEN/NOTIFY`) until the guard
+    /// is dropped, once it has subscribed: it has then dropped its caches (the generation moved).
+    pub async fn listening(&self) -> Listening {
+        let before = self.state.auth.generation();
+        let task = tokio::spawn(carrierx_core::jobs::listen_for_invalidations(self.state.clone()));
+        eventually(Duration::from_secs(10), "the invalidation listener subscribes", || async {
+            self.state.auth.generation() > before
+        })
+        .await;
+        Listening(task)
+    }
+}
+
+/// A running invalidation listener, stopped when dropped.
+pub struct Listening(tokio::task::JoinHandle<()>);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 pub struct Req<'a> {
@@ -319,8 +397,8 @@ pub struct Req<'a> {
 }
 
 impl<'a> Req<'a> {
-    pub fn actor(mut self, a: Actor) -> Self {
-        self.actor = a;
+    pub fn actor(mut self, a: impl Into<Actor>) -> Self {
+        self.actor = a.into();
         self
     }
 
@@ -441,20 +519,38 @@ impl Server {
 
     /// Waits (bounded) until the server answers `GET /health`.
     pub async fn ready(&self) {
-        let start = std::time::Instant::now();
-        loop {
-            if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await {
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let _ = s.write_all(b"GET /health HTTP/1.0\r\n\r\n").await;
-                let mut buf = Vec::new();
-                let _ = s.read_to_end(&mut buf).await;
-                if buf.starts_with(b"HTTP/1.0 200") || buf.starts_with(b"HTTP/1.1 200") {
-                    return;
-                }
-            }
-            assert!(start.elapsed() < std::time::Duration::from_secs(30), "the server did not start");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        eventually(Duration::from_secs(30), "the server starts", || async {
+            self.request("GET", "/health", &[]).await.is_some_and(|(status, _)| status == 200)
+        })
+        .await;
+    }
+
+    /// One HTTP/1.0 request over TCP: the status and the body (`None` if no answer).
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Option<(u16, String)> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.ok()?;
+        let mut head = format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
         }
+        head.push_str("\r\n");
+        s.write_all(head.as_bytes()).await.ok()?;
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.ok()?;
+        let text = String::from_utf8_lossy(&buf);
+        let (head, body) = text.split_once("\r\n\r\n")?;
+        let status = head.split(' ').nth(1)?.parse().ok()?;
+        Some((status, body.to_owned()))
+    }
+
+    /// The value of an unlabelled metric at `GET /metrics` (0 while it was never recorded).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let (status, text) = self.request("GET", "/metrics", &[]).await.expect("the server answers /metrics");
+        assert_eq!(status, 200, "{text}");
+        text.lines()
+            .filter_map(|l| l.split_once(' '))
+            .find(|(k, _)| *k == name)
+            .map_or(0.0, |(_, v)| v.trim().parse().unwrap_or_else(|_| panic!("{name}: {v}")))
     }
 }
 
