@@ -103,3 +103,8 @@ pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> Result<(),
 pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
     MIGRATOR.run(pool).await.map_err(|e| DbError(format!("migrations failed: {e}")))
 }
+
+/// Whether the database answers.
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(pool).await.map(|_| ())
+}

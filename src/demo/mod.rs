@@ -7,14 +7,15 @@ pub mod tenant;
 
 use sqlx::PgPool;
 
+use chrono::SubsecRound;
+
 use crate::config::Config;
+use crate::resources::calls::repo::CdrRow;
 use crate::state::AppState;
 use rust_decimal::Decimal;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::domain::rating::{self, RateItem};
-use crate::domain::time::Timestamp;
 use crate::domain::{geo, phone};
 use crate::http::error::ApiError;
 use crate::resources::dids::repo::{self as dids, NewNumber};
@@ -181,9 +182,10 @@ async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
         let items = pstn_items();
         let now = chrono::Utc::now();
         let externals = ["15162065575", "12125550100", "13125550199", "442079460123", "390669881234", "18005550199"];
-        let records: Vec<serde_json::Value> = (0..500i64)
+        let ms = |t: chrono::DateTime<chrono::Utc>| t.trunc_subsecs(3);
+        let records: Vec<CdrRow> = (0..500i64)
             .map(|i| {
-                let stop = now - chrono::Duration::seconds(i * 1201);
+                let stop = ms(now - chrono::Duration::seconds(i * 1201));
                 let secs = (i * 37) % 900;
                 let start = stop - chrono::Duration::seconds(secs);
                 let outbound = i % 3 != 0;
@@ -191,16 +193,29 @@ async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
                 let did = "15162065575";
                 let item = rating::best(&items, external).expect("a catch-all item");
                 let (billed, price) = rating::bill(Decimal::from(secs), item);
-                json!({
-                    "dr_sid": Uuid::new_v4(), "partner_sid": root, "date_start": Timestamp(start), "date_stop": Timestamp(stop),
-                    "date_talk": if secs > 0 { Some(Timestamp(start + chrono::Duration::seconds(2))) } else { None },
-                    "date_insert": Timestamp(stop + chrono::Duration::seconds(3)),
-                    "direction": if outbound { "outbound" } else { "inbound" }, "type": "telecom", "version": 2,
-                    "duration": secs.to_string(), "duration_billing": billed.to_string(), "rate": item.price.to_string(), "price": price.to_string(),
-                    "number_billing": did, "number_external": external,
-                    "number_src": if outbound { did } else { external }, "number_dst": if outbound { external } else { did },
-                    "sipcause": if secs > 0 { "200" } else { "487" }, "disconnect_originator": if i % 2 == 0 { "SRC" } else { "DST" }
-                })
+                let text = |s: &str| Some(s.to_owned());
+                CdrRow {
+                    dr_sid: Uuid::new_v4(),
+                    partner_sid: root,
+                    date_start: Some(start),
+                    date_stop: stop,
+                    date_talk: (secs > 0).then(|| start + chrono::Duration::seconds(2)),
+                    date_insert: stop + chrono::Duration::seconds(3),
+                    direction: text(if outbound { "outbound" } else { "inbound" }),
+                    kind: text("telecom"),
+                    version: Some(2),
+                    duration: Some(Decimal::from(secs)),
+                    duration_billing: Some(billed),
+                    rate: Some(item.price),
+                    price: Some(price),
+                    number_billing: text(did),
+                    number_external: text(external),
+                    number_src: text(if outbound { did } else { external }),
+                    number_dst: text(if outbound { external } else { did }),
+                    sipcause: text(if secs > 0 { "200" } else { "487" }),
+                    disconnect_originator: text(if i % 2 == 0 { "SRC" } else { "DST" }),
+                    ..CdrRow::default()
+                }
             })
             .collect();
         crate::resources::calls::repo::insert_batch(&mut tx, &records).await?;

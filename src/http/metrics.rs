@@ -50,10 +50,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_connections", "state" => "in_use").set(pool.size() as f64 - idle);
     metrics::gauge!("db_pool_max_connections").set(state.config.db_max_connections as f64);
     // Tasks by status (a small table; counted at scrape).
-    if let Ok(rows) = sqlx::query_as::<_, (String, i64)>("SELECT status, COUNT(*) FROM batch_tasks GROUP BY status")
-        .fetch_all(pool)
-        .await
-    {
+    if let Ok(rows) = crate::resources::batch::repo::count_by_status(pool).await {
         for status in ["created", "pending_review", "approved", "cancelled", "queued", "running", "completed"] {
             let n = rows.iter().find(|r| r.0 == status).map_or(0, |r| r.1);
             metrics::gauge!("batch_tasks", "status" => status).set(n as f64);

@@ -11,9 +11,7 @@ use serde_json::{json, Value};
 use crate::state::AppState;
 
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let ping =
-        tokio::time::timeout(Duration::from_secs(2), sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool))
-            .await;
+    let ping = tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&state.pool)).await;
     match ping {
         Ok(Ok(_)) => (StatusCode::OK, Json(json!({"status": "ok", "database": "ok"}))),
         _ => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "database": "unavailable"}))),

@@ -188,7 +188,7 @@ impl AuthCache {
 }
 
 /// Writes the pending `date_last_accessed`/`ip_last_accessed` values in one statement.
-pub async fn flush_last_access(cache: &AuthCache, pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+pub async fn flush_last_access(cache: &AuthCache, pool: &sqlx::PgPool) -> crate::db::RepoResult<()> {
     let batch = cache.take_last_access();
     if batch.is_empty() {
         return Ok(());
@@ -196,15 +196,5 @@ pub async fn flush_last_access(cache: &AuthCache, pool: &sqlx::PgPool) -> Result
     let sids: Vec<Uuid> = batch.iter().map(|b| b.0).collect();
     let dates: Vec<DateTime<Utc>> = batch.iter().map(|b| b.1).collect();
     let ips: Vec<Option<String>> = batch.iter().map(|b| b.2.clone()).collect();
-    sqlx::query(
-        "UPDATE oauth_tokens t SET date_last_accessed = date_trunc('milliseconds', v.d), ip_last_accessed = COALESCE(v.ip, t.ip_last_accessed)
-           FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS v(sid, d, ip)
-          WHERE t.token_sid = v.sid AND (t.date_last_accessed IS NULL OR t.date_last_accessed < v.d)",
-    )
-    .bind(&sids)
-    .bind(&dates)
-    .bind(&ips)
-    .execute(pool)
-    .await?;
-    Ok(())
+    super::repo::record_last_access(pool, &sids, &dates, &ips).await
 }

@@ -2,6 +2,9 @@
 //! sub-login), the scope check each route declares, and the [`Caller`] handlers receive.
 
 pub mod cache;
+pub mod repo;
+
+pub(crate) use repo::CredentialRow;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +15,7 @@ use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use uuid::Uuid;
 
 use crate::db::Tenancy;
@@ -203,20 +206,6 @@ pub fn effective_scopes(available: ScopeSet, token: Option<ScopeSet>, login: Opt
     s
 }
 
-#[derive(sqlx::FromRow)]
-struct TokenAuthRow {
-    token_sid: Uuid,
-    partner_sid: Uuid,
-    scopes: ScopeSet,
-    date_expiration_access_token: DateTime<Utc>,
-    login_sid: Option<Uuid>,
-    tree_path: String,
-    login: String,
-    available_scopes: ScopeSet,
-    status: String,
-    login_token_scopes: Option<ScopeSet>,
-}
-
 async fn bearer(state: &AppState, token: &str) -> Result<Arc<Principal>, ApiError> {
     if token.is_empty() || token.len() > 200 {
         return Err(ApiError::Unauthorized);
@@ -226,17 +215,7 @@ async fn bearer(state: &AppState, token: &str) -> Result<Arc<Principal>, ApiErro
         return Ok(p);
     }
     let gen = state.auth.generation();
-    let row: Option<TokenAuthRow> = sqlx::query_as(
-        "SELECT t.token_sid, t.partner_sid, t.scopes, t.date_expiration_access_token, t.login_sid,
-                p.tree_path, p.login, p.available_scopes, p.status, c.token_scopes AS login_token_scopes
-           FROM oauth_tokens t
-           JOIN partners p ON p.partner_sid = t.partner_sid
-           LEFT JOIN credentials c ON c.login_sid = t.login_sid
-          WHERE t.access_token_hash = $1",
-    )
-    .bind(&key[..])
-    .fetch_optional(&state.pool)
-    .await?;
+    let row = repo::token(&state.pool, &key[..]).await?;
     let row = row.ok_or(ApiError::Unauthorized)?;
     if row.date_expiration_access_token <= Utc::now() || !USABLE_STATUSES.contains(&row.status.as_str()) {
         return Err(ApiError::Unauthorized);
@@ -254,33 +233,13 @@ async fn bearer(state: &AppState, token: &str) -> Result<Arc<Principal>, ApiErro
     Ok(p)
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct CredentialRow {
-    pub partner_sid: Uuid,
-    pub login_sid: Option<Uuid>,
-    pub password_hash: String,
-    pub token_scopes: Option<ScopeSet>,
-    pub tree_path: String,
-    pub partner_login: String,
-    pub available_scopes: ScopeSet,
-    pub status: String,
-}
-
 /// Checks a login and password (a partner's login or a sub-login) with argon2, off the async
 /// threads. Unknown logins cost the same time as wrong passwords.
 pub(crate) async fn check_password(state: &AppState, login: &str, password: &str) -> Result<CredentialRow, ApiError> {
     if login.is_empty() || password.is_empty() || login.len() > 200 || password.len() > 1024 {
         return Err(ApiError::Unauthorized);
     }
-    let row: Option<CredentialRow> = sqlx::query_as(
-        "SELECT c.partner_sid, c.login_sid, c.password_hash, c.token_scopes,
-                p.tree_path, p.login AS partner_login, p.available_scopes, p.status
-           FROM credentials c JOIN partners p ON p.partner_sid = c.partner_sid
-          WHERE c.login = $1",
-    )
-    .bind(login)
-    .fetch_optional(&state.pool)
-    .await?;
+    let row = repo::credential(&state.pool, login).await?;
     let hash = row.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| secrets::dummy_hash().to_owned());
     let password = password.to_owned();
     let ok = secrets::verify_password_async(password, hash).await;

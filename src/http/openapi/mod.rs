@@ -154,7 +154,7 @@ fn components() -> ComponentsBuilder {
     c = add::<batch::types::ReviewResponse>(c);
     c = add::<batch::types::ErrorDetail>(c);
     c = add::<invoices::types::Invoice>(c);
-    c = add::<mail::MailItem>(c);
+    c = add::<mail::types::MailItem>(c);
     c
 }
 

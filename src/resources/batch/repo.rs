@@ -433,3 +433,8 @@ pub async fn finish_chunk(db: &mut PgConnection, task_id: i64, outcomes: &[(i32,
     .await?;
     Ok(())
 }
+
+/// How many tasks are in each status (a small table; for the metrics).
+pub async fn count_by_status<'e>(db: impl PgExecutor<'e>) -> RepoResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT status, COUNT(*) FROM batch_tasks GROUP BY status").fetch_all(db).await?)
+}

@@ -2,16 +2,18 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use axum::extract::State;
 use axum::response::Response;
+use chrono::SubsecRound;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
-use super::repo;
-use super::types::{CallDr, CallDrInput, DIRECTIONS, SID_FIELDS, TEXT_FIELDS, TYPES};
+use super::repo::{self, CdrRow};
+use super::types::{CallDr, CallDrInput, DIRECTIONS, TYPES};
+use crate::domain::money::Money;
 use crate::domain::phone;
 use crate::domain::rating::{self, RateItem};
-use crate::domain::time::{parse_instant, Timestamp};
+use crate::domain::time::parse_instant;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
@@ -19,7 +21,7 @@ use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
 use crate::resources::invoices::accrual::{self, Charge};
-use crate::resources::{countries, rates};
+use crate::resources::{countries, partners, rates};
 use crate::state::AppState;
 
 pub const MAX_BATCH: usize = 10_000;
@@ -50,13 +52,11 @@ pub async fn get_call_dr(
     }
 }
 
-/// An ingested record before rating: its JSON, whose it is, how it is rated and billed.
+/// An ingested record before rating: the row to store, how it is rated and billed.
 struct Record {
-    rec: Map<String, Value>,
-    partner: Uuid,
+    row: CdrRow,
     direction: Option<String>,
     kind: Option<&'static str>,
-    duration: Option<Decimal>,
     /// The number rated (the far end).
     external: String,
     /// The number dialed (toll-free or not).
@@ -75,7 +75,8 @@ fn rate_kind(kind: Option<&str>) -> Option<&'static str> {
 
 fn ts(v: &Maybe<String>, field: &str, p: &mut Problems) -> Option<chrono::DateTime<chrono::Utc>> {
     v.value().and_then(|s| {
-        let t = parse_instant(s);
+        // Records keep milliseconds, as they answer with.
+        let t = parse_instant(s).map(|t| t.trunc_subsecs(3));
         if t.is_none() {
             p.add(field, "must be a date and time");
         }
@@ -90,8 +91,8 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     let prefix = |i: usize| batch.at(i, "");
     let mut errors: Vec<FieldError> = parse_problems.0;
     let mut records: Vec<Record> = Vec::new();
-    let now = chrono::Utc::now();
-    for (i, input, map) in &batch.items {
+    let now = chrono::Utc::now().trunc_subsecs(3);
+    for (i, input, _) in &batch.items {
         let pre = prefix(*i);
         let mut p = Problems::new();
         p.required("partner_sid", &input.partner_sid);
@@ -117,27 +118,18 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             Some(s) => Uuid::parse_str(s).map_err(|_| p.add("dr_sid", "must be a secure ID")).unwrap_or_default(),
             None => Uuid::new_v4(),
         };
-        let mut rec = Map::new();
-        for f in SID_FIELDS {
-            if let Some(Value::String(s)) = map.get(*f) {
-                if Uuid::parse_str(s).is_err() {
-                    p.add(*f, "must be a secure ID");
-                }
+        let sids = [
+            ("endpoint_sid_dst", &input.endpoint_sid_dst),
+            ("endpoint_sid_src", &input.endpoint_sid_src),
+            ("trunk_group_sid_dst", &input.trunk_group_sid_dst),
+            ("trunk_group_sid_src", &input.trunk_group_sid_src),
+            ("trunk_sid_dst", &input.trunk_sid_dst),
+            ("trunk_sid_src", &input.trunk_sid_src),
+        ];
+        for (name, v) in sids {
+            if v.value().is_some_and(|s| Uuid::parse_str(s).is_err()) {
+                p.add(name, "must be a secure ID");
             }
-        }
-        for (k, v) in map {
-            if TEXT_FIELDS.contains(&k.as_str()) || SID_FIELDS.contains(&k.as_str()) {
-                rec.insert(k.clone(), v.clone());
-            }
-        }
-        if let Some(v) = input.stir_identity.value() {
-            rec.insert(
-                "stir_identity".into(),
-                Value::String(match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                }),
-            );
         }
         let duration = input.duration.value().map(|m| m.0).or_else(|| {
             let (a, b) = (start?, stop?);
@@ -165,23 +157,59 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             continue;
         }
         let (Some(stop), Some(partner)) = (stop, partner) else { continue };
-        rec.insert("dr_sid".into(), json!(dr_sid));
-        rec.insert("partner_sid".into(), json!(partner));
-        rec.insert("date_stop".into(), json!(Timestamp(stop)));
-        rec.insert("date_start".into(), json!(start.map(Timestamp)));
-        rec.insert("date_talk".into(), json!(talk.map(Timestamp)));
-        rec.insert("date_insert".into(), json!(Timestamp(inserted)));
-        rec.insert("direction".into(), json!(input.direction.value()));
-        rec.insert("type".into(), json!(input.kind.value()));
-        rec.insert("version".into(), json!(input.version.value()));
-        rec.insert("duration".into(), json!(duration.map(|d| d.to_string())));
-        rec.insert("duration_billing".into(), json!(input.duration_billing.value().map(|m| m.0.to_string())));
-        rec.insert("rate".into(), json!(input.rate.value().map(|m| m.0.to_string())));
-        rec.insert("price".into(), json!(input.price.value().map(|m| m.0.to_string())));
-        rec.insert(
-            "user_data".into(),
-            input.user_data.value().map(|m| Value::Object(m.clone())).unwrap_or(Value::Null),
-        );
+        let sid = |v: &Maybe<String>| v.value().and_then(|s| Uuid::parse_str(s).ok());
+        let text = |v: &Maybe<String>| v.value().cloned();
+        let money = |v: &Maybe<Money>| v.value().map(|m| m.0);
+        let row = CdrRow {
+            dr_sid,
+            partner_sid: partner,
+            date_stop: stop,
+            date_start: start,
+            date_talk: talk,
+            date_insert: inserted,
+            direction: text(&input.direction),
+            kind: text(&input.kind),
+            version: input.version.value().copied(),
+            cic: text(&input.cic),
+            cic_original: text(&input.cic_original),
+            cic_transformed: text(&input.cic_transformed),
+            disconnect_originator: text(&input.disconnect_originator),
+            diversion_dst: text(&input.diversion_dst),
+            diversion_src: text(&input.diversion_src),
+            duration,
+            duration_billing: money(&input.duration_billing),
+            endpoint_sid_dst: sid(&input.endpoint_sid_dst),
+            endpoint_sid_src: sid(&input.endpoint_sid_src),
+            identity: text(&input.identity),
+            ip_dst: text(&input.ip_dst),
+            ip_src: text(&input.ip_src),
+            number_billing: text(&input.number_billing),
+            number_dst: text(&input.number_dst),
+            number_dst_original: text(&input.number_dst_original),
+            number_dst_transformed: text(&input.number_dst_transformed),
+            number_external: text(&input.number_external),
+            number_src: text(&input.number_src),
+            number_src_original: text(&input.number_src_original),
+            number_src_transformed: text(&input.number_src_transformed),
+            price: money(&input.price),
+            rate: money(&input.rate),
+            sipcallid_dst: text(&input.sipcallid_dst),
+            sipcallid_src: text(&input.sipcallid_src),
+            sipcause: text(&input.sipcause),
+            stir_attest: text(&input.stir_attest),
+            stir_identity: input.stir_identity.value().map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }),
+            stir_orig_id: text(&input.stir_orig_id),
+            stir_signing_entity: text(&input.stir_signing_entity),
+            stir_verstat: text(&input.stir_verstat),
+            trunk_group_sid_dst: sid(&input.trunk_group_sid_dst),
+            trunk_group_sid_src: sid(&input.trunk_group_sid_src),
+            trunk_sid_dst: sid(&input.trunk_sid_dst),
+            trunk_sid_src: sid(&input.trunk_sid_src),
+            user_data: input.user_data.value().map(|m| Value::Object(m.clone())),
+        };
         let direction = input.direction.value().filter(|d| *d == "inbound" || *d == "outbound").cloned();
         let external = input
             .number_external
@@ -195,22 +223,18 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             .unwrap_or_default();
         let dialed = input.number_dst.value().map(|n| phone::digits(n)).unwrap_or_default();
         let kind = rate_kind(input.kind.value().map(String::as_str));
-        records.push(Record { rec, partner, direction, kind, duration, external, dialed });
+        records.push(Record { row, direction, kind, external, dialed });
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     // Every partner must exist.
-    let partners: Vec<Uuid> = records.iter().map(|r| r.partner).collect::<HashSet<_>>().into_iter().collect();
-    let known: Vec<Uuid> =
-        sqlx::query_scalar("SELECT partner_sid FROM partners WHERE partner_sid = ANY($1) AND status <> 'deleted'")
-            .bind(&partners)
-            .fetch_all(&state.pool)
-            .await?;
+    let partners: Vec<Uuid> = records.iter().map(|r| r.row.partner_sid).collect::<HashSet<_>>().into_iter().collect();
+    let known = partners::repo::existing(&state.pool, &partners).await?;
     let missing: Vec<FieldError> = records
         .iter()
         .enumerate()
-        .filter(|(_, r)| !known.contains(&r.partner))
+        .filter(|(_, r)| !known.contains(&r.row.partner_sid))
         .map(|(i, _)| FieldError::new(format!("{}partner_sid", prefix(i)), "cannot find partner"))
         .collect();
     if !missing.is_empty() {
@@ -224,9 +248,10 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     let alpha3: HashMap<String, String> = countries::repo::codes(&state.pool).await?.into_iter().collect();
     let mut classes: HashMap<String, (Option<String>, bool)> = HashMap::new();
     let mut charges: BTreeMap<Uuid, Vec<Charge>> = BTreeMap::new();
-    for Record { mut rec, partner, direction, kind, duration, external, dialed } in records {
-        let unrated = rec["rate"].is_null() || rec["price"].is_null() || rec["duration_billing"].is_null();
-        if let (true, Some(dir), Some(kind), Some(duration)) = (unrated, direction.clone(), kind, duration) {
+    for Record { mut row, direction, kind, external, dialed } in records {
+        let partner = row.partner_sid;
+        let unrated = row.rate.is_none() || row.price.is_none() || row.duration_billing.is_none();
+        if let (true, Some(dir), Some(kind), Some(duration)) = (unrated, direction.clone(), kind, row.duration) {
             let key = (partner, dir.clone(), kind);
             if !plans.contains_key(&key) {
                 let items = rates::ops::rating_items(&state.pool, partner, &dir, kind).await?;
@@ -234,19 +259,13 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             }
             if let Some(item) = plans[&key].as_ref().and_then(|items| rating::best(items, &external)) {
                 let (billed, price) = rating::bill(duration, item);
-                for (k, v) in [("rate", item.price.normalize()), ("price", price), ("duration_billing", billed)] {
-                    if rec[k].is_null() {
-                        rec.insert(k.into(), json!(v.to_string()));
-                    }
-                }
+                row.rate.get_or_insert(item.price.normalize());
+                row.price.get_or_insert(price);
+                row.duration_billing.get_or_insert(billed);
             }
         }
-        if let Some(price) = rec["price"].as_str().and_then(|p| p.parse::<Decimal>().ok()) {
-            let seconds = rec["duration_billing"]
-                .as_str()
-                .and_then(|d| d.parse::<Decimal>().ok())
-                .and_then(|d| d.ceil().to_i64())
-                .unwrap_or(0);
+        if let Some(price) = row.price {
+            let seconds = row.duration_billing.and_then(|d| d.ceil().to_i64()).unwrap_or(0);
             // The country of the number rated; toll-free when the number dialed is.
             let mut class =
                 |n: &str| classes.entry(n.chars().take(7).collect()).or_insert_with(|| phone::billing_class(n)).clone();
@@ -260,15 +279,11 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
                 amount: price,
             });
         }
-        rows.push(Value::Object(rec));
+        rows.push(row);
     }
-    let sids: Vec<Uuid> =
-        rows.iter().filter_map(|r| r["dr_sid"].as_str().and_then(|s| Uuid::parse_str(s).ok())).collect();
+    let sids: Vec<Uuid> = rows.iter().map(|r| r.dr_sid).collect();
     let mut tx = state.pool.begin().await?;
-    let taken: Vec<Uuid> = sqlx::query_scalar("SELECT dr_sid FROM call_drs WHERE dr_sid = ANY($1)")
-        .bind(&sids)
-        .fetch_all(&mut *tx)
-        .await?;
+    let taken = repo::existing(&mut *tx, &sids).await?;
     if !taken.is_empty() {
         return Err(ApiError::Conflict(
             taken

@@ -19,7 +19,8 @@ pub const COLUMNS: &str = "c.dr_sid, c.partner_sid, c.date_stop, c.date_start, c
     c.stir_orig_id, c.stir_signing_entity, c.stir_verstat, c.trunk_group_sid_dst, c.trunk_group_sid_src, c.trunk_sid_dst, \
     c.trunk_sid_src, c.user_data";
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// A call detail record as stored; ingestion builds these and inserts them as they are.
+#[derive(Clone, Debug, Default, serde::Serialize, sqlx::FromRow)]
 pub struct CdrRow {
     pub dr_sid: Uuid,
     pub partner_sid: Uuid,
@@ -29,6 +30,7 @@ pub struct CdrRow {
     pub date_insert: DateTime<Utc>,
     pub direction: Option<String>,
     #[sqlx(rename = "type")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     pub version: Option<i32>,
     pub cic: Option<String>,
@@ -211,13 +213,18 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<(C
     Ok(r.map(|w| (w.row, w.tree_path)))
 }
 
-/// Inserts records given as JSON objects keyed by column, in one statement.
-pub async fn insert_batch(db: &mut PgConnection, records: &[Value]) -> RepoResult<()> {
+/// Inserts records in one statement (however many: one parameter).
+pub async fn insert_batch(db: &mut PgConnection, records: &[CdrRow]) -> RepoResult<()> {
     sqlx::query("INSERT INTO call_drs SELECT * FROM jsonb_populate_recordset(NULL::call_drs, $1)")
-        .bind(Value::Array(records.to_vec()))
+        .bind(sqlx::types::Json(records))
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Which of `sids` are records already.
+pub async fn existing<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
+    Ok(sqlx::query_scalar("SELECT dr_sid FROM call_drs WHERE dr_sid = ANY($1)").bind(sids).fetch_all(db).await?)
 }
 
 pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<CdrRow>> {

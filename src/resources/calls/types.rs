@@ -156,8 +156,7 @@ pub struct CallDrInput {
     pub stir_verstat: Maybe<String>,
 }
 
-/// The text attributes of a record, copied as given: one list for ingestion (`TEXT_FIELDS`) and
-/// the filter allow-list (`repo::FIELDS`). `with_text_fields!(m)` calls `m!` with the names.
+/// The text attributes of a record, for the filter allow-list (`repo::LIST`). `with_text_fields!(m)` calls `m!` with the names.
 macro_rules! with_text_fields {
     ($then:ident $(, $extra:expr)* $(,)?) => {
         $then!([
@@ -189,23 +188,6 @@ macro_rules! with_text_fields {
     };
 }
 pub(crate) use with_text_fields;
-
-macro_rules! names {
-    ([$($name:literal),*]) => {
-        &[$($name),*]
-    };
-}
-
-pub const TEXT_FIELDS: &[&str] = with_text_fields!(names);
-
-pub const SID_FIELDS: &[&str] = &[
-    "endpoint_sid_dst",
-    "endpoint_sid_src",
-    "trunk_group_sid_dst",
-    "trunk_group_sid_src",
-    "trunk_sid_dst",
-    "trunk_sid_src",
-];
 
 pub const DIRECTIONS: &[&str] = &["any", "inbound", "outbound", "undirected"];
 pub const TYPES: &[&str] = &["conference_call", "conference_meeting", "mediator", "mms", "sms", "telecom"];

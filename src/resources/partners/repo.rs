@@ -191,6 +191,14 @@ pub async fn get_many<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<
         .await?)
 }
 
+/// Which of `sids` are partners (not deleted).
+pub async fn existing<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
+    Ok(sqlx::query_scalar("SELECT partner_sid FROM partners WHERE partner_sid = ANY($1) AND status <> 'deleted'")
+        .bind(sids)
+        .fetch_all(db)
+        .await?)
+}
+
 /// Inserts a partner (the row's id, display_id and date_created are assigned here) and its
 /// own login.
 pub async fn insert(db: &mut PgConnection, row: &mut PartnerRow, password_hash: &str) -> RepoResult<()> {
