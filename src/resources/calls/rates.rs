@@ -16,8 +16,8 @@ use crate::domain::money::Money;
 use crate::domain::time::{parse_instant, Timestamp};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
-use crate::http::extract::{parse_sid, JsonBody, PathParams};
-use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::extract::{parse_sid, Body, PathParams};
+use crate::http::input::{Maybe, Problems};
 use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::respond;
 use crate::state::AppState;
@@ -442,9 +442,11 @@ const PLANS: ListSpec = ListSpec {
     keyset: None,
 };
 
-pub async fn create_plan(State(state): State<AppState>, _caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let input: PlanInput = parse_object(&body.into_object()?)?;
-    let mut p = Problems::new();
+pub async fn create_plan(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Body { input, problems: mut p, .. }: Body<PlanInput>,
+) -> ApiResult<Response> {
     p.required("name", &input.name);
     let effective = match input.effective_date.value() {
         None => chrono::Utc::now(),
@@ -595,17 +597,27 @@ pub struct AssignmentInput {
     pub sub_type: Maybe<String>,
 }
 
+/// The answer of an assignment: which plan rates whose calls (`partner_sid` null: every
+/// partner's without their own) of a direction and type.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanAssignment {
+    pub direction: String,
+    pub partner_sid: Option<Uuid>,
+    pub rates_plan_sid: Uuid,
+    pub sub_type: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
 /// `POST /admin/calls/rates_plans/{sid}/assignments`: the plan rates a partner's calls (or every
 /// partner's without their own, with `partner_sid` null) of a direction and type.
 pub async fn assign_plan(
     State(state): State<AppState>,
     _caller: Caller,
     PathParams(raw): PathParams<String>,
-    body: JsonBody,
+    Body { input, problems: mut p, .. }: Body<AssignmentInput>,
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "rates plan")?;
-    let input: AssignmentInput = parse_object(&body.into_object()?)?;
-    let mut p = Problems::new();
     p.required("type", &input.kind);
     // DID rental plans have no direction ('any'); call plans are inbound or outbound.
     let is_did = input.kind.value().is_some_and(|k| k == "did");
@@ -677,6 +689,6 @@ pub async fn assign_plan(
         Some((t, s)) => (t.to_owned(), Some(s.to_owned())),
         None => (kind.clone(), None),
     };
-    Ok(Json(json!({"direction": direction, "partner_sid": partner, "rates_plan_sid": sid, "sub_type": sub, "type": t}))
+    Ok(Json(PlanAssignment { direction, partner_sid: partner, rates_plan_sid: sid, sub_type: sub, kind: t })
         .into_response())
 }

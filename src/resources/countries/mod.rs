@@ -7,13 +7,18 @@ pub mod types;
 use axum::http::Method;
 
 use crate::domain::scopes::Scope;
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
 
 pub const READ: &[Scope] = &[Scope::CountriesManage, Scope::CountriesRead];
 
 pub fn routes(api: &mut Api) {
-    api.route(Method::GET, "/countries", READ, handlers::list_countries);
-    api.route(Method::GET, "/countries/{country_code}", READ, handlers::get_country);
+    api.section("countries");
+    api.route(Method::GET, "/countries", READ, handlers::list_countries).returns(Reply::list::<types::Country>());
+    api.route(Method::GET, "/countries/{country_code}", READ, handlers::get_country)
+        .returns(Reply::object::<types::Country>());
     // Answered by the lookup section's IP geolocation.
-    api.route(Method::GET, "/countries/ip/{ip_address}", READ, crate::resources::lookup::handlers::country_by_ip);
+    api.route(Method::GET, "/countries/ip/{ip_address}", READ, crate::resources::lookup::handlers::country_by_ip)
+        .tag("lookup")
+        .returns(Reply::object::<crate::resources::lookup::types::IpCountry>());
 }

@@ -7,8 +7,8 @@ use super::repo::{self, GroupRow};
 use super::types::{DidGroup, DidGroupInput, UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::input::{Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
@@ -49,9 +49,11 @@ async fn find(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<GroupRo
     }
 }
 
-pub async fn create_did_group(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let input: DidGroupInput = parse_object(&body.into_object()?)?;
-    let mut p = Problems::new();
+pub async fn create_did_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body { input, problems: mut p, .. }: Body<DidGroupInput>,
+) -> ApiResult<Response> {
     check_callback(&input.callback_url, &mut p);
     let owner = match input.partner_sid.value().filter(|s| !s.is_empty()) {
         None => partners::find(&state, caller.partner_sid()).await?,
@@ -103,8 +105,7 @@ pub async fn update_did_group(
     update: Update<DidGroupInput>,
 ) -> ApiResult<Response> {
     let mut g = find(&state, &caller, &raw).await?;
-    let input = update.input(&g.to_wire(), UPDATABLE)?;
-    let mut p = Problems::new();
+    let (input, mut p) = update.input(&g.to_wire(), UPDATABLE)?;
     check_callback(&input.callback_url, &mut p);
     p.finish()?;
     g.name = input.name.value().cloned().unwrap_or_else(|| "N/A".into());

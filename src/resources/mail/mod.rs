@@ -13,11 +13,13 @@ use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
 use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, RequestUrl};
 use crate::http::respond;
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
 use crate::state::AppState;
 
 pub fn routes(api: &mut Api) {
-    api.admin(Method::GET, "/admin/mails", &[], list_mails);
+    api.section("mail");
+    api.admin(Method::GET, "/admin/mails", &[], list_mails).returns(Reply::list::<MailItem>());
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

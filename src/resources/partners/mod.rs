@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::cache::Cached;
 use crate::domain::scopes::Scope;
 use crate::http::error::ApiResult;
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
 use crate::state::AppState;
 
@@ -22,13 +23,16 @@ pub const UPDATE: &[Scope] = &[Scope::PartnersManage, Scope::PartnersUpdate];
 pub const DELETE: &[Scope] = &[Scope::PartnersManage, Scope::PartnersDelete];
 
 pub fn routes(api: &mut Api) {
-    api.with_admin(Method::POST, "/partners", CREATE, handlers::create_partner);
-    api.with_admin(Method::GET, "/partners", READ, handlers::list_partners);
-    api.with_admin(Method::GET, "/partners/{partner_sid}", READ, handlers::get_partner);
-    api.with_admin(Method::PATCH, "/partners/{partner_sid}", UPDATE, handlers::update_partner);
-    api.with_admin(Method::PUT, "/partners/{partner_sid}", UPDATE, handlers::update_partner);
-    api.route(Method::DELETE, "/partners/{partner_sid}", DELETE, handlers::delete_partner);
-    api.public(Method::GET, "/email_verifications/{token}", handlers::verify_email);
+    let partner = Reply::object::<types::Partner>;
+    api.section("partners");
+    api.with_admin(Method::POST, "/partners", CREATE, handlers::create_partner).returns(partner());
+    api.with_admin(Method::GET, "/partners", READ, handlers::list_partners).returns(Reply::list::<types::Partner>());
+    api.with_admin(Method::GET, "/partners/{partner_sid}", READ, handlers::get_partner).returns(partner());
+    api.with_admin(Method::PATCH, "/partners/{partner_sid}", UPDATE, handlers::update_partner).returns(partner());
+    api.with_admin(Method::PUT, "/partners/{partner_sid}", UPDATE, handlers::update_partner).returns(partner());
+    api.route(Method::DELETE, "/partners/{partner_sid}", DELETE, handlers::delete_partner).returns(Reply::no_content());
+    api.public(Method::GET, "/email_verifications/{token}", handlers::verify_email)
+        .returns(Reply::object::<types::EmailVerified>());
 }
 
 /// A partner by SID (not deleted), from this instance's cache or the database.
