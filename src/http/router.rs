@@ -148,7 +148,12 @@ impl Api {
     {
         let from = self.table.len();
         self.add(method.clone(), path, RouteAuth { scopes, admin: false, mode: AuthMode::Required }, handler.clone());
-        self.add(method, &format!("/admin{path}"), RouteAuth { scopes, admin: true, mode: AuthMode::Required }, handler);
+        self.add(
+            method,
+            &format!("/admin{path}"),
+            RouteAuth { scopes, admin: true, mode: AuthMode::Required },
+            handler,
+        );
         self.declare(from)
     }
 

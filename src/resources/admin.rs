@@ -6,8 +6,8 @@ use axum::response::Response;
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::respond;
 use crate::http::openapi::Reply;
+use crate::http::respond;
 use crate::http::router::Api;
 use crate::state::AppState;
 

@@ -127,7 +127,8 @@ async fn wrong_types_and_wrong_values_are_named_in_one_answer() {
         .await;
     assert_eq!(named(&r), ["attributes", "payment_type"], "{}", r.text());
     assert_eq!(r.json["message"], "object validation error");
-    let bad = |f: &str| r.json["errors"].as_array().unwrap().iter().find(|e| e["field"] == f).unwrap()["message"].clone();
+    let bad =
+        |f: &str| r.json["errors"].as_array().unwrap().iter().find(|e| e["field"] == f).unwrap()["message"].clone();
     assert!(bad("attributes").as_str().unwrap().starts_with("invalid type"), "{}", r.text());
     assert_eq!(bad("payment_type"), "must be prepay or postpay");
     let list = app.get("/core/v2/partners?filter=login+eq+barter").actor(root()).ok().await;

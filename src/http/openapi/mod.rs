@@ -336,10 +336,9 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
     }
     for (path, routes) in by_path {
         for r in routes {
-            let name = r.summary.map_or_else(
-                || r.handler.rsplit("::").next().unwrap_or(r.handler).replace('_', " "),
-                str::to_owned,
-            );
+            let name = r
+                .summary
+                .map_or_else(|| r.handler.rsplit("::").next().unwrap_or(r.handler).replace('_', " "), str::to_owned);
             let mut op = OperationBuilder::new()
                 .operation_id(Some(format!(
                     "{}{}",
@@ -411,7 +410,9 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                 Some(Reply::NoContent) => ("204", ResponseBuilder::new().description("no content")),
                 Some(Reply::Document(media_type)) => (
                     "200",
-                    ResponseBuilder::new().description("the document").content(media_type, Content::new(Some(document_schema(media_type)))),
+                    ResponseBuilder::new()
+                        .description("the document")
+                        .content(media_type, Content::new(Some(document_schema(media_type)))),
                 ),
                 None => ("200", ResponseBuilder::new().description("the document")),
             };

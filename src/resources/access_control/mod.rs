@@ -21,7 +21,8 @@ pub fn routes(api: &mut Api) {
     let rule = Reply::object::<AccessControlRule>;
     api.section("access_control");
     api.route(Method::POST, "/accesscontrol/rules", CREATE, handlers::create_rule).returns(rule());
-    api.route(Method::GET, "/accesscontrol/rules", READ, handlers::list_rules).returns(Reply::list::<AccessControlRule>());
+    api.route(Method::GET, "/accesscontrol/rules", READ, handlers::list_rules)
+        .returns(Reply::list::<AccessControlRule>());
     api.route(Method::GET, "/accesscontrol/rules/{rule_sid}", READ, handlers::get_rule).returns(rule());
     api.route(Method::PATCH, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::update_rule).returns(rule());
     api.route(Method::PUT, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::update_rule).returns(rule());

@@ -142,7 +142,11 @@ impl<'a> Work<'a> {
                 let after = if method == "PATCH" {
                     let merged = self.merged(&before, &dids::ops::updatable(self.task.admin))?;
                     let input: DidInput = parse_object(&merged)?;
-                    Some(dids::ops::update(conn, row, &input, self.task.admin, Problems::new()).await?.to_wire(self.task.admin))
+                    Some(
+                        dids::ops::update(conn, row, &input, self.task.admin, Problems::new())
+                            .await?
+                            .to_wire(self.task.admin),
+                    )
                 } else {
                     dids::ops::release(conn, &row, self.state.config.did_aging_seconds).await?;
                     dids::repo::get(conn, sid, false).await?.map(|r| r.to_wire(self.task.admin))

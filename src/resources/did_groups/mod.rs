@@ -8,8 +8,8 @@ use axum::http::Method;
 
 use crate::http::openapi::Reply;
 use crate::http::router::Api;
-use types::DidGroup;
 use crate::resources::dids::{CREATE, DELETE, READ, UPDATE};
+use types::DidGroup;
 
 pub fn routes(api: &mut Api) {
     let group = Reply::object::<DidGroup>;

@@ -12,8 +12,8 @@ use crate::domain::time::Timestamp;
 use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
 use crate::http::listing::{self, Field, FieldType as T, ListQuery, ListSpec, RequestUrl};
-use crate::http::respond;
 use crate::http::openapi::Reply;
+use crate::http::respond;
 use crate::http::router::Api;
 use crate::state::AppState;
 

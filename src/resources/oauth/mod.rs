@@ -31,7 +31,8 @@ pub fn routes(api: &mut Api) {
     api.with_admin(Method::POST, "/oauth/token/{partner_sid}", TOKEN_CREATE, handlers::generate_token_for_partner)
         .returns(token());
     api.with_admin(Method::POST, "/oauth/revoke", TOKEN_REVOKE, handlers::revoke_token).returns(Reply::no_content());
-    api.with_admin(Method::GET, "/oauth/tokens", TOKEN_READ, handlers::list_tokens).returns(Reply::list::<OAuthToken>());
+    api.with_admin(Method::GET, "/oauth/tokens", TOKEN_READ, handlers::list_tokens)
+        .returns(Reply::list::<OAuthToken>());
     api.with_admin(Method::GET, "/oauth/tokens/{token_sid}", TOKEN_READ, handlers::get_token).returns(token());
     api.with_admin(Method::PATCH, "/oauth/tokens/{token_sid}", TOKEN_UPDATE, handlers::update_token).returns(token());
     api.with_admin(Method::PUT, "/oauth/tokens/{token_sid}", TOKEN_UPDATE, handlers::update_token).returns(token());

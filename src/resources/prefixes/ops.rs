@@ -127,7 +127,12 @@ pub async fn create(
 
 /// Updates a prefix (locked by the caller) with a body already merged with its current
 /// attributes; `p`: the problems already found in the body.
-pub async fn update(tx: &mut PgConnection, row: PrefixRow, input: &PrefixInput, mut p: Problems) -> ApiResult<PrefixRow> {
+pub async fn update(
+    tx: &mut PgConnection,
+    row: PrefixRow,
+    input: &PrefixInput,
+    mut p: Problems,
+) -> ApiResult<PrefixRow> {
     let row = build(tx, input, row, &mut p).await?;
     p.finish()?;
     repo::upsert(tx, &row).await?;
