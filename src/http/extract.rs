@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::error::ApiError;
+use super::input::{parse_into, Problems};
 use crate::state::AppState;
 
 fn content_type(headers: &HeaderMap) -> Option<String> {
@@ -34,8 +35,9 @@ async fn read_body(req: Request, state: &AppState) -> Result<(HeaderMap, Bytes),
     Ok((parts.headers, bytes))
 }
 
-/// A JSON request body. An empty body is `{}`; a body that is not JSON is the reference's 400;
-/// a body sent with another content type is 415.
+/// A JSON request body. A body that is not JSON (an empty one sent as JSON included) is the
+/// reference's 400; a body sent with another content type is 415. A request without a body and
+/// without a JSON content type reads as `{}` (clients POST without a body to rent a number).
 #[derive(Debug)]
 pub struct JsonBody(pub Value);
 
@@ -54,12 +56,12 @@ impl FromRequest<AppState> for JsonBody {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let (headers, bytes) = read_body(req, state).await?;
-        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        let json = content_type(&headers).is_some_and(|ct| is_json(&ct));
+        if !json && bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(JsonBody(Value::Object(Map::new())));
         }
-        match content_type(&headers) {
-            Some(ct) if is_json(&ct) => {}
-            _ => return Err(ApiError::UnsupportedMediaType("application/json")),
+        if !json {
+            return Err(ApiError::UnsupportedMediaType("application/json"));
         }
         let body: Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::MalformedJson)?;
         if let Some(at) = find_nul(&body, String::new()) {
@@ -69,6 +71,30 @@ impl FromRequest<AppState> for JsonBody {
             ));
         }
         Ok(JsonBody(body))
+    }
+}
+
+/// A JSON object body read as the input type `T`, leniently: a field of the wrong type is named
+/// in `problems` and read as absent, so the handler's rules add their problems to the same list
+/// and one 422 names every bad field. The OpenAPI document takes `T` as the request body.
+#[derive(Debug)]
+pub struct Body<T> {
+    /// The body as `T`: each field absent, null or a value.
+    pub input: T,
+    /// The fields whose values do not fit `T`; the handler adds its own and calls `finish`.
+    pub problems: Problems,
+    /// The object as sent.
+    pub raw: Map<String, Value>,
+}
+
+impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let raw = JsonBody::from_request(req, state).await?.into_object()?;
+        let mut problems = Problems::new();
+        let input = parse_into(&raw, &mut problems)?;
+        Ok(Body { input, problems, raw })
     }
 }
 

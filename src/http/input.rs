@@ -54,21 +54,50 @@ pub type Ignored = Option<IgnoredAny>;
 
 /// Deserializes an object into `T`, naming every field that fails.
 pub fn parse_object<T: DeserializeOwned>(map: &Map<String, Value>) -> Result<T, ApiError> {
-    match from_map::<T>(map) {
-        Ok(v) => Ok(v),
-        Err(first) => {
-            let mut errors = Vec::new();
-            for (k, v) in map {
-                let mut one = Map::new();
-                one.insert(k.clone(), v.clone());
-                if let Err(e) = from_map::<T>(&one) {
-                    errors.push(e);
-                }
+    let mut p = Problems::new();
+    let value = parse_into(map, &mut p)?;
+    p.finish()?;
+    Ok(value)
+}
+
+/// Deserializes an object into `T` leniently: each field whose value does not fit `T` is named
+/// in `p` and read as absent, so the rules checked afterwards still run on the rest of the body
+/// and one answer names every bad field. Fails at once only when the body as a whole does not
+/// fit `T` (then with every problem found).
+pub fn parse_into<T: DeserializeOwned>(map: &Map<String, Value>, p: &mut Problems) -> Result<T, ApiError> {
+    let first = match from_map::<T>(map) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let mut rest = Map::new();
+    let mut named = false;
+    for (k, v) in map {
+        let mut one = Map::new();
+        one.insert(k.clone(), v.clone());
+        match from_map::<T>(&one) {
+            Ok(_) => {
+                rest.insert(k.clone(), v.clone());
             }
-            if errors.is_empty() {
-                errors.push(first);
+            Err(e) => {
+                named = true;
+                p.push(e);
             }
-            Err(ApiError::Validation(errors))
+        }
+    }
+    match from_map::<T>(&rest) {
+        Ok(v) if named => Ok(v),
+        Ok(_) => {
+            // Only the fields together fail (never expected of an input type): name the body.
+            p.push(first);
+            Err(ApiError::Validation(std::mem::take(&mut p.0)))
+        }
+        Err(e) => {
+            if !named {
+                p.push(first);
+            } else {
+                p.push(e);
+            }
+            Err(ApiError::Validation(std::mem::take(&mut p.0)))
         }
     }
 }
@@ -95,7 +124,7 @@ fn clean_message(m: &str) -> String {
 }
 
 /// Collects validation problems, then fails with all of them at once.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Problems(pub Vec<FieldError>);
 
 impl Problems {
@@ -103,8 +132,18 @@ impl Problems {
         Self::default()
     }
 
+    /// Names `field`, unless a problem already names it (a field gets one message: a value of
+    /// the wrong type is not also "field is required").
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
+        self.push(FieldError::new(field, message));
+    }
+
+    /// Adds `e`, unless a problem already names its field.
+    pub fn push(&mut self, e: FieldError) {
+        if e.field.is_some() && self.0.iter().any(|x| x.field == e.field) {
+            return;
+        }
+        self.0.push(e);
     }
 
     pub fn required<T>(&mut self, field: &str, v: &Maybe<T>) {
@@ -142,7 +181,8 @@ pub struct Batch<T> {
 }
 
 impl<T: DeserializeOwned> Batch<T> {
-    /// Reads `body`; what does not parse goes to `p`, a body of the wrong shape fails at once.
+    /// Reads `body`; what does not parse goes to `p` (a field of the wrong type is named there and
+    /// its object read without it), a body of the wrong shape fails at once.
     pub fn parse(body: Value, max: usize, what: &str, p: &mut Problems) -> Result<Self, ApiError> {
         let (raw, single) = match body {
             Value::Array(items) => (items, false),
@@ -158,13 +198,20 @@ impl<T: DeserializeOwned> Batch<T> {
                 p.add(batch.at(i, "body"), format!("must be {what}"));
                 continue;
             };
-            match parse_object::<T>(&map) {
+            // A field of the wrong type is named and read as absent: the object's rules still run.
+            let mut own = Problems::new();
+            let parsed = parse_into::<T>(&map, &mut own);
+            let errors = match &parsed {
+                Err(ApiError::Validation(errors)) => errors.clone(),
+                Err(_) => Vec::new(),
+                Ok(_) => std::mem::take(&mut own.0),
+            };
+            for e in errors {
+                p.add(batch.at(i, e.field.as_deref().unwrap_or("body")), e.message);
+            }
+            match parsed {
                 Ok(v) => batch.items.push((i, v, map)),
-                Err(ApiError::Validation(errors)) => {
-                    for e in errors {
-                        p.add(batch.at(i, e.field.as_deref().unwrap_or("body")), e.message);
-                    }
-                }
+                Err(ApiError::Validation(_)) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, QueryParams};
-use super::input::parse_object;
+use super::input::{parse_into, Problems};
 use crate::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,12 +43,15 @@ impl UpdateMode {
 }
 
 /// A PATCH or PUT request to an object whose input type is `T`: the mode, and the body as sent,
-/// already checked against `T` (a wrong type is a 422 before the object is looked up).
+/// read as `T` leniently (a field of the wrong type is named in `problems` and read as absent, so
+/// the handler's rules run too and one 422 names every bad field).
 pub struct Update<T> {
     pub mode: UpdateMode,
     pub body: Map<String, Value>,
     /// The body as `T`: what was sent, each attribute absent, null or a value.
     pub sent: T,
+    /// The body's fields whose values do not fit `T`: the start of the handler's problems.
+    pub problems: Problems,
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for Update<T> {
@@ -58,8 +61,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Update<T> {
         let (mut parts, body) = req.into_parts();
         let mode = UpdateMode::from_request_parts(&mut parts, state).await?;
         let body = JsonBody::from_request(Request::from_parts(parts, body), state).await?.into_object()?;
-        let sent = parse_object(&body)?;
-        Ok(Update { mode, body, sent })
+        let mut problems = Problems::new();
+        let sent = parse_into(&body, &mut problems)?;
+        Ok(Update { mode, body, sent, problems })
     }
 }
 
@@ -69,9 +73,13 @@ impl<T: DeserializeOwned> Update<T> {
         Ok(apply(&wire_map(current)?, &self.body, updatable, self.mode))
     }
 
-    /// The object's input after the update: its updatable attributes with the body applied.
-    pub fn input(&self, current: &impl Serialize, updatable: &[&str]) -> ApiResult<T> {
-        parse_object(&self.merged(current, updatable)?)
+    /// The object's input after the update (its updatable attributes with the body applied), and
+    /// the problems found so far (the body's fields of the wrong type, read as absent), to which
+    /// the handler adds its rules' before `finish`.
+    pub fn input(&self, current: &impl Serialize, updatable: &[&str]) -> ApiResult<(T, Problems)> {
+        let mut p = self.problems.clone();
+        let input = parse_into(&self.merged(current, updatable)?, &mut p)?;
+        Ok((input, p))
     }
 }
 

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use super::auth::{self, AuthMode, RouteAuth};
 use super::error::ApiError;
-use super::openapi::HandlerInputs;
+use super::openapi::{BodyType, HandlerInputs, Inputs, Reply};
 use crate::domain::scopes::Scope;
 use crate::resources;
 use crate::state::AppState;
@@ -27,23 +27,80 @@ pub struct RouteInfo {
     pub method: Method,
     pub path: String,
     pub auth: RouteAuth,
-    /// The handler's path (`carrierx_core::resources::dids::handlers::rent_did`): the OpenAPI
-    /// document names and types the operation from it.
+    /// The handler's path (`carrierx_core::resources::dids::handlers::rent_did`): the operation's
+    /// summary (`rent did`) unless the route declares one.
     pub handler: &'static str,
-    /// What the handler reads (query parameters, body), from its extractors.
-    pub inputs: super::openapi::Inputs,
+    /// The operation's summary, when the route declares one.
+    pub summary: Option<&'static str>,
+    /// The section the route belongs to (the operation's tag), declared by its resource.
+    pub tag: &'static str,
+    /// What the handler reads (query parameters, body), from its extractors and the route's
+    /// declaration.
+    pub inputs: Inputs,
+    /// What the route answers with, declared where it is registered.
+    pub reply: Option<Reply>,
 }
 
-/// Collects the routes of every resource with their declared authentication.
+/// The routes just registered (one, or a route and its `/admin` variant): their contract is
+/// declared on them, `api.route(..).returns(Reply::object::<Did>())`.
+pub struct Declare<'a> {
+    routes: &'a mut [RouteInfo],
+}
+
+impl Declare<'_> {
+    /// What the routes answer with.
+    pub fn returns(self, reply: Reply) -> Self {
+        self.routes.iter_mut().for_each(|r| r.reply = Some(reply));
+        self
+    }
+
+    /// The input type of a JSON body the handler reads untyped (`JsonBody`).
+    pub fn body<T: serde::de::DeserializeOwned>(self) -> Self {
+        self.routes.iter_mut().for_each(|r| r.inputs.body = Some(BodyType::of::<T>()));
+        self
+    }
+
+    /// A bulk body: one `T` or an array of them (`Batch<T>`).
+    pub fn batch_of<T: serde::de::DeserializeOwned>(self) -> Self {
+        self.routes.iter_mut().for_each(|r| {
+            r.inputs.body = Some(BodyType::of::<T>());
+            r.inputs.batch = true;
+        });
+        self
+    }
+
+    /// The tag of these routes when not their resource's (a route served under another section).
+    pub fn tag(self, tag: &'static str) -> Self {
+        self.routes.iter_mut().for_each(|r| r.tag = tag);
+        self
+    }
+
+    /// The operation's summary, when the handler's name does not say it.
+    pub fn summary(self, summary: &'static str) -> Self {
+        self.routes.iter_mut().for_each(|r| r.summary = Some(summary));
+        self
+    }
+}
+
+/// Collects the routes of every resource with their declared authentication and contract.
 pub struct Api {
     state: AppState,
     router: Router<AppState>,
+    /// The tag of the routes added next: the resource adding them ([`Api::section`]).
+    section: &'static str,
     pub table: Vec<RouteInfo>,
 }
 
 impl Api {
     fn new(state: AppState) -> Self {
-        Api { state, router: Router::new(), table: Vec::new() }
+        Api { state, router: Router::new(), section: "", table: Vec::new() }
+    }
+
+    /// The section (the OpenAPI tag) of the routes added next; each resource's `routes` names
+    /// its own.
+    pub fn section(&mut self, tag: &'static str) -> &mut Self {
+        self.section = tag;
+        self
     }
 
     fn add<H, T>(&mut self, method: Method, path: &str, auth: RouteAuth, handler: H)
@@ -60,55 +117,84 @@ impl Api {
             path: path.to_owned(),
             auth,
             handler: std::any::type_name::<H>(),
+            summary: None,
+            tag: self.section,
             inputs: T::inputs(),
+            reply: None,
         });
     }
 
+    fn declare(&mut self, from: usize) -> Declare<'_> {
+        Declare { routes: &mut self.table[from..] }
+    }
+
     /// A route that needs one of `scopes`.
-    pub fn route<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], handler: H)
+    pub fn route<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], handler: H) -> Declare<'_>
     where
         H: Handler<T, AppState>,
         T: HandlerInputs + 'static,
     {
+        let from = self.table.len();
         self.add(method, path, RouteAuth { scopes, admin: false, mode: AuthMode::Required }, handler);
+        self.declare(from)
     }
 
     /// A route and its `/admin` variant (which also needs the admin scope of its verb and
     /// sees every partner's objects).
-    pub fn with_admin<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], handler: H)
+    pub fn with_admin<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], handler: H) -> Declare<'_>
     where
         H: Handler<T, AppState> + Clone,
         T: HandlerInputs + 'static,
     {
-        self.route(method.clone(), path, scopes, handler.clone());
-        self.admin(method, &format!("/admin{path}"), scopes, handler);
+        let from = self.table.len();
+        self.add(method.clone(), path, RouteAuth { scopes, admin: false, mode: AuthMode::Required }, handler.clone());
+        self.add(
+            method,
+            &format!("/admin{path}"),
+            RouteAuth { scopes, admin: true, mode: AuthMode::Required },
+            handler,
+        );
+        self.declare(from)
     }
 
     /// An `/admin` route only.
-    pub fn admin<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], handler: H)
+    pub fn admin<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], handler: H) -> Declare<'_>
     where
         H: Handler<T, AppState>,
         T: HandlerInputs + 'static,
     {
+        let from = self.table.len();
         self.add(method, path, RouteAuth { scopes, admin: true, mode: AuthMode::Required }, handler);
+        self.declare(from)
     }
 
     /// A route that authenticates in its handler when no `Authorization` header is sent.
-    pub fn optional<H, T>(&mut self, method: Method, path: &str, scopes: &'static [Scope], admin: bool, handler: H)
+    pub fn optional<H, T>(
+        &mut self,
+        method: Method,
+        path: &str,
+        scopes: &'static [Scope],
+        admin: bool,
+        handler: H,
+    ) -> Declare<'_>
     where
         H: Handler<T, AppState>,
         T: HandlerInputs + 'static,
     {
+        let from = self.table.len();
         self.add(method, path, RouteAuth { scopes, admin, mode: AuthMode::Optional }, handler);
+        self.declare(from)
     }
 
     /// A route without authentication.
-    pub fn public<H, T>(&mut self, method: Method, path: &str, handler: H)
+    pub fn public<H, T>(&mut self, method: Method, path: &str, handler: H) -> Declare<'_>
     where
         H: Handler<T, AppState>,
         T: HandlerInputs + 'static,
     {
+        let from = self.table.len();
         self.add(method, path, RouteAuth { scopes: &[], admin: false, mode: AuthMode::Public }, handler);
+        self.declare(from)
     }
 }
 
@@ -146,10 +232,13 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     // The contract of everything above, and of itself.
     let openapi = std::sync::Arc::new(std::sync::OnceLock::<axum::body::Bytes>::new());
     let served = openapi.clone();
+    api.section("docs");
     api.public(Method::GET, "/openapi.json", move || {
         let doc = served.get().cloned().unwrap_or_default();
         async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
-    });
+    })
+    .summary("openapi")
+    .returns(Reply::document("application/json"));
     let _ = openapi.set(axum::body::Bytes::from(
         serde_json::to_vec(&super::openapi::document(&api.table)).expect("the OpenAPI document serializes"),
     ));

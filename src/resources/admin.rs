@@ -6,12 +6,14 @@ use axum::response::Response;
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::openapi::Reply;
 use crate::http::respond;
 use crate::http::router::Api;
 use crate::state::AppState;
 
 pub fn routes(api: &mut Api) {
-    api.admin(Method::POST, "/admin/reset", &[], reset);
+    api.section("admin");
+    api.admin(Method::POST, "/admin/reset", &[], reset).returns(Reply::no_content());
 }
 
 /// Returns the database to its bootstrap state (`CARRIERX_ALLOW_RESET` must be on): 204.

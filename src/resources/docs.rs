@@ -8,12 +8,15 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::PathParams;
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
 use crate::state::AppState;
 
 pub fn routes(api: &mut Api) {
-    api.public(Method::GET, "/docs", explorer);
-    api.public(Method::GET, "/docs/{file}", asset);
+    api.section("docs");
+    api.public(Method::GET, "/docs", explorer).returns(Reply::document("text/html"));
+    // Swagger UI's scripts, style sheets and images.
+    api.public(Method::GET, "/docs/{file}", asset).returns(Reply::document("*/*"));
 }
 
 const PAGE: &str = r##"<!DOCTYPE html>

@@ -106,3 +106,94 @@ async fn json_responses_say_so_and_no_content_is_empty() {
     assert_eq!(r.text(), "");
     assert!(r.headers.get("content-type").is_none());
 }
+
+/// The fields named by a 422, sorted.
+fn named(r: &Resp) -> Vec<String> {
+    assert_eq!(r.status.as_u16(), 422, "{}", r.text());
+    let mut fields: Vec<String> =
+        r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+    fields.sort();
+    fields
+}
+
+#[tokio::test]
+async fn wrong_types_and_wrong_values_are_named_in_one_answer() {
+    let app = TestApp::new().await;
+    let r = app
+        .post("/core/v2/partners")
+        .actor(root())
+        .json(json!({"login": "barter", "password": "barter-password", "payment_type": "barter", "attributes": [1, 2]}))
+        .send()
+        .await;
+    assert_eq!(named(&r), ["attributes", "payment_type"], "{}", r.text());
+    assert_eq!(r.json["message"], "object validation error");
+    let bad =
+        |f: &str| r.json["errors"].as_array().unwrap().iter().find(|e| e["field"] == f).unwrap()["message"].clone();
+    assert!(bad("attributes").as_str().unwrap().starts_with("invalid type"), "{}", r.text());
+    assert_eq!(bad("payment_type"), "must be prepay or postpay");
+    let list = app.get("/core/v2/partners?filter=login+eq+barter").actor(root()).ok().await;
+    assert_eq!(list["total"], 0, "nothing was written");
+}
+
+#[tokio::test]
+async fn a_string_transformations_is_named_with_every_other_bad_field() {
+    let app = TestApp::new().await;
+    let body = json!({
+        "login": "shaped",
+        "password": "shaped-password",
+        "transformations": "none",
+        "zip": 90804,
+        "payment_type": "barter",
+        "callbacks": [],
+    });
+    let r = app.post("/core/v2/partners").actor(root()).json(body).send().await;
+    assert_eq!(named(&r), ["callbacks", "payment_type", "transformations", "zip"], "{}", r.text());
+    // The same through PATCH, where the rules run on the merged object.
+    let (p, _) = app.partner(&root(), "reshaped", None).await;
+    let path = format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap());
+    let body = json!({"transformations": "none", "attributes": "flat", "owner_email": "nope"});
+    let r = app.patch(&path).actor(root()).json(body).send().await;
+    assert_eq!(named(&r), ["attributes", "owner_email", "transformations"], "{}", r.text());
+    // A create of another resource: a required field of the wrong type is named once.
+    let r = app.post("/core/v2/endpoints").actor(root()).json(json!({"type": 5, "capacity": "x"})).send().await;
+    assert_eq!(named(&r), ["capacity", "type"], "{}", r.text());
+}
+
+#[tokio::test]
+async fn an_ingestion_batch_names_type_and_rule_errors_together() {
+    let app = TestApp::new().await;
+    let body = json!([{"phonenumber": "15162065319", "capabilities": 99, "price": {"x": 1}}]);
+    let r = app.post("/core/v2/admin/dids").actor(root()).json(body).send().await;
+    assert_eq!(named(&r), ["[0].capabilities", "[0].price"], "{}", r.text());
+}
+
+#[tokio::test]
+async fn an_empty_json_body_is_malformed_json() {
+    let app = TestApp::new().await;
+    for body in ["", "   ", " \n\t "] {
+        let r = app.post("/core/v2/partners").actor(root()).raw(body, Some("application/json")).send().await;
+        assert_eq!(r.status, 400, "{body:?}: {}", r.text());
+        assert_eq!(
+            r.json,
+            json!({"body": {"message": "cannot parse json. Check json for validity", "errors": null}, "status": 400})
+        );
+    }
+    let (p, _) = app.partner(&root(), "emptied", None).await;
+    let path = format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap());
+    let r = app.patch(&path).actor(root()).raw("", Some("application/json; charset=utf-8")).send().await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json["body"]["message"], "cannot parse json. Check json for validity");
+}
+
+#[tokio::test]
+async fn a_post_without_a_body_or_content_type_reads_as_an_empty_object() {
+    let app = TestApp::new().await;
+    let (_, tok) = app.partner(&root(), "bodiless", None).await;
+    app.post("/core/v2/admin/dids").actor(root()).json(json!([{"phonenumber": "15162065319"}])).ok().await;
+    // Renting the first available number, as clients do, without a body.
+    let did = app.post("/core/v2/phonenumber/dids").actor(bearer(&tok)).send().await;
+    assert_eq!(did.status, 200, "{}", did.text());
+    assert_eq!(did.json["phonenumber"], "15162065319");
+    // A body-less create still gets its rules' answer, not a parse error.
+    app.post("/core/v2/endpoints").actor(bearer(&tok)).send().await.assert_error(422, "type");
+}

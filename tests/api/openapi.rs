@@ -96,6 +96,48 @@ async fn the_openapi_document_is_the_route_table() {
     let admin = &doc["paths"]["/admin/batch/tasks"]["post"]["security"][0]["bearer"];
     assert!(admin.as_array().unwrap().contains(&serde_json::json!("admin.create")), "{admin}");
     assert!(doc["paths"]["/openapi.json"]["get"]["security"].is_null(), "the document is public");
+    // Every operation that reads a body says what it takes, and every 2xx answer but 204 says
+    // what it carries: each route declares both where it is registered.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if ["post", "put", "patch"].contains(&method.as_str()) && !op["requestBody"].is_null() {
+                let content = op["requestBody"]["content"].as_object().unwrap();
+                assert!(!content.is_empty(), "{method} {path}: a body without content");
+                for (media, c) in content {
+                    assert!(c["schema"].is_object(), "{method} {path}: {media} has no schema");
+                }
+                if let Some(json) = content.get("application/json") {
+                    assert!(
+                        json["schema"]["$ref"].is_string() || json["schema"]["oneOf"].is_array(),
+                        "{method} {path}: a JSON body is an input type: {json}"
+                    );
+                }
+            }
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if status.starts_with('2') && status != "204" {
+                    let content = response["content"].as_object();
+                    assert!(content.is_some_and(|c| !c.is_empty()), "{method} {path}: {status} without content");
+                    for (media, c) in content.unwrap() {
+                        assert!(c["schema"].is_object(), "{method} {path}: {status} {media} has no schema");
+                    }
+                }
+            }
+        }
+    }
+    // Bodies that were borrowed from the object answered are their own input types now.
+    assert_eq!(
+        body_ref(&doc["paths"]["/partners/{partner_sid}/billing_method"]["post"]),
+        "#/components/schemas/BillingMethodInput"
+    );
+    assert_eq!(body_ref(&doc["paths"]["/admin/calls/rates_plans"]["post"]), "#/components/schemas/PlanInput");
+    let ingest = &doc["paths"]["/admin/dids"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(ingest["oneOf"][0]["$ref"], "#/components/schemas/InventoryInput", "one object or an array");
+    assert_eq!(ingest["oneOf"][1]["items"]["$ref"], "#/components/schemas/InventoryInput");
+    assert!(doc["paths"]["/oauth/revoke"]["post"]["responses"]["204"].is_object(), "revoking answers 204");
+    let csv = &doc["paths"]["/calls/rates/inbound/pstn/csv"]["get"]["responses"]["200"]["content"];
+    assert!(csv["text/csv"].is_object() && csv["application/json"].is_null(), "{csv}");
+    assert_eq!(doc["paths"]["/countries/ip/{ip_address}"]["get"]["tags"][0], "lookup", "tags are declared");
+    assert_eq!(doc["paths"]["/admin/dids"]["get"]["tags"][0], "dids (admin)");
     // The wire types' fields are described: a DID has its attributes.
     let did = &schemas["Did"]["properties"];
     for f in ["did_sid", "phonenumber", "price", "trunk_group_sid", "transformations"] {

@@ -38,3 +38,20 @@ fn emails() {
     assert!(!is_email("john doe@mail.com"));
     assert_eq!(bad_emails("a@b.co, nope"), vec!["nope"]);
 }
+
+#[test]
+fn a_lenient_parse_names_bad_fields_and_reads_them_as_absent() {
+    let m = json!({"name": "kept", "count": "x", "other": 1});
+    let mut p = Problems::new();
+    let s: Sample = parse_into(m.as_object().unwrap(), &mut p).unwrap();
+    assert_eq!(s.name, Maybe::Value("kept".into()));
+    assert!(s.count.is_absent(), "a field of the wrong type reads as absent");
+    let mut fields: Vec<_> = p.0.iter().map(|e| e.field.clone().unwrap()).collect();
+    fields.sort();
+    assert_eq!(fields, vec!["count", "other"]);
+    // The rules that run next do not name a field twice.
+    p.required("count", &s.count);
+    p.add("name", "too short");
+    assert_eq!(p.0.len(), 3);
+    assert!(p.0.iter().any(|e| e.field.as_deref() == Some("count") && e.message.starts_with("invalid type")));
+}

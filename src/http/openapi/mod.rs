@@ -1,7 +1,8 @@
 //! The OpenAPI 3.1 document, generated from the route table (every route the router serves, with
-//! its method, path, path parameters and the scopes its authentication checks) and the wire
-//! types' `utoipa` schemas; served at `GET /core/v2/openapi.json`. Nothing in it is written by
-//! hand: a route added to the table is in the document.
+//! its method, path, path parameters, the scopes its authentication checks, the request body its
+//! handler reads and the reply and tag the route declares) and the declared types' `utoipa`
+//! schemas; served at `GET /core/v2/openapi.json`. Nothing in it is written by hand, and nothing
+//! is guessed from a name: a route added to the table is in the document as it is declared.
 
 pub mod introspect;
 
@@ -32,8 +33,11 @@ pub struct Inputs {
     pub form: bool,
     /// A PATCH/PUT body merged into the object (`Update<T>`; PATCH reads `nested_objects`).
     pub update: bool,
-    /// The type the body is parsed into, when the extractor names it (`Update<T>`).
+    /// The type the body is parsed into: named by the extractor (`Body<T>`, `Update<T>`) or
+    /// declared with the route (`.body::<T>()`, `.batch_of::<T>()`).
     pub body: Option<BodyType>,
+    /// The body is one `body` or an array of them (the admin ingestion routes).
+    pub batch: bool,
 }
 
 /// An input type, known from the handler's signature: its name and the fields a client sets.
@@ -44,10 +48,88 @@ pub struct BodyType {
 }
 
 impl BodyType {
-    fn of<T: serde::de::DeserializeOwned>() -> Self {
+    pub fn of<T: serde::de::DeserializeOwned>() -> Self {
         BodyType {
             name: || std::any::type_name::<T>().rsplit("::").next().unwrap_or("Input"),
             fields: introspect::writable_fields::<T>,
+        }
+    }
+}
+
+/// A type of the contract, known from its `ToSchema`: its schema's name, and how it puts its
+/// schema (with every schema it refers to) into the document's components.
+#[derive(Clone, Copy)]
+pub struct Wire {
+    name: fn() -> String,
+    register: fn(&mut utoipa::openapi::Components),
+}
+
+impl std::fmt::Debug for Wire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&(self.name)())
+    }
+}
+
+impl Wire {
+    fn register_in(&self, components: &mut utoipa::openapi::Components) {
+        (self.register)(components)
+    }
+
+    pub fn of<T: ToSchema>() -> Self {
+        Wire {
+            name: || T::name().into_owned(),
+            register: |c| {
+                let mut nested = Vec::new();
+                T::schemas(&mut nested);
+                c.schemas.insert(T::name().into_owned(), T::schema());
+                c.schemas.extend(nested);
+            },
+        }
+    }
+}
+
+/// What a route answers with (its success response), declared where it is registered:
+/// `api.route(..).returns(Reply::object::<Did>())`.
+#[derive(Clone, Copy, Debug)]
+pub enum Reply {
+    /// 200 with one object.
+    Object(Wire),
+    /// 200 with a page of objects in the list envelope.
+    List(Wire),
+    /// 200 with the object when one was sent, else the array of them (the ingestion routes).
+    OneOrMany(Wire),
+    /// 204 without a body.
+    NoContent,
+    /// 200 with a document of this media type (CSV, HTML, PDF, ...).
+    Document(&'static str),
+}
+
+impl Reply {
+    pub fn object<T: ToSchema>() -> Self {
+        Reply::Object(Wire::of::<T>())
+    }
+
+    pub fn list<T: ToSchema>() -> Self {
+        Reply::List(Wire::of::<T>())
+    }
+
+    pub fn one_or_many<T: ToSchema>() -> Self {
+        Reply::OneOrMany(Wire::of::<T>())
+    }
+
+    pub fn no_content() -> Self {
+        Reply::NoContent
+    }
+
+    pub fn document(media_type: &'static str) -> Self {
+        Reply::Document(media_type)
+    }
+
+    /// The wire type answered, if any.
+    fn wire(&self) -> Option<Wire> {
+        match self {
+            Reply::Object(w) | Reply::List(w) | Reply::OneOrMany(w) => Some(*w),
+            Reply::NoContent | Reply::Document(_) => None,
         }
     }
 }
@@ -109,6 +191,12 @@ impl<T: serde::de::DeserializeOwned> Input for super::patch::Update<T> {
         i.body = Some(BodyType::of::<T>());
     }
 }
+impl<T: serde::de::DeserializeOwned> Input for super::extract::Body<T> {
+    fn describe(i: &mut Inputs) {
+        i.json = true;
+        i.body = Some(BodyType::of::<T>());
+    }
+}
 impl Input for super::listing::ApiBase {}
 impl Input for super::extract::FormBody {
     fn describe(i: &mut Inputs) {
@@ -116,91 +204,22 @@ impl Input for super::extract::FormBody {
     }
 }
 
-fn add<T: ToSchema>(c: ComponentsBuilder) -> ComponentsBuilder {
-    let mut nested = Vec::new();
-    T::schemas(&mut nested);
-    c.schema_from::<T>().schemas_from_iter(nested)
-}
-
-fn components() -> ComponentsBuilder {
-    use crate::resources::*;
-    let mut c = ComponentsBuilder::new();
-    c = add::<crate::http::error::ErrorBody>(c);
-    c = add::<crate::http::error::MalformedJsonBody>(c);
-    c = add::<partners::types::Partner>(c);
-    c = add::<billing_method::types::BillingMethod>(c);
-    c = add::<oauth::types::OAuthToken>(c);
-    c = add::<oauth::types::PartnerLogin>(c);
-    c = add::<countries::types::Country>(c);
-    c = add::<access_control::types::AccessControlRule>(c);
-    c = add::<access_control::types::EffectiveLayer>(c);
-    c = add::<endpoints::types::Endpoint>(c);
-    c = add::<trunk_groups::types::TrunkGroup>(c);
-    c = add::<trunk_groups::types::Trunk>(c);
-    c = add::<dids::types::Did>(c);
-    c = add::<dids::repo::CoverageItem>(c);
-    c = add::<did_groups::types::DidGroup>(c);
-    c = add::<prefixes::types::Prefix>(c);
-    c = add::<calls::types::CallDr>(c);
-    c = add::<rates::types::RateCall>(c);
-    c = add::<rates::types::DidRate>(c);
-    c = add::<rates::types::RatePlan>(c);
-    c = add::<lookup::types::PhonenumberLookup>(c);
-    c = add::<lookup::types::IpLocation>(c);
-    c = add::<lookup::types::IpCountry>(c);
-    c = add::<lookup::types::LrnRecord>(c);
-    c = add::<lookup::types::CnamRecord>(c);
-    c = add::<batch::types::Task>(c);
-    c = add::<batch::types::ReviewResponse>(c);
-    c = add::<batch::types::ErrorDetail>(c);
-    c = add::<invoices::types::Invoice>(c);
-    c = add::<mail::types::MailItem>(c);
-    c
-}
-
-/// The schema a handler answers with, from its module and name (`dids::handlers::rent_did` →
-/// `Did`); `None`: no body (204) or a document of another type.
-fn schema_of(handler: &str) -> Option<&'static str> {
-    let parts: Vec<&str> = handler.split("::").collect();
-    let module = parts.iter().position(|p| *p == "resources").and_then(|i| parts.get(i + 1)).copied()?;
-    let name = *parts.last()?;
-    Some(match (module, name) {
-        (_, n) if n.starts_with("delete_") || n.starts_with("release_") || n == "revoke" => return None,
-        ("partners", _) => "Partner",
-        ("billing_method", _) => "BillingMethod",
-        ("oauth", "whoami") => "Partner",
-        ("oauth", n) if n.contains("login") => "PartnerLogin",
-        ("oauth", _) => "OAuthToken",
-        ("countries", _) => "Country",
-        ("access_control", n) if n.contains("effective") => "EffectiveLayer",
-        ("access_control", _) => "AccessControlRule",
-        ("endpoints", _) => "Endpoint",
-        ("trunk_groups", n) if n.contains("trunk_group") => "TrunkGroup",
-        ("trunk_groups", _) => "Trunk",
-        ("dids", "coverage") => "CoverageItem",
-        ("dids", _) => "Did",
-        ("did_groups", _) => "DidGroup",
-        ("prefixes", _) => "Prefix",
-        ("rates", "did_rates") => "DidRate",
-        ("rates", n) if n.contains("plan") => "RatePlan",
-        ("rates", _) => "RateCall",
-        ("calls", _) => "CallDr",
-        ("lookup", "country_by_ip") => "IpCountry",
-        ("lookup", "lookup_ip") => "IpLocation",
-        ("lookup", n) if n.contains("lrn") => "LrnRecord",
-        ("lookup", n) if n.contains("cnam") => "CnamRecord",
-        ("lookup", _) => "PhonenumberLookup",
-        ("batch", n) if n.contains("review") => "ReviewResponse",
-        ("batch", "list_errors") => "ErrorDetail",
-        ("batch", _) => "Task",
-        ("invoices", _) => "Invoice",
-        ("mail", _) => "MailItem",
-        _ => return None,
-    })
-}
-
 fn schema_ref(name: &str) -> RefOr<Schema> {
     RefOr::Ref(Ref::from_schema_name(name))
+}
+
+/// One `item`, or an array of them.
+fn one_or_many(item: &str) -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(schema_ref(item))
+        .item(utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref(item)))
+        .into()
+}
+
+/// The schema of a document of `media_type`: JSON text is an object, any other a string.
+fn document_schema(media_type: &str) -> RefOr<Schema> {
+    let kind = if media_type == "application/json" { Type::Object } else { Type::String };
+    ObjectBuilder::new().schema_type(kind).into()
 }
 
 /// The list envelope around `item`.
@@ -225,7 +244,7 @@ fn envelope(item: &str) -> RefOr<Schema> {
 }
 
 /// The schema of an input type, once per document: the fields a client sets (read from the type
-/// itself), each described as the wire type `wire` describes it.
+/// itself), each described as the wire type `wire` (the route's reply) describes it.
 fn input_schema(components: &mut utoipa::openapi::Components, input: BodyType, wire: &str) -> String {
     let name = (input.name)().to_owned();
     if components.schemas.contains_key(&name) {
@@ -300,36 +319,34 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
             .content("application/json", Content::new(Some(schema_ref("ErrorBody"))))
             .build()
     };
-    let mut components = components()
+    let mut components = ComponentsBuilder::new()
         .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
         .security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)))
         .build();
+    // The schemas of the error bodies, and of every type a route declares it answers with.
+    Wire::of::<crate::http::error::ErrorBody>().register_in(&mut components);
+    Wire::of::<crate::http::error::MalformedJsonBody>().register_in(&mut components);
+    for w in table.iter().filter_map(|r| r.reply.as_ref().and_then(Reply::wire)) {
+        w.register_in(&mut components);
+    }
     let mut paths = PathsBuilder::new();
     let mut by_path: std::collections::BTreeMap<&str, Vec<&RouteInfo>> = Default::default();
     for r in table {
         by_path.entry(r.path.as_str()).or_default().push(r);
     }
-    // A collection's POST takes the input type its objects' PATCH/PUT declare.
-    let mut inputs_of_collection: std::collections::HashMap<&str, BodyType> = Default::default();
-    for r in table {
-        if let (Some(b), Some((collection, last))) = (r.inputs.body, r.path.rsplit_once('/')) {
-            if last.starts_with('{') {
-                inputs_of_collection.insert(collection, b);
-            }
-        }
-    }
     for (path, routes) in by_path {
         for r in routes {
-            let name = r.handler.rsplit("::").next().unwrap_or(r.handler);
-            let module = r.handler.split("::resources::").nth(1).and_then(|m| m.split("::").next()).unwrap_or("local");
+            let name = r
+                .summary
+                .map_or_else(|| r.handler.rsplit("::").next().unwrap_or(r.handler).replace('_', " "), str::to_owned);
             let mut op = OperationBuilder::new()
                 .operation_id(Some(format!(
                     "{}{}",
                     r.method.as_str().to_ascii_lowercase(),
                     path.replace(['/', '{', '}', '.'], "_")
                 )))
-                .summary(Some(name.replace('_', " ")))
-                .tag(if path.starts_with("/admin") { format!("{module} (admin)") } else { module.to_owned() });
+                .summary(Some(name))
+                .tag(if path.starts_with("/admin") { format!("{} (admin)", r.tag) } else { r.tag.to_owned() });
             for seg in path.split('/').filter(|s| s.starts_with('{') && s.ends_with('}')) {
                 op = op.parameter(
                     ParameterBuilder::new()
@@ -371,30 +388,47 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                         .schema(Some(ObjectBuilder::new().schema_type(kind))),
                 );
             }
-            let body = schema_of(r.handler);
-            let list = r.inputs.list && r.method == axum::http::Method::GET;
-            let ok = match (&body, list) {
-                (Some(s), true) => ResponseBuilder::new()
-                    .description("a page of objects")
-                    .content("application/json", Content::new(Some(envelope(s)))),
-                (Some(s), false) => ResponseBuilder::new()
-                    .description("the object")
-                    .content("application/json", Content::new(Some(schema_ref(s)))),
-                (None, _) if r.method == axum::http::Method::DELETE || name == "revoke" => {
-                    ResponseBuilder::new().description("no content")
-                }
-                (None, _) => ResponseBuilder::new().description("the document"),
+            let (status, ok) = match r.reply {
+                Some(Reply::List(w)) => (
+                    "200",
+                    ResponseBuilder::new()
+                        .description("a page of objects")
+                        .content("application/json", Content::new(Some(envelope(&(w.name)())))),
+                ),
+                Some(Reply::Object(w)) => (
+                    "200",
+                    ResponseBuilder::new()
+                        .description("the object")
+                        .content("application/json", Content::new(Some(schema_ref(&(w.name)())))),
+                ),
+                Some(Reply::OneOrMany(w)) => (
+                    "200",
+                    ResponseBuilder::new()
+                        .description("the object, or the array of them when an array was sent")
+                        .content("application/json", Content::new(Some(one_or_many(&(w.name)())))),
+                ),
+                Some(Reply::NoContent) => ("204", ResponseBuilder::new().description("no content")),
+                Some(Reply::Document(media_type)) => (
+                    "200",
+                    ResponseBuilder::new()
+                        .description("the document")
+                        .content(media_type, Content::new(Some(document_schema(media_type)))),
+                ),
+                None => ("200", ResponseBuilder::new().description("the document")),
             };
-            let status = if body.is_none() && (r.method == axum::http::Method::DELETE) { "204" } else { "200" };
             op = op.response(status, ok.build());
+            let wire = r.reply.as_ref().and_then(Reply::wire).map(|w| (w.name)());
             if r.inputs.json {
-                let input = r.inputs.body.or_else(|| {
-                    (r.method == axum::http::Method::POST).then(|| inputs_of_collection.get(path).copied()).flatten()
-                });
-                let schema = match (input, body) {
-                    (Some(input), Some(wire)) => schema_ref(&input_schema(&mut components, input, wire)),
-                    (None, Some(wire)) => schema_ref(wire),
-                    _ => ObjectBuilder::new().schema_type(Type::Object).into(),
+                let schema = match (r.inputs.body, &wire) {
+                    (Some(input), wire) => {
+                        let name = input_schema(&mut components, input, wire.as_deref().unwrap_or_default());
+                        if r.inputs.batch {
+                            one_or_many(&name)
+                        } else {
+                            schema_ref(&name)
+                        }
+                    }
+                    (None, _) => ObjectBuilder::new().schema_type(Type::Object).into(),
                 };
                 op = op.request_body(Some(
                     RequestBodyBuilder::new().content("application/json", Content::new(Some(schema))).build(),

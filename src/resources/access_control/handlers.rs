@@ -7,8 +7,7 @@ use super::repo::{self, RuleRow};
 use super::types::{validate_rule, Acl, EffectiveLayer, RuleInput, DIRECTIONS, RULE_UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Problems};
+use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
 use crate::http::listing::{Field, ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
@@ -24,9 +23,19 @@ async fn find<'e>(db: impl sqlx::PgExecutor<'e>, caller: &Caller, raw: &str, loc
     }
 }
 
-pub async fn create_rule(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let input: RuleInput = parse_object(&body.into_object()?)?;
-    let mut p = Problems::new();
+/// Every field a rule's check reads is there (and of its type).
+fn complete(input: &RuleInput) -> bool {
+    input.field.value().is_some()
+        && input.operation.value().is_some()
+        && input.quantifier.value().is_some()
+        && input.entries.value().is_some()
+}
+
+pub async fn create_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body { input, problems: mut p, .. }: Body<RuleInput>,
+) -> ApiResult<Response> {
     p.required("entries", &input.entries);
     p.required("field", &input.field);
     p.required("operation", &input.operation);
@@ -41,7 +50,7 @@ pub async fn create_rule(State(state): State<AppState>, caller: Caller, body: Js
         entries: input.entries.value().cloned().unwrap_or_default(),
         tree_path: caller.principal.tree_path.clone(),
     };
-    if p.is_empty() {
+    if complete(&input) {
         validate_rule(&row.field, &row.operation, &row.quantifier, &row.entries, &mut p);
     }
     p.finish()?;
@@ -85,8 +94,7 @@ pub async fn update_rule(
     let mut tx = state.pool.begin().await?;
     let mut r = find(&mut *tx, &caller, &raw, true).await?;
     writable(&caller, &r)?;
-    let input = update.input(&r.to_wire(caller.tenancy()), RULE_UPDATABLE)?;
-    let mut p = Problems::new();
+    let (input, mut p) = update.input(&r.to_wire(caller.tenancy()), RULE_UPDATABLE)?;
     for (f, v) in [("field", &input.field), ("operation", &input.operation), ("quantifier", &input.quantifier)] {
         p.required(f, v);
     }
@@ -96,7 +104,7 @@ pub async fn update_rule(
     r.operation = input.operation.value().cloned().unwrap_or_default();
     r.quantifier = input.quantifier.value().cloned().unwrap_or_default();
     r.entries = input.entries.value().cloned().unwrap_or_default();
-    if p.is_empty() {
+    if complete(&input) {
         validate_rule(&r.field, &r.operation, &r.quantifier, &r.entries, &mut p);
     }
     p.finish()?;

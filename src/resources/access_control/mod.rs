@@ -9,7 +9,9 @@ pub mod types;
 use axum::http::Method;
 
 use crate::domain::scopes::Scope;
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
+use types::{AccessControlRule, EffectiveLayer};
 
 pub const CREATE: &[Scope] = &[Scope::AccesscontrolManage, Scope::AccesscontrolCreate];
 pub const READ: &[Scope] = &[Scope::AccesscontrolManage, Scope::AccesscontrolRead];
@@ -17,12 +19,18 @@ pub const UPDATE: &[Scope] = &[Scope::AccesscontrolManage, Scope::AccesscontrolU
 pub const DELETE: &[Scope] = &[Scope::AccesscontrolManage, Scope::AccesscontrolDelete];
 
 pub fn routes(api: &mut Api) {
-    api.route(Method::POST, "/accesscontrol/rules", CREATE, handlers::create_rule);
-    api.route(Method::GET, "/accesscontrol/rules", READ, handlers::list_rules);
-    api.route(Method::GET, "/accesscontrol/rules/{rule_sid}", READ, handlers::get_rule);
-    api.route(Method::PATCH, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::update_rule);
-    api.route(Method::PUT, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::update_rule);
-    api.route(Method::DELETE, "/accesscontrol/rules/{rule_sid}", DELETE, handlers::delete_rule);
-    api.route(Method::GET, "/accesscontrol/effective_acl/calls", READ, handlers::effective_calls);
-    api.route(Method::GET, "/accesscontrol/effective_acl/sms", READ, handlers::effective_sms);
+    let rule = Reply::object::<AccessControlRule>;
+    api.section("access_control");
+    api.route(Method::POST, "/accesscontrol/rules", CREATE, handlers::create_rule).returns(rule());
+    api.route(Method::GET, "/accesscontrol/rules", READ, handlers::list_rules)
+        .returns(Reply::list::<AccessControlRule>());
+    api.route(Method::GET, "/accesscontrol/rules/{rule_sid}", READ, handlers::get_rule).returns(rule());
+    api.route(Method::PATCH, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::update_rule).returns(rule());
+    api.route(Method::PUT, "/accesscontrol/rules/{rule_sid}", UPDATE, handlers::update_rule).returns(rule());
+    api.route(Method::DELETE, "/accesscontrol/rules/{rule_sid}", DELETE, handlers::delete_rule)
+        .returns(Reply::no_content());
+    api.route(Method::GET, "/accesscontrol/effective_acl/calls", READ, handlers::effective_calls)
+        .returns(Reply::list::<EffectiveLayer>());
+    api.route(Method::GET, "/accesscontrol/effective_acl/sms", READ, handlers::effective_sms)
+        .returns(Reply::list::<EffectiveLayer>());
 }

@@ -121,7 +121,7 @@ impl<'a> Work<'a> {
             ("phonenumber", "POST", _) => self.rent(conn, item).await,
             ("prefix", "POST", _) => {
                 let input: PrefixInput = parse_object(&object_of(item)?)?;
-                let row = prefixes::ops::create(self.state, conn, &self.caller, &input).await?;
+                let row = prefixes::ops::create(self.state, conn, &self.caller, &input, Problems::new()).await?;
                 Ok(Outcome {
                     description: row.prefix.clone(),
                     before: None,
@@ -142,7 +142,11 @@ impl<'a> Work<'a> {
                 let after = if method == "PATCH" {
                     let merged = self.merged(&before, &dids::ops::updatable(self.task.admin))?;
                     let input: DidInput = parse_object(&merged)?;
-                    Some(dids::ops::update(conn, row, &input, self.task.admin).await?.to_wire(self.task.admin))
+                    Some(
+                        dids::ops::update(conn, row, &input, self.task.admin, Problems::new())
+                            .await?
+                            .to_wire(self.task.admin),
+                    )
                 } else {
                     dids::ops::release(conn, &row, self.state.config.did_aging_seconds).await?;
                     dids::repo::get(conn, sid, false).await?.map(|r| r.to_wire(self.task.admin))
@@ -175,7 +179,7 @@ impl<'a> Work<'a> {
                 let (sid, version) = (row.prefix_sid, row.version);
                 let after = if method == "PATCH" {
                     let input: PrefixInput = parse_object(&self.merged(&before, prefixes::types::UPDATABLE)?)?;
-                    Some(prefixes::ops::update(conn, row, &input).await?.to_wire())
+                    Some(prefixes::ops::update(conn, row, &input, Problems::new()).await?.to_wire())
                 } else {
                     prefixes::ops::delete(conn, &row).await?;
                     None

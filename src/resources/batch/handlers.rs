@@ -13,8 +13,8 @@ use super::types::{fields_of, ReviewItem, ReviewResponse, Task, TaskInput, METHO
 use crate::domain::scopes::Scope;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::input::{parse_into, Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, Projection, RequestUrl};
 use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
@@ -89,15 +89,16 @@ async fn check_new_object(
     obj: &Map<String, Value>,
 ) -> ApiResult<Option<String>> {
     if kind == "phonenumber" {
-        let input: DidInput = parse_object(obj)?;
         let mut p = Problems::new();
+        let input: DidInput = parse_into(obj, &mut p)?;
         let number = dids::ops::wanted_number(&input, &mut p);
         dids::ops::check(conn, Some(caller.partner_sid()), &input, &mut p).await?;
         p.finish()?;
         Ok(number)
     } else {
-        let input: PrefixInput = parse_object(obj)?;
-        prefixes::ops::check_new(state, conn, caller, &input).await?;
+        let mut p = Problems::new();
+        let input: PrefixInput = parse_into(obj, &mut p)?;
+        prefixes::ops::check_new(state, conn, caller, &input, p).await?;
         Ok(None)
     }
 }
@@ -113,20 +114,21 @@ async fn check_changes(
     let patch = UpdateMode::Patch { nested_replace: false };
     if kind == "phonenumber" {
         // As the body of a PATCH of one number: an unknown attribute is refused.
-        parse_object::<DidInput>(changes)?;
-        let updatable = dids::ops::updatable(caller.admin);
-        let input: DidInput = parse_object(&patch::apply(&Map::new(), changes, &updatable, patch))?;
         let mut p = Problems::new();
+        parse_into::<DidInput>(changes, &mut p)?;
+        let updatable = dids::ops::updatable(caller.admin);
+        let input: DidInput = parse_into(&patch::apply(&Map::new(), changes, &updatable, patch), &mut p)?;
         dids::ops::check(conn, Some(caller.partner_sid()), &input, &mut p).await?;
         p.finish()
     } else {
-        parse_object::<PrefixInput>(changes)?;
+        let mut p = Problems::new();
+        parse_into::<PrefixInput>(changes, &mut p)?;
         // Checked as a prefix whose other attributes are empty (a prefix is never empty).
         let mut current = Map::new();
         current.insert("prefix".into(), Value::String("0".into()));
         let merged = patch::apply(&current, changes, prefixes::types::UPDATABLE, patch);
-        let input: PrefixInput = parse_object(&merged)?;
-        prefixes::ops::check_new(state, conn, caller, &input).await.map(|_| ())
+        let input: PrefixInput = parse_into(&merged, &mut p)?;
+        prefixes::ops::check_new(state, conn, caller, &input, p).await.map(|_| ())
     }
 }
 
@@ -150,11 +152,8 @@ pub async fn create_task(
     State(state): State<AppState>,
     caller: Caller,
     url: RequestUrl,
-    body: JsonBody,
+    Body { input, problems: mut p, .. }: Body<TaskInput>,
 ) -> ApiResult<Response> {
-    let body = body.into_object()?;
-    let input: TaskInput = parse_object(&body)?;
-    let mut p = Problems::new();
     let kind = one_of(&input.kind, "type", TYPES, &mut p);
     let method = one_of(&input.method, "method", METHODS, &mut p);
     if let Some(s) = input.status.value() {
@@ -281,7 +280,7 @@ pub async fn update_task(
     let mut tx = state.pool.begin().await?;
     let t = find(&state, &caller, &raw, Some(&mut tx)).await?;
     let current = patch::wire_map(&t.to_wire(Vec::new()))?;
-    let mut p = Problems::new();
+    let mut p = update.problems.clone();
     for key in CREATE_ONLY {
         if let Some(v) = update.body.get(*key) {
             p.check(current.get(*key) == Some(v), key, "is set when the task is created and cannot be changed");

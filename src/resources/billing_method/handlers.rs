@@ -6,8 +6,8 @@ use super::repo;
 use super::types::{luhn, BillingMethodInput, CARD_TYPES, OTHER_TYPES};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::extract::{Body, PathParams, QueryParams};
+use crate::http::input::Maybe;
 use crate::http::respond;
 use crate::resources::countries;
 use crate::resources::partners::ops::visible;
@@ -26,11 +26,9 @@ pub async fn register_billing_method(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw_sid): PathParams<String>,
-    body: JsonBody,
+    Body { input, problems: mut p, .. }: Body<BillingMethodInput>,
 ) -> ApiResult<Response> {
     let partner = visible(&state, &caller, &raw_sid).await?;
-    let input: BillingMethodInput = parse_object(&body.into_object()?)?;
-    let mut p = Problems::new();
     for (f, v) in [
         ("country_code", &input.country_code),
         ("first_name", &input.first_name),

@@ -89,7 +89,8 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     let mut parse_problems = Problems::new();
     let batch: Batch<CallDrInput> = Batch::parse(body.0, MAX_BATCH, "a call detail record", &mut parse_problems)?;
     let prefix = |i: usize| batch.at(i, "");
-    let mut errors: Vec<FieldError> = parse_problems.0;
+    // One problems list: a field of the wrong type is not named again by the rules below.
+    let mut errors = parse_problems;
     let mut records: Vec<Record> = Vec::new();
     let now = chrono::Utc::now().trunc_subsecs(3);
     for (i, input, _) in &batch.items {
@@ -150,10 +151,10 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             p.check(d <= limit, "duration", "must be at most 1000000000 seconds");
         }
         if !p.is_empty() {
-            errors.extend(p.0.into_iter().map(|mut e| {
+            for mut e in p.0 {
                 e.field = Some(format!("{pre}{}", e.field.unwrap_or_default()));
-                e
-            }));
+                errors.push(e);
+            }
             continue;
         }
         let (Some(stop), Some(partner)) = (stop, partner) else { continue };
@@ -225,9 +226,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         let kind = rate_kind(input.kind.value().map(String::as_str));
         records.push(Record { row, direction, kind, external, dialed });
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    errors.finish()?;
     // Every partner must exist.
     let partners: Vec<Uuid> = records.iter().map(|r| r.row.partner_sid).collect::<HashSet<_>>().into_iter().collect();
     let known = partners::repo::existing(&state.pool, &partners).await?;

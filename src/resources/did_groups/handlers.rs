@@ -7,8 +7,8 @@ use super::repo::{self, GroupRow};
 use super::types::{DidGroupInput, UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::extract::{Body, PathParams, QueryParams};
+use crate::http::input::{Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
@@ -28,9 +28,11 @@ fn check_callback(v: &Maybe<String>, p: &mut Problems) {
 
 const WHAT: &str = "did group";
 
-pub async fn create_did_group(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let input: DidGroupInput = parse_object(&body.into_object()?)?;
-    let mut p = Problems::new();
+pub async fn create_did_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body { input, problems: mut p, .. }: Body<DidGroupInput>,
+) -> ApiResult<Response> {
     check_callback(&input.callback_url, &mut p);
     let owner = partners::ops::owner(&state, &caller, input.partner_sid.value(), &mut p).await?;
     p.finish()?;
@@ -74,8 +76,7 @@ pub async fn update_did_group(
     update: Update<DidGroupInput>,
 ) -> ApiResult<Response> {
     let mut g = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid)).await?;
-    let input = update.input(&g.to_wire(), UPDATABLE)?;
-    let mut p = Problems::new();
+    let (input, mut p) = update.input(&g.to_wire(), UPDATABLE)?;
     check_callback(&input.callback_url, &mut p);
     p.finish()?;
     g.name = input.name.value().cloned().unwrap_or_else(|| "N/A".into());

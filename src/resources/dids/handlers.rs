@@ -11,8 +11,8 @@ use super::types::{Did, DidInput, InventoryInput};
 use crate::domain::{geo, phone};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Batch, Maybe, Problems};
+use crate::http::extract::{parse_sid, Body, JsonBody, PathParams, QueryParams};
+use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
@@ -98,11 +98,9 @@ pub async fn rent_did(
     State(state): State<AppState>,
     caller: Caller,
     url: RequestUrl,
-    body: JsonBody,
+    Body { input, problems: mut p, .. }: Body<DidInput>,
 ) -> ApiResult<Response> {
-    let input: DidInput = parse_object(&body.into_object()?)?;
     let q = ListQuery::parse(&url.query, &repo::AVAILABLE)?;
-    let mut p = Problems::new();
     let number = ops::wanted_number(&input, &mut p);
     let mut tx = state.pool.begin().await?;
     let checked = ops::check(&mut tx, Some(caller.partner_sid()), &input, &mut p).await?;
@@ -144,8 +142,8 @@ pub async fn update_did(
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
     let row = find(&state, &caller, &raw, Some(&mut tx)).await?;
-    let input = update.input(&row.to_wire(true), &ops::updatable(caller.admin))?;
-    let saved = ops::update(&mut tx, row, &input, caller.admin).await?;
+    let (input, p) = update.input(&row.to_wire(true), &ops::updatable(caller.admin))?;
+    let saved = ops::update(&mut tx, row, &input, caller.admin, p).await?;
     tx.commit().await?;
     Ok(Json(saved.to_wire(caller.admin)).into_response())
 }

@@ -9,7 +9,9 @@ pub mod types;
 use axum::http::Method;
 
 use crate::domain::scopes::Scope;
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
+use types::Did;
 
 pub const CREATE: &[Scope] = &[Scope::PhonenumberManage, Scope::PhonenumberCreate];
 /// The reference prints `partners.*` on the DID read pages, a copy error (decision 6).
@@ -18,21 +20,27 @@ pub const UPDATE: &[Scope] = &[Scope::PhonenumberManage, Scope::PhonenumberUpdat
 pub const DELETE: &[Scope] = &[Scope::PhonenumberManage, Scope::PhonenumberDelete];
 
 pub fn routes(api: &mut Api) {
-    api.route(Method::GET, "/phonenumber/available_dids", READ, handlers::list_available);
-    api.route(Method::GET, "/dids/inventory", READ, handlers::list_available);
-    api.route(Method::GET, "/phonenumber/available_dids/{did_sid}", READ, handlers::get_available);
-    api.route(Method::GET, "/phonenumber/coverage", READ, handlers::coverage);
+    let (did, dids) = (Reply::object::<Did>, Reply::list::<Did>);
+    api.section("dids");
+    api.route(Method::GET, "/phonenumber/available_dids", READ, handlers::list_available).returns(dids());
+    api.route(Method::GET, "/dids/inventory", READ, handlers::list_available).returns(dids());
+    api.route(Method::GET, "/phonenumber/available_dids/{did_sid}", READ, handlers::get_available).returns(did());
+    api.route(Method::GET, "/phonenumber/coverage", READ, handlers::coverage)
+        .returns(Reply::list::<repo::CoverageItem>());
     // The rental rates are plan items like the call rates: served by the rates module.
-    api.route(Method::POST, "/phonenumber/dids", CREATE, handlers::rent_did);
-    api.route(Method::GET, "/phonenumber/dids", READ, handlers::list_dids);
-    api.route(Method::GET, "/phonenumber/dids/{did_sid}", READ, handlers::get_did);
-    api.route(Method::PATCH, "/phonenumber/dids/{did_sid}", UPDATE, handlers::update_did);
-    api.route(Method::PUT, "/phonenumber/dids/{did_sid}", UPDATE, handlers::update_did);
-    api.route(Method::DELETE, "/phonenumber/dids/{did_sid}", DELETE, handlers::release_did);
-    api.admin(Method::POST, "/admin/dids", &[], handlers::add_inventory);
-    api.admin(Method::GET, "/admin/dids", &[], handlers::list_dids);
-    api.admin(Method::GET, "/admin/dids/{did_sid}", &[], handlers::get_did);
-    api.admin(Method::PATCH, "/admin/dids/{did_sid}", &[], handlers::update_did);
-    api.admin(Method::PUT, "/admin/dids/{did_sid}", &[], handlers::update_did);
-    api.admin(Method::DELETE, "/admin/dids/{did_sid}", &[], handlers::release_did);
+    api.route(Method::POST, "/phonenumber/dids", CREATE, handlers::rent_did).returns(did());
+    api.route(Method::GET, "/phonenumber/dids", READ, handlers::list_dids).returns(dids());
+    api.route(Method::GET, "/phonenumber/dids/{did_sid}", READ, handlers::get_did).returns(did());
+    api.route(Method::PATCH, "/phonenumber/dids/{did_sid}", UPDATE, handlers::update_did).returns(did());
+    api.route(Method::PUT, "/phonenumber/dids/{did_sid}", UPDATE, handlers::update_did).returns(did());
+    api.route(Method::DELETE, "/phonenumber/dids/{did_sid}", DELETE, handlers::release_did)
+        .returns(Reply::no_content());
+    api.admin(Method::POST, "/admin/dids", &[], handlers::add_inventory)
+        .batch_of::<types::InventoryInput>()
+        .returns(Reply::one_or_many::<Did>());
+    api.admin(Method::GET, "/admin/dids", &[], handlers::list_dids).returns(dids());
+    api.admin(Method::GET, "/admin/dids/{did_sid}", &[], handlers::get_did).returns(did());
+    api.admin(Method::PATCH, "/admin/dids/{did_sid}", &[], handlers::update_did).returns(did());
+    api.admin(Method::PUT, "/admin/dids/{did_sid}", &[], handlers::update_did).returns(did());
+    api.admin(Method::DELETE, "/admin/dids/{did_sid}", &[], handlers::release_did).returns(Reply::no_content());
 }

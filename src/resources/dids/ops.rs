@@ -152,8 +152,14 @@ pub async fn rent(
 
 /// Updates a number (locked by the caller) with a body already merged with its current
 /// attributes; returns the number as stored.
-pub async fn update(tx: &mut PgConnection, mut row: DidRow, input: &DidInput, admin: bool) -> ApiResult<DidRow> {
-    let mut p = Problems::new();
+/// `p`: the problems already found in the body.
+pub async fn update(
+    tx: &mut PgConnection,
+    mut row: DidRow,
+    input: &DidInput,
+    admin: bool,
+    mut p: Problems,
+) -> ApiResult<DidRow> {
     let checked = check(tx, row.partner_sid, input, &mut p).await?;
     apply(&mut row, input, checked, admin, &mut p);
     p.finish()?;

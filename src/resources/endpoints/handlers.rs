@@ -8,8 +8,8 @@ use super::repo::{self, random_alnum, EndpointRow};
 use super::types::{check_properties, parse_addresses, EndpointInput, ADMIN_UPDATABLE, HOSTED, TYPES, UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Problems};
+use crate::http::extract::{Body, PathParams, QueryParams};
+use crate::http::input::{parse_into, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
@@ -100,9 +100,11 @@ async fn check_conference_ref(
     Ok(())
 }
 
-pub async fn create_endpoint(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let input: EndpointInput = parse_object(&body.into_object()?)?;
-    let mut p = Problems::new();
+pub async fn create_endpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body { input, problems: mut p, .. }: Body<EndpointInput>,
+) -> ApiResult<Response> {
     p.required("type", &input.kind);
     let kind = input.kind.value().cloned().unwrap_or_default();
     if input.kind.value().is_some() {
@@ -183,7 +185,7 @@ pub async fn update_endpoint(
     let current = patch::wire_map(&row.to_wire(true))?;
     let mut merged = patch::apply(&current, &update.body, &updatable, update.mode);
     let hosted = HOSTED.contains(&row.kind.as_str());
-    let mut p = Problems::new();
+    let mut p = update.problems.clone();
     if hosted {
         // Only name and capacity change on hosted endpoints (and properties on voicemail).
         let mut allowed = vec!["name", "capacity"];
@@ -208,7 +210,7 @@ pub async fn update_endpoint(
             merged.insert(k.into(), current[k].clone());
         }
     }
-    let input: EndpointInput = parse_object(&merged)?;
+    let input: EndpointInput = parse_into(&merged, &mut p)?;
     let addresses = parse_addresses(input.addresses.value().map(Vec::as_slice).unwrap_or(&[]), &mut p);
     if row.kind == "third_party" && addresses.is_empty() && p.is_empty() {
         p.add("addresses", "a third_party endpoint needs at least one address with an ip");

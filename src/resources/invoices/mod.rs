@@ -11,7 +11,9 @@ pub mod types;
 use axum::http::Method;
 
 use crate::domain::scopes::Scope;
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
+use types::Invoice;
 
 /// Every invoice route, sending included, needs only the read scope (as the reference says).
 const READ: &[Scope] = &[Scope::InvoicesManage, Scope::InvoicesRead];
@@ -19,10 +21,14 @@ const READ: &[Scope] = &[Scope::InvoicesManage, Scope::InvoicesRead];
 pub fn routes(api: &mut Api) {
     // Decision 4: both paths. `{invoice_sid}` also takes `{sid}.html` and `{sid}.pdf` (the router
     // cannot match a suffix after a parameter: the handler reads it).
+    api.section("invoices");
     for base in ["/invoices", "/billing/invoices"] {
-        api.with_admin(Method::GET, base, READ, handlers::list_invoices);
-        api.with_admin(Method::GET, &format!("{base}/{{invoice_sid}}"), READ, handlers::get_invoice);
-        api.with_admin(Method::POST, &format!("{base}/{{invoice_sid}}/emails"), READ, handlers::send_invoice);
+        api.with_admin(Method::GET, base, READ, handlers::list_invoices).returns(Reply::list::<Invoice>());
+        api.with_admin(Method::GET, &format!("{base}/{{invoice_sid}}"), READ, handlers::get_invoice)
+            .returns(Reply::object::<Invoice>());
+        api.with_admin(Method::POST, &format!("{base}/{{invoice_sid}}/emails"), READ, handlers::send_invoice)
+            .returns(Reply::no_content());
     }
-    api.admin(Method::POST, "/admin/partners/{partner_sid}/close_billing_period", &[], handlers::close_billing_period);
+    api.admin(Method::POST, "/admin/partners/{partner_sid}/close_billing_period", &[], handlers::close_billing_period)
+        .returns(Reply::object::<Invoice>());
 }

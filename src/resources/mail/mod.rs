@@ -7,8 +7,10 @@ pub mod types;
 
 use axum::http::Method;
 
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
 
 pub fn routes(api: &mut Api) {
-    api.admin(Method::GET, "/admin/mails", &[], handlers::list_mails);
+    api.section("mail");
+    api.admin(Method::GET, "/admin/mails", &[], handlers::list_mails).returns(Reply::list::<types::MailItem>());
 }

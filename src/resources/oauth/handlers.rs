@@ -13,8 +13,8 @@ use crate::domain::secrets;
 use crate::domain::time::parse_instant;
 use crate::http::auth::{self, cache, Caller, MaybeCaller};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, FormBody, JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::extract::{parse_sid, Body, FormBody, PathParams, QueryParams};
+use crate::http::input::{parse_into, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
@@ -341,8 +341,8 @@ pub async fn update_token(
             merged.insert(k.into(), current[k].clone());
         }
     }
-    let input: OAuthTokenInput = parse_object(&merged)?;
-    let mut p = Problems::new();
+    let mut p = update.problems.clone();
+    let input: OAuthTokenInput = parse_into(&merged, &mut p)?;
     let access = input.date_expiration_access_token.value().and_then(|s| parse_instant(s));
     let refresh = input.date_expiration_refresh_token.value().and_then(|s| parse_instant(s));
     p.check(access.is_some(), "date_expiration_access_token", "must be a date and time");
@@ -402,10 +402,12 @@ fn login_scopes(list: &[String], available: &ScopeSet, p: &mut Problems) -> Vec<
     }
 }
 
-pub async fn create_login(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let input: PartnerLoginInput = parse_object(&body.into_object()?)?;
+pub async fn create_login(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body { input, problems: mut p, .. }: Body<PartnerLoginInput>,
+) -> ApiResult<Response> {
     let partner = partners::get(&state.pool, caller.partner_sid()).await?.ok_or(ApiError::Unauthorized)?;
-    let mut p = Problems::new();
     p.required("login", &input.login);
     p.required("password", &input.password);
     p.required("token_scopes", &input.token_scopes);
@@ -471,10 +473,10 @@ pub async fn update_login(
     if merged.get("token_scopes").is_some_and(Value::is_null) {
         merged.insert("token_scopes".into(), Value::Array(Vec::new()));
     }
-    let input: PartnerLoginInput = parse_object(&merged)?;
+    let mut p = update.problems.clone();
+    let input: PartnerLoginInput = parse_into(&merged, &mut p)?;
     let partner =
         partners::get(&mut *tx, row.partner_sid).await?.ok_or_else(|| ApiError::not_found("partner login"))?;
-    let mut p = Problems::new();
     if update.mode == UpdateMode::Put {
         p.required("password", &update.sent.password);
     }

@@ -14,8 +14,8 @@ use crate::domain::scopes::ScopeSet;
 use crate::domain::secrets;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::{bad_emails, parse_object, Maybe, Problems};
+use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::input::{bad_emails, parse_into, Maybe, Problems};
 use crate::http::listing::{ApiBase, ListQuery, RequestUrl};
 use crate::http::patch::{self, Update};
 use crate::http::respond;
@@ -168,11 +168,8 @@ pub async fn create_partner(
     State(state): State<AppState>,
     caller: Caller,
     ApiBase(api): ApiBase,
-    body: JsonBody,
+    Body { input, problems: mut p, .. }: Body<PartnerInput>,
 ) -> ApiResult<Response> {
-    let map = body.into_object()?;
-    let input: PartnerInput = parse_object(&map)?;
-    let mut p = Problems::new();
     p.required("login", &input.login);
     p.required("password", &input.password);
     if let Maybe::Value(l) = &input.login {
@@ -306,8 +303,8 @@ pub async fn update_partner(
     }
     let current = patch::wire_map(&row.to_wire(true))?;
     let merged = patch::apply(&current, &update.body, &updatable, update.mode);
-    let input: PartnerInput = parse_object(&merged)?;
-    let mut p = Problems::new();
+    let mut p = update.problems.clone();
+    let input: PartnerInput = parse_into(&merged, &mut p)?;
     validate_common(&input, &mut p);
     let transformations = check_transformations(&input.transformations, &mut p);
     if let Maybe::Value(pw) = &update.sent.password {
@@ -468,13 +465,10 @@ pub async fn verify_email(State(state): State<AppState>, PathParams(token): Path
         ops::changed(&state, *sid);
     }
     match found {
-        Some((partner_sid, field, email)) => Ok(Json(json!({
-            "message": "e-mail address verified",
-            "partner_sid": partner_sid,
-            "field": field,
-            "email": email,
-        }))
-        .into_response()),
+        Some((partner_sid, field, email)) => {
+            Ok(Json(super::types::EmailVerified { message: "e-mail address verified", partner_sid, field, email })
+                .into_response())
+        }
         None => Err(ApiError::not_found("verification")),
     }
 }

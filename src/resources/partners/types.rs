@@ -183,3 +183,12 @@ pub const CALLBACK_TYPES: &[&str] = &[
 ];
 
 pub const STATUSES: &[&str] = &["active", "canceled", "suspended", "unconfirmed", "unverified"];
+
+/// The answer of `GET /email_verifications/{token}`: which address of which partner is verified.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EmailVerified {
+    pub message: &'static str,
+    pub partner_sid: Uuid,
+    pub field: String,
+    pub email: String,
+}

@@ -8,8 +8,7 @@ use super::repo::{self, PrefixRow};
 use super::types::{Prefix, PrefixInput, UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::parse_object;
+use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::{Update, UpdateMode};
 use crate::http::respond;
@@ -34,10 +33,13 @@ async fn find(
     row.filter(|x| ops::visible(caller, x)).ok_or_else(|| ApiError::not_found("prefix"))
 }
 
-pub async fn create_prefix(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let input: PrefixInput = parse_object(&body.into_object()?)?;
+pub async fn create_prefix(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body { input, problems, .. }: Body<PrefixInput>,
+) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let row = ops::create(&state, &mut tx, &caller, &input).await?;
+    let row = ops::create(&state, &mut tx, &caller, &input, problems).await?;
     tx.commit().await?;
     Ok(Json(row.to_wire()).into_response())
 }
@@ -72,8 +74,8 @@ pub async fn update_prefix(
     if update.mode == UpdateMode::Put && !update.body.contains_key("prefix") {
         update.body.insert("prefix".into(), Value::String(current_row.prefix.clone()));
     }
-    let input = update.input(&current_row.to_wire(), UPDATABLE)?;
-    let row = ops::update(&mut tx, current_row, &input).await?;
+    let (input, p) = update.input(&current_row.to_wire(), UPDATABLE)?;
+    let row = ops::update(&mut tx, current_row, &input, p).await?;
     tx.commit().await?;
     Ok(Json(row.to_wire()).into_response())
 }

@@ -8,14 +8,19 @@ pub mod types;
 
 use axum::http::Method;
 
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
 use crate::resources::dids::{CREATE, DELETE, READ, UPDATE};
+use types::Prefix;
 
 pub fn routes(api: &mut Api) {
-    api.route(Method::POST, "/phonenumber/prefixes", CREATE, handlers::create_prefix);
-    api.route(Method::GET, "/phonenumber/prefixes", READ, handlers::list_prefixes);
-    api.route(Method::GET, "/phonenumber/prefixes/{prefix_sid}", READ, handlers::get_prefix);
-    api.route(Method::PATCH, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::update_prefix);
-    api.route(Method::PUT, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::update_prefix);
-    api.route(Method::DELETE, "/phonenumber/prefixes/{prefix_sid}", DELETE, handlers::delete_prefix);
+    let prefix = Reply::object::<Prefix>;
+    api.section("prefixes");
+    api.route(Method::POST, "/phonenumber/prefixes", CREATE, handlers::create_prefix).returns(prefix());
+    api.route(Method::GET, "/phonenumber/prefixes", READ, handlers::list_prefixes).returns(Reply::list::<Prefix>());
+    api.route(Method::GET, "/phonenumber/prefixes/{prefix_sid}", READ, handlers::get_prefix).returns(prefix());
+    api.route(Method::PATCH, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::update_prefix).returns(prefix());
+    api.route(Method::PUT, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::update_prefix).returns(prefix());
+    api.route(Method::DELETE, "/phonenumber/prefixes/{prefix_sid}", DELETE, handlers::delete_prefix)
+        .returns(Reply::no_content());
 }

@@ -72,12 +72,13 @@ async fn build(
 }
 
 /// Checks a new prefix for `caller` (its `partner_sid`, default the caller, must be in the
-/// caller's tree) and returns it, not stored.
+/// caller's tree) and returns it, not stored; `p`: the problems already found in its body.
 pub async fn check_new(
     state: &AppState,
     conn: &mut PgConnection,
     caller: &Caller,
     input: &PrefixInput,
+    mut p: Problems,
 ) -> ApiResult<PrefixRow> {
     let owner = match input.partner_sid.value().filter(|s| !s.is_empty()) {
         None => partners::ops::find(state, caller.partner_sid()).await?,
@@ -87,7 +88,8 @@ pub async fn check_new(
         },
     };
     let Some(owner) = owner else {
-        return Err(ApiError::invalid("partner_sid", "cannot find partner"));
+        p.add("partner_sid", "cannot find partner");
+        return Err(ApiError::Validation(p.0));
     };
     let blank = PrefixRow {
         prefix_sid: Uuid::new_v4(),
@@ -105,7 +107,6 @@ pub async fn check_new(
         tree_path: owner.tree_path.clone(),
         version: 1,
     };
-    let mut p = Problems::new();
     let row = build(conn, input, blank, &mut p).await?;
     p.finish()?;
     Ok(row)
@@ -117,16 +118,21 @@ pub async fn create(
     tx: &mut PgConnection,
     caller: &Caller,
     input: &PrefixInput,
+    p: Problems,
 ) -> ApiResult<PrefixRow> {
-    let row = check_new(state, tx, caller, input).await?;
+    let row = check_new(state, tx, caller, input, p).await?;
     repo::upsert(tx, &row).await?;
     Ok(row)
 }
 
 /// Updates a prefix (locked by the caller) with a body already merged with its current
-/// attributes.
-pub async fn update(tx: &mut PgConnection, row: PrefixRow, input: &PrefixInput) -> ApiResult<PrefixRow> {
-    let mut p = Problems::new();
+/// attributes; `p`: the problems already found in the body.
+pub async fn update(
+    tx: &mut PgConnection,
+    row: PrefixRow,
+    input: &PrefixInput,
+    mut p: Problems,
+) -> ApiResult<PrefixRow> {
     let row = build(tx, input, row, &mut p).await?;
     p.finish()?;
     repo::upsert(tx, &row).await?;

@@ -18,8 +18,8 @@ use crate::db::listing::MAX_LIMIT;
 use crate::domain::time::parse_instant;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Problems};
+use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::input::Problems;
 use crate::http::listing::{self, ListQuery, Page, Projection, RequestUrl};
 use crate::http::respond;
 use crate::resources::partners;
@@ -186,9 +186,11 @@ pub async fn voip_rates_csv(
 
 // ---- admin: rate plans ----
 
-pub async fn create_plan(State(state): State<AppState>, _caller: Caller, body: JsonBody) -> ApiResult<Response> {
-    let input: PlanInput = parse_object(&body.into_object()?)?;
-    let mut p = Problems::new();
+pub async fn create_plan(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Body { input, problems: mut p, .. }: Body<PlanInput>,
+) -> ApiResult<Response> {
     p.required("name", &input.name);
     let effective = match input.effective_date.value() {
         None => chrono::Utc::now(),
@@ -309,11 +311,9 @@ pub async fn assign_plan(
     State(state): State<AppState>,
     _caller: Caller,
     PathParams(raw): PathParams<String>,
-    body: JsonBody,
+    Body { input, problems: mut p, .. }: Body<AssignmentInput>,
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "rates plan")?;
-    let input: AssignmentInput = parse_object(&body.into_object()?)?;
-    let mut p = Problems::new();
     p.required("type", &input.kind);
     // DID rental plans have no direction ('any'); call plans are inbound or outbound.
     let is_did = input.kind.value().is_some_and(|k| k == "did");

@@ -77,8 +77,9 @@ pub struct RatePlan {
     pub rates_plan_sid: Uuid,
 }
 
-/// The answer to an assignment: which plan rates whose calls of a direction and type.
-#[derive(Debug, Serialize)]
+/// The answer of an assignment: which plan rates whose calls (`partner_sid` null: every
+/// partner's without their own) of a direction and type.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanAssignment {
     pub direction: String,
     pub partner_sid: Option<Uuid>,

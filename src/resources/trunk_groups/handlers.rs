@@ -9,8 +9,8 @@ use super::types::*;
 use super::{TRUNK_CREATE, TRUNK_READ};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
-use crate::http::input::{parse_object, Maybe, Problems};
+use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::input::{parse_into, Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
@@ -206,15 +206,13 @@ pub async fn create_trunk_group(
     State(state): State<AppState>,
     caller: Caller,
     query: QueryParams,
-    body: JsonBody,
+    Body { input, problems: mut p, .. }: Body<TrunkGroupInput>,
 ) -> ApiResult<Response> {
     let with_trunks = query.bool("with_trunks")?.unwrap_or(false);
-    let input: TrunkGroupInput = parse_object(&body.into_object()?)?;
     let trunk_bodies = input.trunks.value().cloned().unwrap_or_default();
     if !trunk_bodies.is_empty() && !caller.scopes().grants_any(TRUNK_CREATE) {
         return Err(ApiError::Forbidden);
     }
-    let mut p = Problems::new();
     let owner = partners::ops::owner(&state, &caller, input.partner_sid.value(), &mut p).await?;
     let (owner_sid, tree) = owner.map(|o| (o.partner_sid, o.tree_path.clone())).unwrap_or_default();
     let group = build_group(&input, Uuid::new_v4(), owner_sid, tree.clone(), &mut p);
@@ -231,11 +229,12 @@ pub async fn create_trunk_group(
         if map.get("endpoint_sid").is_some_and(|v| v == "") {
             map.insert("endpoint_sid".into(), Value::Null);
         }
-        match parse_object::<TrunkInput>(&map) {
+        // A field of the wrong type is named and read as absent: the trunk's rules still run.
+        let mut tp = Problems::new();
+        match parse_into::<TrunkInput>(&map, &mut tp) {
             Err(ApiError::Validation(errors)) => p.0.extend(prefixed(&prefix, errors)),
             Err(e) => return Err(e),
             Ok(t) => {
-                let mut tp = Problems::new();
                 let row = build_trunk(&t, Uuid::new_v4(), group.trunk_group_sid, &mut tp);
                 check_endpoint(&state, &row, owner_sid, "endpoint_sid", &mut tp).await?;
                 check_acl_rules(&state, &tree, "acls", t.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut tp)
@@ -288,8 +287,7 @@ pub async fn update_trunk_group(
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
     let current_row = find_visible(&caller, &raw, GROUP, |sid| repo::get_group(&mut *tx, sid, true)).await?;
-    let input = update.input(&current_row.to_wire(), GROUP_UPDATABLE)?;
-    let mut p = Problems::new();
+    let (input, mut p) = update.input(&current_row.to_wire(), GROUP_UPDATABLE)?;
     let group = build_group(
         &input,
         current_row.trunk_group_sid,
@@ -346,16 +344,14 @@ pub async fn create_trunk(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    body: JsonBody,
+    Body { mut input, problems: mut p, .. }: Body<TrunkInput>,
 ) -> ApiResult<Response> {
-    let mut map = body.into_object()?;
-    if map.get("endpoint_sid").is_some_and(|v| v == "") {
-        map.insert("endpoint_sid".into(), Value::Null);
+    // The reference's sample sends "endpoint_sid": "" for none.
+    if input.endpoint_sid.value().is_some_and(String::is_empty) {
+        input.endpoint_sid = Maybe::Null;
     }
-    let input: TrunkInput = parse_object(&map)?;
     let mut tx = state.pool.begin().await?;
     let g = find_visible(&caller, &raw, GROUP, |sid| repo::get_group(&mut *tx, sid, true)).await?;
-    let mut p = Problems::new();
     let trunk = build_trunk(&input, Uuid::new_v4(), g.trunk_group_sid, &mut p);
     check_endpoint(&state, &trunk, g.partner_sid, "endpoint_sid", &mut p).await?;
     check_acl_rules(&state, &g.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
@@ -412,8 +408,7 @@ pub async fn update_trunk(
     }
     let mut tx = state.pool.begin().await?;
     let (g, current_row) = find_trunk(&caller, &group, &raw, &mut tx, true).await?;
-    let input = update.input(&current_row.to_wire(), TRUNK_UPDATABLE)?;
-    let mut p = Problems::new();
+    let (input, mut p) = update.input(&current_row.to_wire(), TRUNK_UPDATABLE)?;
     let trunk = build_trunk(&input, current_row.trunk_sid, g.trunk_group_sid, &mut p);
     check_endpoint(&state, &trunk, g.partner_sid, "endpoint_sid", &mut p).await?;
     check_acl_rules(&state, &g.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;

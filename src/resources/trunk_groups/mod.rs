@@ -7,7 +7,9 @@ pub mod types;
 use axum::http::Method;
 
 use crate::domain::scopes::Scope;
+use crate::http::openapi::Reply;
 use crate::http::router::Api;
+use types::{Trunk, TrunkGroup};
 
 pub const CREATE: &[Scope] = &[Scope::TrunkGroupsManage, Scope::TrunkGroupsCreate];
 pub const READ: &[Scope] = &[Scope::TrunkGroupsManage, Scope::TrunkGroupsRead];
@@ -19,26 +21,22 @@ pub const TRUNK_UPDATE: &[Scope] = &[Scope::TrunkGroupsTrunksManage, Scope::Trun
 pub const TRUNK_DELETE: &[Scope] = &[Scope::TrunkGroupsTrunksManage, Scope::TrunkGroupsTrunksDelete];
 
 pub fn routes(api: &mut Api) {
-    api.route(Method::POST, "/trunk_groups", CREATE, handlers::create_trunk_group);
-    api.route(Method::GET, "/trunk_groups", READ, handlers::list_trunk_groups);
-    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}", READ, handlers::get_trunk_group);
-    api.route(Method::PATCH, "/trunk_groups/{trunk_group_sid}", UPDATE, handlers::update_trunk_group);
-    api.route(Method::PUT, "/trunk_groups/{trunk_group_sid}", UPDATE, handlers::update_trunk_group);
-    api.route(Method::DELETE, "/trunk_groups/{trunk_group_sid}", DELETE, handlers::delete_trunk_group);
-    api.route(Method::POST, "/trunk_groups/{trunk_group_sid}/trunks", TRUNK_CREATE, handlers::create_trunk);
-    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}/trunks", TRUNK_READ, handlers::list_trunks);
-    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_READ, handlers::get_trunk);
-    api.route(
-        Method::PATCH,
-        "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}",
-        TRUNK_UPDATE,
-        handlers::update_trunk,
-    );
-    api.route(Method::PUT, "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}", TRUNK_UPDATE, handlers::update_trunk);
-    api.route(
-        Method::DELETE,
-        "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}",
-        TRUNK_DELETE,
-        handlers::delete_trunk,
-    );
+    let (group, trunk) = (Reply::object::<TrunkGroup>, Reply::object::<Trunk>);
+    let trunk_path = "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}";
+    api.section("trunk_groups");
+    api.route(Method::POST, "/trunk_groups", CREATE, handlers::create_trunk_group).returns(group());
+    api.route(Method::GET, "/trunk_groups", READ, handlers::list_trunk_groups).returns(Reply::list::<TrunkGroup>());
+    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}", READ, handlers::get_trunk_group).returns(group());
+    api.route(Method::PATCH, "/trunk_groups/{trunk_group_sid}", UPDATE, handlers::update_trunk_group).returns(group());
+    api.route(Method::PUT, "/trunk_groups/{trunk_group_sid}", UPDATE, handlers::update_trunk_group).returns(group());
+    api.route(Method::DELETE, "/trunk_groups/{trunk_group_sid}", DELETE, handlers::delete_trunk_group)
+        .returns(Reply::no_content());
+    api.route(Method::POST, "/trunk_groups/{trunk_group_sid}/trunks", TRUNK_CREATE, handlers::create_trunk)
+        .returns(trunk());
+    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}/trunks", TRUNK_READ, handlers::list_trunks)
+        .returns(Reply::list::<Trunk>());
+    api.route(Method::GET, trunk_path, TRUNK_READ, handlers::get_trunk).returns(trunk());
+    api.route(Method::PATCH, trunk_path, TRUNK_UPDATE, handlers::update_trunk).returns(trunk());
+    api.route(Method::PUT, trunk_path, TRUNK_UPDATE, handlers::update_trunk).returns(trunk());
+    api.route(Method::DELETE, trunk_path, TRUNK_DELETE, handlers::delete_trunk).returns(Reply::no_content());
 }
