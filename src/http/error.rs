@@ -188,8 +188,10 @@ impl From<sqlx::Error> for ApiError {
                         ApiError::bad_param("cause", "a value is out of range or malformed")
                     }
                     c if c.starts_with("23") => {
-                        tracing::warn!(error = %e, "a constraint was violated");
-                        ApiError::conflict(db.constraint().unwrap_or("cause"), "conflicts with existing data")
+                        // A constraint no validation foresaw: the client's conflict, named without
+                        // the database's own names (logged for the developers).
+                        tracing::warn!(error = %e, constraint = db.constraint().unwrap_or(""), "a constraint was violated");
+                        ApiError::conflict("cause", "conflicts with existing data")
                     }
                     _ => ApiError::Internal(e.to_string()),
                 }
@@ -216,10 +218,14 @@ impl From<crate::db::listing::ParamError> for ApiError {
     }
 }
 
-/// Named unique constraints that are a client's error, with the field they concern.
+/// Named constraints that a client's value can break, with the field they concern (every other
+/// one is answered without its name).
 fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
     Some(match constraint {
         "partners_login_key" | "credentials_pkey" => ("login", "this login already exists"),
+        "dids_phonenumber_key" => ("phonenumber", "this number exists already"),
+        "call_drs_pkey" => ("dr_sid", "this record exists already"),
+        "lookup_lrns_pkey" | "lookup_cnams_pkey" => ("phonenumber", "this number exists already"),
         _ => return None,
     })
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::db::Tenancy;
 use crate::domain::transformations;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
@@ -27,21 +28,34 @@ pub fn check_transformations(v: &Maybe<Value>, p: &mut Problems) -> Value {
     }
 }
 
-/// An object in the partner tree: visible to the partners whose tree holds its owner.
+/// An object in the partner tree.
 pub trait Owned {
     /// The owner's place in the partner tree.
     fn tree_path(&self) -> &str;
+
+    /// Whether `t` sees the object: by default, when its owner is in `t`'s tree (or `t` is admin).
+    fn visible_to(&self, t: Tenancy<'_>) -> bool {
+        t.sees(self.tree_path())
+    }
 }
 
 impl<T: Owned> Owned for std::sync::Arc<T> {
     fn tree_path(&self) -> &str {
         (**self).tree_path()
     }
+
+    fn visible_to(&self, t: Tenancy<'_>) -> bool {
+        (**self).visible_to(t)
+    }
 }
 
 impl<T: Owned> Owned for crate::cache::Cached<T> {
     fn tree_path(&self) -> &str {
         self.row.tree_path()
+    }
+
+    fn visible_to(&self, t: Tenancy<'_>) -> bool {
+        self.row.visible_to(t)
     }
 }
 
@@ -69,7 +83,7 @@ where
 {
     let sid = parse_sid(raw_sid, what)?;
     match load(sid).await? {
-        Some(row) if caller.sees(row.tree_path()) => Ok(row),
+        Some(row) if row.visible_to(caller.tenancy()) => Ok(row),
         _ => Err(ApiError::not_found(what)),
     }
 }

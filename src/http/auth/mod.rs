@@ -242,6 +242,9 @@ pub(crate) async fn check_password(state: &AppState, login: &str, password: &str
     let row = repo::credential(&state.pool, login).await?;
     let hash = row.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| secrets::dummy_hash().to_owned());
     let password = password.to_owned();
+    // Counted (`password_verifications_total` at `GET /metrics`): a cached or refused credential
+    // is seen to cost no argon2.
+    metrics::counter!("password_verifications_total").increment(1);
     let ok = secrets::verify_password_async(password, hash).await;
     match row {
         Some(r) if ok && USABLE_STATUSES.contains(&r.status.as_str()) => Ok(r),

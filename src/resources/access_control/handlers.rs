@@ -7,20 +7,18 @@ use super::repo::{self, RuleRow};
 use super::types::{validate_rule, Acl, EffectiveLayer, RuleInput, DIRECTIONS, RULE_UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::extract::{Body, PathParams, QueryParams};
 use crate::http::listing::{Field, ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
+use crate::resources::shared::find_visible;
 use crate::resources::{partners, trunk_groups};
 use crate::state::AppState;
 
 /// A rule the caller sees (its own or an ancestor's; any through admin routes).
+/// A rule the caller sees (its own or an ancestor's; any through admin routes).
 async fn find<'e>(db: impl sqlx::PgExecutor<'e>, caller: &Caller, raw: &str, lock: bool) -> ApiResult<RuleRow> {
-    let sid = parse_sid(raw, "access control rule")?;
-    match repo::get(db, sid, lock).await? {
-        Some(r) if caller.admin || caller.principal.tree_path.starts_with(&r.tree_path) => Ok(r),
-        _ => Err(ApiError::not_found("access control rule")),
-    }
+    find_visible(caller, raw, "access control rule", |sid| repo::get(db, sid, lock)).await
 }
 
 /// Every field a rule's check reads is there (and of its type).

@@ -46,6 +46,17 @@ impl RuleRow {
     }
 }
 
+/// A partner sees its own rules and its ancestors' (any through the admin routes).
+impl crate::resources::shared::Owned for RuleRow {
+    fn tree_path(&self) -> &str {
+        &self.tree_path
+    }
+
+    fn visible_to(&self, t: Tenancy<'_>) -> bool {
+        t.admin || t.tree_path.starts_with(&self.tree_path)
+    }
+}
+
 pub const LIST: ListSpec = ListSpec {
     fields: &[
         Field::new("entries", "r.entries", T::TextArray),

@@ -17,6 +17,7 @@ use crate::http::listing::filter::{self, Condition};
 use crate::http::patch::{self, wire_map, UpdateMode};
 use crate::resources::dids::{self, repo::DidRow, types::DidInput};
 use crate::resources::prefixes::{self, repo::PrefixRow, types::PrefixInput};
+use crate::resources::shared::Owned;
 use crate::state::AppState;
 
 /// An entry as the lookups read it: digits for a phone number, the canonical form of a secure
@@ -133,7 +134,7 @@ impl<'a> Work<'a> {
             (_, method, Loaded::Dids(map)) => {
                 let row = map
                     .get(&key)
-                    .filter(|r| dids::ops::visible(&self.caller, r))
+                    .filter(|r| r.visible_to(self.caller.tenancy()))
                     .cloned()
                     .ok_or_else(|| ApiError::not_found("did"))?;
                 self.check_reviewed(item, row.did_sid, row.version)?;
@@ -162,7 +163,7 @@ impl<'a> Work<'a> {
             (_, method, Loaded::Prefixes(map)) => {
                 let found: Vec<&PrefixRow> = map
                     .get(&key)
-                    .map(|v| v.iter().filter(|r| prefixes::ops::visible(&self.caller, r)).collect())
+                    .map(|v| v.iter().filter(|r| r.visible_to(self.caller.tenancy())).collect())
                     .unwrap_or_default();
                 let row = match found.as_slice() {
                     [] => return Err(ApiError::not_found("prefix")),

@@ -13,27 +13,20 @@ use super::types::{fields_of, ReviewItem, ReviewResponse, Task, TaskInput, METHO
 use crate::domain::scopes::Scope;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::extract::{Body, PathParams, QueryParams};
 use crate::http::input::{parse_into, Maybe, Problems};
 use crate::http::listing::{ListQuery, Page, Projection, RequestUrl};
 use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::dids::{self, types::DidInput};
 use crate::resources::prefixes::{self, types::PrefixInput};
+use crate::resources::shared::find_visible;
 use crate::state::AppState;
 
 /// The attributes set when a task is created; a change of one later is refused.
 const CREATE_ONLY: &[&str] = &["data", "entries", "field", "method", "review", "type"];
 
-async fn find(state: &AppState, caller: &Caller, raw: &str, tx: Option<&mut sqlx::PgConnection>) -> ApiResult<TaskRow> {
-    let sid = parse_sid(raw, "task")?;
-    let row = match tx {
-        Some(tx) => repo::get(tx, sid, true).await?,
-        None => repo::get(&mut *state.pool.acquire().await?, sid, false).await?,
-    };
-    // A task created through the admin routes (acting on every partner) is the admin routes' only.
-    row.filter(|t| caller.sees(&t.tree_path) && (caller.admin || !t.admin)).ok_or_else(|| ApiError::not_found("task"))
-}
+const WHAT: &str = "task";
 
 async fn wire(state: &AppState, rows: Vec<TaskRow>) -> ApiResult<Vec<Task>> {
     let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
@@ -265,7 +258,7 @@ pub async fn get_task(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let t = find(&state, &caller, &raw, None).await?;
+    let t = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
     respond::object(&wire(&state, vec![t]).await?.remove(0), &query)
 }
 
@@ -278,7 +271,7 @@ pub async fn update_task(
     update: Update<TaskInput>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let t = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let t = find_visible(&caller, &raw, WHAT, |sid| repo::get(&mut *tx, sid, true)).await?;
     let current = patch::wire_map(&t.to_wire(Vec::new()))?;
     let mut p = update.problems.clone();
     for key in CREATE_ONLY {
@@ -326,7 +319,7 @@ pub async fn delete_task(
     PathParams(raw): PathParams<String>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let t = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let t = find_visible(&caller, &raw, WHAT, |sid| repo::get(&mut *tx, sid, true)).await?;
     if t.status == "running" {
         return Err(ApiError::conflict("status", "a running task cannot be deleted; wait until it is completed"));
     }
@@ -336,7 +329,7 @@ pub async fn delete_task(
 }
 
 async fn review(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<ReviewResponse> {
-    let t = find(state, caller, raw, None).await?;
+    let t = find_visible(caller, raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
     let review_items = repo::review_items(&state.pool, t.id).await?;
     Ok(ReviewResponse { method: t.method, review_items, kind: t.kind })
 }
@@ -392,7 +385,7 @@ pub async fn list_errors(
     PathParams(raw): PathParams<String>,
     url: RequestUrl,
 ) -> ApiResult<Response> {
-    let t = find(&state, &caller, &raw, None).await?;
+    let t = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
     let q = ListQuery::parse(&url.query, &repo::ERRORS)?;
     let page = repo::list_errors(&state.pool, t.id, &q).await?;
     respond::list(page, &q, &url, "key")

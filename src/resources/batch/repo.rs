@@ -65,6 +65,17 @@ impl TaskRow {
     }
 }
 
+/// A task created through the admin routes (acting on every partner) is the admin routes' only.
+impl crate::resources::shared::Owned for TaskRow {
+    fn tree_path(&self) -> &str {
+        &self.tree_path
+    }
+
+    fn visible_to(&self, t: Tenancy<'_>) -> bool {
+        t.sees(&self.tree_path) && (t.admin || !self.admin)
+    }
+}
+
 pub const LIST: ListSpec = ListSpec {
     fields: &[
         Field::new("date_created", "t.date_created", T::Timestamp),

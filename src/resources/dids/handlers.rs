@@ -16,6 +16,7 @@ use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
+use crate::resources::shared::find_visible;
 use crate::resources::{countries, partners};
 use crate::state::AppState;
 
@@ -83,14 +84,7 @@ pub async fn coverage(State(state): State<AppState>, _caller: Caller, url: Reque
 
 /// A rented number the caller sees (any number through the admin routes), locked when read
 /// inside a transaction.
-async fn find(state: &AppState, caller: &Caller, raw: &str, tx: Option<&mut sqlx::PgConnection>) -> ApiResult<DidRow> {
-    let sid = parse_sid(raw, "did")?;
-    let row = match tx {
-        Some(tx) => repo::get(tx, sid, true).await?,
-        None => repo::get(&mut *state.pool.acquire().await?, sid, false).await?,
-    };
-    row.filter(|r| ops::visible(caller, r)).ok_or_else(|| ApiError::not_found("did"))
-}
+const WHAT: &str = "did";
 
 /// `POST /phonenumber/dids`: rents `phonenumber`, or the first available number (matching
 /// `filter` if given).
@@ -129,7 +123,7 @@ pub async fn get_did(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let row = find(&state, &caller, &raw, None).await?;
+    let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
     let mut items = with_partner(&state, vec![row], caller.admin, query.with_related()?).await?;
     respond::object(&items.remove(0), &query)
 }
@@ -141,7 +135,7 @@ pub async fn update_did(
     update: Update<DidInput>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let row = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&mut *tx, sid, true)).await?;
     let (input, p) = update.input(&row.to_wire(true), &ops::updatable(caller.admin))?;
     let saved = ops::update(&mut tx, row, &input, caller.admin, p).await?;
     tx.commit().await?;
@@ -155,7 +149,7 @@ pub async fn release_did(
     PathParams(raw): PathParams<String>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let row = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&mut *tx, sid, true)).await?;
     ops::release(&mut tx, &row, state.config.did_aging_seconds).await?;
     tx.commit().await?;
     Ok(respond::no_content())

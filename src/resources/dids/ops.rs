@@ -7,13 +7,13 @@ use uuid::Uuid;
 
 use super::repo::{self, DidRow};
 use super::types::{DidInput, ADMIN_UPDATABLE, UPDATABLE};
+use crate::db::Tenancy;
 use crate::domain::phone;
-use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::input::{Maybe, Problems};
 use crate::http::listing::filter::Condition;
 use crate::resources::invoices::accrual::{self, Charge};
-use crate::resources::shared::check_transformations;
+use crate::resources::shared::{check_transformations, Owned};
 use crate::resources::{did_groups, trunk_groups};
 
 /// The references of a rent or update body, checked.
@@ -23,10 +23,16 @@ pub struct Checked {
     pub transformations: Value,
 }
 
-/// Whether `caller` may see and change a number: any number through the admin routes, else a
-/// rented number of its tree.
-pub fn visible(caller: &Caller, row: &DidRow) -> bool {
-    caller.admin || (row.status == "assigned" && caller.sees(&row.tree_path))
+/// A caller may see and change any number through the admin routes, else a rented number of its
+/// tree.
+impl Owned for DidRow {
+    fn tree_path(&self) -> &str {
+        &self.tree_path
+    }
+
+    fn visible_to(&self, t: Tenancy<'_>) -> bool {
+        t.admin || (self.status == "assigned" && t.sees(&self.tree_path))
+    }
 }
 
 /// The attributes an update may change.

@@ -7,31 +7,20 @@ use super::ops;
 use super::repo::{self, PrefixRow};
 use super::types::{Prefix, PrefixInput, UPDATABLE};
 use crate::http::auth::Caller;
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::error::ApiResult;
+use crate::http::extract::{Body, PathParams, QueryParams};
 use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::patch::{Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners;
+use crate::resources::shared::find_visible;
 use crate::state::AppState;
 
 async fn expand(state: &AppState, caller: &Caller, rows: &[PrefixRow], related: bool) -> ApiResult<Vec<Prefix>> {
     partners::ops::with_related(state, caller.admin, related, rows.iter().map(PrefixRow::to_wire).collect()).await
 }
 
-async fn find(
-    state: &AppState,
-    caller: &Caller,
-    raw: &str,
-    tx: Option<&mut sqlx::PgConnection>,
-) -> ApiResult<PrefixRow> {
-    let sid = parse_sid(raw, "prefix")?;
-    let row = match tx {
-        Some(tx) => repo::get(tx, sid, true).await?,
-        None => repo::get(&mut *state.pool.acquire().await?, sid, false).await?,
-    };
-    row.filter(|x| ops::visible(caller, x)).ok_or_else(|| ApiError::not_found("prefix"))
-}
+const WHAT: &str = "prefix";
 
 pub async fn create_prefix(
     State(state): State<AppState>,
@@ -57,7 +46,7 @@ pub async fn get_prefix(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let x = find(&state, &caller, &raw, None).await?;
+    let x = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
     let mut items = expand(&state, &caller, std::slice::from_ref(&x), query.with_related()?).await?;
     respond::object(&items.remove(0), &query)
 }
@@ -69,7 +58,7 @@ pub async fn update_prefix(
     mut update: Update<PrefixInput>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let current_row = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let current_row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&mut *tx, sid, true)).await?;
     // PUT without a prefix keeps it: a prefix cannot be empty.
     if update.mode == UpdateMode::Put && !update.body.contains_key("prefix") {
         update.body.insert("prefix".into(), Value::String(current_row.prefix.clone()));
@@ -86,7 +75,7 @@ pub async fn delete_prefix(
     PathParams(raw): PathParams<String>,
 ) -> ApiResult<Response> {
     let mut tx = state.pool.begin().await?;
-    let x = find(&state, &caller, &raw, Some(&mut tx)).await?;
+    let x = find_visible(&caller, &raw, WHAT, |sid| repo::get(&mut *tx, sid, true)).await?;
     ops::delete(&mut tx, &x).await?;
     tx.commit().await?;
     Ok(respond::no_content())

@@ -14,9 +14,7 @@ use crate::resources::shared::check_transformations;
 use crate::resources::{partners, trunk_groups};
 use crate::state::AppState;
 
-pub fn visible(caller: &Caller, row: &PrefixRow) -> bool {
-    caller.sees(&row.tree_path)
-}
+crate::resources::shared::owned_rows!(PrefixRow);
 
 async fn trunk_group(
     conn: &mut PgConnection,
