@@ -56,6 +56,25 @@ pub struct Outcome {
     pub version: Option<i32>,
 }
 
+impl Outcome {
+    /// An existing object changed (`after` is `None` once deleted).
+    fn changed<W: serde::Serialize>(
+        entry: &str,
+        before: &W,
+        after: Option<&W>,
+        sid: Uuid,
+        version: i32,
+    ) -> ApiResult<Outcome> {
+        Ok(Outcome {
+            description: entry.to_owned(),
+            before: Some(to_value(before)?),
+            after: after.map(to_value).transpose()?,
+            sid: Some(sid),
+            version: Some(version),
+        })
+    }
+}
+
 /// A task at work: what every entry shares.
 pub struct Work<'a> {
     pub state: &'a AppState,
@@ -152,13 +171,7 @@ impl<'a> Work<'a> {
                     dids::ops::release(conn, &row, self.state.config.did_aging_seconds).await?;
                     dids::repo::get(conn, sid, false).await?.map(|r| r.to_wire(self.task.admin))
                 };
-                Ok(Outcome {
-                    description: entry.to_owned(),
-                    before: Some(to_value(&before)?),
-                    after: after.as_ref().map(to_value).transpose()?,
-                    sid: Some(sid),
-                    version: Some(version),
-                })
+                Outcome::changed(entry, &before, after.as_ref(), sid, version)
             }
             (_, method, Loaded::Prefixes(map)) => {
                 let found: Vec<&PrefixRow> = map
@@ -185,13 +198,7 @@ impl<'a> Work<'a> {
                     prefixes::ops::delete(conn, &row).await?;
                     None
                 };
-                Ok(Outcome {
-                    description: entry.to_owned(),
-                    before: Some(to_value(&before)?),
-                    after: after.as_ref().map(to_value).transpose()?,
-                    sid: Some(sid),
-                    version: Some(version),
-                })
+                Outcome::changed(entry, &before, after.as_ref(), sid, version)
             }
             _ => Err(ApiError::internal("a batch task of an unknown kind")),
         }

@@ -9,7 +9,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Body, PathParams, QueryParams};
 use crate::http::input::{Maybe, Problems};
-use crate::http::listing::{ListQuery, Page, RequestUrl};
+use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::partners;
@@ -52,10 +52,8 @@ pub async fn create_did_group(
 
 pub async fn list_did_groups(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
-    let page = repo::list(&state.pool, caller.tenancy(), &q).await?;
-    let page = page.map(|g| g.to_wire());
-    let items = partners::ops::with_related(&state, caller.admin, url.query.with_related()?, page.items).await?;
-    respond::list(Page { items, ..page }, &q, &url, "did_group_sid")
+    let page = repo::list(&state.pool, caller.tenancy(), &q).await?.map(|g| g.to_wire());
+    partners::ops::respond_page(&state, &caller, page, &q, &url, "did_group_sid").await
 }
 
 pub async fn get_did_group(
@@ -65,8 +63,7 @@ pub async fn get_did_group(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let g = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid)).await?;
-    let items = partners::ops::with_related(&state, caller.admin, query.with_related()?, vec![g.to_wire()]).await?;
-    respond::object(&items[0], &query)
+    partners::ops::respond_object(&state, &caller, g.to_wire(), &query).await
 }
 
 pub async fn update_did_group(

@@ -6,7 +6,7 @@ use axum::Json;
 use uuid::Uuid;
 
 use super::ops;
-use super::repo::{self, DidRow, NewNumber};
+use super::repo::{self, NewNumber};
 use super::types::{Did, DidInput, InventoryInput};
 use crate::domain::{geo, phone};
 use crate::http::auth::Caller;
@@ -21,10 +21,6 @@ use crate::resources::{countries, partners};
 use crate::state::AppState;
 
 pub const MAX_BATCH: usize = 10_000;
-
-async fn with_partner(state: &AppState, rows: Vec<DidRow>, admin: bool, related: bool) -> ApiResult<Vec<Did>> {
-    partners::ops::with_related(state, admin, related, rows.iter().map(|r| r.to_wire(admin)).collect()).await
-}
 
 pub async fn list_available(State(state): State<AppState>, _caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::AVAILABLE)?;
@@ -107,14 +103,12 @@ pub async fn rent_did(
 
 pub async fn list_dids(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::RENTED)?;
-    let related = url.query.with_related()?;
     let tg = match url.query.get("trunk_group_sid").filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(Uuid::parse_str(s).map_err(|_| ApiError::bad_param("trunk_group_sid", "must be a secure ID"))?),
     };
-    let page = repo::list_rented(&state.pool, caller.tenancy(), tg, &q).await?;
-    let items = with_partner(&state, page.items, caller.admin, related).await?;
-    respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "did_sid")
+    let page = repo::list_rented(&state.pool, caller.tenancy(), tg, &q).await?.map(|r| r.to_wire(caller.admin));
+    partners::ops::respond_page(&state, &caller, page, &q, &url, "did_sid").await
 }
 
 pub async fn get_did(
@@ -124,8 +118,7 @@ pub async fn get_did(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
-    let mut items = with_partner(&state, vec![row], caller.admin, query.with_related()?).await?;
-    respond::object(&items.remove(0), &query)
+    partners::ops::respond_object(&state, &caller, row.to_wire(caller.admin), &query).await
 }
 
 pub async fn update_did(

@@ -10,7 +10,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Body, PathParams, QueryParams};
 use crate::http::input::{parse_into, Problems};
-use crate::http::listing::{ListQuery, Page, RequestUrl};
+use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners;
@@ -21,10 +21,8 @@ const WHAT: &str = "endpoint";
 
 pub async fn list_endpoints(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
-    let related = url.query.with_related()?;
     let page = repo::list(&state.pool, caller.tenancy(), &q).await?.map(|r| r.to_wire(caller.admin));
-    let items = partners::ops::with_related(&state, caller.admin, related, page.items).await?;
-    respond::list(Page { items, ..page }, &q, &url, "endpoint_sid")
+    partners::ops::respond_page(&state, &caller, page, &q, &url, "endpoint_sid").await
 }
 
 pub async fn get_endpoint(
@@ -34,9 +32,7 @@ pub async fn get_endpoint(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
-    let related = query.with_related()?;
-    let items = partners::ops::with_related(&state, caller.admin, related, vec![row.to_wire(caller.admin)]).await?;
-    respond::object(&items[0], &query)
+    partners::ops::respond_object(&state, &caller, row.to_wire(caller.admin), &query).await
 }
 
 fn hosted_properties(

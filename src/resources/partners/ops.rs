@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::response::Response;
 use uuid::Uuid;
 
 use super::repo::{self, PartnerRow};
@@ -12,7 +13,10 @@ use super::types::Partner;
 use crate::cache::{Cacheable, Cached};
 use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
+use crate::http::extract::QueryParams;
 use crate::http::input::Problems;
+use crate::http::listing::{ListQuery, Page, RequestUrl};
+use crate::http::respond;
 use crate::resources::shared::find_visible;
 use crate::state::AppState;
 
@@ -122,4 +126,29 @@ pub async fn with_related<W: HasPartner>(
         }
     }
     Ok(items)
+}
+
+/// A page of objects that carry their partner, answered with the partners when the query asks
+/// (`with_related=true`).
+pub async fn respond_page<W: HasPartner + serde::Serialize>(
+    state: &AppState,
+    caller: &Caller,
+    page: Page<W>,
+    q: &ListQuery,
+    url: &RequestUrl,
+    sid_key: &str,
+) -> ApiResult<Response> {
+    let items = with_related(state, caller.admin, url.query.with_related()?, page.items).await?;
+    respond::list(Page { items, ..page }, q, url, sid_key)
+}
+
+/// One object that carries its partner, answered with it when the query asks.
+pub async fn respond_object<W: HasPartner + serde::Serialize>(
+    state: &AppState,
+    caller: &Caller,
+    item: W,
+    query: &QueryParams,
+) -> ApiResult<Response> {
+    let items = with_related(state, caller.admin, query.with_related()?, vec![item]).await?;
+    respond::object(&items[0], query)
 }

@@ -4,21 +4,17 @@ use axum::Json;
 use serde_json::Value;
 
 use super::ops;
-use super::repo::{self, PrefixRow};
-use super::types::{Prefix, PrefixInput, UPDATABLE};
+use super::repo::{self};
+use super::types::{PrefixInput, UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::ApiResult;
 use crate::http::extract::{Body, PathParams, QueryParams};
-use crate::http::listing::{ListQuery, Page, RequestUrl};
+use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::{Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners;
 use crate::resources::shared::find_visible;
 use crate::state::AppState;
-
-async fn expand(state: &AppState, caller: &Caller, rows: &[PrefixRow], related: bool) -> ApiResult<Vec<Prefix>> {
-    partners::ops::with_related(state, caller.admin, related, rows.iter().map(PrefixRow::to_wire).collect()).await
-}
 
 const WHAT: &str = "prefix";
 
@@ -35,9 +31,8 @@ pub async fn create_prefix(
 
 pub async fn list_prefixes(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::LIST)?;
-    let page = repo::list(&state.pool, caller.tenancy(), &q).await?;
-    let items = expand(&state, &caller, &page.items, url.query.with_related()?).await?;
-    respond::list(Page { items, has_more: page.has_more, total: page.total }, &q, &url, "prefix_sid")
+    let page = repo::list(&state.pool, caller.tenancy(), &q).await?.map(|x| x.to_wire());
+    partners::ops::respond_page(&state, &caller, page, &q, &url, "prefix_sid").await
 }
 
 pub async fn get_prefix(
@@ -47,8 +42,7 @@ pub async fn get_prefix(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let x = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
-    let mut items = expand(&state, &caller, std::slice::from_ref(&x), query.with_related()?).await?;
-    respond::object(&items.remove(0), &query)
+    partners::ops::respond_object(&state, &caller, x.to_wire(), &query).await
 }
 
 pub async fn update_prefix(

@@ -31,6 +31,10 @@ async fn plan(state: &AppState, caller: &Caller, direction: &str, kind: &str) ->
         .ok_or_else(|| ApiError::not_found("rates plan"))
 }
 
+fn is_csv(uri: &OriginalUri) -> bool {
+    uri.0.path().ends_with("/csv")
+}
+
 fn direction_of(uri: &OriginalUri) -> &'static str {
     if uri.0.path().contains("/outbound/") {
         "outbound"
@@ -136,32 +140,17 @@ fn csv_response(filename: &str, items: &[Value]) -> Response {
         .into_response()
 }
 
+/// `GET /calls/rates/{direction}/pstn` and its `/csv` download.
 pub async fn pstn_rates(
     State(state): State<AppState>,
     caller: Caller,
     uri: OriginalUri,
     url: RequestUrl,
 ) -> ApiResult<Response> {
-    rates(state, caller, url, direction_of(&uri), "pstn", false).await
+    rates(state, caller, url, direction_of(&uri), "pstn", is_csv(&uri)).await
 }
 
-pub async fn pstn_rates_csv(
-    State(state): State<AppState>,
-    caller: Caller,
-    uri: OriginalUri,
-    url: RequestUrl,
-) -> ApiResult<Response> {
-    rates(state, caller, url, direction_of(&uri), "pstn", true).await
-}
-
-fn voip_kind(sub_type: &str) -> ApiResult<String> {
-    if VOIP_SUB_TYPES.contains(&sub_type) {
-        Ok(format!("voip:{sub_type}"))
-    } else {
-        Err(ApiError::NotFound(format!("cannot find sub_type {sub_type}")))
-    }
-}
-
+/// `GET /calls/rates/{direction}/voip/{sub_type}` and its `/csv` download.
 pub async fn voip_rates(
     State(state): State<AppState>,
     caller: Caller,
@@ -169,19 +158,10 @@ pub async fn voip_rates(
     PathParams(sub_type): PathParams<String>,
     url: RequestUrl,
 ) -> ApiResult<Response> {
-    let kind = voip_kind(&sub_type)?;
-    rates(state, caller, url, direction_of(&uri), &kind, false).await
-}
-
-pub async fn voip_rates_csv(
-    State(state): State<AppState>,
-    caller: Caller,
-    uri: OriginalUri,
-    PathParams(sub_type): PathParams<String>,
-    url: RequestUrl,
-) -> ApiResult<Response> {
-    let kind = voip_kind(&sub_type)?;
-    rates(state, caller, url, direction_of(&uri), &kind, true).await
+    if !VOIP_SUB_TYPES.contains(&sub_type.as_str()) {
+        return Err(ApiError::NotFound(format!("cannot find sub_type {sub_type}")));
+    }
+    rates(state, caller, url, direction_of(&uri), &format!("voip:{sub_type}"), is_csv(&uri)).await
 }
 
 // ---- admin: rate plans ----

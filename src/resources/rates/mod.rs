@@ -22,13 +22,21 @@ pub fn routes(api: &mut Api) {
     api.section("calls");
     let (rate_list, csv) = (Reply::list::<RateCall>, || Reply::document("text/csv"));
     api.route(Method::GET, "/calls/rates/inbound/pstn", RATES, handlers::pstn_rates).returns(rate_list());
-    api.route(Method::GET, "/calls/rates/inbound/pstn/csv", RATES, handlers::pstn_rates_csv).returns(csv());
+    api.route(Method::GET, "/calls/rates/inbound/pstn/csv", RATES, handlers::pstn_rates)
+        .summary("pstn rates csv")
+        .returns(csv());
     api.route(Method::GET, "/calls/rates/outbound/pstn", RATES, handlers::pstn_rates).returns(rate_list());
-    api.route(Method::GET, "/calls/rates/outbound/pstn/csv", RATES, handlers::pstn_rates_csv).returns(csv());
+    api.route(Method::GET, "/calls/rates/outbound/pstn/csv", RATES, handlers::pstn_rates)
+        .summary("pstn rates csv")
+        .returns(csv());
     api.route(Method::GET, "/calls/rates/inbound/voip/{sub_type}", RATES, handlers::voip_rates).returns(rate_list());
-    api.route(Method::GET, "/calls/rates/inbound/voip/{sub_type}/csv", RATES, handlers::voip_rates_csv).returns(csv());
+    api.route(Method::GET, "/calls/rates/inbound/voip/{sub_type}/csv", RATES, handlers::voip_rates)
+        .summary("voip rates csv")
+        .returns(csv());
     api.route(Method::GET, "/calls/rates/outbound/voip/{sub_type}", RATES, handlers::voip_rates).returns(rate_list());
-    api.route(Method::GET, "/calls/rates/outbound/voip/{sub_type}/csv", RATES, handlers::voip_rates_csv).returns(csv());
+    api.route(Method::GET, "/calls/rates/outbound/voip/{sub_type}/csv", RATES, handlers::voip_rates)
+        .summary("voip rates csv")
+        .returns(csv());
     api.admin(Method::POST, "/admin/calls/rates_plans", &[], handlers::create_plan)
         .returns(Reply::object::<RatePlan>());
     api.admin(Method::GET, "/admin/calls/rates_plans", &[], handlers::list_plans).returns(Reply::list::<RatePlan>());

@@ -340,11 +340,27 @@ pub async fn delete_trunk_group(
 
 // ---- trunks ----
 
+/// Checks a trunk of group `g` (its endpoint and ACL rules) and stores it.
+async fn save_trunk(
+    state: &AppState,
+    tx: &mut sqlx::PgConnection,
+    g: &GroupRow,
+    input: &TrunkInput,
+    trunk_sid: Uuid,
+    mut p: Problems,
+) -> ApiResult<TrunkRow> {
+    let trunk = build_trunk(input, trunk_sid, g.trunk_group_sid, &mut p);
+    check_endpoint(state, &trunk, g.partner_sid, "endpoint_sid", &mut p).await?;
+    check_acl_rules(state, &g.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
+    p.finish()?;
+    Ok(repo::upsert_trunk(tx, &trunk).await?)
+}
+
 pub async fn create_trunk(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
-    Body { mut input, problems: mut p, .. }: Body<TrunkInput>,
+    Body { mut input, problems: p, .. }: Body<TrunkInput>,
 ) -> ApiResult<Response> {
     // The reference's sample sends "endpoint_sid": "" for none.
     if input.endpoint_sid.value().is_some_and(String::is_empty) {
@@ -352,11 +368,7 @@ pub async fn create_trunk(
     }
     let mut tx = state.pool.begin().await?;
     let g = find_visible(&caller, &raw, GROUP, |sid| repo::get_group(&mut *tx, sid, true)).await?;
-    let trunk = build_trunk(&input, Uuid::new_v4(), g.trunk_group_sid, &mut p);
-    check_endpoint(&state, &trunk, g.partner_sid, "endpoint_sid", &mut p).await?;
-    check_acl_rules(&state, &g.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
-    p.finish()?;
-    let saved = repo::upsert_trunk(&mut tx, &trunk).await?;
+    let saved = save_trunk(&state, &mut tx, &g, &input, Uuid::new_v4(), p).await?;
     tx.commit().await?;
     Ok(Json(saved.to_wire()).into_response())
 }
@@ -408,12 +420,8 @@ pub async fn update_trunk(
     }
     let mut tx = state.pool.begin().await?;
     let (g, current_row) = find_trunk(&caller, &group, &raw, &mut tx, true).await?;
-    let (input, mut p) = update.input(&current_row.to_wire(), TRUNK_UPDATABLE)?;
-    let trunk = build_trunk(&input, current_row.trunk_sid, g.trunk_group_sid, &mut p);
-    check_endpoint(&state, &trunk, g.partner_sid, "endpoint_sid", &mut p).await?;
-    check_acl_rules(&state, &g.tree_path, "acls", input.acls.value().map(Vec::as_slice).unwrap_or(&[]), &mut p).await?;
-    p.finish()?;
-    let saved = repo::upsert_trunk(&mut tx, &trunk).await?;
+    let (input, p) = update.input(&current_row.to_wire(), TRUNK_UPDATABLE)?;
+    let saved = save_trunk(&state, &mut tx, &g, &input, current_row.trunk_sid, p).await?;
     tx.commit().await?;
     Ok(Json(saved.to_wire()).into_response())
 }
