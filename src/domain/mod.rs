@@ -1,4 +1,5 @@
-//! Pure logic with unit tests: scopes catalogue, money, time formats, secrets.
+//! Pure logic with unit tests, no I/O: scopes catalogue, money, time formats, secrets, phone
+//! numbers, transformations, access-control decisions, rating.
 
 pub mod access_control;
 pub mod carriers;
@@ -13,3 +14,12 @@ pub mod scopes;
 pub mod secrets;
 pub mod time;
 pub mod transformations;
+
+/// A boolean as query strings and filters spell it: true/false, 1/0, yes/no (any case).
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}

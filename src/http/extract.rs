@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::input::{parse_into, Problems};
+pub use crate::domain::parse_bool;
 use crate::state::AppState;
 
 fn content_type(headers: &HeaderMap) -> Option<String> {
@@ -226,14 +227,6 @@ impl QueryParams {
             Some(v) if v.eq_ignore_ascii_case("replace") => Ok(true),
             Some(_) => Err(ApiError::bad_param("nested_objects", "the only value accepted is replace")),
         }
-    }
-}
-
-pub fn parse_bool(v: &str) -> Option<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" => Some(true),
-        "false" | "0" | "no" => Some(false),
-        _ => None,
     }
 }
 

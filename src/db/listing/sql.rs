@@ -249,7 +249,7 @@ fn dec(l: &Literal, field: &str) -> Result<Decimal, String> {
 }
 
 fn boolean(l: &Literal, field: &str) -> Result<bool, String> {
-    crate::http::extract::parse_bool(l.text.trim()).ok_or_else(|| bad_value(l, field, "true or false"))
+    crate::domain::parse_bool(l.text.trim()).ok_or_else(|| bad_value(l, field, "true or false"))
 }
 
 fn instant(l: &Literal, field: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -328,7 +328,7 @@ fn push_json(qb: &mut Qb<'_>, f: &Field, sub: &[String], c: &Condition) -> Resul
                 vars.insert(k.clone(), serde_json::Value::Number(n));
                 alts.push(format!("@ == ${k}"));
             }
-            if let Some(b) = crate::http::extract::parse_bool(l.text.trim()).filter(|_| !l.quoted) {
+            if let Some(b) = crate::domain::parse_bool(l.text.trim()).filter(|_| !l.quoted) {
                 let k = format!("b{i}");
                 vars.insert(k.clone(), serde_json::Value::Bool(b));
                 alts.push(format!("@ == ${k}"));

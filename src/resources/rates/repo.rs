@@ -278,7 +278,7 @@ pub async fn insert_plan(
         .execute(&mut *db)
         .await?;
     }
-    Ok(get_plan(&mut *db, sid).await?.ok_or(crate::db::RepoError::Vanished("a new rate plan"))?)
+    get_plan(&mut *db, sid).await?.ok_or(crate::db::RepoError::Vanished("a new rate plan"))
 }
 
 /// Deletes a plan; whether there was one.
