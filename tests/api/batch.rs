@@ -1,4 +1,4 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -72,15 +72,11 @@ async fn did(app: &TestApp, tok: &str, number: &str) -> Value {
 
 /// Polls a task until `done` holds (bounded: never a fixed sleep).
 async fn wait_until(app: &TestApp, path: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
-    let start = Instant::now();
-    loop {
+    eventually(limit, &format!("the task {path} got there"), || async {
         let t = app.get(path).actor(root()).ok().await;
-        if done(&t) {
-            return t;
-        }
-        assert!(start.elapsed() < limit, "the task did not get there in {limit:?}: {t}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        done(&t).then_some(t)
+    })
+    .await
 }
 
 #[tokio::test]

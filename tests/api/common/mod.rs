@@ -255,23 +255,17 @@ impl TestApp {
     /// by a request that just ended (its rollback not yet sent) is skipped by the claim: retried.
     pub async fn run_batch(&self) {
         let me = Uuid::new_v4();
-        let start = std::time::Instant::now();
-        loop {
-            if carrierx_core::jobs::batch::step(&self.state, me).await.expect("a batch worker round") {
-                continue;
-            }
+        eventually(Duration::from_secs(20), "no batch task left waiting", || async {
+            while carrierx_core::jobs::batch::step(&self.state, me).await.expect("a batch worker round") {}
             let waiting: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM batch_tasks WHERE status IN ('created', 'approved', 'queued', 'running'))",
             )
             .fetch_one(&self.state.pool)
             .await
             .unwrap();
-            if !waiting {
-                return;
-            }
-            assert!(start.elapsed() < std::time::Duration::from_secs(20), "batch tasks left waiting");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+            !waiting
+        })
+        .await
     }
 
     /// A URL of this test's database, for a server started as a child process.
