@@ -6,9 +6,11 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::config::Config;
+use crate::db::RepoError;
 use crate::domain::scopes::ScopeSet;
 use crate::domain::secrets;
 use crate::resources::oauth::repo::{self as oauth, NewToken};
+use crate::resources::partners::repo as partners;
 
 /// What bootstrap created (the secrets are shown once, to the operator).
 #[derive(Debug)]
@@ -23,25 +25,18 @@ pub struct Bootstrapped {
 
 pub async fn run(pool: &PgPool, config: &Config) -> Result<Option<Bootstrapped>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_bootstrap'))").execute(&mut *tx).await?;
+    crate::db::reset::lock_bootstrap(&mut tx).await.map_err(sql)?;
     // A configured client that does not exist yet is created on any start.
     if !config.oauth_client_id.is_empty() {
         if let Some(secret) = config.oauth_client_secret.expose() {
-            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM oauth_clients WHERE client_id = $1)")
-                .bind(&config.oauth_client_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            if !exists {
-                sqlx::query("INSERT INTO oauth_clients (client_id, client_secret_hash) VALUES ($1, $2)")
-                    .bind(&config.oauth_client_id)
-                    .bind(secrets::hash_password(secret))
-                    .execute(&mut *tx)
-                    .await?;
+            if !oauth::client_exists(&mut *tx, &config.oauth_client_id).await.map_err(sql)? {
+                oauth::insert_client(&mut *tx, &config.oauth_client_id, &secrets::hash_password(secret))
+                    .await
+                    .map_err(sql)?;
             }
         }
     }
-    let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM partners)").fetch_one(&mut *tx).await?;
-    if any {
+    if partners::any_exists(&mut *tx).await.map_err(sql)? {
         tx.commit().await?;
         return Ok(None);
     }
@@ -51,27 +46,12 @@ pub async fn run(pool: &PgPool, config: &Config) -> Result<Option<Bootstrapped>,
     let sid = Uuid::new_v4();
     let all = ScopeSet::all();
     let d = &config.partner_defaults;
-    sqlx::query(
-        "INSERT INTO partners (partner_sid, parent_sid, tree_path, display_id, login, name, company_name, available_scopes,
-                               balance, spending_limit, daily_spending_limit, payment_type, status)
-         VALUES ($1, NULL, $2, 'CX' || lpad(floor(random() * 100000000)::bigint::text, 8, '0'), $3, 'Root', 'carrierx-core',
-                 $4, $5, $6, $7, 'postpay', 'active')",
-    )
-    .bind(sid)
-    .bind(format!("/{sid}/"))
-    .bind(&config.root_login)
-    .bind(all)
-    .bind(d.balance)
-    .bind(d.spending_limit)
-    .bind(d.daily_spending_limit)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("INSERT INTO credentials (login, partner_sid, password_hash) VALUES ($1, $2, $3)")
-        .bind(&config.root_login)
-        .bind(sid)
-        .bind(secrets::hash_password(&password))
-        .execute(&mut *tx)
-        .await?;
+    partners::insert_root(&mut *tx, sid, &config.root_login, all, d.balance, d.spending_limit, d.daily_spending_limit)
+        .await
+        .map_err(sql)?;
+    partners::insert_credential(&mut *tx, &config.root_login, sid, &secrets::hash_password(&password))
+        .await
+        .map_err(sql)?;
     crate::resources::endpoints::repo::create_system_gateway(&mut tx, sid, &config.system_gateway_addresses)
         .await
         .map_err(|e| sqlx::Error::Protocol(format!("{e:?}")))?;
@@ -84,11 +64,7 @@ pub async fn run(pool: &PgPool, config: &Config) -> Result<Option<Bootstrapped>,
         let id =
             if config.oauth_client_id.is_empty() { secrets::random_hex(16) } else { config.oauth_client_id.clone() };
         let secret = config.oauth_client_secret.expose().map(str::to_owned).unwrap_or_else(|| secrets::random_hex(16));
-        sqlx::query("INSERT INTO oauth_clients (client_id, client_secret_hash) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING")
-            .bind(&id)
-            .bind(secrets::hash_password(&secret))
-            .execute(&mut *tx)
-            .await?;
+        oauth::insert_client_if_absent(&mut *tx, &id, &secrets::hash_password(&secret)).await.map_err(sql)?;
         let shown = config.oauth_client_secret.expose().is_none().then_some(secret);
         (id, shown, true)
     };
@@ -120,6 +96,14 @@ pub async fn run(pool: &PgPool, config: &Config) -> Result<Option<Bootstrapped>,
         client_id: generated_client.then_some(client_id),
         client_secret,
     }))
+}
+
+/// The `sqlx::Error` behind a repository call's error (what `run` answers).
+fn sql(e: RepoError) -> sqlx::Error {
+    match e {
+        RepoError::Db(e) => e,
+        other => sqlx::Error::Protocol(format!("{other:?}")),
+    }
 }
 
 /// Prints what was generated, once, on standard output (never through the logs).

@@ -12,6 +12,8 @@ use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::config::Config;
+use crate::db::RepoResult;
+use crate::resources::mail::repo::{self, PendingMail};
 
 /// A mail to send.
 #[derive(Clone, Debug, Default)]
@@ -24,57 +26,16 @@ pub struct Mail {
     pub attachment: Option<(String, String, Vec<u8>)>,
 }
 
-pub async fn enqueue<'e>(db: impl PgExecutor<'e>, mail: &Mail) -> Result<Uuid, sqlx::Error> {
-    let sid = Uuid::new_v4();
-    let (an, at, ab) = match &mail.attachment {
-        Some((n, t, b)) => (Some(n.clone()), Some(t.clone()), Some(b.clone())),
-        None => (None, None, None),
-    };
-    sqlx::query(
-        "INSERT INTO mail_outbox (mail_sid, partner_sid, recipients, subject, body_text, body_html,
-                                  attachment_name, attachment_type, attachment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(sid)
-    .bind(mail.partner_sid)
-    .bind(&mail.recipients)
-    .bind(&mail.subject)
-    .bind(&mail.body_text)
-    .bind(&mail.body_html)
-    .bind(an)
-    .bind(at)
-    .bind(ab)
-    .execute(db)
-    .await?;
-    Ok(sid)
-}
-
-#[derive(sqlx::FromRow)]
-struct Pending {
-    id: i64,
-    mail_sid: Uuid,
-    recipients: Vec<String>,
-    subject: String,
-    body_text: String,
-    body_html: Option<String>,
-    attachment_name: Option<String>,
-    attachment_type: Option<String>,
-    attachment: Option<Vec<u8>>,
-    attempts: i32,
+/// Queues a mail in the caller's transaction; answers its sid.
+pub async fn enqueue<'e>(db: impl PgExecutor<'e>, mail: &Mail) -> RepoResult<Uuid> {
+    repo::enqueue(db, mail).await
 }
 
 /// Delivers what is due; returns how many were sent. Mails are claimed for five minutes (several
 /// instances never send one twice at once) and sent outside any transaction; one whose sending
 /// is cut short by a crash is sent again when its claim lapses (at least once).
-pub async fn deliver_due(pool: &PgPool, config: &Config) -> Result<usize, sqlx::Error> {
-    let due: Vec<Pending> = sqlx::query_as(
-        "UPDATE mail_outbox SET next_attempt = now() + interval '5 minutes'
-          WHERE id IN (SELECT id FROM mail_outbox WHERE date_sent IS NULL AND next_attempt <= now()
-                        ORDER BY next_attempt LIMIT 20 FOR UPDATE SKIP LOCKED)
-         RETURNING id, mail_sid, recipients, subject, body_text, body_html, attachment_name, attachment_type, attachment, attempts",
-    )
-    .fetch_all(pool)
-    .await?;
+pub async fn deliver_due(pool: &PgPool, config: &Config) -> RepoResult<usize> {
+    let due = repo::claim_due(pool).await?;
     let mut sent = 0;
     for m in &due {
         let result = match build(m, &config.mail_from) {
@@ -85,23 +46,12 @@ pub async fn deliver_due(pool: &PgPool, config: &Config) -> Result<usize, sqlx::
         match result {
             Ok(()) => {
                 sent += 1;
-                sqlx::query("UPDATE mail_outbox SET date_sent = date_trunc('milliseconds', now()), attempts = attempts + 1, last_error = NULL WHERE id = $1")
-                    .bind(m.id)
-                    .execute(pool)
-                    .await?;
+                repo::mark_sent(pool, m.id).await?;
             }
             Err(e) => {
                 tracing::warn!(mail_sid = %m.mail_sid, error = %e, "mail delivery failed; will retry");
                 let backoff = 2i64.pow((m.attempts as u32).min(10)) * 5;
-                sqlx::query(
-                    "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2,
-                            next_attempt = now() + make_interval(secs => $3) WHERE id = $1",
-                )
-                .bind(m.id)
-                .bind(e)
-                .bind(backoff as f64)
-                .execute(pool)
-                .await?;
+                repo::mark_failed(pool, m.id, &e, backoff as f64).await?;
             }
         }
     }
@@ -109,7 +59,7 @@ pub async fn deliver_due(pool: &PgPool, config: &Config) -> Result<usize, sqlx::
 }
 
 /// The MIME message of a mail: text (and HTML) body, the attachment if any.
-fn build(m: &Pending, from: &str) -> Result<Message, String> {
+fn build(m: &PendingMail, from: &str) -> Result<Message, String> {
     let mut b = Message::builder()
         .from(from.parse::<Mailbox>().map_err(|e| format!("CARRIERX_MAIL_FROM: {e}"))?)
         .subject(m.subject.clone())
@@ -129,7 +79,7 @@ fn build(m: &Pending, from: &str) -> Result<Message, String> {
     b.multipart(mixed).map_err(|e| e.to_string())
 }
 
-async fn write_eml(data_dir: &Path, m: &Pending, message: &[u8]) -> Result<(), String> {
+async fn write_eml(data_dir: &Path, m: &PendingMail, message: &[u8]) -> Result<(), String> {
     let dir = data_dir.join("outbox");
     tokio::fs::create_dir_all(&dir).await.map_err(|e| e.to_string())?;
     let path = dir.join(format!("{}.eml", m.mail_sid));

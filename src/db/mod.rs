@@ -3,6 +3,7 @@
 pub mod embedded;
 pub mod error;
 pub mod listing;
+pub mod reset;
 pub mod tenancy;
 pub mod types;
 

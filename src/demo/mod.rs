@@ -3,6 +3,7 @@
 //! default rate plan for every rate route; a week of rated call records of the root partner; and
 //! the demo tenant ([`tenant`]), a sub-partner with something of every resource.
 
+mod repo;
 pub mod tenant;
 
 use sqlx::PgPool;
@@ -19,6 +20,7 @@ use crate::domain::rating::{self, RateItem};
 use crate::domain::{geo, phone};
 use crate::http::error::ApiError;
 use crate::resources::dids::repo::{self as dids, NewNumber};
+use crate::resources::partners::repo as partners;
 
 const MARKER: &str = "demo_data:inventory:v1";
 
@@ -69,18 +71,14 @@ async fn begin_once(
     marker: &str,
 ) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, ApiError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('carrierx_demo'))").execute(&mut *tx).await?;
-    let done: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)")
-        .bind(marker)
-        .fetch_one(&mut *tx)
-        .await?;
+    repo::lock_demo(&mut tx).await?;
+    let done = repo::marked(&mut *tx, marker).await?;
     Ok((!done).then_some(tx))
 }
 
 /// Records that the part of the demo data named `marker` is loaded.
 async fn mark<'e>(db: impl sqlx::PgExecutor<'e>, marker: &str) -> Result<(), ApiError> {
-    sqlx::query("INSERT INTO local_markers (name) VALUES ($1)").bind(marker).execute(db).await?;
-    Ok(())
+    Ok(repo::mark(db, marker).await?)
 }
 
 /// Loads the demo data unless it is loaded already; returns how many numbers were added.
@@ -128,57 +126,17 @@ async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
         for (kind, items) in &kinds {
             let plan = Uuid::new_v4();
             let name = format!("demo_{direction}_{}", kind.replace(':', "_"));
-            sqlx::query("INSERT INTO rate_plans (rates_plan_sid, name, effective_date) VALUES ($1, $2, date_trunc('day', now()) - interval '30 days')")
-                .bind(plan)
-                .bind(&name)
-                .execute(&mut *tx)
-                .await?;
+            repo::insert_plan(&mut *tx, plan, &name).await?;
             for it in items {
-                sqlx::query("INSERT INTO rate_plan_items (rates_plan_sid, prefix, price, billing_increment, billing_minimum) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(plan)
-                    .bind(&it.prefix)
-                    .bind(it.price)
-                    .bind(it.billing_increment)
-                    .bind(it.billing_minimum)
-                    .execute(&mut *tx)
-                    .await?;
+                repo::insert_item(&mut *tx, plan, it).await?;
             }
-            sqlx::query(
-                "INSERT INTO rate_plan_assignments (partner_sid, direction, kind, rates_plan_sid) VALUES (NULL, $1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(direction)
-            .bind(kind)
-            .bind(plan)
-            .execute(&mut *tx)
-            .await?;
+            repo::assign_default(&mut *tx, direction, kind, plan).await?;
         }
     }
     // The DID rental rates (`GET /phonenumber/rates`): cheaper by the hundred and the thousand.
     let plan = Uuid::new_v4();
-    sqlx::query("INSERT INTO rate_plans (rates_plan_sid, name, effective_date) VALUES ($1, 'demo_did_rental', date_trunc('day', now()) - interval '30 days')")
-        .bind(plan)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO rate_plan_items (rates_plan_sid, price, tier_quantities, tier_prices)
-         VALUES ($1, 0.6, '{0,100,1000}', '{0.6,0.5,0.4}')",
-    )
-    .bind(plan)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO rate_plan_assignments (partner_sid, direction, kind, rates_plan_sid) VALUES (NULL, 'any', 'did', $1)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(plan)
-    .execute(&mut *tx)
-    .await?;
-    let root: Option<Uuid> =
-        sqlx::query_scalar("SELECT partner_sid FROM partners WHERE parent_sid IS NULL ORDER BY id LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some(root) = root {
+    repo::insert_did_rental_plan(&mut tx, plan).await?;
+    if let Some(root) = partners::root_sid(&mut *tx).await? {
         let items = pstn_items();
         let now = chrono::Utc::now();
         let externals = ["15162065575", "12125550100", "13125550199", "442079460123", "390669881234", "18005550199"];

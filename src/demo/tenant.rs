@@ -14,52 +14,37 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use uuid::Uuid;
 
+use super::repo;
 use crate::domain::scopes::ScopeSet;
 use crate::http::error::{ApiError, ApiResult};
 use crate::resources::oauth::repo::{self as oauth, NewToken};
+use crate::resources::partners::repo as partners;
 use crate::state::AppState;
 
 pub const LOGIN: &str = "demo";
 pub const PASSWORD: &str = "demo-password";
 const MARKER: &str = "demo_data:tenant:v1";
-const LOCK: &str = "SELECT pg_advisory_lock(hashtext('carrierx_demo_tenant'))";
-const UNLOCK: &str = "SELECT pg_advisory_unlock(hashtext('carrierx_demo_tenant'))";
 
 /// Makes the demo tenant unless it is made already (once per database, one instance at a time);
 /// returns whether it was made now.
 pub async fn load(state: &AppState) -> ApiResult<bool> {
     let mut lock = state.pool.acquire().await?;
-    sqlx::query(LOCK).execute(&mut *lock).await?;
+    repo::lock_tenant(&mut lock).await?;
     let result = load_locked(state).await;
-    sqlx::query(UNLOCK).execute(&mut *lock).await?;
+    repo::unlock_tenant(&mut lock).await?;
     result
 }
 
 async fn load_locked(state: &AppState) -> ApiResult<bool> {
-    let done: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM local_markers WHERE name = $1)
-             OR EXISTS (SELECT 1 FROM partners WHERE login = $2)
-             OR EXISTS (SELECT 1 FROM credentials WHERE login = $2)",
-    )
-    .bind(MARKER)
-    .bind(LOGIN)
-    .fetch_one(&state.pool)
-    .await?;
-    if done {
+    if repo::tenant_made(&state.pool, MARKER, LOGIN).await? {
         return Ok(false);
     }
-    let root: (Uuid, String) =
-        sqlx::query_as("SELECT partner_sid, login FROM partners WHERE parent_sid IS NULL ORDER BY id LIMIT 1")
-            .fetch_optional(&state.pool)
-            .await?
-            .ok_or_else(|| ApiError::internal("no root partner: the database was never bootstrapped"))?;
+    let root = partners::root_with_login(&state.pool)
+        .await?
+        .ok_or_else(|| ApiError::internal("no root partner: the database was never bootstrapped"))?;
     // A short-lived token of the root partner for the loader's own requests, removed after.
-    let client_id: String =
-        sqlx::query_scalar("SELECT client_id FROM oauth_clients ORDER BY date_created, client_id LIMIT 1")
-            .fetch_one(&state.pool)
-            .await?;
+    let client_id = oauth::first_client_id(&state.pool).await?;
     let token = oauth::insert_token(
         &state.pool,
         NewToken {
@@ -89,11 +74,7 @@ async fn load_locked(state: &AppState) -> ApiResult<bool> {
         }
         Err(e) => {
             // Leave nothing half made: the partner and everything of it go.
-            let sid: Option<Uuid> = sqlx::query_scalar("SELECT partner_sid FROM partners WHERE login = $1")
-                .bind(LOGIN)
-                .fetch_optional(&state.pool)
-                .await?;
-            if let Some(sid) = sid {
+            if let Some(sid) = partners::sid_by_login(&state.pool, LOGIN).await? {
                 let _ = api.call(Method::DELETE, &format!("/partners/{sid}"), Who::Root, None).await;
             }
             Err(e)

@@ -13,6 +13,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::repo::{self, ChargeColumns};
 use crate::http::error::{ApiError, ApiResult};
 use crate::resources::billing_method::types::CARD_TYPES;
 
@@ -40,22 +41,10 @@ pub async fn open_invoice(db: &mut PgConnection, partner: Uuid) -> ApiResult<Opt
     // An invoice being closed is skipped once its closing commits (its status changed): the
     // next statement sees the invoice that replaced it.
     for _ in 0..3 {
-        let row: Option<(i64, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT id, date_billing_period_start, date_billing_period_end FROM invoices
-              WHERE partner_sid = $1 AND status = 'open' FOR SHARE",
-        )
-        .bind(partner)
-        .fetch_optional(&mut *db)
-        .await?;
-        if let Some((id, start, end)) = row {
+        if let Some((id, start, end)) = repo::lock_open(&mut *db, partner).await? {
             return Ok(Some(OpenInvoice { id, start, end }));
         }
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM invoices WHERE partner_sid = $1 AND status = 'open')")
-                .bind(partner)
-                .fetch_one(&mut *db)
-                .await?;
-        if !exists {
+        if !repo::has_open(&mut *db, partner).await? {
             break;
         }
     }
@@ -83,37 +72,16 @@ pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) ->
         tracing::warn!(partner_sid = %partner, "a charge for a partner without an open invoice was dropped");
         return Ok(());
     };
-    sqlx::query(
-        "INSERT INTO invoice_items (invoice_id, type, direction, country_code, usage, amount,
-                                    date_billing_period_start, date_billing_period_end)
-         SELECT $1, x.t, x.d, x.c, x.u, x.a, $2, $3
-           FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::numeric[]) WITH ORDINALITY AS x(t, d, c, u, a, n)
-          ORDER BY x.n
-         ON CONFLICT (invoice_id, type, direction, country_code)
-         DO UPDATE SET usage = invoice_items.usage + EXCLUDED.usage, amount = invoice_items.amount + EXCLUDED.amount",
-    )
-    .bind(invoice.id)
-    .bind(invoice.start)
-    .bind(invoice.end)
-    .bind(lines.keys().map(|k| k.0).collect::<Vec<_>>())
-    .bind(lines.keys().map(|k| k.1.clone()).collect::<Vec<_>>())
-    .bind(lines.keys().map(|k| k.2.clone()).collect::<Vec<_>>())
-    .bind(lines.values().map(|v| v.0).collect::<Vec<_>>())
-    .bind(lines.values().map(|v| v.1).collect::<Vec<_>>())
-    .execute(&mut *db)
-    .await?;
-    let (balance, payment_type, charge_at, prepay): (Decimal, String, Option<Decimal>, Option<Decimal>) =
-        sqlx::query_as(
-            "UPDATE partners SET balance = balance - $2,
-                    daily_spent_amount = CASE WHEN daily_spent_date = (now() AT TIME ZONE 'UTC')::date
-                                              THEN daily_spent_amount + $2 ELSE $2 END,
-                    daily_spent_date = (now() AT TIME ZONE 'UTC')::date
-              WHERE partner_sid = $1 RETURNING balance, payment_type, charge_at, prepay_amount",
-        )
-        .bind(partner)
-        .bind(total)
-        .fetch_one(&mut *db)
-        .await?;
+    let columns = ChargeColumns {
+        kinds: lines.keys().map(|k| k.0).collect(),
+        directions: lines.keys().map(|k| k.1.clone()).collect(),
+        country_codes: lines.keys().map(|k| k.2.clone()).collect(),
+        usages: lines.values().map(|v| v.0).collect(),
+        amounts: lines.values().map(|v| v.1).collect(),
+    };
+    repo::add_items(&mut *db, invoice.id, invoice.start, invoice.end, &columns).await?;
+    let repo::BalanceAfter { balance, payment_type, charge_at, prepay_amount: prepay } =
+        repo::take_from_balance(&mut *db, partner, total).await?;
     // A prepaid account crossing its threshold is topped up once, from its card.
     if let (true, Some(at), Some(amount)) = (payment_type == "prepay", charge_at, prepay) {
         if balance < at && balance + total >= at && amount > Decimal::ZERO {
@@ -141,41 +109,21 @@ pub async fn record(pool: &sqlx::PgPool, partner: Uuid, charges: &[Charge]) -> A
     if charges.is_empty() {
         return Ok(());
     }
-    // One statement, its own transaction; `set_config(..., true)` holds until its commit.
-    sqlx::query(
-        "INSERT INTO pending_charges (partner_sid, type, direction, country_code, usage, amount)
-         SELECT $1, x.* FROM (SELECT set_config('synchronous_commit', 'off', true)) AS s,
-                unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::numeric[]) AS x",
-    )
-    .bind(partner)
-    .bind(charges.iter().map(|c| c.kind).collect::<Vec<_>>())
-    .bind(charges.iter().map(|c| c.direction.clone()).collect::<Vec<_>>())
-    .bind(charges.iter().map(|c| c.country_code.clone()).collect::<Vec<_>>())
-    .bind(charges.iter().map(|c| c.usage).collect::<Vec<_>>())
-    .bind(charges.iter().map(|c| c.amount).collect::<Vec<_>>())
-    .execute(pool)
-    .await?;
+    let columns = ChargeColumns {
+        kinds: charges.iter().map(|c| c.kind).collect(),
+        directions: charges.iter().map(|c| c.direction.clone()).collect(),
+        country_codes: charges.iter().map(|c| c.country_code.clone()).collect(),
+        usages: charges.iter().map(|c| c.usage).collect(),
+        amounts: charges.iter().map(|c| c.amount).collect(),
+    };
+    repo::insert_pending(pool, partner, &columns).await?;
     Ok(())
 }
-
-/// A sum of pending charges: partner, `type`, `direction`, `country_code`, usage, amount.
-type PendingRow = (Uuid, String, Option<String>, Option<String>, i64, Decimal);
 
 /// Folds pending charges into invoices and balances (of one partner, or up to 10,000 of any),
 /// in the caller's transaction; returns the partners charged. Safe on every instance at once.
 pub async fn fold_pending(db: &mut PgConnection, partner: Option<Uuid>) -> ApiResult<Vec<Uuid>> {
-    let rows: Vec<PendingRow> = sqlx::query_as(
-        "WITH d AS (
-            DELETE FROM pending_charges WHERE id IN (
-                SELECT id FROM pending_charges WHERE $1::uuid IS NULL OR partner_sid = $1
-                 ORDER BY id LIMIT 10000 FOR UPDATE SKIP LOCKED)
-            RETURNING partner_sid, type, direction, country_code, usage, amount)
-         SELECT partner_sid, type, direction, country_code, SUM(usage)::bigint, SUM(amount)
-           FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1",
-    )
-    .bind(partner)
-    .fetch_all(&mut *db)
-    .await?;
+    let rows = repo::take_pending(&mut *db, partner).await?;
     let mut by_partner: BTreeMap<Uuid, Vec<Charge>> = BTreeMap::new();
     for (partner, kind, direction, country_code, usage, amount) in rows {
         let Some(kind) = KINDS.iter().find(|k| **k == kind) else { continue };
@@ -189,15 +137,7 @@ pub async fn fold_pending(db: &mut PgConnection, partner: Option<Uuid>) -> ApiRe
 
 /// The partner's billing method as a pay item shows it (no full card or account number), if any.
 pub async fn billing_method(db: &mut PgConnection, partner: Uuid) -> ApiResult<Option<Value>> {
-    Ok(sqlx::query_scalar(
-        "SELECT jsonb_strip_nulls(jsonb_build_object('type', type, 'cc_number_last4', cc_number_last4,
-                    'cc_expiration', cc_expiration, 'ec_account_last4', ec_account_last4, 'first_name', first_name,
-                    'last_name', last_name))
-           FROM billing_methods WHERE partner_sid = $1",
-    )
-    .bind(partner)
-    .fetch_optional(db)
-    .await?)
+    Ok(repo::billing_method(db, partner).await?)
 }
 
 /// Records a payment on an invoice; a complete one adds its amount to the partner's balance.
@@ -210,18 +150,7 @@ pub async fn pay(
     status: &str,
     method: Option<Value>,
 ) -> ApiResult<()> {
-    sqlx::query(
-        "INSERT INTO invoice_pay_items (pay_item_sid, invoice_id, amount, type, status, billing_method)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(Uuid::new_v4())
-    .bind(invoice_id)
-    .bind(amount)
-    .bind(kind)
-    .bind(status)
-    .bind(method)
-    .execute(&mut *db)
-    .await?;
+    repo::insert_pay_item(&mut *db, invoice_id, amount, kind, status, method).await?;
     if status == "complete" {
         adjust_balance(db, partner, amount).await?;
     }
@@ -233,12 +162,7 @@ pub async fn adjust_balance(db: &mut PgConnection, partner: Uuid, delta: Decimal
     if delta.is_zero() {
         return Ok(());
     }
-    let done = sqlx::query("UPDATE partners SET balance = balance + $2 WHERE partner_sid = $1")
-        .bind(partner)
-        .bind(delta)
-        .execute(db)
-        .await?;
-    if done.rows_affected() == 0 {
+    if !repo::add_to_balance(db, partner, delta).await? {
         return Err(ApiError::internal("a payment for a partner that does not exist"));
     }
     Ok(())

@@ -359,3 +359,178 @@ pub async fn rentals(db: &mut PgConnection, partner: Uuid) -> RepoResult<Vec<(Op
 pub async fn partner_status(db: &mut PgConnection, partner: Uuid) -> RepoResult<String> {
     Ok(sqlx::query_scalar("SELECT status FROM partners WHERE partner_sid = $1").bind(partner).fetch_one(db).await?)
 }
+
+// ---- Accrual: the statements of `accrual` (its rules stay there) --------------------------------
+
+/// The partner's open invoice (id, period start, period end), locked `FOR SHARE` against closing.
+pub async fn lock_open(
+    db: &mut PgConnection,
+    partner: Uuid,
+) -> RepoResult<Option<(i64, DateTime<Utc>, DateTime<Utc>)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, date_billing_period_start, date_billing_period_end FROM invoices
+          WHERE partner_sid = $1 AND status = 'open' FOR SHARE",
+    )
+    .bind(partner)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Whether the partner has an open invoice (one being closed by another transaction included).
+pub async fn has_open(db: &mut PgConnection, partner: Uuid) -> RepoResult<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM invoices WHERE partner_sid = $1 AND status = 'open')")
+        .bind(partner)
+        .fetch_one(db)
+        .await?)
+}
+
+/// Charges column by column (`type`, `direction`, `country_code`, usage, amount), one entry per
+/// charge, written in this order.
+#[derive(Default)]
+pub struct ChargeColumns {
+    pub kinds: Vec<&'static str>,
+    pub directions: Vec<Option<String>>,
+    pub country_codes: Vec<Option<String>>,
+    pub usages: Vec<i64>,
+    pub amounts: Vec<Decimal>,
+}
+
+/// Adds charges to their lines of an invoice (a line grows when it exists), in the given order.
+pub async fn add_items(
+    db: &mut PgConnection,
+    invoice_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    lines: &ChargeColumns,
+) -> RepoResult<()> {
+    sqlx::query(
+        "INSERT INTO invoice_items (invoice_id, type, direction, country_code, usage, amount,
+                                    date_billing_period_start, date_billing_period_end)
+         SELECT $1, x.t, x.d, x.c, x.u, x.a, $2, $3
+           FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::numeric[]) WITH ORDINALITY AS x(t, d, c, u, a, n)
+          ORDER BY x.n
+         ON CONFLICT (invoice_id, type, direction, country_code)
+         DO UPDATE SET usage = invoice_items.usage + EXCLUDED.usage, amount = invoice_items.amount + EXCLUDED.amount",
+    )
+    .bind(invoice_id)
+    .bind(start)
+    .bind(end)
+    .bind(&lines.kinds)
+    .bind(&lines.directions)
+    .bind(&lines.country_codes)
+    .bind(&lines.usages)
+    .bind(&lines.amounts)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A partner's balance after a charge, with what decides a prepaid top-up.
+#[derive(sqlx::FromRow)]
+pub struct BalanceAfter {
+    pub balance: Decimal,
+    pub payment_type: String,
+    pub charge_at: Option<Decimal>,
+    pub prepay_amount: Option<Decimal>,
+}
+
+/// Takes `total` from the partner's balance and adds it to today's `daily_spent_amount`.
+pub async fn take_from_balance(db: &mut PgConnection, partner: Uuid, total: Decimal) -> RepoResult<BalanceAfter> {
+    Ok(sqlx::query_as(
+        "UPDATE partners SET balance = balance - $2,
+                daily_spent_amount = CASE WHEN daily_spent_date = (now() AT TIME ZONE 'UTC')::date
+                                          THEN daily_spent_amount + $2 ELSE $2 END,
+                daily_spent_date = (now() AT TIME ZONE 'UTC')::date
+          WHERE partner_sid = $1 RETURNING balance, payment_type, charge_at, prepay_amount",
+    )
+    .bind(partner)
+    .bind(total)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Appends charges to `pending_charges` in one statement, its commit not waiting for the disk.
+pub async fn insert_pending<'e>(db: impl PgExecutor<'e>, partner: Uuid, charges: &ChargeColumns) -> RepoResult<()> {
+    // One statement, its own transaction; `set_config(..., true)` holds until its commit.
+    sqlx::query(
+        "INSERT INTO pending_charges (partner_sid, type, direction, country_code, usage, amount)
+         SELECT $1, x.* FROM (SELECT set_config('synchronous_commit', 'off', true)) AS s,
+                unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::numeric[]) AS x",
+    )
+    .bind(partner)
+    .bind(&charges.kinds)
+    .bind(&charges.directions)
+    .bind(&charges.country_codes)
+    .bind(&charges.usages)
+    .bind(&charges.amounts)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A sum of pending charges: partner, `type`, `direction`, `country_code`, usage, amount.
+pub type PendingRow = (Uuid, String, Option<String>, Option<String>, i64, Decimal);
+
+/// Deletes up to 10,000 pending charges (of one partner, or of any) that no other transaction
+/// holds, and answers their sums by partner and line, ordered by partner.
+pub async fn take_pending(db: &mut PgConnection, partner: Option<Uuid>) -> RepoResult<Vec<PendingRow>> {
+    Ok(sqlx::query_as(
+        "WITH d AS (
+            DELETE FROM pending_charges WHERE id IN (
+                SELECT id FROM pending_charges WHERE $1::uuid IS NULL OR partner_sid = $1
+                 ORDER BY id LIMIT 10000 FOR UPDATE SKIP LOCKED)
+            RETURNING partner_sid, type, direction, country_code, usage, amount)
+         SELECT partner_sid, type, direction, country_code, SUM(usage)::bigint, SUM(amount)
+           FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1",
+    )
+    .bind(partner)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The partner's billing method as a pay item shows it (no full card or account number), if any.
+pub async fn billing_method(db: &mut PgConnection, partner: Uuid) -> RepoResult<Option<Value>> {
+    Ok(sqlx::query_scalar(
+        "SELECT jsonb_strip_nulls(jsonb_build_object('type', type, 'cc_number_last4', cc_number_last4,
+                    'cc_expiration', cc_expiration, 'ec_account_last4', ec_account_last4, 'first_name', first_name,
+                    'last_name', last_name))
+           FROM billing_methods WHERE partner_sid = $1",
+    )
+    .bind(partner)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Inserts a pay item (a new sid) on an invoice.
+pub async fn insert_pay_item(
+    db: &mut PgConnection,
+    invoice_id: i64,
+    amount: Decimal,
+    kind: &str,
+    status: &str,
+    method: Option<Value>,
+) -> RepoResult<()> {
+    sqlx::query(
+        "INSERT INTO invoice_pay_items (pay_item_sid, invoice_id, amount, type, status, billing_method)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(invoice_id)
+    .bind(amount)
+    .bind(kind)
+    .bind(status)
+    .bind(method)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Adds `delta` to the partner's balance; whether the partner exists.
+pub async fn add_to_balance(db: &mut PgConnection, partner: Uuid, delta: Decimal) -> RepoResult<bool> {
+    let done = sqlx::query("UPDATE partners SET balance = balance + $2 WHERE partner_sid = $1")
+        .bind(partner)
+        .bind(delta)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

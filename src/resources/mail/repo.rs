@@ -1,4 +1,4 @@
-//! The mail outbox, as the admin list reads it.
+//! The mail outbox: queued and claimed for delivery (`crate::mail`), and as the admin list reads it.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::types::MailItem;
 use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 use crate::db::RepoResult;
+use crate::mail::Mail;
 
 #[derive(sqlx::FromRow)]
 pub struct MailRow {
@@ -58,4 +59,81 @@ pub const LIST: ListSpec = ListSpec {
 
 pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, q: &ListQuery) -> RepoResult<Page<MailRow>> {
     listing::fetch(db, &LIST, q, COLUMNS, "mail_outbox m", &|_| {}).await
+}
+
+/// Queues a mail: a new row of the outbox; answers its sid.
+pub async fn enqueue<'e>(db: impl PgExecutor<'e>, mail: &Mail) -> RepoResult<Uuid> {
+    let sid = Uuid::new_v4();
+    let (an, at, ab) = match &mail.attachment {
+        Some((n, t, b)) => (Some(n.clone()), Some(t.clone()), Some(b.clone())),
+        None => (None, None, None),
+    };
+    sqlx::query(
+        "INSERT INTO mail_outbox (mail_sid, partner_sid, recipients, subject, body_text, body_html,
+                                  attachment_name, attachment_type, attachment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(sid)
+    .bind(mail.partner_sid)
+    .bind(&mail.recipients)
+    .bind(&mail.subject)
+    .bind(&mail.body_text)
+    .bind(&mail.body_html)
+    .bind(an)
+    .bind(at)
+    .bind(ab)
+    .execute(db)
+    .await?;
+    Ok(sid)
+}
+
+/// A queued mail claimed for delivery.
+#[derive(sqlx::FromRow)]
+pub struct PendingMail {
+    pub id: i64,
+    pub mail_sid: Uuid,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment: Option<Vec<u8>>,
+    pub attempts: i32,
+}
+
+/// Claims up to 20 unsent mails that are due for five minutes (rows other claimers hold are
+/// skipped), in the order they fell due.
+pub async fn claim_due<'e>(db: impl PgExecutor<'e>) -> RepoResult<Vec<PendingMail>> {
+    Ok(sqlx::query_as(
+        "UPDATE mail_outbox SET next_attempt = now() + interval '5 minutes'
+          WHERE id IN (SELECT id FROM mail_outbox WHERE date_sent IS NULL AND next_attempt <= now()
+                        ORDER BY next_attempt LIMIT 20 FOR UPDATE SKIP LOCKED)
+         RETURNING id, mail_sid, recipients, subject, body_text, body_html, attachment_name, attachment_type, attachment, attempts",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Records that a mail was sent (now).
+pub async fn mark_sent<'e>(db: impl PgExecutor<'e>, id: i64) -> RepoResult<()> {
+    sqlx::query("UPDATE mail_outbox SET date_sent = date_trunc('milliseconds', now()), attempts = attempts + 1, last_error = NULL WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed delivery: its error, and the next attempt `backoff_secs` from now.
+pub async fn mark_failed<'e>(db: impl PgExecutor<'e>, id: i64, error: &str, backoff_secs: f64) -> RepoResult<()> {
+    sqlx::query(
+        "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2,
+                next_attempt = now() + make_interval(secs => $3) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(backoff_secs)
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -221,6 +221,47 @@ pub async fn client_secret_hash<'e>(db: impl PgExecutor<'e>, client_id: &str) ->
         .await?)
 }
 
+/// Whether the client exists.
+pub async fn client_exists<'e>(db: impl PgExecutor<'e>, client_id: &str) -> RepoResult<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM oauth_clients WHERE client_id = $1)")
+        .bind(client_id)
+        .fetch_one(db)
+        .await?)
+}
+
+/// Inserts a client.
+pub async fn insert_client<'e>(db: impl PgExecutor<'e>, client_id: &str, secret_hash: &str) -> RepoResult<()> {
+    sqlx::query("INSERT INTO oauth_clients (client_id, client_secret_hash) VALUES ($1, $2)")
+        .bind(client_id)
+        .bind(secret_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Inserts a client unless one with its id exists (which keeps its secret).
+pub async fn insert_client_if_absent<'e>(
+    db: impl PgExecutor<'e>,
+    client_id: &str,
+    secret_hash: &str,
+) -> RepoResult<()> {
+    sqlx::query(
+        "INSERT INTO oauth_clients (client_id, client_secret_hash) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING",
+    )
+    .bind(client_id)
+    .bind(secret_hash)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The first client made (bootstrap's); an error when there is none.
+pub async fn first_client_id<'e>(db: impl PgExecutor<'e>) -> RepoResult<String> {
+    Ok(sqlx::query_scalar("SELECT client_id FROM oauth_clients ORDER BY date_created, client_id LIMIT 1")
+        .fetch_one(db)
+        .await?)
+}
+
 // ---- partner logins ----
 
 pub const LOGIN_COLUMNS: &str = "c.login, c.login_sid, c.partner_sid, c.token_scopes, c.use_on_root_login";

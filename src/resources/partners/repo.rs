@@ -429,3 +429,73 @@ pub async fn verify_email(db: &mut PgConnection, token: &str) -> RepoResult<Opti
     sqlx::query(&sql).bind(partner_sid).bind(&email).bind(kind == EmailKind::Owner).execute(&mut *db).await?;
     Ok(Some((partner_sid, col.to_owned(), email)))
 }
+
+// ---- The root partner (bootstrap, reset, the demo data) ----
+
+/// Whether any partner exists (a database that was bootstrapped).
+pub async fn any_exists<'e>(db: impl PgExecutor<'e>) -> RepoResult<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM partners)").fetch_one(db).await?)
+}
+
+/// Inserts the root partner (no parent, tree path `/{sid}/`, an active postpaid account).
+pub async fn insert_root<'e>(
+    db: impl PgExecutor<'e>,
+    sid: Uuid,
+    login: &str,
+    scopes: ScopeSet,
+    balance: Decimal,
+    spending_limit: Decimal,
+    daily_spending_limit: Decimal,
+) -> RepoResult<()> {
+    sqlx::query(
+        "INSERT INTO partners (partner_sid, parent_sid, tree_path, display_id, login, name, company_name, available_scopes,
+                               balance, spending_limit, daily_spending_limit, payment_type, status)
+         VALUES ($1, NULL, $2, 'CX' || lpad(floor(random() * 100000000)::bigint::text, 8, '0'), $3, 'Root', 'carrierx-core',
+                 $4, $5, $6, $7, 'postpay', 'active')",
+    )
+    .bind(sid)
+    .bind(format!("/{sid}/"))
+    .bind(login)
+    .bind(scopes)
+    .bind(balance)
+    .bind(spending_limit)
+    .bind(daily_spending_limit)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a partner's own login.
+pub async fn insert_credential<'e>(
+    db: impl PgExecutor<'e>,
+    login: &str,
+    partner_sid: Uuid,
+    password_hash: &str,
+) -> RepoResult<()> {
+    sqlx::query("INSERT INTO credentials (login, partner_sid, password_hash) VALUES ($1, $2, $3)")
+        .bind(login)
+        .bind(partner_sid)
+        .bind(password_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The root partner (the first without a parent), if the database was bootstrapped.
+pub async fn root_sid<'e>(db: impl PgExecutor<'e>) -> RepoResult<Option<Uuid>> {
+    Ok(sqlx::query_scalar("SELECT partner_sid FROM partners WHERE parent_sid IS NULL ORDER BY id LIMIT 1")
+        .fetch_optional(db)
+        .await?)
+}
+
+/// The root partner and its login, if the database was bootstrapped.
+pub async fn root_with_login<'e>(db: impl PgExecutor<'e>) -> RepoResult<Option<(Uuid, String)>> {
+    Ok(sqlx::query_as("SELECT partner_sid, login FROM partners WHERE parent_sid IS NULL ORDER BY id LIMIT 1")
+        .fetch_optional(db)
+        .await?)
+}
+
+/// The partner whose login is `login`, if any.
+pub async fn sid_by_login<'e>(db: impl PgExecutor<'e>, login: &str) -> RepoResult<Option<Uuid>> {
+    Ok(sqlx::query_scalar("SELECT partner_sid FROM partners WHERE login = $1").bind(login).fetch_optional(db).await?)
+}
