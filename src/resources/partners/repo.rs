@@ -256,13 +256,7 @@ pub async fn insert(db: &mut PgConnection, row: &mut PartnerRow, password_hash: 
     row.id = id;
     row.display_id = display_id;
     row.date_created = date_created;
-    sqlx::query("INSERT INTO credentials (login, partner_sid, password_hash) VALUES ($1, $2, $3)")
-        .bind(&row.login)
-        .bind(row.partner_sid)
-        .bind(password_hash)
-        .execute(&mut *db)
-        .await?;
-    Ok(())
+    insert_credential(&mut *db, &row.login, row.partner_sid, password_hash).await
 }
 
 /// Writes every changeable column of `row`.
