@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load benchmark of carrierx-core on loopback, bounded in time (about 2 minutes).
+# Load benchmark of carrierx-core on loopback, bounded in time (about 3 minutes).
 #
 #   bench/run.sh            (needs wrk and pgbench: apt-get install wrk postgresql-contrib)
 #
@@ -7,7 +7,9 @@
 # 2. runs `pgbench -S -M prepared -c 64` against that same PostgreSQL: the database's own ceiling;
 # 3. seeds 1,000 partners, then runs wrk (64 connections, 2 threads) against:
 #    GET /health/live (no database: the framework ceiling), GET /oauth/whoami with Bearer and with
-#    Basic, GET /partners/{sid} (an authenticated GET by SID), GET /partners?limit=100;
+#    Basic, GET /partners/{sid} (an authenticated GET by SID, cached), GET /partners?limit=100, and
+#    GET /endpoints/{sid}, GET /trunk_groups/{sid} (read through their repositories) and a page of
+#    endpoints with their partners;
 # 4. prints requests/s, latency percentiles and the server's RSS under load.
 set -euo pipefail
 [ -n "${DEBUG:-}" ] && set -x
@@ -60,3 +62,13 @@ run "GET /core/v2/partners/{sid} (Bearer, GET by SID)" -H "Authorization: Bearer
 run "GET /core/v2/partners?limit=100 (Bearer)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/partners?limit=100"
 run "GET /core/v2/partners?limit=100 (Basic)" -H "Authorization: Basic $BASIC" "$BASE/core/v2/partners?limit=100"
 run "GET /core/v2/partners?filter=attributes.n+gt+990&limit=10 (Bearer, filtered)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/partners?filter=attributes.n+gt+990&limit=10"
+
+# Objects read through the repositories (not the partner cache): GET by SID through find_visible,
+# and a page with its partners (with_related).
+post() { curl -fs -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d "$2" "$BASE/core/v2/$1"; }
+sid_of() { sed -E "s/.*\"$1\":\"([^\"]+)\".*/\1/"; }
+EP=$(post endpoints '{"name":"bench","type":"third_party","addresses":[{"ip":"10.1.2.3"}]}' | sid_of endpoint_sid)
+TG=$(post trunk_groups '{"name":"bench"}' | sid_of trunk_group_sid)
+run "GET /core/v2/endpoints/{sid} (Bearer, GET by SID)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/endpoints/$EP"
+run "GET /core/v2/trunk_groups/{sid} (Bearer, GET by SID)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/trunk_groups/$TG"
+run "GET /core/v2/endpoints?limit=100&with_related=true (Bearer)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/endpoints?limit=100&with_related=true"
