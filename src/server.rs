@@ -51,7 +51,6 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     let result = run(&config, &database).await;
     database.pool.close().await;
     if let Some(pg) = &database.embedded {
-        tracing::info!("stopping the embedded PostgreSQL");
         pg.stop();
     }
     result

@@ -1,6 +1,16 @@
 //! The embedded default database: a private PostgreSQL cluster run from the locally installed
 //! binaries, kept in `<data_dir>/pgdata`, listening only on a Unix socket in `<data_dir>/run`.
 //! Run as root, PostgreSQL runs as the `postgres` system user (initdb refuses root).
+//!
+//! Whoever runs on a data directory owns the cluster's lifecycle, whoever started it:
+//! - every server using the cluster holds a shared lock on `<data_dir>/pg.users` while it runs
+//!   (the kernel drops it when the process dies, `kill -9` included);
+//! - starting and stopping are serialized by an exclusive lock on `<data_dir>/pg.lock`;
+//! - a server that stops takes `pg.users` exclusively if it can: then no other server uses the
+//!   cluster and it stops it (a cluster left behind by a dead server is adopted, and stopped by
+//!   the last server to leave);
+//! - a `postmaster.pid` whose process is gone, a zombie, or not a postmaster of this directory is
+//!   stale: it is removed with the socket's lock file, and the cluster started.
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
@@ -41,8 +51,66 @@ pub struct EmbeddedPg {
     pgdata: PathBuf,
     socket_dir: PathBuf,
     run_as: Option<(u32, u32)>,
-    /// Whether this process started the server (and so stops it).
+    /// `<data_dir>/pg.lock`: held exclusively while starting or stopping.
+    lock_path: PathBuf,
+    /// This process's share of the cluster: a shared lock on `<data_dir>/pg.users`.
+    user: Option<File>,
+    /// Whether this process started the server (rather than found it running).
     started_here: bool,
+}
+
+const LOCK_SH: i32 = 1;
+const LOCK_EX: i32 = 2;
+const LOCK_NB: i32 = 4;
+
+/// Takes `op` on `file` (retrying when a signal interrupts the wait).
+fn lock(file: &File, op: i32) -> bool {
+    loop {
+        if unsafe { flock(file.as_raw_fd(), op) } == 0 {
+            return true;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return false;
+        }
+    }
+}
+
+/// What `postmaster.pid` says of the cluster.
+#[derive(Debug, PartialEq, Eq)]
+enum Postmaster {
+    /// No `postmaster.pid`.
+    Absent,
+    /// A live postmaster of this data directory.
+    Running(u32),
+    /// A `postmaster.pid` left by a dead (or zombie) process, or by a process that is not a
+    /// postmaster of this directory (its pid reused).
+    Stale(Option<u32>),
+}
+
+/// Whether `pid` is a live (not zombie) process whose working directory is `pgdata` (a postmaster
+/// runs in its data directory).
+fn is_postmaster_of(pid: u32, pgdata: &Path) -> bool {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    // `pid (comm) S ...`: the state follows the last parenthesis.
+    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+    if matches!(state, None | Some('Z') | Some('X')) {
+        return false;
+    }
+    match fs::read_link(format!("/proc/{pid}/cwd")) {
+        Ok(cwd) => cwd == pgdata,
+        // Not ours to inspect: believe the command line.
+        Err(_) => fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|c| String::from_utf8_lossy(&c).contains(&*pgdata.to_string_lossy()))
+            .unwrap_or(false),
+    }
+}
+
+fn postmaster_state(pgdata: &Path) -> Postmaster {
+    let Ok(text) = fs::read_to_string(pgdata.join("postmaster.pid")) else { return Postmaster::Absent };
+    match text.lines().next().and_then(|l| l.trim().parse::<u32>().ok()) {
+        Some(pid) if is_postmaster_of(pid, pgdata) => Postmaster::Running(pid),
+        pid => Postmaster::Stale(pid),
+    }
 }
 
 /// Tuning for throwaway clusters (tests): no fsync.
@@ -88,9 +156,15 @@ impl EmbeddedPg {
         let socket_dir = data_dir.join("run");
         let run_as = if unsafe { geteuid() } == 0 { Some(postgres_user()?) } else { None };
 
-        // One process at a time initialises and starts the cluster (tests run many at once).
-        let lock = File::create(data_dir.join("pg.lock")).map_err(|e| err(format!("cannot create lock file: {e}")))?;
-        if unsafe { flock(lock.as_raw_fd(), 2) } != 0 {
+        // One process at a time initialises, starts or stops the cluster.
+        let lock_path = data_dir.join("pg.lock");
+        let guard = File::create(&lock_path).map_err(|e| err(format!("cannot create lock file: {e}")))?;
+        if !lock(&guard, LOCK_EX) {
+            return Err(err("cannot lock the embedded database directory"));
+        }
+        // This process uses the cluster until it stops (or dies).
+        let user = File::create(data_dir.join("pg.users")).map_err(|e| err(format!("cannot create lock file: {e}")))?;
+        if !lock(&user, LOCK_SH) {
             return Err(err("cannot lock the embedded database directory"));
         }
 
@@ -106,7 +180,8 @@ impl EmbeddedPg {
             check_traversable(&data_dir)?;
         }
 
-        let mut pg = EmbeddedPg { bin_dir, pgdata, socket_dir, run_as, started_here: false };
+        let mut pg =
+            EmbeddedPg { bin_dir, pgdata, socket_dir, run_as, lock_path, user: Some(user), started_here: false };
         if !pg.pgdata.join("PG_VERSION").is_file() {
             if pg.pgdata.exists() {
                 let _ = fs::remove_dir_all(&pg.pgdata);
@@ -126,33 +201,20 @@ impl EmbeddedPg {
                 ],
             )?;
         }
-        if !pg.is_running() {
-            let log = data_dir.join("postgres.log");
-            let mut opts = format!(
-                "-k {} -c listen_addresses='' -p {PORT} -c max_connections=300 -c shared_buffers=128MB",
-                pg.socket_dir.display()
-            );
-            if durability == Durability::Throwaway {
-                opts.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        match pg.settled_state() {
+            Postmaster::Running(pid) => {
+                tracing::info!(pid, "the embedded PostgreSQL is running already: using it");
             }
-            pg.run(
-                "pg_ctl",
-                [
-                    OsStr::new("start"),
-                    OsStr::new("-w"),
-                    OsStr::new("-t"),
-                    OsStr::new("60"),
-                    OsStr::new("-D"),
-                    pg.pgdata.as_os_str(),
-                    OsStr::new("-l"),
-                    log.as_os_str(),
-                    OsStr::new("-o"),
-                    OsStr::new(&opts),
-                ],
-            )?;
-            pg.started_here = true;
+            state => {
+                if let Postmaster::Stale(pid) = state {
+                    tracing::warn!(pid, "a stale postmaster.pid (its server is gone): recovering");
+                    pg.remove_stale_files();
+                }
+                pg.start_cluster(&data_dir, durability)?;
+                pg.started_here = true;
+            }
         }
-        drop(lock);
+        drop(guard);
         Ok(pg)
     }
 
@@ -164,23 +226,92 @@ impl EmbeddedPg {
         self.started_here
     }
 
-    fn is_running(&self) -> bool {
-        self.command("pg_ctl")
-            .arg("status")
-            .arg("-D")
-            .arg(&self.pgdata)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
+    /// Starts the cluster (`pg_ctl start -w`); a start refused while the old server's backends
+    /// still hold its shared memory (they leave within moments of their postmaster) is retried.
+    fn start_cluster(&self, data_dir: &Path, durability: Durability) -> Result<(), EmbeddedError> {
+        let log = data_dir.join("postgres.log");
+        let mut opts = format!(
+            "-k {} -c listen_addresses='' -p {PORT} -c max_connections=300 -c shared_buffers=128MB",
+            self.socket_dir.display()
+        );
+        if durability == Durability::Throwaway {
+            opts.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = self.run(
+                "pg_ctl",
+                [
+                    OsStr::new("start"),
+                    OsStr::new("-w"),
+                    OsStr::new("-t"),
+                    OsStr::new("60"),
+                    OsStr::new("-D"),
+                    self.pgdata.as_os_str(),
+                    OsStr::new("-l"),
+                    log.as_os_str(),
+                    OsStr::new("-o"),
+                    OsStr::new(&opts),
+                ],
+            );
+            match started {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    if let Postmaster::Running(_) = postmaster_state(&self.pgdata) {
+                        return Ok(());
+                    }
+                    if attempt >= 20 {
+                        return Err(err(format!("{e}; {}", last_log_line(&log))));
+                    }
+                    // What the failed start (or a dead server) left behind goes before the retry.
+                    self.remove_stale_files();
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
     }
 
-    /// Stops the cluster (fast shutdown) if this process started it.
+    /// The cluster's state once it is settled: a postmaster that is still there but does not
+    /// accept connections on its socket is either starting (then it soon does) or dying (killed
+    /// with its server: then it soon is gone), so it is watched for a few seconds.
+    fn settled_state(&self) -> Postmaster {
+        let socket = self.socket_dir.join(format!(".s.PGSQL.{PORT}"));
+        for _ in 0..100 {
+            match postmaster_state(&self.pgdata) {
+                Postmaster::Running(pid) => {
+                    if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+                        return Postmaster::Running(pid);
+                    }
+                }
+                other => return other,
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        postmaster_state(&self.pgdata)
+    }
+
+    /// Removes what a dead server left: `postmaster.pid` and the socket's lock file and socket.
+    fn remove_stale_files(&self) {
+        let _ = fs::remove_file(self.pgdata.join("postmaster.pid"));
+        let socket = self.socket_dir.join(format!(".s.PGSQL.{PORT}"));
+        let _ = fs::remove_file(socket.with_extension(format!("{PORT}.lock")));
+        let _ = fs::remove_file(&socket);
+    }
+
+    /// Leaves the cluster: the last server using it stops it (fast shutdown), whoever started it.
     pub fn stop(&self) {
-        if !self.started_here {
+        let Some(user) = &self.user else { return };
+        let Ok(guard) = File::create(&self.lock_path) else { return };
+        if !lock(&guard, LOCK_EX) {
             return;
         }
+        // Exclusive only when no other server holds its share.
+        if !lock(user, LOCK_EX | LOCK_NB) {
+            tracing::info!("the embedded PostgreSQL stays up: another server uses it");
+            return;
+        }
+        tracing::info!("stopping the embedded PostgreSQL");
         let _ = self
             .command("pg_ctl")
             .args([OsStr::new("stop"), OsStr::new("-m"), OsStr::new("fast"), OsStr::new("-w"), OsStr::new("-D")])
@@ -221,6 +352,15 @@ impl EmbeddedPg {
             )))
         }
     }
+}
+
+/// The last line of the server's log that says something, to tell why it did not start.
+fn last_log_line(log: &Path) -> String {
+    fs::read_to_string(log)
+        .ok()
+        .and_then(|t| t.lines().rev().find(|l| !l.trim().is_empty()).map(|l| l.trim().to_owned()))
+        .map(|l| format!("its log ({}) ends: {l}", log.display()))
+        .unwrap_or_else(|| format!("see {}", log.display()))
 }
 
 fn postgres_user() -> Result<(u32, u32), EmbeddedError> {

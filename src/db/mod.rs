@@ -49,13 +49,22 @@ pub async fn open(config: &Config) -> Result<Database, DbError> {
             None,
         ),
         None => {
-            let dir = config.data_dir.clone();
-            let pg = tokio::task::spawn_blocking(move || EmbeddedPg::start(&dir, Durability::Durable))
-                .await
-                .map_err(|e| DbError(e.to_string()))?
-                .map_err(|e| DbError(e.0))?;
-            ensure_database(&pg.connect_options("postgres"), DATABASE_NAME).await?;
-            (pg.connect_options(DATABASE_NAME), Some(pg))
+            // A cluster found running may die under us (killed with its server a moment ago):
+            // then the next start finds its files stale and starts it afresh.
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let dir = config.data_dir.clone();
+                let pg = tokio::task::spawn_blocking(move || EmbeddedPg::start(&dir, Durability::Durable))
+                    .await
+                    .map_err(|e| DbError(e.to_string()))?
+                    .map_err(|e| DbError(e.0))?;
+                match ensure_database(&pg.connect_options("postgres"), DATABASE_NAME).await {
+                    Ok(()) => break (pg.connect_options(DATABASE_NAME), Some(pg)),
+                    Err(e) if attempt >= 3 => return Err(e),
+                    Err(e) => tracing::warn!(error = %e, "the embedded PostgreSQL does not answer: starting it again"),
+                }
+            }
         }
     };
     let pool = pool(options.clone(), config.db_max_connections).await?;
@@ -75,9 +84,18 @@ pub async fn pool(options: PgConnectOptions, max: u32) -> Result<PgPool, DbError
 
 /// Creates `name` on the server of `admin` if it does not exist.
 pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> Result<(), DbError> {
-    let mut conn = sqlx::PgConnection::connect_with(admin)
-        .await
-        .map_err(|e| DbError(format!("cannot connect to the embedded PostgreSQL: {e}")))?;
+    // A cluster just started or adopted may still be starting up (or recovering after a crash).
+    let mut attempt = 0;
+    let mut conn = loop {
+        attempt += 1;
+        match sqlx::PgConnection::connect_with(admin).await {
+            Ok(c) => break c,
+            Err(e) if attempt >= 50 => {
+                return Err(DbError(format!("cannot connect to the embedded PostgreSQL: {e}")));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
         .bind(name)
         .fetch_one(&mut conn)

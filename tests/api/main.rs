@@ -14,6 +14,7 @@ mod dids;
 mod endpoints;
 mod errors;
 mod invoices;
+mod lifecycle;
 mod listing;
 mod lookup;
 mod oauth;

@@ -511,6 +511,46 @@ impl Server {
         Server { child: cmd.spawn().expect("the server binary starts"), port }
     }
 
+    /// The real server binary on its embedded PostgreSQL in `data_dir` (no `DATABASE_URL`), with
+    /// the test root token.
+    pub fn embedded(data_dir: &std::path::Path, settings: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_carrierx-core"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DATABASE_URL")
+            .env("CARRIERX_BIND", format!("127.0.0.1:{port}"))
+            .env("CARRIERX_DATA_DIR", data_dir)
+            .env("CARRIERX_ROOT_TOKEN", ROOT_TOKEN)
+            .env("CARRIERX_DB_MAX_CONNECTIONS", "4")
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null());
+        // Its log beside the data, to read when a test fails.
+        match std::fs::File::create(data_dir.join(format!("server-{port}.log"))) {
+            Ok(log) => cmd.stderr(log),
+            Err(_) => cmd.stderr(std::process::Stdio::null()),
+        };
+        for (k, v) in settings {
+            cmd.env(k, v);
+        }
+        Server { child: cmd.spawn().expect("the server binary starts"), port }
+    }
+
+    /// SIGTERM, then waits (bounded) until the process has exited.
+    pub async fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        eventually(Duration::from_secs(30), "the server exits after SIGTERM", || {
+            let exited = self.child.try_wait().ok().flatten().is_some();
+            async move { exited }
+        })
+        .await;
+    }
+
+    /// One request with a JSON body as root: the status and the body.
+    pub async fn send_json(&self, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+        send_json(self.port, method, path, body).await
+    }
+
     /// Waits (bounded) until the server answers `GET /health`.
     pub async fn ready(&self) {
         eventually(Duration::from_secs(30), "the server starts", || async {
@@ -553,4 +593,22 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// One HTTP/1.0 request with a JSON body, as root, to a server on a loopback port: the status and
+/// the body (`None` if nothing answers).
+pub async fn send_json(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ROOT_TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.ok()?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    Some((head.split(' ').nth(1)?.parse().ok()?, body.to_owned()))
 }
