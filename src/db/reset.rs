@@ -42,9 +42,11 @@ pub async fn lock_bootstrap(db: &mut PgConnection) -> RepoResult<()> {
     Ok(())
 }
 
-/// Empties the data tables (reference data such as countries and tax rates stays).
+/// Empties the data tables (reference data such as countries and tax rates stays) and seeds the
+/// reference rate plans again (migration 0011).
 pub async fn truncate_data(db: &mut PgConnection) -> RepoResult<()> {
-    sqlx::query(&format!("TRUNCATE {}", DATA.join(", "))).execute(db).await?;
+    sqlx::query(&format!("TRUNCATE {}", DATA.join(", "))).execute(&mut *db).await?;
+    sqlx::query("SELECT carrierx_seed_default_rates()").execute(db).await?;
     Ok(())
 }
 

@@ -50,11 +50,14 @@ pub async fn insert_item<'e>(db: impl PgExecutor<'e>, plan: Uuid, item: &RateIte
     Ok(())
 }
 
-/// Makes `plan` every partner's default for calls of a direction and kind, unless one is set.
+/// Makes `plan` every partner's default for a direction and kind, unless an admin set one (the
+/// built-in reference plans give way).
 pub async fn assign_default<'e>(db: impl PgExecutor<'e>, direction: &str, kind: &str, plan: Uuid) -> RepoResult<()> {
     sqlx::query(
         "INSERT INTO rate_plan_assignments (partner_sid, direction, kind, rates_plan_sid) VALUES (NULL, $1, $2, $3)
-         ON CONFLICT DO NOTHING",
+         ON CONFLICT (COALESCE(partner_sid, '00000000-0000-0000-0000-000000000000'::uuid), direction, kind)
+         DO UPDATE SET rates_plan_sid = EXCLUDED.rates_plan_sid
+         WHERE rate_plan_assignments.rates_plan_sid IN (SELECT rates_plan_sid FROM rate_plans WHERE builtin)",
     )
     .bind(direction)
     .bind(kind)
@@ -65,7 +68,7 @@ pub async fn assign_default<'e>(db: impl PgExecutor<'e>, direction: &str, kind: 
 }
 
 /// Inserts the DID rental plan (0.6 a number, cheaper by the hundred and the thousand) and makes
-/// it every partner's default unless one is set.
+/// it every partner's default unless an admin set one.
 pub async fn insert_did_rental_plan(db: &mut PgConnection, plan: Uuid) -> RepoResult<()> {
     sqlx::query("INSERT INTO rate_plans (rates_plan_sid, name, effective_date) VALUES ($1, 'demo_did_rental', date_trunc('day', now()) - interval '30 days')")
         .bind(plan)
@@ -78,14 +81,7 @@ pub async fn insert_did_rental_plan(db: &mut PgConnection, plan: Uuid) -> RepoRe
     .bind(plan)
     .execute(&mut *db)
     .await?;
-    sqlx::query(
-        "INSERT INTO rate_plan_assignments (partner_sid, direction, kind, rates_plan_sid) VALUES (NULL, 'any', 'did', $1)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(plan)
-    .execute(&mut *db)
-    .await?;
-    Ok(())
+    assign_default(&mut *db, "any", "did", plan).await
 }
 
 /// Takes the demo tenant's lock on this connection (held until [`unlock_tenant`]).

@@ -147,9 +147,13 @@ async fn records_are_rated_from_the_partners_plan() {
         (Some("60"), Some("0.01"), Some("0.01"))
     );
     assert!(c["date_insert"].is_string() && uuid::Uuid::parse_str(c["dr_sid"].as_str().unwrap()).is_ok());
-    // No inbound plan: not rated.
+    // No inbound plan of its own: the reference plan every partner has (0.005 a minute, whole
+    // minutes) rates it.
     let d = by_stop("2024-10-30T13");
-    assert_eq!((&d["rate"], &d["price"], &d["duration_billing"]), (&Value::Null, &Value::Null, &Value::Null));
+    assert_eq!(
+        (d["rate"].as_str(), d["price"].as_str(), d["duration_billing"].as_str()),
+        (Some("0.005"), Some("0.005"), Some("60"))
+    );
     assert_eq!(d["duration"], "30");
     // A default plan rates partners without their own.
     make_plan(
@@ -378,8 +382,15 @@ async fn rate_lists_and_their_csv() {
     assert_eq!(rows[0], vec!["billing_increment", "billing_minimum", "country_code", "prefix", "price"]);
     assert_eq!(rows[2], vec!["6", "6", "USA", "1516", "0.004"]);
     assert_eq!(rows.len(), 4);
-    // No plan for outbound, unknown sub_type.
-    assert_eq!(app.get("/core/v2/calls/rates/outbound/pstn").actor(bearer(&tok)).send().await.status, 404);
+    // No outbound plan of its own: the reference plan (the US at 0.01 a minute in 6 s increments
+    // first, as the reference's sample); an unknown sub_type is not found.
+    let r = app.get("/core/v2/calls/rates/outbound/pstn?limit=1").actor(bearer(&tok)).ok().await;
+    assert_eq!(r["rates_plan"]["name"], "carrierx_core_pstn_outbound");
+    assert_eq!(
+        r["items"][0],
+        json!({"billing_increment": "6", "billing_minimum": "6", "country_code": "USA",
+               "country_name": "United States", "prefix": "1", "price": "0.01"})
+    );
     assert_eq!(app.get("/core/v2/calls/rates/inbound/voip/karaoke").actor(bearer(&tok)).send().await.status, 404);
     make_plan(
         &app,
@@ -483,9 +494,11 @@ async fn the_did_rental_rates_sample() {
     assert_eq!(r["items"][0]["country_name"], "United Kingdom");
     assert_eq!((r["items"][0]["price_0"].clone(), r["items"][0]["quantity_0"].clone()), (json!("1.5"), json!(0)));
     assert_eq!((r["items"][0]["price_1"].clone(), r["items"][0]["quantity_6"].clone()), (Value::Null, Value::Null));
-    // Another partner without a plan: 404; bad tiers are named.
+    // Another partner without a plan of its own reads the reference plan; bad tiers are named.
     let (_, other) = app.partner(&root(), "no_did_rates", None).await;
-    assert_eq!(app.get("/core/v2/phonenumber/rates").actor(bearer(&other)).send().await.status, 404);
+    let r = app.get("/core/v2/phonenumber/rates").actor(bearer(&other)).ok().await;
+    assert_eq!(r["rates_plan"]["name"], "carrierx_core_did_rental");
+    assert_eq!((r["items"][0]["prefix"].clone(), r["items"][0]["price_0"].clone()), (json!("1"), json!("1")));
     let r = app
         .post("/core/v2/admin/calls/rates_plans")
         .actor(root())
