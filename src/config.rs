@@ -82,7 +82,6 @@ pub struct Config {
     pub did_default_price: Decimal,
     pub geoip_db: Vec<PathBuf>,
     pub allow_reset: bool,
-    pub docs_dir: PathBuf,
     pub batch_worker: bool,
     pub batch_chunk_size: u32,
     pub batch_chunk_pause_ms: u64,
