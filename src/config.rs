@@ -81,8 +81,8 @@ pub struct Config {
     #[serde(with = "rust_decimal::serde::str")]
     pub did_default_price: Decimal,
     pub geoip_db: Vec<PathBuf>,
+    pub geoip_auto_install: bool,
     pub allow_reset: bool,
-    pub docs_dir: PathBuf,
     pub batch_worker: bool,
     pub batch_chunk_size: u32,
     pub batch_chunk_pause_ms: u64,

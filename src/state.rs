@@ -1,11 +1,13 @@
 //! The one typed application state every handler receives.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use sqlx::PgPool;
 
 use crate::cache::Objects;
 use crate::config::Config;
+use crate::domain::geoip::{self, GeoIp};
 use crate::http::auth::cache::AuthCache;
 
 #[derive(Clone)]
@@ -14,21 +16,25 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub auth: Arc<AuthCache>,
     pub objects: Arc<Objects>,
-    /// The IP geolocation databases, if installed.
-    pub geoip: Option<Arc<crate::domain::geoip::GeoIp>>,
+    /// The IP geolocation databases: loaded at start when found, or once the first-start
+    /// install (`jobs::geoip_install`) has put them in place.
+    pub geoip: Arc<GeoIpData>,
     /// Wakes this instance's batch worker when a task is created or approved here.
     pub batch_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, config: Config) -> Self {
-        let geoip = match crate::domain::geoip::GeoIp::open(&config.geoip_db) {
-            Ok(g) => Some(Arc::new(g)),
-            Err(e) => {
-                tracing::warn!(error = %e, "no IP geolocation database: IP lookups will answer 503 (run tools/setup-data.sh)");
-                None
+        let geoip = Arc::new(GeoIpData::default());
+        if let Some(files) = geoip::locate(&config.geoip_db, &config.data_dir).files() {
+            match GeoIp::open(&files) {
+                Ok(db) => geoip.set(db),
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "cannot open the IP geolocation databases: IP lookups will answer 503 (tools/setup-data.sh installs them)"
+                ),
             }
-        };
+        }
         AppState {
             geoip,
             pool,
@@ -54,5 +60,33 @@ impl AppState {
     pub fn invalidate_all(&self) {
         self.auth.invalidate_all();
         self.objects.clear();
+    }
+}
+
+/// The IP geolocation databases of a running server: set once (at start, or when the
+/// background install is done) and read without a lock.
+#[derive(Default)]
+pub struct GeoIpData {
+    db: OnceLock<GeoIp>,
+    installing: AtomicBool,
+}
+
+impl GeoIpData {
+    pub fn get(&self) -> Option<&GeoIp> {
+        self.db.get()
+    }
+
+    /// Makes `db` the databases (the first set stays).
+    pub fn set(&self, db: GeoIp) {
+        let _ = self.db.set(db);
+    }
+
+    /// Whether the databases are being installed (IP lookups say so meanwhile).
+    pub fn installing(&self) -> bool {
+        self.installing.load(Ordering::Relaxed)
+    }
+
+    pub fn set_installing(&self, on: bool) {
+        self.installing.store(on, Ordering::Relaxed);
     }
 }

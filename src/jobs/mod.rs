@@ -1,6 +1,7 @@
 //! Background work, safe with several server instances against one database: cache
 //! invalidation from `LISTEN/NOTIFY`, mail delivery (rows claimed with `SKIP LOCKED`), and the
-//! batched write of tokens' last access, and the batch task worker.
+//! batched write of tokens' last access, the batch task worker, and the first-start install of the IP
+//! geolocation data.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use crate::http::auth::cache::flush_last_access;
 use crate::state::AppState;
 
 pub mod batch;
+pub mod geoip_install;
 
 pub const CACHE_CHANNEL: &str = "carrierx_cache";
 
@@ -27,6 +29,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
     if state.config.batch_worker {
         jobs.push(tokio::spawn(batch::run(state.clone())));
     }
+    jobs.extend(geoip_install::start(state));
     jobs
 }
 

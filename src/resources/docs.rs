@@ -1,8 +1,10 @@
-//! The API explorer: `GET /core/v2/docs` (Swagger UI over `/core/v2/openapi.json`), its assets
-//! from `CARRIERX_DOCS_DIR` (the npm package swagger-ui-dist, installed by
-//! `tools/setup-data.sh`): it works with no internet access.
+//! The API explorer: `GET /core/v2/docs` (Swagger UI over `/core/v2/openapi.json`). Its assets
+//! are compiled into the binary: Swagger UI's distribution as the `utoipa-swagger-ui-vendored`
+//! crate ships it (a zip archive), read once on the first request. It works with no internet
+//! access and no set-up step.
 
-use axum::extract::State;
+use std::sync::OnceLock;
+
 use axum::http::{header, Method};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -10,7 +12,8 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::PathParams;
 use crate::http::openapi::Reply;
 use crate::http::router::Api;
-use crate::state::AppState;
+
+mod archive;
 
 pub fn routes(api: &mut Api) {
     api.section("docs");
@@ -49,7 +52,7 @@ pub async fn explorer() -> Html<&'static str> {
     Html(PAGE)
 }
 
-/// The assets the page loads (these files only).
+/// The assets the page loads (these files only), from the distribution's `dist/` folder.
 const ASSETS: &[(&str, &str)] = &[
     ("swagger-ui.css", "text/css; charset=utf-8"),
     ("swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
@@ -57,15 +60,43 @@ const ASSETS: &[(&str, &str)] = &[
     ("favicon-32x32.png", "image/png"),
 ];
 
+/// The content of each of [`ASSETS`], in order, unpacked once.
+fn unpacked() -> &'static Result<Vec<Vec<u8>>, String> {
+    static UNPACKED: OnceLock<Result<Vec<Vec<u8>>, String>> = OnceLock::new();
+    UNPACKED.get_or_init(|| {
+        let zip = utoipa_swagger_ui_vendored::SWAGGER_UI_VENDORED;
+        ASSETS
+            .iter()
+            .map(|(name, _)| {
+                // `swagger-ui-<version>/dist/<name>`.
+                let wanted =
+                    |entry: &str| entry.split_once('/').is_some_and(|(_, rest)| rest == format!("dist/{name}"));
+                archive::extract(zip, wanted)?.ok_or_else(|| format!("Swagger UI's archive has no dist/{name}"))
+            })
+            .collect()
+    })
+}
+
 /// `GET /core/v2/docs/{file}`.
-pub async fn asset(State(state): State<AppState>, PathParams(file): PathParams<String>) -> ApiResult<Response> {
-    let Some((name, kind)) = ASSETS.iter().find(|(n, _)| *n == file) else {
+pub async fn asset(PathParams(file): PathParams<String>) -> ApiResult<Response> {
+    let Some(i) = ASSETS.iter().position(|(n, _)| *n == file) else {
         return Err(ApiError::not_found("file"));
     };
-    let bytes = tokio::fs::read(state.config.docs_dir.join(name)).await.map_err(|_| {
-        ApiError::NotInstalled(
-            "the API explorer's assets are not installed (CARRIERX_DOCS_DIR; tools/setup-data.sh installs them)",
-        )
-    })?;
-    Ok(([(header::CONTENT_TYPE, *kind), (header::CACHE_CONTROL, "public, max-age=3600")], bytes).into_response())
+    let bytes: &'static [u8] = &unpacked().as_ref().map_err(ApiError::internal)?[i];
+    Ok(([(header::CONTENT_TYPE, ASSETS[i].1), (header::CACHE_CONTROL, "public, max-age=3600")], bytes).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_is_in_the_vendored_archive() {
+        let files = unpacked().as_ref().expect("the archive unpacks");
+        for ((name, _), bytes) in ASSETS.iter().zip(files) {
+            assert!(bytes.len() > 500, "{name}: {} bytes", bytes.len());
+        }
+        assert!(String::from_utf8_lossy(&files[1]).contains("SwaggerUIBundle"));
+        assert_eq!(&files[3][..4], b"\x89PNG");
+    }
 }

@@ -156,7 +156,8 @@ async fn caller_names_and_the_admin_tables() {
 /// The shipped data set's own answer for an address (the oracle the API must agree with).
 fn dataset(ip: &str) -> carrierx_core::domain::geoip::Place {
     let cfg = test_config();
-    let db = carrierx_core::domain::geoip::GeoIp::open(&cfg.geoip_db).unwrap();
+    let files = carrierx_core::domain::geoip::locate(&cfg.geoip_db, &cfg.data_dir).files().unwrap();
+    let db = carrierx_core::domain::geoip::GeoIp::open(&files).unwrap();
     db.lookup(ip.parse().unwrap()).unwrap().unwrap()
 }
 
@@ -240,4 +241,28 @@ async fn without_a_database_ip_lookups_say_so() {
     assert!(r.json["errors"][0]["message"].as_str().unwrap().contains("geolocation database"), "{}", r.text());
     // Bad input is still the client's.
     app.get("/core/v2/lookup/ip_addresses/nope").actor(root()).send().await.assert_error(400, "ip_address");
+}
+
+/// The real binary, started in a directory that is not the source tree, finds the IP
+/// geolocation data (beside the binary or in the tree it was built from) and serves the
+/// explorer's assets from its own bytes.
+#[tokio::test]
+async fn a_server_started_elsewhere_finds_its_geolocation_data_and_explorer() {
+    let app = TestApp::new().await;
+    let elsewhere = std::env::temp_dir().join(format!("carrierx-elsewhere-{}", std::process::id()));
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let server = Server::start_in(&app, &elsewhere, &[]);
+    server.ready().await;
+    let auth = format!("Bearer {ROOT_TOKEN}");
+    let (status, body) = server
+        .request("GET", "/core/v2/lookup/ip_addresses/8.8.8.8", &[("Authorization", &auth)])
+        .await
+        .expect("an answer");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Mountain View"), "{body}");
+    let (status, css) = server.request("GET", "/core/v2/docs/swagger-ui.css", &[]).await.expect("an answer");
+    assert_eq!(status, 200);
+    assert!(css.contains(".swagger-ui"), "Swagger UI's style sheet");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&elsewhere);
 }

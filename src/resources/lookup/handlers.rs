@@ -121,9 +121,11 @@ async fn locate(state: &AppState, raw: &str) -> ApiResult<IpLocation> {
     if !geoip::is_public(ip) {
         return Err(ApiError::not_found("ip address"));
     }
-    let db = state.geoip.as_ref().ok_or(ApiError::NotInstalled(
-        "no IP geolocation database is installed on this server (CARRIERX_GEOIP_DB; tools/setup-data.sh installs one)",
-    ))?;
+    let db = state.geoip.get().ok_or(ApiError::NotInstalled(if state.geoip.installing() {
+        "the IP geolocation database is being installed on this server: try again in a minute"
+    } else {
+        "no IP geolocation database is installed on this server (tools/setup-data.sh installs one)"
+    }))?;
     let place = db.lookup(ip).map_err(ApiError::internal)?.ok_or_else(|| ApiError::not_found("ip address"))?;
     let names = repo::country_names(&state.pool, &place.country).await?;
     let us = place.country == "US";

@@ -71,7 +71,8 @@ fn template_name() -> String {
     format!("carrierx_tpl_{h:016x}")
 }
 
-/// The IP geolocation data the server reads (installed by the project's set-up script once).
+/// The IP geolocation data the server reads, in the source tree's data/geoip/ (installed by the
+/// project's set-up script once; nothing is fetched when it is there).
 fn ensure_geoip() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let status = std::process::Command::new("bash")
@@ -187,6 +188,8 @@ pub fn test_config() -> Config {
     cfg.oauth_client_secret = carrierx_core::config::Secret(CLIENT_SECRET.into());
     cfg.email_verification = EmailVerification::Auto;
     cfg.data_dir = std::env::temp_dir().join("carrierx-core-tests");
+    // The harness installs the data itself (tools/setup-data.sh): no test fetches anything.
+    cfg.geoip_auto_install = false;
     cfg
 }
 
@@ -494,11 +497,17 @@ pub struct Server {
 
 impl Server {
     pub fn start(app: &TestApp, settings: &[(&str, &str)]) -> Server {
+        Self::start_in(app, std::path::Path::new(env!("CARGO_MANIFEST_DIR")), settings)
+    }
+
+    /// The same, started in the working directory `cwd`.
+    pub fn start_in(app: &TestApp, cwd: &std::path::Path, settings: &[(&str, &str)]) -> Server {
         let data = std::env::temp_dir().join(format!("carrierx-child-{}", std::process::id()));
         let port = free_port();
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_carrierx-core"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        cmd.current_dir(cwd)
             .env("DATABASE_URL", app.database_url())
+            .env("CARRIERX_GEOIP_AUTO_INSTALL", "false")
             .env("CARRIERX_BIND", format!("127.0.0.1:{port}"))
             .env("CARRIERX_DATA_DIR", data)
             .env("CARRIERX_DB_MAX_CONNECTIONS", "4")
