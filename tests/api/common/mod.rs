@@ -531,6 +531,7 @@ impl Server {
             .env("CARRIERX_DATA_DIR", data_dir)
             .env("CARRIERX_ROOT_TOKEN", ROOT_TOKEN)
             .env("CARRIERX_DB_MAX_CONNECTIONS", "4")
+            .env("CARRIERX_GEOIP_AUTO_INSTALL", "false")
             .env("RUST_LOG", "info")
             .stdout(std::process::Stdio::null());
         // Its log beside the data, to read when a test fails.
