@@ -12,6 +12,7 @@ pub mod phone;
 pub mod rating;
 pub mod scopes;
 pub mod secrets;
+pub mod sms;
 pub mod time;
 pub mod transformations;
 
