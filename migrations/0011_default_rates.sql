@@ -42,11 +42,24 @@ BEGIN
         ["1", "USA", "0.01", 6, 6],
         [null, null, "0.1", 60, 60]]');
     -- Calls to and from hosted and third-party endpoints: free, as the reference's zero rates.
-    FOREACH sub IN ARRAY ARRAY['conference', 'conference_playback', 'flexml', 'mediator', 'third_party', 'voicemail'] LOOP
+    FOREACH sub IN ARRAY ARRAY['conference', 'conference_playback', 'conference_v2', 'flexml', 'mediator',
+                               'peering_receiver', 'peering_sender', 'third_party', 'voicemail'] LOOP
         FOREACH dir IN ARRAY ARRAY['inbound', 'outbound'] LOOP
             PERFORM carrierx_seed_plan('carrierx_core_voip_' || sub || '_' || dir, dir, 'voip:' || sub,
                                        '[[null, null, "0", 60, 60]]');
         END LOOP;
+    END LOOP;
+    -- Messages, a segment: by the kind of the other party's number (the reference's samples
+    -- price an outbound SMS at 0.01 and an MMS at 0.07).
+    FOREACH sub IN ARRAY ARRAY['short_code', 'toll', 'toll_free'] LOOP
+        PERFORM carrierx_seed_plan('carrierx_core_sms_' || sub || '_inbound', 'inbound', 'sms:' || sub,
+                                   '[[null, null, "0.005", 0, 0]]');
+        PERFORM carrierx_seed_plan('carrierx_core_sms_' || sub || '_outbound', 'outbound', 'sms:' || sub,
+                                   '[[null, null, "0.01", 0, 0]]');
+        PERFORM carrierx_seed_plan('carrierx_core_mms_' || sub || '_inbound', 'inbound', 'mms:' || sub,
+                                   '[[null, null, "0.02", 0, 0]]');
+        PERFORM carrierx_seed_plan('carrierx_core_mms_' || sub || '_outbound', 'outbound', 'mms:' || sub,
+                                   '[[null, null, "0.07", 0, 0]]');
     END LOOP;
     -- Phone number rental, a month.
     PERFORM carrierx_seed_plan('carrierx_core_did_rental', 'any', 'did', '[

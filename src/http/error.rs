@@ -43,6 +43,8 @@ pub enum ApiError {
     MalformedJson,
     /// 400: a query or path parameter that cannot be used.
     BadParameter { field: String, message: String },
+    /// 400: several such parameters, every one named at once.
+    BadParameters(Vec<FieldError>),
     /// 401 `authentication required`.
     Unauthorized,
     /// 403 `permission denied`.
@@ -95,7 +97,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::MalformedJson | ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
+            ApiError::MalformedJson | ApiError::BadParameter { .. } | ApiError::BadParameters(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -122,6 +126,7 @@ impl ApiError {
             ApiError::BadParameter { field, message } => {
                 ("invalid request parameter".into(), Some(vec![FieldError::new(field, message)]))
             }
+            ApiError::BadParameters(errors) => ("invalid request parameter".into(), Some(errors)),
             ApiError::Unauthorized => ("authentication required".into(), Some(cause("authentication required"))),
             ApiError::Forbidden => ("permission denied".into(), Some(cause("permission denied"))),
             ApiError::NotFound(message) => {

@@ -224,6 +224,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::invoices::routes(&mut api);
     resources::calls::routes(&mut api);
     resources::rates::routes(&mut api);
+    resources::rating::routes(&mut api);
     resources::oauth::routes(&mut api);
     resources::lookup::routes(&mut api);
     resources::mail::routes(&mut api);

@@ -19,5 +19,6 @@ pub mod oauth;
 pub mod partners;
 pub mod prefixes;
 pub mod rates;
+pub mod rating;
 pub mod shared;
 pub mod trunk_groups;

@@ -5,6 +5,8 @@
 use axum::http::Method;
 use carrierx_core::http::auth::AuthMode;
 
+use carrierx_core::resources::rates::types as rates;
+
 use crate::common::*;
 
 /// The concrete paths of a route a new partner can read with nothing of its own yet: path
@@ -18,7 +20,11 @@ fn readable_paths(path: &str, partner_sid: &str) -> Option<Vec<String>> {
         let values: Vec<&str> = match &rest[start + 1..end] {
             "partner_sid" => vec![partner_sid],
             "country_code" => vec!["USA"],
-            "sub_type" => carrierx_core::resources::rates::types::VOIP_SUB_TYPES.to_vec(),
+            "sub_type" if path.starts_with("/rating/sms") || path.starts_with("/rating/mms") => {
+                rates::MESSAGE_SUB_TYPES.to_vec()
+            }
+            "sub_type" if path.starts_with("/rating/") => rates::RATED_VOIP_SUB_TYPES.to_vec(),
+            "sub_type" => rates::VOIP_SUB_TYPES.to_vec(),
             "phonenumber" => vec!["15162065319"],
             "ip_address" => vec!["8.8.8.8"],
             _ => return None,
@@ -52,6 +58,10 @@ async fn a_new_partner_on_a_fresh_server_reads_every_documented_get() {
             // The documented query a route needs.
             if path.ends_with("/phonenumber/coverage") {
                 path.push_str("?group_by=state");
+            } else if path.starts_with("/core/v2/rating/calls/") {
+                path.push_str("?direction=outbound&duration=10&to=17605692222");
+            } else if path.starts_with("/core/v2/rating/") {
+                path.push_str("?direction=outbound&to=17605692222");
             }
             let r = app.get(&path).actor(bearer(&tok)).send().await;
             assert_eq!(r.status, 200, "GET {path} of a new partner on a fresh server: {}", r.text());

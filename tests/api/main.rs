@@ -21,4 +21,5 @@ mod lookup;
 mod oauth;
 mod openapi;
 mod partners;
+mod rating;
 mod trunk_groups;

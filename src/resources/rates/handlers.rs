@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::repo::{self, NewItem, PlanRow};
 use super::types::{
-    AssignmentInput, PlanAssignment, PlanInput, PlanRef, RateEnvelope, TierInput, MAX_TIERS, VOIP_SUB_TYPES,
+    AssignmentInput, PlanAssignment, PlanInput, PlanRef, RateEnvelope, TierInput, MAX_TIERS, MESSAGE_SUB_TYPES,
+    RATED_VOIP_SUB_TYPES, VOIP_SUB_TYPES,
 };
 use crate::db::listing::MAX_LIMIT;
 use crate::domain::time::parse_instant;
@@ -309,13 +310,18 @@ pub async fn assign_plan(
     let kind = match (input.kind.value().map(String::as_str), input.sub_type.value()) {
         (Some("pstn"), _) => "pstn".to_owned(),
         (Some("did"), _) => "did".to_owned(),
-        (Some("voip"), Some(s)) if VOIP_SUB_TYPES.contains(&s.as_str()) => format!("voip:{s}"),
+        (Some("voip"), Some(s)) if RATED_VOIP_SUB_TYPES.contains(&s.as_str()) => format!("voip:{s}"),
         (Some("voip"), _) => {
-            p.add("sub_type", format!("must be one of {}", VOIP_SUB_TYPES.join(", ")));
+            p.add("sub_type", format!("must be one of {}", RATED_VOIP_SUB_TYPES.join(", ")));
+            String::new()
+        }
+        (Some(t @ ("sms" | "mms")), Some(s)) if MESSAGE_SUB_TYPES.contains(&s.as_str()) => format!("{t}:{s}"),
+        (Some("sms" | "mms"), _) => {
+            p.add("sub_type", format!("must be one of {}", MESSAGE_SUB_TYPES.join(", ")));
             String::new()
         }
         (Some(_), _) => {
-            p.add("type", "must be pstn, voip or did");
+            p.add("type", "must be pstn, voip, sms, mms or did");
             String::new()
         }
         (None, _) => String::new(),

@@ -149,3 +149,19 @@ pub const MAX_TIERS: usize = 7;
 /// The sub-types of VoIP rates (`/calls/rates/{direction}/voip/{sub_type}`).
 pub const VOIP_SUB_TYPES: &[&str] =
     &["conference", "conference_playback", "flexml", "mediator", "third_party", "voicemail"];
+
+/// The VoIP sub-types plans rate (the rating section names three more than the rate lists).
+pub const RATED_VOIP_SUB_TYPES: &[&str] = &[
+    "conference",
+    "conference_playback",
+    "conference_v2",
+    "flexml",
+    "mediator",
+    "peering_receiver",
+    "peering_sender",
+    "third_party",
+    "voicemail",
+];
+
+/// The sub-types of SMS and MMS rates: the kind of the other party's number.
+pub const MESSAGE_SUB_TYPES: &[&str] = &["short_code", "toll", "toll_free"];
