@@ -39,6 +39,19 @@ pub struct RouteInfo {
     pub inputs: Inputs,
     /// What the route answers with, declared where it is registered.
     pub reply: Option<Reply>,
+    /// The query arguments of its own the route declares (beyond the list engine's and field
+    /// filtering, known from its extractors).
+    pub query: Vec<QueryArg>,
+}
+
+/// A query argument a route declares: its name, whether it is an integer, whether it is required,
+/// and what it means.
+#[derive(Clone, Copy, Debug)]
+pub struct QueryArg {
+    pub name: &'static str,
+    pub integer: bool,
+    pub required: bool,
+    pub description: &'static str,
 }
 
 /// The routes just registered (one, or a route and its `/admin` variant): their contract is
@@ -66,6 +79,13 @@ impl Declare<'_> {
             r.inputs.body = Some(BodyType::of::<T>());
             r.inputs.batch = true;
         });
+        self
+    }
+
+    /// A query argument of the routes' own (`required`: answered 400 without it).
+    pub fn query(self, name: &'static str, integer: bool, required: bool, description: &'static str) -> Self {
+        let arg = QueryArg { name, integer, required, description };
+        self.routes.iter_mut().for_each(|r| r.query.push(arg));
         self
     }
 
@@ -121,6 +141,7 @@ impl Api {
             tag: self.section,
             inputs: T::inputs(),
             reply: None,
+            query: Vec::new(),
         });
     }
 

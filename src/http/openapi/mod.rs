@@ -378,12 +378,18 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                 op = op.description(Some(d.trim().to_owned()));
                 op = op.response("401", error("authentication required")).response("403", error("permission denied"));
             }
-            for (param, kind, description) in query_parameters(r) {
+            let declared = r
+                .query
+                .iter()
+                .map(|a| (a.name, if a.integer { Type::Integer } else { Type::String }, a.description, a.required));
+            for (param, kind, description, required) in
+                query_parameters(r).into_iter().map(|(n, t, d)| (n, t, d, false)).chain(declared)
+            {
                 op = op.parameter(
                     ParameterBuilder::new()
                         .name(param)
                         .parameter_in(ParameterIn::Query)
-                        .required(Required::False)
+                        .required(if required { Required::True } else { Required::False })
                         .description(Some(description))
                         .schema(Some(ObjectBuilder::new().schema_type(kind))),
                 );

@@ -26,6 +26,7 @@ pub fn routes(api: &mut Api) {
     api.route(Method::GET, "/dids/inventory", READ, handlers::list_available).returns(dids());
     api.route(Method::GET, "/phonenumber/available_dids/{did_sid}", READ, handlers::get_available).returns(did());
     api.route(Method::GET, "/phonenumber/coverage", READ, handlers::coverage)
+        .query("group_by", false, true, "what the counts are by: country_code, locality, npa, npa_nxx or state")
         .returns(Reply::list::<repo::CoverageItem>());
     // The rental rates are plan items like the call rates: served by the rates module.
     api.route(Method::POST, "/phonenumber/dids", CREATE, handlers::rent_did).returns(did());

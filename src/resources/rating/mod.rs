@@ -9,18 +9,33 @@ use axum::http::Method;
 
 use crate::domain::scopes::Scope;
 use crate::http::openapi::Reply;
-use crate::http::router::Api;
+use crate::http::router::{Api, Declare};
 use types::{RatingCall, RatingMessage};
 
 pub const READ: &[Scope] = &[Scope::RatingManage, Scope::RatingRead];
 
 pub fn routes(api: &mut Api) {
     api.section("rating");
-    api.route(Method::GET, "/rating/calls/pstn", READ, handlers::rate_pstn_call).returns(Reply::object::<RatingCall>());
-    api.route(Method::GET, "/rating/calls/voip/{sub_type}", READ, handlers::rate_voip_call)
-        .returns(Reply::object::<RatingCall>());
-    api.route(Method::GET, "/rating/sms/{sub_type}", READ, handlers::rate_sms)
-        .returns(Reply::object::<RatingMessage>());
-    api.route(Method::GET, "/rating/mms/{sub_type}", READ, handlers::rate_mms)
-        .returns(Reply::object::<RatingMessage>());
+    let call = |d: Declare<'_>| {
+        asked(d).query("duration", true, true, "the call's length in seconds").returns(Reply::object::<RatingCall>());
+    };
+    let message = |d: Declare<'_>| {
+        asked(d).returns(Reply::object::<RatingMessage>());
+    };
+    call(api.route(Method::GET, "/rating/calls/pstn", READ, handlers::rate_pstn_call));
+    call(api.route(Method::GET, "/rating/calls/voip/{sub_type}", READ, handlers::rate_voip_call));
+    message(api.route(Method::GET, "/rating/sms/{sub_type}", READ, handlers::rate_sms).query(
+        "message_segments",
+        true,
+        false,
+        "the segments of the message (default 1)",
+    ));
+    message(api.route(Method::GET, "/rating/mms/{sub_type}", READ, handlers::rate_mms));
+}
+
+/// The arguments every rating route reads.
+fn asked(d: Declare<'_>) -> Declare<'_> {
+    d.query("direction", false, true, "inbound (from the number) or outbound (to it)")
+        .query("to", false, true, "the other party's number")
+        .query("partner_sid", false, false, "a partner of the caller's tree to price for (default: the caller)")
 }
