@@ -44,14 +44,20 @@ pub struct RouteInfo {
     pub query: Vec<QueryArg>,
 }
 
-/// A query argument a route declares: its name, whether it is an integer, whether it is required,
-/// and what it means.
+/// A query argument a route declares: its name, type, whether it is required, and what it means.
 #[derive(Clone, Copy, Debug)]
 pub struct QueryArg {
     pub name: &'static str,
-    pub integer: bool,
+    pub kind: ArgKind,
     pub required: bool,
     pub description: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgKind {
+    Text,
+    Integer,
+    Boolean,
 }
 
 /// The routes just registered (one, or a route and its `/admin` variant): their contract is
@@ -83,10 +89,15 @@ impl Declare<'_> {
     }
 
     /// A query argument of the routes' own (`required`: answered 400 without it).
-    pub fn query(self, name: &'static str, integer: bool, required: bool, description: &'static str) -> Self {
-        let arg = QueryArg { name, integer, required, description };
+    pub fn query(self, name: &'static str, kind: ArgKind, required: bool, description: &'static str) -> Self {
+        let arg = QueryArg { name, kind, required, description };
         self.routes.iter_mut().for_each(|r| r.query.push(arg));
         self
+    }
+
+    /// `with_related=true`: the objects answer with their partner.
+    pub fn with_related(self) -> Self {
+        self.query("with_related", ArgKind::Boolean, false, "true: each object with its partner")
     }
 
     /// The tag of these routes when not their resource's (a route served under another section).

@@ -70,11 +70,38 @@ async fn the_openapi_document_is_the_route_table() {
     let dids = &doc["paths"]["/phonenumber/dids"]["get"];
     assert_eq!(
         names(dids, "query"),
-        ["limit", "offset", "after", "before", "order", "filter", "include_fields", "exclude_fields"]
+        [
+            "limit",
+            "offset",
+            "after",
+            "before",
+            "order",
+            "filter",
+            "include_fields",
+            "exclude_fields",
+            "with_related",
+            "trunk_group_sid"
+        ]
     );
     assert!(dids["requestBody"].is_null());
     assert_eq!(names(rent, "query"), ["filter", "include_fields", "exclude_fields"], "renting picks by filter");
-    assert_eq!(names(get, "query"), ["include_fields", "exclude_fields"]);
+    assert_eq!(names(get, "query"), ["include_fields", "exclude_fields", "with_related"]);
+    // Arguments a route declares of its own, required ones marked so.
+    let rating = &doc["paths"]["/rating/calls/pstn"]["get"];
+    assert_eq!(
+        names(rating, "query"),
+        ["include_fields", "exclude_fields", "direction", "to", "partner_sid", "duration"]
+    );
+    let required: Vec<&str> = rating["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["required"] == true && p["in"] == "query")
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["direction", "to", "duration"]);
+    let coverage = doc["paths"]["/phonenumber/coverage"]["get"]["parameters"].as_array().unwrap();
+    assert!(coverage.iter().any(|p| p["name"] == "group_by" && p["required"] == true));
     let patch = &doc["paths"]["/phonenumber/dids/{did_sid}"]["patch"];
     assert_eq!(names(patch, "query"), ["nested_objects"]);
     assert!(patch["requestBody"]["content"]["application/json"].is_object());

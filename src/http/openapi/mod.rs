@@ -378,10 +378,14 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                 op = op.description(Some(d.trim().to_owned()));
                 op = op.response("401", error("authentication required")).response("403", error("permission denied"));
             }
-            let declared = r
-                .query
-                .iter()
-                .map(|a| (a.name, if a.integer { Type::Integer } else { Type::String }, a.description, a.required));
+            let declared = r.query.iter().map(|a| {
+                let kind = match a.kind {
+                    super::router::ArgKind::Text => Type::String,
+                    super::router::ArgKind::Integer => Type::Integer,
+                    super::router::ArgKind::Boolean => Type::Boolean,
+                };
+                (a.name, kind, a.description, a.required)
+            });
             for (param, kind, description, required) in
                 query_parameters(r).into_iter().map(|(n, t, d)| (n, t, d, false)).chain(declared)
             {

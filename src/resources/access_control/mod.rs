@@ -10,7 +10,7 @@ use axum::http::Method;
 
 use crate::domain::scopes::Scope;
 use crate::http::openapi::Reply;
-use crate::http::router::Api;
+use crate::http::router::{Api, ArgKind};
 use types::{AccessControlRule, EffectiveLayer};
 
 pub const CREATE: &[Scope] = &[Scope::AccesscontrolManage, Scope::AccesscontrolCreate];
@@ -30,7 +30,13 @@ pub fn routes(api: &mut Api) {
     api.route(Method::DELETE, "/accesscontrol/rules/{rule_sid}", DELETE, handlers::delete_rule)
         .returns(Reply::no_content());
     api.route(Method::GET, "/accesscontrol/effective_acl/calls", READ, handlers::effective_calls)
+        .query("partner_sid", ArgKind::Text, false, "the partner whose layers are read (default: the caller)")
+        .query("trunk_group_sid", ArgKind::Text, false, "add the layer of this trunk group")
+        .query("trunk_sid", ArgKind::Text, false, "add the layers of this trunk and its group")
+        .query("direction", ArgKind::Text, false, "only the ACLs of this direction (and any)")
         .returns(Reply::list::<EffectiveLayer>());
     api.route(Method::GET, "/accesscontrol/effective_acl/sms", READ, handlers::effective_sms)
+        .query("partner_sid", ArgKind::Text, false, "the partner whose layers are read (default: the caller)")
+        .query("direction", ArgKind::Text, false, "only the ACLs of this direction (and any)")
         .returns(Reply::list::<EffectiveLayer>());
 }

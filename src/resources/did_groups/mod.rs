@@ -16,8 +16,11 @@ pub fn routes(api: &mut Api) {
     api.section("did_groups");
     api.route(Method::POST, "/phonenumber/did_groups", CREATE, handlers::create_did_group).returns(group());
     api.route(Method::GET, "/phonenumber/did_groups", READ, handlers::list_did_groups)
+        .with_related()
         .returns(Reply::list::<DidGroup>());
-    api.route(Method::GET, "/phonenumber/did_groups/{did_group_sid}", READ, handlers::get_did_group).returns(group());
+    api.route(Method::GET, "/phonenumber/did_groups/{did_group_sid}", READ, handlers::get_did_group)
+        .with_related()
+        .returns(group());
     api.route(Method::PATCH, "/phonenumber/did_groups/{did_group_sid}", UPDATE, handlers::update_did_group)
         .returns(group());
     api.route(Method::PUT, "/phonenumber/did_groups/{did_group_sid}", UPDATE, handlers::update_did_group)

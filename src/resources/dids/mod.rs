@@ -10,7 +10,7 @@ use axum::http::Method;
 
 use crate::domain::scopes::Scope;
 use crate::http::openapi::Reply;
-use crate::http::router::Api;
+use crate::http::router::{Api, ArgKind};
 use types::Did;
 
 pub const CREATE: &[Scope] = &[Scope::PhonenumberManage, Scope::PhonenumberCreate];
@@ -26,12 +26,15 @@ pub fn routes(api: &mut Api) {
     api.route(Method::GET, "/dids/inventory", READ, handlers::list_available).returns(dids());
     api.route(Method::GET, "/phonenumber/available_dids/{did_sid}", READ, handlers::get_available).returns(did());
     api.route(Method::GET, "/phonenumber/coverage", READ, handlers::coverage)
-        .query("group_by", false, true, "what the counts are by: country_code, locality, npa, npa_nxx or state")
+        .query("group_by", ArgKind::Text, true, "what the counts are by: country_code, locality, npa, npa_nxx or state")
         .returns(Reply::list::<repo::CoverageItem>());
     // The rental rates are plan items like the call rates: served by the rates module.
     api.route(Method::POST, "/phonenumber/dids", CREATE, handlers::rent_did).returns(did());
-    api.route(Method::GET, "/phonenumber/dids", READ, handlers::list_dids).returns(dids());
-    api.route(Method::GET, "/phonenumber/dids/{did_sid}", READ, handlers::get_did).returns(did());
+    api.route(Method::GET, "/phonenumber/dids", READ, handlers::list_dids)
+        .with_related()
+        .query("trunk_group_sid", ArgKind::Text, false, "only the numbers routed to this trunk group")
+        .returns(dids());
+    api.route(Method::GET, "/phonenumber/dids/{did_sid}", READ, handlers::get_did).with_related().returns(did());
     api.route(Method::PATCH, "/phonenumber/dids/{did_sid}", UPDATE, handlers::update_did).returns(did());
     api.route(Method::PUT, "/phonenumber/dids/{did_sid}", UPDATE, handlers::update_did).returns(did());
     api.route(Method::DELETE, "/phonenumber/dids/{did_sid}", DELETE, handlers::release_did)

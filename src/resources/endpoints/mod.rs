@@ -21,8 +21,12 @@ pub fn routes(api: &mut Api) {
     let endpoint = Reply::object::<Endpoint>;
     api.section("endpoints");
     api.with_admin(Method::POST, "/endpoints", CREATE, handlers::create_endpoint).returns(endpoint());
-    api.with_admin(Method::GET, "/endpoints", READ, handlers::list_endpoints).returns(Reply::list::<Endpoint>());
-    api.with_admin(Method::GET, "/endpoints/{endpoint_sid}", READ, handlers::get_endpoint).returns(endpoint());
+    api.with_admin(Method::GET, "/endpoints", READ, handlers::list_endpoints)
+        .with_related()
+        .returns(Reply::list::<Endpoint>());
+    api.with_admin(Method::GET, "/endpoints/{endpoint_sid}", READ, handlers::get_endpoint)
+        .with_related()
+        .returns(endpoint());
     api.with_admin(Method::PATCH, "/endpoints/{endpoint_sid}", UPDATE, handlers::update_endpoint).returns(endpoint());
     api.with_admin(Method::PUT, "/endpoints/{endpoint_sid}", UPDATE, handlers::update_endpoint).returns(endpoint());
     api.with_admin(Method::DELETE, "/endpoints/{endpoint_sid}", DELETE, handlers::delete_endpoint)

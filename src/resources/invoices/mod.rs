@@ -23,8 +23,11 @@ pub fn routes(api: &mut Api) {
     // cannot match a suffix after a parameter: the handler reads it).
     api.section("invoices");
     for base in ["/invoices", "/billing/invoices"] {
-        api.with_admin(Method::GET, base, READ, handlers::list_invoices).returns(Reply::list::<Invoice>());
+        api.with_admin(Method::GET, base, READ, handlers::list_invoices)
+            .with_related()
+            .returns(Reply::list::<Invoice>());
         api.with_admin(Method::GET, &format!("{base}/{{invoice_sid}}"), READ, handlers::get_invoice)
+            .with_related()
             .returns(Reply::object::<Invoice>());
         api.with_admin(Method::POST, &format!("{base}/{{invoice_sid}}/emails"), READ, handlers::send_invoice)
             .returns(Reply::no_content());

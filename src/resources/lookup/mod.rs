@@ -10,7 +10,7 @@ use axum::http::Method;
 
 use crate::domain::scopes::Scope;
 use crate::http::openapi::Reply;
-use crate::http::router::Api;
+use crate::http::router::{Api, ArgKind};
 use types::{CnamRecord, LrnRecord};
 
 /// Every phone number lookup needs `lookup.dids.read`; each detail adds its own scope (checked in
@@ -20,6 +20,12 @@ pub const READ: &[Scope] = &[Scope::LookupDidsRead];
 pub fn routes(api: &mut Api) {
     api.section("lookup");
     api.route(Method::GET, "/lookup/dids/{phonenumber}", READ, handlers::lookup_did)
+        .query("carrier", ArgKind::Boolean, false, "true: the carrier (needs lookup.dids.allow_carrier)")
+        .query("cnam", ArgKind::Boolean, false, "true: the caller name (needs lookup.dids.allow_cnam)")
+        .query("cnam_ttl", ArgKind::Integer, false, "the oldest caller name accepted, in seconds")
+        .query("lrn", ArgKind::Boolean, false, "true: the local routing number (needs lookup.dids.allow_lrn)")
+        .query("country_code", ArgKind::Text, false, "read the number as a national number of this country (alpha-3)")
+        .query("guess", ArgKind::Text, false, "north_america (default) or e164: how a number without + is read")
         .returns(Reply::object::<types::PhonenumberLookup>());
     // No scope is printed for IP lookups: the lookup section's read scope is asked.
     api.route(Method::GET, "/lookup/ip_addresses/{ip_address}", READ, handlers::lookup_ip)

@@ -32,8 +32,11 @@ pub fn routes(api: &mut Api) {
         .returns(token());
     api.with_admin(Method::POST, "/oauth/revoke", TOKEN_REVOKE, handlers::revoke_token).returns(Reply::no_content());
     api.with_admin(Method::GET, "/oauth/tokens", TOKEN_READ, handlers::list_tokens)
+        .with_related()
         .returns(Reply::list::<OAuthToken>());
-    api.with_admin(Method::GET, "/oauth/tokens/{token_sid}", TOKEN_READ, handlers::get_token).returns(token());
+    api.with_admin(Method::GET, "/oauth/tokens/{token_sid}", TOKEN_READ, handlers::get_token)
+        .with_related()
+        .returns(token());
     api.with_admin(Method::PATCH, "/oauth/tokens/{token_sid}", TOKEN_UPDATE, handlers::update_token).returns(token());
     api.with_admin(Method::PUT, "/oauth/tokens/{token_sid}", TOKEN_UPDATE, handlers::update_token).returns(token());
     api.with_admin(Method::GET, "/oauth/whoami", WHOAMI, handlers::whoami)

@@ -17,8 +17,12 @@ pub fn routes(api: &mut Api) {
     let prefix = Reply::object::<Prefix>;
     api.section("prefixes");
     api.route(Method::POST, "/phonenumber/prefixes", CREATE, handlers::create_prefix).returns(prefix());
-    api.route(Method::GET, "/phonenumber/prefixes", READ, handlers::list_prefixes).returns(Reply::list::<Prefix>());
-    api.route(Method::GET, "/phonenumber/prefixes/{prefix_sid}", READ, handlers::get_prefix).returns(prefix());
+    api.route(Method::GET, "/phonenumber/prefixes", READ, handlers::list_prefixes)
+        .with_related()
+        .returns(Reply::list::<Prefix>());
+    api.route(Method::GET, "/phonenumber/prefixes/{prefix_sid}", READ, handlers::get_prefix)
+        .with_related()
+        .returns(prefix());
     api.route(Method::PATCH, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::update_prefix).returns(prefix());
     api.route(Method::PUT, "/phonenumber/prefixes/{prefix_sid}", UPDATE, handlers::update_prefix).returns(prefix());
     api.route(Method::DELETE, "/phonenumber/prefixes/{prefix_sid}", DELETE, handlers::delete_prefix)

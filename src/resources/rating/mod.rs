@@ -9,7 +9,7 @@ use axum::http::Method;
 
 use crate::domain::scopes::Scope;
 use crate::http::openapi::Reply;
-use crate::http::router::{Api, Declare};
+use crate::http::router::{Api, ArgKind, Declare};
 use types::{RatingCall, RatingMessage};
 
 pub const READ: &[Scope] = &[Scope::RatingManage, Scope::RatingRead];
@@ -17,7 +17,9 @@ pub const READ: &[Scope] = &[Scope::RatingManage, Scope::RatingRead];
 pub fn routes(api: &mut Api) {
     api.section("rating");
     let call = |d: Declare<'_>| {
-        asked(d).query("duration", true, true, "the call's length in seconds").returns(Reply::object::<RatingCall>());
+        asked(d)
+            .query("duration", ArgKind::Integer, true, "the call's length in seconds")
+            .returns(Reply::object::<RatingCall>());
     };
     let message = |d: Declare<'_>| {
         asked(d).returns(Reply::object::<RatingMessage>());
@@ -26,7 +28,7 @@ pub fn routes(api: &mut Api) {
     call(api.route(Method::GET, "/rating/calls/voip/{sub_type}", READ, handlers::rate_voip_call));
     message(api.route(Method::GET, "/rating/sms/{sub_type}", READ, handlers::rate_sms).query(
         "message_segments",
-        true,
+        ArgKind::Integer,
         false,
         "the segments of the message (default 1)",
     ));
@@ -35,7 +37,7 @@ pub fn routes(api: &mut Api) {
 
 /// The arguments every rating route reads.
 fn asked(d: Declare<'_>) -> Declare<'_> {
-    d.query("direction", false, true, "inbound (from the number) or outbound (to it)")
-        .query("to", false, true, "the other party's number")
-        .query("partner_sid", false, false, "a partner of the caller's tree to price for (default: the caller)")
+    d.query("direction", ArgKind::Text, true, "inbound (from the number) or outbound (to it)")
+        .query("to", ArgKind::Text, true, "the other party's number")
+        .query("partner_sid", ArgKind::Text, false, "a partner of the caller's tree to price for (default: the caller)")
 }

@@ -8,7 +8,7 @@ use axum::http::Method;
 
 use crate::domain::scopes::Scope;
 use crate::http::openapi::Reply;
-use crate::http::router::Api;
+use crate::http::router::{Api, ArgKind};
 use types::{Trunk, TrunkGroup};
 
 pub const CREATE: &[Scope] = &[Scope::TrunkGroupsManage, Scope::TrunkGroupsCreate];
@@ -25,8 +25,14 @@ pub fn routes(api: &mut Api) {
     let trunk_path = "/trunk_groups/{trunk_group_sid}/trunks/{trunk_sid}";
     api.section("trunk_groups");
     api.route(Method::POST, "/trunk_groups", CREATE, handlers::create_trunk_group).returns(group());
-    api.route(Method::GET, "/trunk_groups", READ, handlers::list_trunk_groups).returns(Reply::list::<TrunkGroup>());
-    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}", READ, handlers::get_trunk_group).returns(group());
+    api.route(Method::GET, "/trunk_groups", READ, handlers::list_trunk_groups)
+        .with_related()
+        .query("with_trunks", ArgKind::Boolean, false, "true: each group with its trunks")
+        .returns(Reply::list::<TrunkGroup>());
+    api.route(Method::GET, "/trunk_groups/{trunk_group_sid}", READ, handlers::get_trunk_group)
+        .with_related()
+        .query("with_trunks", ArgKind::Boolean, false, "true: the group with its trunks")
+        .returns(group());
     api.route(Method::PATCH, "/trunk_groups/{trunk_group_sid}", UPDATE, handlers::update_trunk_group).returns(group());
     api.route(Method::PUT, "/trunk_groups/{trunk_group_sid}", UPDATE, handlers::update_trunk_group).returns(group());
     api.route(Method::DELETE, "/trunk_groups/{trunk_group_sid}", DELETE, handlers::delete_trunk_group)
