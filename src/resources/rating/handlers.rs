@@ -2,7 +2,7 @@
 //! `/rating/mms/{sub_type}`: what a call or a message would cost the caller (or a partner of its
 //! tree), priced from the same plans that rate its records.
 
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -158,22 +158,16 @@ pub async fn rate_voip_call(
     price_call(&state, &caller, &query, &format!("voip:{sub}")).await
 }
 
-pub async fn rate_sms(
+/// `GET /rating/sms/{sub_type}` and `/rating/mms/{sub_type}`: the path says which.
+pub async fn rate_message(
     State(state): State<AppState>,
     caller: Caller,
+    uri: OriginalUri,
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
     let sub = sub_type(&raw, MESSAGE_SUB_TYPES)?;
-    price_message(&state, &caller, &query, &format!("sms:{sub}"), false).await
-}
-
-pub async fn rate_mms(
-    State(state): State<AppState>,
-    caller: Caller,
-    PathParams(raw): PathParams<String>,
-    query: QueryParams,
-) -> ApiResult<Response> {
-    let sub = sub_type(&raw, MESSAGE_SUB_TYPES)?;
-    price_message(&state, &caller, &query, &format!("mms:{sub}"), true).await
+    let mms = uri.0.path().contains("/rating/mms/");
+    let kind = format!("{}:{sub}", if mms { "mms" } else { "sms" });
+    price_message(&state, &caller, &query, &kind, mms).await
 }

@@ -26,13 +26,13 @@ pub fn routes(api: &mut Api) {
     };
     call(api.route(Method::GET, "/rating/calls/pstn", READ, handlers::rate_pstn_call));
     call(api.route(Method::GET, "/rating/calls/voip/{sub_type}", READ, handlers::rate_voip_call));
-    message(api.route(Method::GET, "/rating/sms/{sub_type}", READ, handlers::rate_sms).query(
+    message(api.route(Method::GET, "/rating/sms/{sub_type}", READ, handlers::rate_message).summary("rate sms").query(
         "message_segments",
         ArgKind::Integer,
         false,
         "the segments of the message (default 1)",
     ));
-    message(api.route(Method::GET, "/rating/mms/{sub_type}", READ, handlers::rate_mms));
+    message(api.route(Method::GET, "/rating/mms/{sub_type}", READ, handlers::rate_message).summary("rate mms"));
 }
 
 /// The arguments every rating route reads.
