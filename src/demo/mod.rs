@@ -21,6 +21,7 @@ use crate::domain::{geo, phone};
 use crate::http::error::ApiError;
 use crate::resources::dids::repo::{self as dids, NewNumber};
 use crate::resources::partners::repo as partners;
+use crate::resources::rates::repo::{self as rates, NewItem};
 
 const MARKER: &str = "demo_data:inventory:v1";
 
@@ -122,20 +123,38 @@ async fn load_calls(pool: &PgPool) -> Result<(), ApiError> {
             (format!("voip:{s}"), vec![RateItem { prefix: None, price, billing_increment: 60, billing_minimum: 60 }])
         }))
         .collect();
+    // In effect since thirty days ago; each replaces the reference plan of its route (never an
+    // admin's default).
+    let effective =
+        (chrono::Utc::now() - chrono::Duration::days(30)).date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+    let item = |it: &RateItem| NewItem {
+        prefix: it.prefix.clone(),
+        country_code: None,
+        price: Some(it.price),
+        billing_increment: it.billing_increment,
+        billing_minimum: it.billing_minimum,
+        classification_sid: None,
+        tier_quantities: None,
+        tier_prices: None,
+    };
     for direction in ["inbound", "outbound"] {
         for (kind, items) in &kinds {
-            let plan = Uuid::new_v4();
             let name = format!("demo_{direction}_{}", kind.replace(':', "_"));
-            repo::insert_plan(&mut *tx, plan, &name).await?;
-            for it in items {
-                repo::insert_item(&mut *tx, plan, it).await?;
-            }
-            repo::assign_default(&mut *tx, direction, kind, plan).await?;
+            let items: Vec<NewItem> = items.iter().map(item).collect();
+            let plan = rates::insert_plan(&mut tx, Uuid::new_v4(), &name, effective, &items).await?;
+            rates::assign_default_over_builtin(&mut *tx, direction, kind, plan.sid()).await?;
         }
     }
-    // The DID rental rates (`GET /phonenumber/rates`): cheaper by the hundred and the thousand.
-    let plan = Uuid::new_v4();
-    repo::insert_did_rental_plan(&mut tx, plan).await?;
+    // The DID rental rates (`GET /phonenumber/rates`): 0.6 a number, cheaper by the hundred and
+    // the thousand.
+    let tiers = NewItem {
+        price: Some(Decimal::new(6, 1)),
+        tier_quantities: Some(vec![0, 100, 1000]),
+        tier_prices: Some(vec![Decimal::new(6, 1), Decimal::new(5, 1), Decimal::new(4, 1)]),
+        ..item(&RateItem { prefix: None, price: Decimal::ZERO, billing_increment: 60, billing_minimum: 60 })
+    };
+    let plan = rates::insert_plan(&mut tx, Uuid::new_v4(), "demo_did_rental", effective, &[tiers]).await?;
+    rates::assign_default_over_builtin(&mut *tx, "any", "did", plan.sid()).await?;
     if let Some(root) = partners::root_sid(&mut *tx).await? {
         let items = pstn_items();
         let now = chrono::Utc::now();

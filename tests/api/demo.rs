@@ -139,3 +139,31 @@ async fn a_reset_brings_the_demo_data_back() {
     let partners = app.get("/core/v2/partners").actor(root()).ok().await;
     assert_eq!(partners["total"], 2, "{partners}");
 }
+
+/// The demo's rate plans replace the built-in reference plans of their routes, never a default an
+/// admin assigned.
+#[tokio::test]
+async fn demo_plans_replace_the_reference_plans_but_not_an_admins() {
+    let app = TestApp::new().await;
+    let plan = app
+        .post("/core/v2/admin/calls/rates_plans")
+        .actor(root())
+        .json(json!({"name": "house_out", "items": [{"price": "0.002"}]}))
+        .ok()
+        .await;
+    app.post(&format!("/core/v2/admin/calls/rates_plans/{}/assignments", plan["rates_plan_sid"].as_str().unwrap()))
+        .actor(root())
+        .json(json!({"direction": "outbound", "type": "pstn"}))
+        .ok()
+        .await;
+    carrierx_core::demo::load(&app.state).await.unwrap();
+    let name = |route: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/core/v2/calls/rates/{route}")).actor(root()).ok().await["rates_plan"]["name"].clone()
+        }
+    };
+    assert_eq!(name("outbound/pstn").await, "house_out");
+    assert_eq!(name("inbound/pstn").await, "demo_inbound_pstn");
+    assert_eq!(name("inbound/voip/conference").await, "demo_inbound_voip_conference");
+}

@@ -337,8 +337,26 @@ async fn reset_returns_the_database_to_its_bootstrap_state() {
         .ok()
         .await;
 
+    // An admin's own default plan replaces a reference plan...
+    let plan = app
+        .post("/core/v2/admin/calls/rates_plans")
+        .actor(root())
+        .json(serde_json::json!({"name": "house_in", "items": [{"price": "0.001"}]}))
+        .ok()
+        .await;
+    app.post(&format!("/core/v2/admin/calls/rates_plans/{}/assignments", plan["rates_plan_sid"].as_str().unwrap()))
+        .actor(root())
+        .json(serde_json::json!({"direction": "inbound", "type": "pstn"}))
+        .ok()
+        .await;
+    assert_eq!(fresh("/core/v2/calls/rates/inbound/pstn").await["rates_plan"]["name"], "house_in");
+
     let r = app.post("/core/v2/admin/reset").actor(root()).send().await;
     assert_eq!(r.status.as_u16(), 204, "{}", r.text());
+    // ...until a reset, which seeds the reference plans again.
+    let rates = fresh("/core/v2/calls/rates/inbound/pstn").await;
+    assert_eq!(rates["rates_plan"]["name"], "carrierx_core_pstn_inbound");
+    assert_eq!(fresh("/core/v2/phonenumber/rates").await["rates_plan"]["name"], "carrierx_core_did_rental");
     // The configured root credentials still work; everything else is gone.
     assert_eq!(fresh("/core/v2/oauth/whoami").await["name"], "Root");
     app.get("/core/v2/oauth/whoami").actor(basic("root", ROOT_PASSWORD)).ok().await;

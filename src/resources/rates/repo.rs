@@ -202,6 +202,10 @@ pub struct PlanListRow {
 }
 
 impl PlanListRow {
+    pub fn sid(&self) -> Uuid {
+        self.rates_plan_sid
+    }
+
     pub fn to_wire(&self) -> RatePlan {
         RatePlan {
             effective_date: Some(self.effective_date.into()),
@@ -311,6 +315,28 @@ pub async fn assign(
          DO UPDATE SET rates_plan_sid = EXCLUDED.rates_plan_sid",
     )
     .bind(partner)
+    .bind(direction)
+    .bind(kind)
+    .bind(plan)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Makes `plan` every partner's default for a direction and kind, unless an admin set one (the
+/// built-in reference plans give way).
+pub async fn assign_default_over_builtin<'e>(
+    db: impl PgExecutor<'e>,
+    direction: &str,
+    kind: &str,
+    plan: Uuid,
+) -> RepoResult<()> {
+    sqlx::query(
+        "INSERT INTO rate_plan_assignments (partner_sid, direction, kind, rates_plan_sid) VALUES (NULL, $1, $2, $3)
+         ON CONFLICT (COALESCE(partner_sid, '00000000-0000-0000-0000-000000000000'::uuid), direction, kind)
+         DO UPDATE SET rates_plan_sid = EXCLUDED.rates_plan_sid
+         WHERE rate_plan_assignments.rates_plan_sid IN (SELECT rates_plan_sid FROM rate_plans WHERE builtin)",
+    )
     .bind(direction)
     .bind(kind)
     .bind(plan)
