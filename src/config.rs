@@ -89,6 +89,15 @@ pub struct Config {
     pub batch_claim_timeout_seconds: u32,
     pub batch_poll_ms: u64,
     pub batch_max_entries: u32,
+    pub network_worker: bool,
+    pub sms_step_ms: u64,
+    pub sms_unreachable_numbers: Vec<String>,
+    pub callback_timeout_ms: u64,
+    pub callback_max_attempts: u32,
+    pub callback_retry_base_ms: u64,
+    pub callback_retry_max_ms: u64,
+    pub callback_concurrency: u32,
+    pub callback_per_receiver: u32,
     pub partner_defaults: PartnerDefaults,
     pub lookup_prices: LookupPrices,
 }
@@ -145,6 +154,15 @@ impl Config {
         if cfg.batch_chunk_size == 0 || cfg.batch_claim_timeout_seconds == 0 || cfg.batch_max_entries == 0 {
             return Err(ConfigError(
                 "CARRIERX_BATCH_CHUNK_SIZE, CARRIERX_BATCH_CLAIM_TIMEOUT_SECONDS and CARRIERX_BATCH_MAX_ENTRIES must be positive"
+                    .into(),
+            ));
+        }
+        if let Some(bad) = cfg.sms_unreachable_numbers.iter().find(|p| regex::Regex::new(p).is_err()) {
+            return Err(ConfigError(format!("CARRIERX_SMS_UNREACHABLE_NUMBERS: {bad:?} is not a regular expression")));
+        }
+        if cfg.callback_max_attempts == 0 || cfg.callback_concurrency == 0 || cfg.callback_per_receiver == 0 {
+            return Err(ConfigError(
+                "CARRIERX_CALLBACK_MAX_ATTEMPTS, CARRIERX_CALLBACK_CONCURRENCY and CARRIERX_CALLBACK_PER_RECEIVER must be positive"
                     .into(),
             ));
         }

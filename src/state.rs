@@ -7,6 +7,7 @@ use sqlx::PgPool;
 
 use crate::cache::Objects;
 use crate::config::Config;
+use crate::domain::callback_url::OwnAddresses;
 use crate::domain::geoip::{self, GeoIp};
 use crate::http::auth::cache::AuthCache;
 
@@ -21,6 +22,12 @@ pub struct AppState {
     pub geoip: Arc<GeoIpData>,
     /// Wakes this instance's batch worker when a task is created or approved here.
     pub batch_wake: Arc<tokio::sync::Notify>,
+    /// Where this server answers: callbacks never go there.
+    pub own: Arc<OwnAddresses>,
+    /// The countries' codes (reference data), read once.
+    pub country_codes: Arc<tokio::sync::OnceCell<Arc<crate::resources::countries::ops::Codes>>>,
+    /// Wakes this instance's callback worker when callbacks were queued here.
+    pub callback_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -35,7 +42,11 @@ impl AppState {
                 ),
             }
         }
+        let own = Arc::new(OwnAddresses::new(&config.bind, config.public_url()));
         AppState {
+            own,
+            country_codes: Arc::default(),
+            callback_wake: Arc::new(tokio::sync::Notify::new()),
             geoip,
             pool,
             config: Arc::new(config),

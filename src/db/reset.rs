@@ -10,6 +10,8 @@ use super::RepoResult;
 
 /// The data tables, emptied outright (no row triggers: caches are dropped by the notification).
 const DATA: &[&str] = &[
+    "callbacks",
+    "messages",
     "batch_items",
     "batch_tasks",
     "invoice_tax_items",

@@ -2,6 +2,7 @@
 //! numbers, transformations, access-control decisions, rating.
 
 pub mod access_control;
+pub mod callback_url;
 pub mod carriers;
 pub mod geo;
 pub mod geoip;

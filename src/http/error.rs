@@ -51,6 +51,9 @@ pub enum ApiError {
     Forbidden,
     /// 404 `no item error`; the message says what was not found (`cannot find token`).
     NotFound(String),
+    /// 404 `no item error` naming the field that names what was not found (`to`: a number
+    /// nobody rents).
+    MissingItem(FieldError),
     /// 405 for a method the path does not take.
     MethodNotAllowed,
     /// 409: the request conflicts with the current state (e.g. a number already rented).
@@ -58,6 +61,9 @@ pub enum ApiError {
     /// 409: the database gave up on a transaction (serialization failure, deadlock): a retry
     /// will do.
     Concurrent,
+    /// 402: the partner cannot pay for what it asked (a prepaid balance that does not cover it,
+    /// a daily spending limit reached); the errors name the limit.
+    PaymentRequired(Vec<FieldError>),
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
     /// 415: a body without the content type the route needs.
@@ -102,9 +108,10 @@ impl ApiError {
             }
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::MissingItem(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) | ApiError::Concurrent => StatusCode::CONFLICT,
+            ApiError::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -132,11 +139,13 @@ impl ApiError {
             ApiError::NotFound(message) => {
                 ("no item error".into(), Some(vec![FieldError { field: None, message, reference_sid: None }]))
             }
+            ApiError::MissingItem(e) => ("no item error".into(), Some(vec![e])),
             ApiError::MethodNotAllowed => ("method not allowed".into(), Some(cause("method not allowed"))),
             ApiError::Conflict(errors) => ("conflict".into(), Some(errors)),
             ApiError::Concurrent => {
                 ("conflict".into(), Some(vec![FieldError::new("cause", "concurrent update, retry the request")]))
             }
+            ApiError::PaymentRequired(errors) => ("payment required".into(), Some(errors)),
             ApiError::PayloadTooLarge => ("payload too large".into(), Some(cause("request body is too large"))),
             ApiError::UnsupportedMediaType(expected) => (
                 "unsupported media type".into(),

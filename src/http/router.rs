@@ -257,6 +257,8 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::calls::routes(&mut api);
     resources::rates::routes(&mut api);
     resources::rating::routes(&mut api);
+    resources::sms::routes(&mut api);
+    resources::callbacks::routes(&mut api);
     resources::oauth::routes(&mut api);
     resources::lookup::routes(&mut api);
     resources::mail::routes(&mut api);

@@ -1,7 +1,7 @@
 //! Background work, safe with several server instances against one database: cache
 //! invalidation from `LISTEN/NOTIFY`, mail delivery (rows claimed with `SKIP LOCKED`), and the
 //! batched write of tokens' last access, the batch task worker, and the first-start install of the IP
-//! geolocation data.
+//! geolocation data, the simulated network's clock and the callback sender.
 
 use std::time::Duration;
 
@@ -12,7 +12,9 @@ use crate::http::auth::cache::flush_last_access;
 use crate::state::AppState;
 
 pub mod batch;
+pub mod callbacks;
 pub mod geoip_install;
+pub mod network;
 
 pub const CACHE_CHANNEL: &str = "carrierx_cache";
 
@@ -28,6 +30,10 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
     ];
     if state.config.batch_worker {
         jobs.push(tokio::spawn(batch::run(state.clone())));
+    }
+    if state.config.network_worker {
+        jobs.push(tokio::spawn(network::run(state.clone())));
+        jobs.push(tokio::spawn(callbacks::run(state.clone())));
     }
     jobs.extend(geoip_install::start(state));
     jobs

@@ -15,6 +15,17 @@ use crate::http::input::{Maybe, Problems};
 
 /// Checks a list of transformations with the one validator every object uses; returns its
 /// normalized form (`direction` filled in) or `[]` when absent or bad (the problems say why).
+/// A callback URL a partner sets (`callback_url`, `callbacks.<type>`): empty clears it; else an
+/// http(s) URL that is not this server itself.
+pub fn check_callback_url(own: &crate::domain::callback_url::OwnAddresses, field: &str, url: &str, p: &mut Problems) {
+    if url.is_empty() {
+        return;
+    }
+    if let Err(message) = crate::domain::callback_url::check(url, own) {
+        p.add(field, message);
+    }
+}
+
 pub fn check_transformations(v: &Maybe<Value>, p: &mut Problems) -> Value {
     match v {
         Maybe::Value(list) => match transformations::parse_list("transformations", list) {

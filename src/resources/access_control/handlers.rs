@@ -3,8 +3,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use uuid::Uuid;
 
+use super::ops::{self, acls_of};
 use super::repo::{self, RuleRow};
-use super::types::{validate_rule, Acl, EffectiveLayer, RuleInput, DIRECTIONS, RULE_UPDATABLE};
+use super::types::{validate_rule, EffectiveLayer, RuleInput, DIRECTIONS, RULE_UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Body, PathParams, QueryParams};
@@ -149,10 +150,6 @@ enum Kind {
     Sms,
 }
 
-fn acls_of(v: &serde_json::Value) -> Vec<Acl> {
-    serde_json::from_value(v.clone()).unwrap_or_default()
-}
-
 async fn effective(state: AppState, caller: Caller, url: RequestUrl, kind: Kind) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &EFFECTIVE)?;
     let query = &url.query;
@@ -205,18 +202,7 @@ async fn effective(state: AppState, caller: Caller, url: RequestUrl, kind: Kind)
         Some(p) if caller.sees(&p.tree_path) => p,
         _ => return Err(ApiError::not_found("partner")),
     };
-    // The chain from the top-most ancestor down to the partner, one query.
-    let chain: Vec<Uuid> = partner.tree_path.split('/').filter_map(|s| Uuid::parse_str(s).ok()).collect();
-    let rows = partners::repo::get_many(&state.pool, &chain).await?;
-    let mut layers: Vec<(u32, Vec<Acl>)> = Vec::new();
-    for sid in &chain {
-        let mut acls = Vec::new();
-        if let Some(r) = rows.iter().find(|r| r.partner_sid == *sid) {
-            acls.extend(acls_of(&r.parent_assigned_acls));
-            acls.extend(acls_of(&r.acls));
-        }
-        layers.push((layers.len() as u32 + 1, acls));
-    }
+    let mut layers = ops::partner_layers(&state, &partner.tree_path).await?;
     if let Some(g) = &group {
         layers.push((layers.len() as u32 + 1, acls_of(&g.acls)));
     }

@@ -93,6 +93,14 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid, lock: bool) -> RepoResu
         .await?)
 }
 
+/// The rules among `sids` (whoever owns them).
+pub async fn get_many<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<RuleRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.rule_sid = ANY($1)"))
+        .bind(sids)
+        .fetch_all(db)
+        .await?)
+}
+
 /// The rules among `sids` that a partner at `tree_path` sees.
 pub async fn visible<'e>(db: impl PgExecutor<'e>, tree_path: &str, sids: &[Uuid]) -> RepoResult<Vec<RuleRow>> {
     Ok(sqlx::query_as(&format!(

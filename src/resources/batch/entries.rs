@@ -163,7 +163,7 @@ impl<'a> Work<'a> {
                     let merged = self.merged(&before, &dids::ops::updatable(self.task.admin))?;
                     let input: DidInput = parse_object(&merged)?;
                     Some(
-                        dids::ops::update(conn, row, &input, self.task.admin, Problems::new())
+                        dids::ops::update(&self.state.own, conn, row, &input, self.task.admin, Problems::new())
                             .await?
                             .to_wire(self.task.admin),
                     )
@@ -210,7 +210,7 @@ impl<'a> Work<'a> {
         let input: DidInput = parse_object(&object_of(item)?)?;
         let mut p = Problems::new();
         let number = dids::ops::wanted_number(&input, &mut p);
-        let checked = dids::ops::check(conn, Some(self.task.partner_sid), &input, &mut p).await?;
+        let checked = dids::ops::check(&self.state.own, conn, Some(self.task.partner_sid), &input, &mut p).await?;
         p.finish()?;
         let row =
             dids::ops::rent(conn, self.task.partner_sid, number.as_deref(), &self.filter, &input, checked).await?;

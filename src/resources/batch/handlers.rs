@@ -85,7 +85,7 @@ async fn check_new_object(
         let mut p = Problems::new();
         let input: DidInput = parse_into(obj, &mut p)?;
         let number = dids::ops::wanted_number(&input, &mut p);
-        dids::ops::check(conn, Some(caller.partner_sid()), &input, &mut p).await?;
+        dids::ops::check(&state.own, conn, Some(caller.partner_sid()), &input, &mut p).await?;
         p.finish()?;
         Ok(number)
     } else {
@@ -111,7 +111,7 @@ async fn check_changes(
         parse_into::<DidInput>(changes, &mut p)?;
         let updatable = dids::ops::updatable(caller.admin);
         let input: DidInput = parse_into(&patch::apply(&Map::new(), changes, &updatable, patch), &mut p)?;
-        dids::ops::check(conn, Some(caller.partner_sid()), &input, &mut p).await?;
+        dids::ops::check(&state.own, conn, Some(caller.partner_sid()), &input, &mut p).await?;
         p.finish()
     } else {
         let mut p = Problems::new();

@@ -1,6 +1,7 @@
 //! Countries: `GET /countries`, `GET /countries/{country_code}` (ISO 3166-1 alpha-3).
 
 mod handlers;
+pub mod ops;
 pub mod repo;
 pub mod types;
 

@@ -87,3 +87,8 @@ pub async fn exists<'e>(db: impl PgExecutor<'e>, alpha3: &str) -> RepoResult<boo
 pub async fn codes<'e>(db: impl PgExecutor<'e>) -> RepoResult<Vec<(String, String)>> {
     Ok(sqlx::query_as("SELECT iso_3166_alpha_2, iso_3166_alpha_3 FROM countries").fetch_all(db).await?)
 }
+
+/// Every country's alpha-2 code with its alpha-3 code and mobile country codes.
+pub async fn reference_codes<'e>(db: impl PgExecutor<'e>) -> RepoResult<Vec<(String, String, Option<String>)>> {
+    Ok(sqlx::query_as("SELECT iso_3166_alpha_2, iso_3166_alpha_3, mcc FROM countries").fetch_all(db).await?)
+}

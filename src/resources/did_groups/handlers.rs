@@ -16,13 +16,9 @@ use crate::resources::partners;
 use crate::resources::shared::find_visible;
 use crate::state::AppState;
 
-fn check_callback(v: &Maybe<String>, p: &mut Problems) {
+fn check_callback(state: &AppState, v: &Maybe<String>, p: &mut Problems) {
     if let Maybe::Value(u) = v {
-        p.check(
-            u.is_empty() || u.starts_with("http://") || u.starts_with("https://"),
-            "callback_url",
-            "must be an http(s) URL",
-        );
+        crate::resources::shared::check_callback_url(&state.own, "callback_url", u, p);
     }
 }
 
@@ -33,7 +29,7 @@ pub async fn create_did_group(
     caller: Caller,
     Body { input, problems: mut p, .. }: Body<DidGroupInput>,
 ) -> ApiResult<Response> {
-    check_callback(&input.callback_url, &mut p);
+    check_callback(&state, &input.callback_url, &mut p);
     let owner = partners::ops::owner(&state, &caller, input.partner_sid.value(), &mut p).await?;
     p.finish()?;
     let Some(owner) = owner else { return Err(ApiError::internal("owner checked above")) };
@@ -74,7 +70,7 @@ pub async fn update_did_group(
 ) -> ApiResult<Response> {
     let mut g = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid)).await?;
     let (input, mut p) = update.input(&g.to_wire(), UPDATABLE)?;
-    check_callback(&input.callback_url, &mut p);
+    check_callback(&state, &input.callback_url, &mut p);
     p.finish()?;
     g.name = input.name.value().cloned().unwrap_or_else(|| "N/A".into());
     g.callback_url = input.callback_url.value().cloned().filter(|s| !s.is_empty());

@@ -93,7 +93,7 @@ pub async fn rent_did(
     let q = ListQuery::parse(&url.query, &repo::AVAILABLE)?;
     let number = ops::wanted_number(&input, &mut p);
     let mut tx = state.pool.begin().await?;
-    let checked = ops::check(&mut tx, Some(caller.partner_sid()), &input, &mut p).await?;
+    let checked = ops::check(&state.own, &mut tx, Some(caller.partner_sid()), &input, &mut p).await?;
     p.finish()?;
     let row = ops::rent(&mut tx, caller.partner_sid(), number.as_deref(), &q.filter, &input, checked).await?;
     tx.commit().await?;
@@ -130,7 +130,7 @@ pub async fn update_did(
     let mut tx = state.pool.begin().await?;
     let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&mut *tx, sid, true)).await?;
     let (input, p) = update.input(&row.to_wire(true), &ops::updatable(caller.admin))?;
-    let saved = ops::update(&mut tx, row, &input, caller.admin, p).await?;
+    let saved = ops::update(&state.own, &mut tx, row, &input, caller.admin, p).await?;
     tx.commit().await?;
     Ok(Json(saved.to_wire(caller.admin)).into_response())
 }

@@ -1,6 +1,8 @@
 //! What is done to a rented number, written once: the DID routes and the batch tasks both call
 //! these, inside their own transaction.
 
+use crate::domain::callback_url::OwnAddresses;
+use crate::resources::shared::check_callback_url;
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -48,17 +50,14 @@ pub fn updatable(admin: bool) -> Vec<&'static str> {
 /// which belongs to no group): the callback URL, the transformations, and that the trunk group
 /// and DID group are the owner's.
 pub async fn check(
+    own: &OwnAddresses,
     conn: &mut PgConnection,
     owner: Option<Uuid>,
     input: &DidInput,
     p: &mut Problems,
 ) -> ApiResult<Checked> {
     if let Maybe::Value(u) = &input.callback_url {
-        p.check(
-            u.is_empty() || u.starts_with("http://") || u.starts_with("https://"),
-            "callback_url",
-            "must be an http(s) URL",
-        );
+        check_callback_url(own, "callback_url", u, p);
     }
     let transformations = check_transformations(&input.transformations, p);
     let tg_sent = input.trunk_group_sid.value().filter(|s| !s.is_empty());
@@ -160,13 +159,14 @@ pub async fn rent(
 /// attributes; returns the number as stored.
 /// `p`: the problems already found in the body.
 pub async fn update(
+    own: &OwnAddresses,
     tx: &mut PgConnection,
     mut row: DidRow,
     input: &DidInput,
     admin: bool,
     mut p: Problems,
 ) -> ApiResult<DidRow> {
-    let checked = check(tx, row.partner_sid, input, &mut p).await?;
+    let checked = check(own, tx, row.partner_sid, input, &mut p).await?;
     apply(&mut row, input, checked, admin, &mut p);
     p.finish()?;
     repo::save(tx, &row).await?;

@@ -378,6 +378,16 @@ pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<Di
         .await?)
 }
 
+/// The rented numbers among `numbers` (E.164 digits), unlocked.
+pub async fn rented_by_number<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoResult<Vec<DidRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE d.phonenumber = ANY($1) AND d.status = 'assigned' AND d.partner_sid IS NOT NULL"
+    ))
+    .bind(numbers)
+    .fetch_all(db)
+    .await?)
+}
+
 /// The numbers whose `phonenumber` (or, `by_sid`, whose secure ID) is among `keys`, locked.
 pub async fn find_many(db: &mut PgConnection, by_sid: bool, keys: &[String]) -> RepoResult<Vec<DidRow>> {
     let cond = if by_sid { "d.did_sid = ANY($1::uuid[])" } else { "d.phonenumber = ANY($1)" };

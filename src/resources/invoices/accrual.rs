@@ -14,7 +14,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::repo::{self, ChargeColumns};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::resources::billing_method::types::CARD_TYPES;
 
 /// One charge: a line of the invoice (`type`, `direction`, `country_code`) and what it adds.
@@ -54,6 +54,17 @@ pub async fn open_invoice(db: &mut PgConnection, partner: Uuid) -> ApiResult<Opt
 /// Records charges of one partner: each on its line of the open invoice, the total taken from the
 /// balance (a prepaid partner falling below `charge_at` is topped up by `prepay_amount`).
 pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
+    apply(db, partner, charges, false).await
+}
+
+/// As [`charge`], for what a partner chooses to spend (a message, a call it places): refused with
+/// a 402 naming the limit, before anything is written, when the partner cannot pay (see
+/// [`ensure_can_spend`]).
+pub async fn spend(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
+    apply(db, partner, charges, true).await
+}
+
+async fn apply(db: &mut PgConnection, partner: Uuid, charges: &[Charge], limited: bool) -> ApiResult<()> {
     // One line per kind, in a fixed order (two transactions never wait on each other's lines).
     let mut lines: BTreeMap<LineKey, (i64, Decimal)> = BTreeMap::new();
     let too_large = || ApiError::invalid("amount", "the charges are too large to add up");
@@ -67,11 +78,17 @@ pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) ->
     if lines.is_empty() {
         return Ok(());
     }
+    // Locks in one order everywhere: the open invoice (shared), the partner row, the lines.
     let Some(invoice) = open_invoice(db, partner).await? else {
         // A deleted partner's last invoice has been issued: nothing more is billed to it.
         tracing::warn!(partner_sid = %partner, "a charge for a partner without an open invoice was dropped");
         return Ok(());
     };
+    if limited {
+        ensure_can_spend(db, partner, total).await?;
+    }
+    let repo::BalanceAfter { balance, payment_type, charge_at, prepay_amount: prepay } =
+        repo::take_from_balance(&mut *db, partner, total).await?;
     let columns = ChargeColumns {
         kinds: lines.keys().map(|k| k.0).collect(),
         directions: lines.keys().map(|k| k.1.clone()).collect(),
@@ -80,8 +97,6 @@ pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) ->
         amounts: lines.values().map(|v| v.1).collect(),
     };
     repo::add_items(&mut *db, invoice.id, invoice.start, invoice.end, &columns).await?;
-    let repo::BalanceAfter { balance, payment_type, charge_at, prepay_amount: prepay } =
-        repo::take_from_balance(&mut *db, partner, total).await?;
     // A prepaid account crossing its threshold is topped up once, from its card.
     if let (true, Some(at), Some(amount)) = (payment_type == "prepay", charge_at, prepay) {
         if balance < at && balance + total >= at && amount > Decimal::ZERO {
@@ -93,13 +108,47 @@ pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) ->
     Ok(())
 }
 
+/// Refuses a spend of `amount` the partner cannot make (a 402 naming the limit): a prepaid
+/// balance that does not cover it, or today's spending past `daily_spending_limit`. The partner
+/// row stays locked until the transaction ends: the check and the charge that follows are one
+/// step for concurrent spenders (none overdraws).
+async fn ensure_can_spend(db: &mut PgConnection, partner: Uuid, amount: Decimal) -> ApiResult<()> {
+    let Some(s) = repo::lock_spending(db, partner).await? else {
+        return Err(ApiError::not_found("partner"));
+    };
+    let mut errors = Vec::new();
+    if s.payment_type == "prepay" && s.balance < amount {
+        errors.push(
+            FieldError::new("balance", format!("the prepaid balance ({}) does not cover {}", s.balance.normalize(), amount.normalize()))
+                .with_reference(partner.to_string()),
+        );
+    }
+    if let Some(limit) = s.daily_spending_limit {
+        if s.spent_today + amount > limit {
+            errors.push(
+                FieldError::new(
+                    "daily_spending_limit",
+                    format!("today's spending ({}) would pass the daily spending limit ({})", s.spent_today.normalize(), limit.normalize()),
+                )
+                .with_reference(partner.to_string()),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::PaymentRequired(errors))
+    }
+}
+
 /// Whether a billing method is a card (charged at once), not a check or transfer (awaited).
 pub fn is_card(method: &Option<Value>) -> bool {
     method.as_ref().and_then(|m| m["type"].as_str()).is_some_and(|t| CARD_TYPES.contains(&t))
 }
 
 /// The kinds of charge a pending charge may have (as stored: a line `type`).
-const KINDS: &[&str] = &["did", "did_lookup_carrier", "did_lookup_cnam", "did_lookup_lrn", "toll", "toll_free"];
+const KINDS: &[&str] =
+    &["did", "did_lookup_carrier", "did_lookup_cnam", "did_lookup_lrn", "mms", "sms", "toll", "toll_free"];
 
 /// Records charges of a request that writes nothing else (a lookup): one appended row each, no
 /// wait on the partner's rows; [`fold_pending`] puts them on the invoice within a second. The

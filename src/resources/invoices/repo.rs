@@ -435,6 +435,29 @@ pub struct BalanceAfter {
 }
 
 /// Takes `total` from the partner's balance and adds it to today's `daily_spent_amount`.
+/// What a partner may still spend: its row locked until the transaction ends (concurrent
+/// spenders of one partner wait on each other; none can overdraw).
+#[derive(Debug, sqlx::FromRow)]
+pub struct Spending {
+    pub balance: Decimal,
+    pub payment_type: String,
+    pub daily_spending_limit: Option<Decimal>,
+    /// Spent today (UTC): `daily_spent_amount` when it is today's.
+    pub spent_today: Decimal,
+}
+
+pub async fn lock_spending(db: &mut PgConnection, partner: Uuid) -> RepoResult<Option<Spending>> {
+    Ok(sqlx::query_as(
+        "SELECT balance, payment_type, daily_spending_limit,
+                CASE WHEN daily_spent_date = (now() AT TIME ZONE 'UTC')::date THEN daily_spent_amount ELSE 0 END
+                  AS spent_today
+           FROM partners WHERE partner_sid = $1 FOR UPDATE",
+    )
+    .bind(partner)
+    .fetch_optional(db)
+    .await?)
+}
+
 pub async fn take_from_balance(db: &mut PgConnection, partner: Uuid, total: Decimal) -> RepoResult<BalanceAfter> {
     Ok(sqlx::query_as(
         "UPDATE partners SET balance = balance - $2,

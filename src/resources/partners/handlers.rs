@@ -1,4 +1,6 @@
 use axum::extract::State;
+use crate::domain::callback_url::OwnAddresses;
+use crate::resources::shared::check_callback_url;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rust_decimal::Decimal;
@@ -69,7 +71,7 @@ fn validate_emails(field: &str, v: &Maybe<String>, p: &mut Problems) {
     }
 }
 
-fn validate_callbacks(v: &Maybe<Map<String, Value>>, p: &mut Problems) {
+fn validate_callbacks(own: &OwnAddresses, v: &Maybe<Map<String, Value>>, p: &mut Problems) {
     if let Maybe::Value(map) = v {
         for (k, url) in map {
             if !CALLBACK_TYPES.contains(&k.as_str()) {
@@ -81,7 +83,7 @@ fn validate_callbacks(v: &Maybe<Map<String, Value>>, p: &mut Problems) {
             }
             match url {
                 Value::Null => {}
-                Value::String(s) if s.is_empty() || s.starts_with("http://") || s.starts_with("https://") => {}
+                Value::String(s) => check_callback_url(own, &format!("callbacks.{k}"), s, p),
                 _ => p.add(format!("callbacks.{k}"), "must be an http(s) URL"),
             }
         }
@@ -89,7 +91,7 @@ fn validate_callbacks(v: &Maybe<Map<String, Value>>, p: &mut Problems) {
 }
 
 /// Checks everything that does not need the database.
-fn validate_common(input: &PartnerInput, p: &mut Problems) {
+fn validate_common(own: &OwnAddresses, input: &PartnerInput, p: &mut Problems) {
     for (f, v) in [
         ("owner_email", &input.owner_email),
         ("tech_email", &input.tech_email),
@@ -105,7 +107,7 @@ fn validate_common(input: &PartnerInput, p: &mut Problems) {
     ] {
         validate_money(f, v, p);
     }
-    validate_callbacks(&input.callbacks, p);
+    validate_callbacks(own, &input.callbacks, p);
     if let Maybe::Value(a) = &input.acls {
         acl::validate("acls", a, false, p);
     }
@@ -175,7 +177,7 @@ pub async fn create_partner(
     if let Maybe::Value(l) = &input.login {
         validate_login(l, &mut p);
     }
-    validate_common(&input, &mut p);
+    validate_common(&state.own, &input, &mut p);
     let transformations = check_transformations(&input.transformations, &mut p);
     let payment_type = input.payment_type.value().cloned().unwrap_or_else(|| "prepay".into());
     p.check(payment_type == "prepay" || payment_type == "postpay", "payment_type", "must be prepay or postpay");
@@ -305,7 +307,7 @@ pub async fn update_partner(
     let merged = patch::apply(&current, &update.body, &updatable, update.mode);
     let mut p = update.problems.clone();
     let input: PartnerInput = parse_into(&merged, &mut p)?;
-    validate_common(&input, &mut p);
+    validate_common(&state.own, &input, &mut p);
     let transformations = check_transformations(&input.transformations, &mut p);
     if let Maybe::Value(pw) = &update.sent.password {
         validate_password(pw, "password", &mut p);

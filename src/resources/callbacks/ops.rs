@@ -1,0 +1,53 @@
+//! The callback outbox, as the sections that call applications back use it: a callback is queued
+//! in the transaction of the change it reports and goes out once that commits
+//! (`jobs::callbacks` delivers it).
+
+use serde_json::Value;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::repo::{self, NewCallback};
+use crate::domain::callback_url;
+use crate::http::error::ApiResult;
+use crate::state::AppState;
+
+/// A change to report: its partner, the number it went through, the object and its JSON.
+pub struct Report {
+    pub partner_sid: Uuid,
+    pub did_sid: Option<Uuid>,
+    pub object_sid: Uuid,
+    pub body: Value,
+}
+
+/// Queues the SMS callbacks of `reports`, each to its number's URL by the reference's precedence
+/// (number, DID group, partner `callbacks.sms`); a report without a URL calls nobody. A URL that
+/// cannot be used (set before this server's address was known, say) is recorded as failed.
+pub async fn queue_sms(state: &AppState, db: &mut PgConnection, reports: Vec<Report>) -> ApiResult<usize> {
+    if reports.is_empty() {
+        return Ok(0);
+    }
+    let keys: Vec<(Option<Uuid>, Uuid)> = reports.iter().map(|r| (r.did_sid, r.partner_sid)).collect();
+    let urls = repo::sms_urls(&mut *db, &keys).await?;
+    let items: Vec<NewCallback> = reports
+        .into_iter()
+        .zip(urls)
+        .filter_map(|(r, url)| {
+            let url = url?;
+            let (authority, refused) = match callback_url::check(&url, &state.own) {
+                Ok(target) => (target.authority(), None),
+                Err(why) => (String::new(), Some(format!("callback URL {why}"))),
+            };
+            Some(NewCallback {
+                partner_sid: r.partner_sid,
+                event: "sms",
+                object_sid: Some(r.object_sid),
+                url,
+                authority,
+                body: r.body,
+                refused,
+            })
+        })
+        .collect();
+    repo::enqueue(db, &items).await?;
+    Ok(items.len())
+}

@@ -1,0 +1,78 @@
+use axum::extract::State;
+use axum::response::Response;
+
+use super::ops;
+use super::repo;
+use super::types::{InboundSmsInput, SmsMessageInput};
+use crate::domain::scopes::Scope;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::listing::{ListQuery, RequestUrl};
+use crate::http::respond;
+use crate::state::AppState;
+
+pub async fn send_message(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body { input, problems, .. }: Body<SmsMessageInput>,
+) -> ApiResult<Response> {
+    let row = ops::send(&state, &caller, input, problems).await?;
+    respond::object(&row.to_wire(), &QueryParams::default())
+}
+
+pub async fn list_messages(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+    let q = ListQuery::parse(&url.query, &repo::MESSAGES)?;
+    let page = repo::list_messages(&state.pool, caller.tenancy(), &q).await?;
+    respond::list(page.map(|r| r.to_wire()), &q, &url, "message_sid")
+}
+
+pub async fn get_message(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
+    let sid = parse_sid(&raw, "message")?;
+    match repo::get(&state.pool, sid, false).await? {
+        Some(m) if caller.admin || m.row.partner_sid == caller.partner_sid() => respond::object(&m.row.to_wire(), &query),
+        _ => Err(ApiError::not_found("message")),
+    }
+}
+
+/// Whether the caller reads its descendants' records too.
+fn reads_descendants(caller: &Caller) -> bool {
+    caller.admin || caller.scopes().contains(Scope::SmsReadDescendant)
+}
+
+pub async fn list_message_drs(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+    let q = ListQuery::parse(&url.query, &repo::DRS)?;
+    let page = repo::list_drs(&state.pool, caller.tenancy(), reads_descendants(&caller), &q).await?;
+    respond::list(page.map(|r| r.to_dr()), &q, &url, "dr_sid")
+}
+
+pub async fn get_message_dr(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    query: QueryParams,
+) -> ApiResult<Response> {
+    let sid = parse_sid(&raw, "message detail record")?;
+    let visible = |m: &repo::WithPath| {
+        m.row.partner_sid == caller.partner_sid() || (reads_descendants(&caller) && caller.sees(&m.tree_path))
+    };
+    match repo::get(&state.pool, sid, true).await? {
+        Some(m) if visible(&m) => respond::object(&m.row.to_dr(), &query),
+        _ => Err(ApiError::not_found("message detail record")),
+    }
+}
+
+/// `POST /admin/simulator/sms`: a message from the outside world.
+pub async fn simulate_inbound(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Body { input, problems, .. }: Body<InboundSmsInput>,
+) -> ApiResult<Response> {
+    let row = ops::arrive(&state, input, problems).await?;
+    respond::object(&row.to_wire(), &QueryParams::default())
+}

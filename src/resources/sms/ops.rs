@@ -1,0 +1,470 @@
+//! Messages on the simulated network (LOCAL.md, "The carrier network simulator").
+//!
+//! A message sent through the API leaves from a rented number of the sender's: the sender's
+//! effective SMS ACLs (direction `outbound`) decide; refused, it is stored `rejected`, not charged,
+//! and calls nobody back. Accepted, it is rated from the sender's plan (per segment and
+//! recipient), charged within the sender's limits, stored `queued`, and the network moves it
+//! `queued` → `sent` → `delivered` (or `failed`), one step each `sms_step_ms`. At delivery, a
+//! recipient that is a number rented on this server receives it (its partner's inbound ACLs,
+//! rating, charge, callback). Every change is stored, is the message detail record, and is
+//! POSTed to the number's callback URL through the callback outbox.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use regex::Regex;
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::repo::{self, MessageRow};
+use super::types::{InboundSmsInput, SmsMessageInput, MAX_GROUP, MAX_MEDIA, MAX_MMS_TEXT, MAX_USER_DATA};
+use crate::domain::access_control::{Event, Kind};
+use crate::domain::phone;
+use crate::domain::rating;
+use crate::domain::sms::{message_segments, MessageType};
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult, FieldError};
+use crate::http::input::{Maybe, Problems};
+use crate::resources::callbacks::ops::{self as callbacks, Report};
+use crate::resources::dids::repo::DidRow;
+use crate::resources::invoices::accrual::{self, Charge};
+use crate::resources::{access_control, countries, dids, partners, rates};
+use crate::state::AppState;
+
+/// The provider the simulated network names in its records.
+pub const PROVIDER: &str = "carrierx-core";
+/// The mobile network code the simulated network reports (a test network's).
+pub const SIMULATED_MNC: i32 = 999;
+
+/// Capability bits of a number (`capabilities`): receive SMS, send SMS, receive MMS, send MMS.
+const RECEIVE_SMS: i32 = 1;
+const SEND_SMS: i32 = 2;
+const RECEIVE_MMS: i32 = 8;
+const SEND_MMS: i32 = 16;
+
+/// A phone number as the messaging routes take it: E.164 digits (a leading `+` is dropped),
+/// 3 to 15 of them (short codes included).
+fn number(raw: &str) -> Option<String> {
+    let d = raw.trim().trim_start_matches('+');
+    (d.len() >= 3 && d.len() <= 15 && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.to_owned())
+}
+
+/// One of two spellings of a number (`from`/`from_did`): which field was used, and its value.
+fn either<'a>(new: (&'static str, &'a Maybe<String>), old: (&'static str, &'a Maybe<String>)) -> (&'static str, Option<&'a String>) {
+    match (new.1.value(), old.1.value()) {
+        (Some(v), _) => (new.0, Some(v)),
+        (None, Some(v)) => (old.0, Some(v)),
+        (None, None) => (new.0, None),
+    }
+}
+
+fn read_number(field: &str, v: Option<&String>, required: bool, p: &mut Problems) -> Option<String> {
+    match v {
+        None => {
+            if required {
+                p.add(field, "this field is required");
+            }
+            None
+        }
+        Some(raw) => {
+            let n = number(raw);
+            if n.is_none() {
+                p.add(field, "must be a phone number in E.164 format (digits only)");
+            }
+            n
+        }
+    }
+}
+
+fn check_media(media: &[String], p: &mut Problems) {
+    if media.len() > MAX_MEDIA {
+        p.add("media_urls", format!("at most {MAX_MEDIA} media items"));
+    }
+    for (i, u) in media.iter().enumerate() {
+        let ok = (u.starts_with("http://") || u.starts_with("https://")) && u.len() > "https://".len();
+        if !ok {
+            p.add(format!("media_urls[{i}]"), "must be an http(s) URL");
+        }
+    }
+}
+
+fn check_text(text: &str, p: &mut Problems) {
+    if text.chars().count() > MAX_MMS_TEXT {
+        p.add("message", format!("must be at most {MAX_MMS_TEXT} characters"));
+    }
+}
+
+/// The numbers a message goes to: `to`, then the group's other numbers (the sender left out),
+/// each once.
+fn recipients(from: &str, to: Option<&str>, group: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    seen.insert(from.to_owned());
+    to.into_iter().map(str::to_owned).chain(group.iter().cloned()).filter(|n| seen.insert(n.clone())).collect()
+}
+
+/// What sending or receiving one message costs: the rate of its first party, the total, and the
+/// charges (per recipient country).
+struct Priced {
+    rate: Option<Decimal>,
+    price: Option<Decimal>,
+    charges: Vec<Charge>,
+}
+
+/// Rates a message of `partner` through `own_number` (its class: toll-free or not) with each of
+/// `others` (the other parties): per segment and per other party.
+async fn price(
+    state: &AppState,
+    partner: Uuid,
+    direction: &str,
+    kind: MessageType,
+    own_number: &str,
+    others: &[String],
+    segments: i32,
+) -> ApiResult<Priced> {
+    let (_, toll_free) = phone::billing_class(own_number);
+    let plan_kind = format!("{}:{}", kind.as_str(), if toll_free { "toll_free" } else { "toll" });
+    let Some(items) = rates::ops::rating_items(&state.pool, partner, direction, &plan_kind).await? else {
+        return Ok(Priced { rate: None, price: None, charges: Vec::new() });
+    };
+    let codes = countries::ops::codes(state).await?;
+    let (mut rate, mut total, mut charges) = (None, None::<Decimal>, Vec::new());
+    for other in others {
+        let Some(item) = rating::best(&items, other) else { continue };
+        let amount = (item.price * Decimal::from(segments)).normalize();
+        rate.get_or_insert(item.price.normalize());
+        total = Some(total.unwrap_or_default() + amount);
+        let (region, _) = phone::billing_class(other);
+        charges.push(Charge {
+            kind: kind.as_str(),
+            direction: Some(direction.to_owned()),
+            country_code: region.as_deref().and_then(|r| codes.alpha3(r)).map(str::to_owned),
+            usage: segments as i64,
+            amount,
+        });
+    }
+    Ok(Priced { rate, price: total.map(|t| t.normalize()), charges })
+}
+
+/// The mobile country code of a number's country.
+fn mcc_of(codes: &countries::ops::Codes, number: &str) -> Option<i32> {
+    let (region, _) = phone::billing_class(number);
+    region.and_then(|r| codes.mcc(&r))
+}
+
+/// The effective SMS ACLs of the partner at `tree_path` on a message: whether they accept it.
+async fn accepted(state: &AppState, tree_path: &str, direction: &str, from: &str, to: &str, text: &str) -> ApiResult<bool> {
+    let layers = access_control::ops::partner_layers(state, tree_path).await?;
+    let event = Event { direction: direction.into(), from: from.into(), to: to.into(), message: text.into() };
+    let decision = access_control::ops::decide(state, &layers, Kind::Sms, &event).await?;
+    Ok(decision.action == "accept")
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}
+
+fn step_after(state: &AppState, t: DateTime<Utc>) -> DateTime<Utc> {
+    t + chrono::Duration::milliseconds(state.config.sms_step_ms as i64)
+}
+
+fn report(row: &MessageRow) -> Report {
+    Report {
+        partner_sid: row.partner_sid,
+        did_sid: row.did_sid,
+        object_sid: row.message_sid,
+        body: serde_json::to_value(row.to_callback()).unwrap_or_default(),
+    }
+}
+
+/// `POST /sms/messages`: checks, decides, rates, charges and stores a message in one
+/// transaction; the network takes it from there.
+pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut p: Problems) -> ApiResult<MessageRow> {
+    let (from_field, from_raw) = either(("from", &input.from), ("from_did", &input.from_did));
+    let (to_field, to_raw) = either(("to", &input.to), ("to_did", &input.to_did));
+    let legacy = from_field == "from_did" || (to_field == "to_did" && input.from.value().is_none());
+    let media: Vec<String> = input.media_urls.value().cloned().unwrap_or_default();
+    let group_raw: Vec<String> = input.group_recipients.value().cloned().unwrap_or_default();
+    let kind = MessageType::of(!media.is_empty(), !group_raw.is_empty());
+    let from = read_number(from_field, from_raw, true, &mut p);
+    // A group MMS may name its recipients in the group only.
+    let to = read_number(to_field, to_raw, group_raw.is_empty(), &mut p);
+    let mut group = Vec::new();
+    for (i, g) in group_raw.iter().enumerate() {
+        match number(g) {
+            Some(n) => group.push(n),
+            None => p.add(format!("group_recipients[{i}]"), "must be a phone number in E.164 format (digits only)"),
+        }
+    }
+    let text = input.message.value().cloned().unwrap_or_default();
+    match kind {
+        MessageType::Sms if text.is_empty() => p.add("message", "this field is required"),
+        MessageType::Mms if text.is_empty() && media.is_empty() => {
+            p.add("message", "a message without media_urls needs a text")
+        }
+        _ => {}
+    }
+    check_text(&text, &mut p);
+    check_media(&media, &mut p);
+    if let Some(u) = input.user_data.value() {
+        p.check(u.chars().count() <= MAX_USER_DATA, "user_data", &format!("must be at most {MAX_USER_DATA} characters"));
+    }
+    let targets = from.as_deref().map(|f| recipients(f, to.as_deref(), &group)).unwrap_or_default();
+    if !group.is_empty() && targets.len() + 1 > MAX_GROUP {
+        p.add("group_recipients", format!("at most {MAX_GROUP} numbers, the sender's included"));
+    }
+    if from.is_some() && targets.is_empty() && p.is_empty() {
+        p.add(to_field, "a message needs a recipient other than the sender");
+    }
+    p.finish()?;
+    let (Some(from), Some(first)) = (from, targets.first().cloned()) else {
+        return Err(ApiError::internal("checked above"));
+    };
+    // The sending number: rented by the caller (any partner's through the admin routes).
+    let did = dids::repo::rented_by_number(&state.pool, std::slice::from_ref(&from))
+        .await?
+        .into_iter()
+        .find(|d| caller.admin || d.partner_sid == Some(caller.partner_sid()))
+        .ok_or_else(|| {
+            ApiError::MissingItem(FieldError::new(from_field, format!("cannot find a rented number {from}")))
+        })?;
+    let (need, what) = match kind {
+        MessageType::Sms => (SEND_SMS, "SMS"),
+        MessageType::Mms => (SEND_MMS, "MMS"),
+    };
+    if did.capabilities & need == 0 {
+        return Err(ApiError::invalid(from_field, format!("the number cannot send {what} (its capabilities lack {need})")));
+    }
+    let partner = did.partner_sid.ok_or_else(|| ApiError::internal("a rented number without a partner"))?;
+    let segments = message_segments(kind, &text) as i32;
+    let created = now();
+    let ok = accepted(state, &did.tree_path, "outbound", &from, &first, &text).await?;
+    let priced = if ok {
+        price(state, partner, "outbound", kind, &from, &targets, segments).await?
+    } else {
+        Priced { rate: None, price: None, charges: Vec::new() }
+    };
+    let row = MessageRow {
+        message_sid: Uuid::new_v4(),
+        dr_sid: Uuid::new_v4(),
+        partner_sid: partner,
+        did_sid: Some(did.did_sid),
+        direction: "outbound".into(),
+        kind: kind.as_str().into(),
+        status: if ok { "queued" } else { "rejected" }.into(),
+        number_src: from.clone(),
+        number_dst: to.clone().unwrap_or_else(|| first.clone()),
+        number_billing: Some(from.clone()),
+        number_external: Some(first.clone()),
+        number_group_dst: if kind == MessageType::Mms && !group.is_empty() { targets.clone() } else { Vec::new() },
+        group_recipients: group,
+        media_urls: media,
+        message: (!text.is_empty()).then_some(text),
+        message_segments: segments,
+        user_data: input.user_data.value().cloned(),
+        rate: priced.rate,
+        price: priced.price,
+        mcc_mnc_rate: priced.rate,
+        mcc_mnc_price: priced.price,
+        provider: Some(PROVIDER.into()),
+        legacy_names: legacy,
+        date_created: created,
+        date_changed: created,
+        date_status_changed: (!ok).then_some(created),
+        date_stop: created,
+        next_step_at: ok.then(|| step_after(state, created)),
+        ..Default::default()
+    };
+    let mut tx = state.pool.begin().await?;
+    accrual::spend(&mut tx, partner, &priced.charges).await?;
+    repo::insert(&mut tx, std::slice::from_ref(&row)).await?;
+    let queued = if ok { callbacks::queue_sms(state, &mut tx, vec![report(&row)]).await? } else { 0 };
+    tx.commit().await?;
+    if !priced.charges.is_empty() {
+        partners::ops::changed(state, partner);
+    }
+    if queued > 0 {
+        state.callback_wake.notify_one();
+    }
+    Ok(row)
+}
+
+/// A message arriving on a rented number (from the outside network, or from another number of
+/// this server): the receiving partner's inbound ACLs decide; accepted, it is stored `received`,
+/// rated and charged to that partner; refused, stored `rejected`. Runs in the caller's
+/// transaction; answers the row and the callback to queue (none when refused).
+#[allow(clippy::too_many_arguments)]
+async fn receive(
+    state: &AppState,
+    tx: &mut PgConnection,
+    did: &DidRow,
+    from: &str,
+    group: &[String],
+    text: Option<&str>,
+    media: &[String],
+    kind: MessageType,
+) -> ApiResult<(MessageRow, Option<Report>, Option<Uuid>)> {
+    let partner = did.partner_sid.ok_or_else(|| ApiError::internal("a rented number without a partner"))?;
+    let body = text.unwrap_or_default();
+    let segments = message_segments(kind, body) as i32;
+    let need = if kind == MessageType::Mms { RECEIVE_MMS } else { RECEIVE_SMS };
+    let ok = did.capabilities & need != 0 && accepted(state, &did.tree_path, "inbound", from, &did.phonenumber, body).await?;
+    let priced = if ok {
+        price(state, partner, "inbound", kind, &did.phonenumber, &[from.to_owned()], segments).await?
+    } else {
+        Priced { rate: None, price: None, charges: Vec::new() }
+    };
+    let codes = countries::ops::codes(state).await?;
+    let t = now();
+    let row = MessageRow {
+        message_sid: Uuid::new_v4(),
+        dr_sid: Uuid::new_v4(),
+        partner_sid: partner,
+        did_sid: Some(did.did_sid),
+        direction: "inbound".into(),
+        kind: kind.as_str().into(),
+        status: if ok { "received" } else { "rejected" }.into(),
+        number_src: from.to_owned(),
+        number_dst: did.phonenumber.clone(),
+        number_billing: Some(did.phonenumber.clone()),
+        number_external: Some(from.to_owned()),
+        number_group_dst: group.to_vec(),
+        group_recipients: group.to_vec(),
+        media_urls: media.to_vec(),
+        message: text.map(str::to_owned),
+        message_segments: segments,
+        mcc: mcc_of(&codes, from),
+        mnc: Some(SIMULATED_MNC),
+        rate: priced.rate,
+        price: priced.price,
+        mcc_mnc_rate: priced.rate,
+        mcc_mnc_price: priced.price,
+        provider: Some(PROVIDER.into()),
+        date_created: t,
+        date_changed: t,
+        date_status_changed: Some(t),
+        date_sent: Some(t),
+        date_stop: t,
+        delay_sent: Some(0),
+        ..Default::default()
+    };
+    accrual::charge(tx, partner, &priced.charges).await?;
+    repo::insert(tx, std::slice::from_ref(&row)).await?;
+    let charged = (!priced.charges.is_empty()).then_some(partner);
+    Ok((row.clone(), ok.then(|| report(&row)), charged))
+}
+
+/// `POST /admin/simulator/sms`: a message from the outside world to a rented number.
+pub async fn arrive(state: &AppState, input: InboundSmsInput, mut p: Problems) -> ApiResult<MessageRow> {
+    let (from_field, from_raw) = either(("from", &input.from), ("from_did", &input.from_did));
+    let (to_field, to_raw) = either(("to", &input.to), ("to_did", &input.to_did));
+    let from = read_number(from_field, from_raw, true, &mut p);
+    let to = read_number(to_field, to_raw, true, &mut p);
+    let media: Vec<String> = input.media_urls.value().cloned().unwrap_or_default();
+    let text = input.message.value().cloned();
+    if text.as_deref().unwrap_or_default().is_empty() && media.is_empty() {
+        p.add("message", "this field is required");
+    }
+    check_text(text.as_deref().unwrap_or_default(), &mut p);
+    check_media(&media, &mut p);
+    p.finish()?;
+    let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::internal("checked above")) };
+    let did = dids::repo::rented_by_number(&state.pool, std::slice::from_ref(&to))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::MissingItem(FieldError::new(to_field, format!("cannot find a rented number {to}"))))?;
+    let kind = MessageType::of(!media.is_empty(), false);
+    let mut tx = state.pool.begin().await?;
+    let (row, report, charged) = receive(state, &mut tx, &did, &from, &[], text.as_deref(), &media, kind).await?;
+    let queued = callbacks::queue_sms(state, &mut tx, report.into_iter().collect()).await?;
+    tx.commit().await?;
+    if let Some(p) = charged {
+        partners::ops::changed(state, p);
+    }
+    if queued > 0 {
+        state.callback_wake.notify_one();
+    }
+    Ok(row)
+}
+
+/// One round of the simulated network: the messages whose next change is due (up to 200, none
+/// another instance holds) take it, in one transaction with the messages received on this
+/// server's numbers and the callbacks; answers how many moved.
+pub async fn step(state: &AppState) -> ApiResult<usize> {
+    let mut tx = state.pool.begin().await?;
+    let mut rows = repo::claim_due(&mut tx, 200).await?;
+    if rows.is_empty() {
+        tx.commit().await?;
+        return Ok(0);
+    }
+    let codes = countries::ops::codes(state).await?;
+    let unreachable: Vec<Regex> = state.config.sms_unreachable_numbers.iter().filter_map(|r| Regex::new(r).ok()).collect();
+    // The numbers of this server among the recipients of the messages being delivered.
+    let delivering: Vec<String> = rows
+        .iter()
+        .filter(|r| r.status == "sent")
+        .flat_map(|r| recipients(&r.number_src, Some(&r.number_dst), &r.group_recipients))
+        .collect();
+    let local: BTreeMap<String, DidRow> = if delivering.is_empty() {
+        BTreeMap::new()
+    } else {
+        dids::repo::rented_by_number(&mut *tx, &delivering).await?.into_iter().map(|d| (d.phonenumber.clone(), d)).collect()
+    };
+    let mut reports = Vec::new();
+    let mut charged = Vec::new();
+    let t = now();
+    for row in rows.iter_mut() {
+        row.date_changed = t;
+        row.date_status_changed = Some(t);
+        match row.status.as_str() {
+            "queued" => {
+                row.status = "sent".into();
+                row.date_sent = Some(t);
+                row.delay_sent = Some((t - row.date_created).num_seconds().max(0) as i32);
+                row.mcc = mcc_of(&codes, &row.number_dst);
+                row.mnc = Some(SIMULATED_MNC);
+                row.next_step_at = Some(step_after(state, t));
+            }
+            _ => {
+                let targets = recipients(&row.number_src, Some(&row.number_dst), &row.group_recipients);
+                let mut failure = None;
+                if targets.iter().any(|n| unreachable.iter().any(|re| re.is_match(n))) {
+                    failure = Some("unreachable");
+                }
+                let kind = if row.kind == "mms" { MessageType::Mms } else { MessageType::Sms };
+                for n in &targets {
+                    let Some(did) = local.get(n).filter(|_| failure.is_none()) else { continue };
+                    let group = if kind == MessageType::Mms && !row.group_recipients.is_empty() {
+                        row.number_group_dst.clone()
+                    } else {
+                        Vec::new()
+                    };
+                    let (_, r, c) =
+                        receive(state, &mut tx, did, &row.number_src, &group, row.message.as_deref(), &row.media_urls, kind)
+                            .await?;
+                    match r {
+                        Some(r) => reports.push(r),
+                        None => failure = Some("rejected"),
+                    }
+                    charged.extend(c);
+                }
+                row.status = if failure.is_some() { "failed" } else { "delivered" }.into();
+                row.vendor_error_code = failure.map(str::to_owned);
+                row.date_stop = t;
+                row.next_step_at = None;
+            }
+        }
+        reports.push(report(row));
+    }
+    repo::save_steps(&mut tx, &rows).await?;
+    let queued = callbacks::queue_sms(state, &mut tx, reports).await?;
+    tx.commit().await?;
+    for p in charged {
+        partners::ops::changed(state, p);
+    }
+    if queued > 0 {
+        state.callback_wake.notify_one();
+    }
+    Ok(rows.len())
+}
