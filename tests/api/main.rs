@@ -22,4 +22,5 @@ mod oauth;
 mod openapi;
 mod partners;
 mod rating;
+mod sms;
 mod trunk_groups;

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -190,6 +192,11 @@ pub fn test_config() -> Config {
     cfg.data_dir = std::env::temp_dir().join("carrierx-core-tests");
     // The harness installs the data itself (tools/setup-data.sh): no test fetches anything.
     cfg.geoip_auto_install = false;
+    // The simulated network and the callback sender at test speed.
+    cfg.sms_step_ms = 20;
+    cfg.callback_timeout_ms = 2000;
+    cfg.callback_retry_base_ms = 20;
+    cfg.callback_retry_max_ms = 200;
     cfg
 }
 
@@ -371,6 +378,50 @@ impl TestApp {
         })
         .await;
         Listening(task)
+    }
+}
+
+/// This instance's simulated network and callback sender, running until dropped.
+pub struct Network(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        self.0.iter().for_each(|t| t.abort());
+    }
+}
+
+impl TestApp {
+    /// Runs this instance's network workers (message statuses, callbacks) until the guard drops.
+    pub fn network(&self) -> Network {
+        Network(vec![
+            tokio::spawn(carrierx_core::jobs::network::run(self.state.clone())),
+            tokio::spawn(carrierx_core::jobs::callbacks::run(self.state.clone())),
+        ])
+    }
+
+    /// Stocks `numbers` in the inventory and rents them to the partner `tok` stands for, with
+    /// `capabilities` (31: every messaging capability and voice); answers the DIDs.
+    pub async fn rent_numbers(&self, tok: &Actor, numbers: &[&str], capabilities: i64) -> Vec<Value> {
+        let items: Vec<Value> =
+            numbers.iter().map(|n| json!({"phonenumber": n, "capabilities": capabilities, "price": "0"})).collect();
+        self.post("/core/v2/admin/dids").actor(root()).json(json!(items)).ok().await;
+        let mut out = Vec::new();
+        for n in numbers {
+            out.push(self.post("/core/v2/phonenumber/dids").actor(tok.clone()).json(json!({"phonenumber": n})).ok().await);
+        }
+        out
+    }
+
+    /// Sets a partner's balance (test set-up; no route sets it outright).
+    pub async fn set_balance(&self, partner_sid: &str, balance: &str, payment_type: &str) {
+        sqlx::query("UPDATE partners SET balance = $2::numeric, payment_type = $3 WHERE partner_sid = $1::uuid")
+            .bind(partner_sid)
+            .bind(balance)
+            .bind(payment_type)
+            .execute(&self.state.pool)
+            .await
+            .unwrap();
+        self.state.invalidate_all();
     }
 }
 

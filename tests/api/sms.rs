@@ -1,0 +1,740 @@
+//! SMS: messages sent and received on the simulated network, their records, callbacks, money.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::receiver::Receiver;
+use crate::common::*;
+
+/// The keys of the reference's send sample, in its order.
+const MESSAGE_KEYS: &[&str] = &[
+    "date_changed",
+    "date_created",
+    "date_status_changed",
+    "direction",
+    "from",
+    "group_recipients",
+    "mcc",
+    "media_urls",
+    "message",
+    "message_segments",
+    "message_sid",
+    "mnc",
+    "partner_sid",
+    "price",
+    "status",
+    "to",
+    "type",
+    "user_data",
+];
+
+/// The keys of the reference's message detail record sample, in its order.
+const DR_KEYS: &[&str] = &[
+    "a2p_campaign",
+    "date_changed",
+    "date_insert",
+    "date_sent",
+    "date_start",
+    "date_stop",
+    "delay_sent",
+    "direction",
+    "dr_sid",
+    "mcc",
+    "mcc_mnc_price",
+    "mcc_mnc_rate",
+    "media_urls",
+    "message",
+    "message_segments",
+    "mnc",
+    "number_billing",
+    "number_dst",
+    "number_external",
+    "number_group_dst",
+    "number_src",
+    "p2p_nnid",
+    "partner_sid",
+    "passthrough_price",
+    "passthrough_rate",
+    "price",
+    "provider",
+    "rate",
+    "registration_type",
+    "status",
+    "type",
+    "user_data",
+    "vendor_error_code",
+    "version",
+];
+
+/// A partner with the sample's sending number (and a second one), every messaging capability.
+async fn sender(app: &TestApp, login: &str) -> (Value, Actor) {
+    let (p, tok) = app.partner(&root(), login, None).await;
+    let tok = bearer(&tok);
+    app.rent_numbers(&tok, &["15162065575", "15162065576"], 31).await;
+    (p, tok)
+}
+
+async fn send(app: &TestApp, who: &Actor, body: Value) -> Value {
+    app.post("/core/v2/sms/messages").actor(who.clone()).json(body).ok().await
+}
+
+async fn message(app: &TestApp, who: &Actor, sid: &Value) -> Value {
+    app.get(&format!("/core/v2/sms/messages/{}", sid.as_str().unwrap())).actor(who.clone()).ok().await
+}
+
+/// Waits until the message has the status.
+async fn until_status(app: &TestApp, who: &Actor, sid: &Value, status: &str) -> Value {
+    eventually(Duration::from_secs(20), &format!("the message is {status}"), || async {
+        let m = message(app, who, sid).await;
+        (m["status"] == status).then_some(m)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn sending_the_reference_sample() {
+    let app = TestApp::new().await;
+    let (p, tok) = sender(&app, "sms_sample").await;
+    let m = send(
+        &app,
+        &tok,
+        json!({"from":"15162065575", "to":"15162065574", "message":"This is a test message", "user_data":"test_message"}),
+    )
+    .await;
+    assert_eq!(keys(&m), MESSAGE_KEYS);
+    assert_eq!(m["date_status_changed"], Value::Null);
+    assert_eq!(m["direction"], "outbound");
+    assert_eq!(m["from"], "15162065575");
+    assert_eq!(m["group_recipients"], json!([]));
+    assert_eq!(m["mcc"], Value::Null);
+    assert_eq!(m["media_urls"], json!([]));
+    assert_eq!(m["message"], "This is a test message");
+    assert_eq!(m["message_segments"], 1);
+    assert_eq!(m["mnc"], Value::Null);
+    assert_eq!(m["partner_sid"], p["partner_sid"]);
+    assert_eq!(m["price"], Value::Null);
+    assert_eq!(m["status"], "queued");
+    assert_eq!(m["to"], "15162065574");
+    assert_eq!(m["type"], "sms");
+    assert_eq!(m["user_data"], "test_message");
+    assert_eq!(m["date_changed"], m["date_created"]);
+    // Read back, and listed.
+    assert_eq!(message(&app, &tok, &m["message_sid"]).await, m);
+    let list = app.get("/core/v2/sms/messages").actor(tok.clone()).ok().await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0], m);
+}
+
+#[tokio::test]
+async fn a_message_is_sent_delivered_recorded_and_charged() {
+    let app = TestApp::new().await;
+    let (p, tok) = sender(&app, "sms_flow").await;
+    let psid = p["partner_sid"].as_str().unwrap();
+    let before = app.get(&format!("/core/v2/partners/{psid}")).actor(tok.clone()).ok().await["balance"].clone();
+    let _net = app.network();
+    // 161 GSM characters: two segments of 153.
+    let text = "x".repeat(161);
+    let m = send(&app, &tok, json!({"from":"15162065575", "to":"15162065574", "message": text})).await;
+    assert_eq!(m["message_segments"], 2);
+    let done = until_status(&app, &tok, &m["message_sid"], "delivered").await;
+    assert_eq!(done["price"], "0.02", "two segments at the reference plans' 0.01");
+    assert_eq!(done["mcc"], 310);
+    assert_eq!(done["mnc"], 999);
+    assert!(done["date_status_changed"].is_string());
+    // The record: every attribute of the sample, the numbers as the reference defines them.
+    let drs = app.get("/core/v2/sms/message_drs").actor(tok.clone()).ok().await;
+    assert_eq!(drs["total"], Value::Null);
+    assert_eq!(drs["limit"], 1000);
+    let dr = &drs["items"][0];
+    assert_eq!(keys(dr), DR_KEYS);
+    assert_eq!(dr["status"], "delivered");
+    assert_eq!(dr["number_billing"], "15162065575");
+    assert_eq!(dr["number_external"], "15162065574");
+    assert_eq!(dr["number_src"], "15162065575");
+    assert_eq!(dr["number_dst"], "15162065574");
+    assert_eq!(dr["number_group_dst"], json!([]));
+    assert_eq!(dr["rate"], "0.01");
+    assert_eq!(dr["price"], "0.02");
+    assert_eq!(dr["mcc_mnc_rate"], "0.01");
+    assert_eq!(dr["provider"], "carrierx-core");
+    assert!(dr["date_sent"].is_string());
+    assert!(dr["date_stop"].as_str().unwrap() >= dr["date_sent"].as_str().unwrap());
+    assert_eq!(dr["delay_sent"], 0);
+    let one = app.get(&format!("/core/v2/sms/message_drs/{}", dr["dr_sid"].as_str().unwrap())).actor(tok.clone()).ok().await;
+    assert_eq!(&one, dr);
+    // Charged: the balance and an invoice line of its own type.
+    let after = app.get(&format!("/core/v2/partners/{psid}")).actor(tok.clone()).ok().await["balance"].clone();
+    let (b, a): (f64, f64) = (before.as_str().unwrap().parse().unwrap(), after.as_str().unwrap().parse().unwrap());
+    assert!((b - a - 0.02).abs() < 1e-9, "{before} - 0.02 = {after}");
+    let inv = app.get("/core/v2/invoices").actor(tok.clone()).ok().await;
+    let items = &inv["items"][0]["invoice_items"];
+    let line = items.as_array().unwrap().iter().find(|i| i["type"] == "sms").expect("an sms line");
+    assert_eq!(line["amount"], "0.02");
+    assert_eq!(line["direction"], "outbound");
+    assert_eq!(line["country_code"], "USA");
+}
+
+#[tokio::test]
+async fn bad_messages_name_every_bad_field() {
+    let app = TestApp::new().await;
+    let (_, tok) = sender(&app, "sms_bad").await;
+    let r = app.post("/core/v2/sms/messages").actor(tok.clone()).json(json!({})).send().await;
+    assert_eq!(r.status, 422);
+    let fields: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["from", "to", "message"]);
+    let r = app
+        .post("/core/v2/sms/messages")
+        .actor(tok.clone())
+        .json(json!({"from":"abc", "to":"+1 516", "message":"x".repeat(1601), "media_urls":["ftp://x"], "user_data": 5}))
+        .send()
+        .await;
+    assert_eq!(r.status, 422);
+    let mut fields: Vec<&str> =
+        r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    fields.sort();
+    assert_eq!(fields, vec!["from", "media_urls[0]", "message", "to", "user_data"]);
+    // Too many group recipients.
+    let group: Vec<String> = (0..10).map(|i| format!("1516206600{i}")).collect();
+    app.post("/core/v2/sms/messages")
+        .actor(tok.clone())
+        .json(json!({"from":"15162065575", "group_recipients": group, "message":"hi"}))
+        .send()
+        .await
+        .assert_error(422, "group_recipients");
+    // A number the caller does not rent: 404 naming it (with its legacy name when so sent).
+    app.post("/core/v2/sms/messages")
+        .actor(tok.clone())
+        .json(json!({"from":"15162069999", "to":"15162065574", "message":"hi"}))
+        .send()
+        .await
+        .assert_error(404, "from");
+    app.post("/core/v2/sms/messages")
+        .actor(tok.clone())
+        .json(json!({"from_did":"15162069999", "to_did":"15162065574", "message":"hi"}))
+        .send()
+        .await
+        .assert_error(404, "from_did");
+    // Another partner's number is not the caller's.
+    let (_, other) = app.partner(&root(), "sms_bad_other", None).await;
+    app.post("/core/v2/sms/messages")
+        .actor(bearer(&other))
+        .json(json!({"from":"15162065575", "to":"15162065574", "message":"hi"}))
+        .send()
+        .await
+        .assert_error(404, "from");
+    // A number that cannot send MMS.
+    app.rent_numbers(&tok, &["15162065580"], 7).await;
+    app.post("/core/v2/sms/messages")
+        .actor(tok.clone())
+        .json(json!({"from":"15162065580", "to":"15162065574", "media_urls":["https://example.com/a.png"]}))
+        .send()
+        .await
+        .assert_error(422, "from");
+    // Nothing was stored.
+    let list = app.get("/core/v2/sms/messages").actor(tok.clone()).ok().await;
+    assert_eq!(list["total"], 0);
+    // Scopes: reading is not sending.
+    let reader = app.partner_with(&["sms.read"]).await;
+    app.post("/core/v2/sms/messages")
+        .actor(reader)
+        .json(json!({"from":"15162065575", "to":"15162065574", "message":"hi"}))
+        .send()
+        .await
+        .assert_error(403, "cause");
+}
+
+#[tokio::test]
+async fn legacy_names_are_answered_with_legacy_names() {
+    let app = TestApp::new().await;
+    let (_, tok) = sender(&app, "sms_legacy").await;
+    let m = send(&app, &tok, json!({"from_did":"15162065575", "to_did":"15162065574", "message":"old style"})).await;
+    assert_eq!(m["from_did"], "15162065575");
+    assert_eq!(m["to_did"], "15162065574");
+    assert!(m.get("from").is_none() && m.get("to").is_none());
+}
+
+#[tokio::test]
+async fn an_mms_is_one_segment_and_a_group_is_charged_per_recipient() {
+    let app = TestApp::new().await;
+    let (_, tok) = sender(&app, "sms_mms").await;
+    let _net = app.network();
+    let m = send(
+        &app,
+        &tok,
+        json!({"from":"15162065575", "group_recipients":["17207217011", "17207210038", "17575000929"],
+               "media_urls":["https://example.com/cat.png"], "message":"x".repeat(500)}),
+    )
+    .await;
+    assert_eq!(m["type"], "mms");
+    assert_eq!(m["message_segments"], 1);
+    assert_eq!(m["to"], "17207217011");
+    let done = until_status(&app, &tok, &m["message_sid"], "delivered").await;
+    assert_eq!(done["price"], "0.21", "three copies at the reference plans' 0.07");
+    let dr = &app.get("/core/v2/sms/message_drs").actor(tok.clone()).ok().await["items"][0];
+    assert_eq!(dr["number_group_dst"], json!(["17207217011", "17207210038", "17575000929"]));
+    assert_eq!(dr["type"], "mms");
+    assert_eq!(dr["rate"], "0.07");
+}
+
+#[tokio::test]
+async fn two_tenants_text_each_other_and_each_is_called_back() {
+    let app = TestApp::new().await;
+    let rx = Receiver::start().await;
+    let (a, a_tok) = app.partner(&root(), "sms_alice", None).await;
+    let (b, b_tok) = app.partner(&root(), "sms_bob", None).await;
+    let (a_tok, b_tok) = (bearer(&a_tok), bearer(&b_tok));
+    app.rent_numbers(&a_tok, &["15162065575"], 31).await;
+    app.rent_numbers(&b_tok, &["15162065574"], 31).await;
+    for (p, tok, path) in [(&a, &a_tok, "/alice"), (&b, &b_tok, "/bob")] {
+        app.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+            .actor(tok.clone())
+            .json(json!({"callbacks": {"sms": rx.url(path)}}))
+            .ok()
+            .await;
+    }
+    let _net = app.network();
+    let m = send(&app, &a_tok, json!({"from":"15162065575", "to":"15162065574", "message":"hello bob"})).await;
+    until_status(&app, &a_tok, &m["message_sid"], "delivered").await;
+    // Bob received it: an inbound message of his, priced from his inbound plan.
+    let got = eventually(Duration::from_secs(20), "bob has the message", || async {
+        let l = app.get("/core/v2/sms/messages").actor(b_tok.clone()).ok().await;
+        (l["count"] == 1).then(|| l["items"][0].clone())
+    })
+    .await;
+    assert_eq!(got["direction"], "inbound");
+    assert_eq!(got["status"], "received");
+    assert_eq!(got["from"], "15162065575");
+    assert_eq!(got["to"], "15162065574");
+    assert_eq!(got["message"], "hello bob");
+    assert_eq!(got["price"], "0.005");
+    // Alice hears queued, sent, delivered; Bob hears received: JSON bodies of the records.
+    let all = rx.wait_for(4).await;
+    let alice: Vec<&str> =
+        all.iter().filter(|r| r.path == "/alice").map(|r| r.body["status"].as_str().unwrap()).collect();
+    let mut sorted = alice.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec!["delivered", "queued", "sent"]);
+    let bob: Vec<_> = all.iter().filter(|r| r.path == "/bob").collect();
+    assert_eq!(bob.len(), 1);
+    assert_eq!(bob[0].body["direction"], "inbound");
+    assert_eq!(bob[0].body["from"], "15162065575");
+    assert_eq!(bob[0].body["to"], "15162065574");
+    assert_eq!(bob[0].body["message"], "hello bob");
+    assert_eq!(bob[0].body["message_sid"], got["message_sid"]);
+    assert!(all.iter().all(|r| r.content_type.as_deref() == Some("application/json")));
+    // The record of every callback, with its attempt.
+    let cbs = eventually(Duration::from_secs(20), "four callbacks recorded delivered", || async {
+        let l = app.get("/core/v2/admin/simulator/callbacks?filter=status+eq+delivered").actor(root()).ok().await;
+        (l["total"] == 4).then_some(l)
+    })
+    .await;
+    let cb = &cbs["items"][0];
+    assert_eq!(cb["attempts"], 1);
+    assert_eq!(cb["response_status"], 200);
+    assert_eq!(cb["attempt_log"][0]["response_status"], 200);
+    assert_eq!(cb["event"], "sms");
+}
+
+#[tokio::test]
+async fn the_callback_url_is_the_numbers_then_its_groups_then_the_partners() {
+    let app = TestApp::new().await;
+    let rx = Receiver::start().await;
+    let (p, tok) = sender(&app, "sms_precedence").await;
+    let psid = p["partner_sid"].as_str().unwrap();
+    app.patch(&format!("/core/v2/partners/{psid}"))
+        .actor(tok.clone())
+        .json(json!({"callbacks": {"sms": rx.url("/partner")}}))
+        .ok()
+        .await;
+    let group = app
+        .post("/core/v2/phonenumber/did_groups")
+        .actor(tok.clone())
+        .json(json!({"name":"g", "callback_url": rx.url("/group")}))
+        .ok()
+        .await;
+    let dids = app.rent_numbers(&tok, &["15162065581", "15162065582"], 31).await;
+    // 581: in the group, and its own URL; 582: in the group only; 575: neither.
+    for (d, url) in [(&dids[0], Some(rx.url("/number"))), (&dids[1], None)] {
+        app.patch(&format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap()))
+            .actor(tok.clone())
+            .json(json!({"did_group_sid": group["did_group_sid"], "callback_url": url}))
+            .ok()
+            .await;
+    }
+    for (from, to) in [("15162065581", "14155550001"), ("15162065582", "14155550002"), ("15162065575", "14155550003")] {
+        app.post("/core/v2/admin/simulator/sms")
+            .actor(root())
+            .json(json!({"from": to, "to": from, "message": "hi"}))
+            .ok()
+            .await;
+    }
+    let _net = app.network();
+    let got = rx.wait_for(3).await;
+    let by_to = |n: &str| got.iter().find(|r| r.body["to"] == n).map(|r| r.path.clone()).unwrap();
+    assert_eq!(by_to("15162065581"), "/number");
+    assert_eq!(by_to("15162065582"), "/group");
+    assert_eq!(by_to("15162065575"), "/partner");
+}
+
+#[tokio::test]
+async fn callbacks_are_retried_after_errors_with_every_attempt_recorded() {
+    let app = TestApp::new().await;
+    let rx = Receiver::answering(&[500, 503]).await;
+    let (_, tok) = sender(&app, "sms_retry").await;
+    let did = &app.get("/core/v2/phonenumber/dids?filter=phonenumber+eq+15162065575").actor(tok.clone()).ok().await["items"][0];
+    app.patch(&format!("/core/v2/phonenumber/dids/{}", did["did_sid"].as_str().unwrap()))
+        .actor(tok.clone())
+        .json(json!({"callback_url": rx.url("/cb")}))
+        .ok()
+        .await;
+    app.post("/core/v2/admin/simulator/sms")
+        .actor(root())
+        .json(json!({"from":"14155550100", "to":"15162065575", "message":"retry me"}))
+        .ok()
+        .await;
+    let _net = app.network();
+    let cb = eventually(Duration::from_secs(20), "the callback is delivered", || async {
+        let l = app.get("/core/v2/admin/simulator/callbacks").actor(root()).ok().await;
+        (l["items"][0]["status"] == "delivered").then(|| l["items"][0].clone())
+    })
+    .await;
+    assert_eq!(cb["attempts"], 3);
+    let statuses: Vec<&Value> = cb["attempt_log"].as_array().unwrap().iter().map(|a| &a["response_status"]).collect();
+    assert_eq!(statuses, vec![&json!(500), &json!(503), &json!(200)]);
+    assert_eq!(rx.received().len(), 3);
+    assert!(rx.received().iter().all(|r| r.body["message"] == "retry me"));
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_down_fails_its_callbacks_without_holding_back_others() {
+    let app = TestApp::with_config(|c| c.callback_max_attempts = 3).await;
+    let good = Receiver::start().await;
+    let dead_port = free_port();
+    let (_, tok) = sender(&app, "sms_down").await;
+    let dids = app.get("/core/v2/phonenumber/dids?order=phonenumber").actor(tok.clone()).ok().await;
+    for (d, url) in dids["items"].as_array().unwrap().iter().zip([format!("http://127.0.0.1:{dead_port}/x"), good.url("/ok")]) {
+        app.patch(&format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap()))
+            .actor(tok.clone())
+            .json(json!({"callback_url": url}))
+            .ok()
+            .await;
+    }
+    for to in ["15162065575", "15162065576"] {
+        app.post("/core/v2/admin/simulator/sms").actor(root()).json(json!({"from":"14155550100", "to": to, "message":"m"})).ok().await;
+    }
+    let _net = app.network();
+    good.wait_for(1).await;
+    let failed = eventually(Duration::from_secs(20), "the dead receiver's callback fails", || async {
+        let l = app.get("/core/v2/admin/simulator/callbacks?filter=status+eq+failed").actor(root()).ok().await;
+        (l["count"] == 1).then(|| l["items"][0].clone())
+    })
+    .await;
+    assert_eq!(failed["attempts"], 3);
+    assert_eq!(failed["response_status"], Value::Null);
+    assert!(failed["error"].as_str().unwrap().len() > 3, "{failed}");
+    assert_eq!(failed["next_attempt_at"], Value::Null);
+    assert_eq!(failed["attempt_log"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_callback_url_pointing_at_this_server_is_refused() {
+    let app = TestApp::with_config(|c| c.bind = "127.0.0.1:8080".into()).await;
+    let (p, tok) = sender(&app, "sms_self").await;
+    app.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+        .actor(tok.clone())
+        .json(json!({"callbacks": {"sms": "http://localhost:8080/core/v2/partners"}}))
+        .send()
+        .await
+        .assert_error(422, "callbacks.sms");
+    let did = &app.get("/core/v2/phonenumber/dids").actor(tok.clone()).ok().await["items"][0];
+    app.patch(&format!("/core/v2/phonenumber/dids/{}", did["did_sid"].as_str().unwrap()))
+        .actor(tok.clone())
+        .json(json!({"callback_url": "http://127.0.0.1:8080/x"}))
+        .send()
+        .await
+        .assert_error(422, "callback_url");
+    app.post("/core/v2/phonenumber/did_groups")
+        .actor(tok.clone())
+        .json(json!({"callback_url": "ftp://example.com/"}))
+        .send()
+        .await
+        .assert_error(422, "callback_url");
+    // Loopback elsewhere and private addresses are a developer's application: allowed.
+    app.patch(&format!("/core/v2/phonenumber/dids/{}", did["did_sid"].as_str().unwrap()))
+        .actor(tok.clone())
+        .json(json!({"callback_url": "http://127.0.0.1:9999/x"}))
+        .ok()
+        .await;
+}
+
+#[tokio::test]
+async fn acls_reject_messages_both_ways_uncharged_and_unannounced() {
+    let app = TestApp::new().await;
+    let rx = Receiver::start().await;
+    let (p, tok) = sender(&app, "sms_acl").await;
+    let psid = p["partner_sid"].as_str().unwrap();
+    let rule = app
+        .post("/core/v2/accesscontrol/rules")
+        .actor(tok.clone())
+        .json(json!({"field":"message", "operation":"regexp", "quantifier":"any", "entries":["(?i)spam"], "name":"no spam"}))
+        .ok()
+        .await;
+    app.patch(&format!("/core/v2/partners/{psid}"))
+        .actor(tok.clone())
+        .json(json!({"callbacks": {"sms": rx.url("/")}, "acls": [{"access_control_rules": [rule["rule_sid"]],
+                     "direction": "any", "sms_action_true": "reject"}]}))
+        .ok()
+        .await;
+    let before = app.get(&format!("/core/v2/partners/{psid}")).actor(tok.clone()).ok().await["balance"].clone();
+    let out = send(&app, &tok, json!({"from":"15162065575", "to":"15162065574", "message":"Buy SPAM now"})).await;
+    assert_eq!(out["status"], "rejected");
+    assert_eq!(out["price"], Value::Null);
+    let inbound = app
+        .post("/core/v2/admin/simulator/sms")
+        .actor(root())
+        .json(json!({"from":"14155550100", "to":"15162065575", "message":"more spam"}))
+        .ok()
+        .await;
+    assert_eq!(inbound["status"], "rejected");
+    assert_eq!(inbound["direction"], "inbound");
+    // A message the ACLs accept goes through and is called back; the rejected ones never were.
+    let _net = app.network();
+    let ok = send(&app, &tok, json!({"from":"15162065575", "to":"15162065574", "message":"hello"})).await;
+    until_status(&app, &tok, &ok["message_sid"], "delivered").await;
+    let got = rx.wait_for(3).await;
+    assert!(got.iter().all(|r| r.body["message_sid"] == ok["message_sid"]), "only the accepted message calls back");
+    let after = app.get(&format!("/core/v2/partners/{psid}")).actor(tok.clone()).ok().await["balance"].clone();
+    let (b, a): (f64, f64) = (before.as_str().unwrap().parse().unwrap(), after.as_str().unwrap().parse().unwrap());
+    assert!((b - a - 0.01).abs() < 1e-9, "only the accepted message is charged: {before} -> {after}");
+}
+
+#[tokio::test]
+async fn unreachable_numbers_fail_their_messages() {
+    let app = TestApp::new().await;
+    let (_, tok) = sender(&app, "sms_unreachable").await;
+    let _net = app.network();
+    let m = send(&app, &tok, json!({"from":"15162065575", "to":"12125550123", "message":"anyone?"})).await;
+    let done = until_status(&app, &tok, &m["message_sid"], "failed").await;
+    assert!(done["date_status_changed"].is_string());
+    let dr = &app.get("/core/v2/sms/message_drs").actor(tok.clone()).ok().await["items"][0];
+    assert_eq!(dr["status"], "failed");
+    assert_eq!(dr["vendor_error_code"], "unreachable");
+}
+
+#[tokio::test]
+async fn the_outside_world_texts_a_rented_number() {
+    let app = TestApp::new().await;
+    let (p, tok) = sender(&app, "sms_inbound").await;
+    let m = app
+        .post("/core/v2/admin/simulator/sms")
+        .actor(root())
+        .json(json!({"from_did":"447700900123", "to_did":"15162065575", "message":"hi from london"}))
+        .ok()
+        .await;
+    assert_eq!(keys(&m), MESSAGE_KEYS);
+    assert_eq!(m["direction"], "inbound");
+    assert_eq!(m["status"], "received");
+    assert_eq!(m["partner_sid"], p["partner_sid"]);
+    assert_eq!(m["mcc"], 234);
+    assert_eq!(message(&app, &tok, &m["message_sid"]).await, m);
+    let dr = &app.get("/core/v2/sms/message_drs").actor(tok.clone()).ok().await["items"][0];
+    assert_eq!(dr["number_billing"], "15162065575");
+    assert_eq!(dr["number_external"], "447700900123");
+    // A number nobody rents is a 404 naming it; bad input names every field; admins only.
+    app.post("/core/v2/admin/simulator/sms")
+        .actor(root())
+        .json(json!({"from":"447700900123", "to":"15160000000", "message":"hi"}))
+        .send()
+        .await
+        .assert_error(404, "to");
+    let r = app.post("/core/v2/admin/simulator/sms").actor(root()).json(json!({"to": 5})).send().await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json["errors"].as_array().unwrap().len(), 3, "{}", r.json);
+    app.post("/core/v2/admin/simulator/sms")
+        .actor(tok.clone())
+        .json(json!({"from":"447700900123", "to":"15162065575", "message":"hi"}))
+        .send()
+        .await
+        .assert_error(403, "cause");
+}
+
+#[tokio::test]
+async fn a_prepaid_balance_is_never_overdrawn_by_concurrent_sends() {
+    let app = TestApp::new().await;
+    let (p, tok) = sender(&app, "sms_prepay").await;
+    let psid = p["partner_sid"].as_str().unwrap();
+    // Covers exactly 50 messages at 0.01.
+    app.set_balance(psid, "0.5", "prepay").await;
+    let sends = (0..100).map(|i| {
+        let (app, tok) = (&app, tok.clone());
+        async move {
+            app.post("/core/v2/sms/messages")
+                .actor(tok)
+                .json(json!({"from":"15162065575", "to":"15162065574", "message": format!("n{i}")}))
+                .send()
+                .await
+        }
+    });
+    let results = futures_util::future::join_all(sends).await;
+    let ok = results.iter().filter(|r| r.status == 200).count();
+    let refused: Vec<_> = results.iter().filter(|r| r.status != 200).collect();
+    assert_eq!(ok, 50);
+    assert!(refused.iter().all(|r| r.status == 402 && r.json["errors"][0]["field"] == "balance"), "{:?}", refused[0].json);
+    let partner = app.get(&format!("/core/v2/partners/{psid}")).actor(tok.clone()).ok().await;
+    assert_eq!(partner["balance"], "0");
+    let list = app.get("/core/v2/sms/messages").actor(tok.clone()).ok().await;
+    assert_eq!(list["total"], 50, "nothing stored for a refused send");
+}
+
+#[tokio::test]
+async fn the_daily_spending_limit_stops_sending() {
+    let app = TestApp::new().await;
+    let (p, tok) = sender(&app, "sms_daily").await;
+    let psid = p["partner_sid"].as_str().unwrap();
+    app.patch(&format!("/admin/partners/{psid}").replace("/admin", "/core/v2/admin"))
+        .actor(root())
+        .json(json!({"daily_spending_limit": "0.02"}))
+        .ok()
+        .await;
+    for i in 0..2 {
+        send(&app, &tok, json!({"from":"15162065575", "to":"15162065574", "message": format!("{i}")})).await;
+    }
+    app.post("/core/v2/sms/messages")
+        .actor(tok.clone())
+        .json(json!({"from":"15162065575", "to":"15162065574", "message":"one too many"}))
+        .send()
+        .await
+        .assert_error(402, "daily_spending_limit");
+}
+
+#[tokio::test]
+async fn message_records_page_by_keyset_like_call_records() {
+    let app = TestApp::new().await;
+    let (_, tok) = sender(&app, "sms_pages").await;
+    for i in 0..5 {
+        send(&app, &tok, json!({"from":"15162065575", "to":"15162065574", "message": format!("m{i}")})).await;
+    }
+    let first = app.get("/core/v2/sms/message_drs?limit=2").actor(tok.clone()).ok().await;
+    assert_eq!(first["count"], 2);
+    assert_eq!(first["total"], Value::Null);
+    let mut seen: Vec<Value> = first["items"].as_array().unwrap().iter().map(|i| i["dr_sid"].clone()).collect();
+    let mut next = first["pagination"]["next"].as_str().map(str::to_owned);
+    while let Some(url) = next {
+        let path = url.split_once("/core/v2").map(|(_, p)| format!("/core/v2{p}")).unwrap();
+        assert!(path.contains("after="), "{path}");
+        let page = app.get(&path).actor(tok.clone()).ok().await;
+        seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["dr_sid"].clone()));
+        if let Some(prev) = page["pagination"]["previous"].as_str() {
+            assert!(prev.contains("before=") && prev.contains("offset=0"), "{prev}");
+        }
+        next = page["pagination"]["next"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen.len(), 5);
+    let mut unique = seen.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 5);
+    // A parent reads its children's records with sms.read_descendant only.
+    let (child, child_tok) = app.partner(&tok, "sms_pages_child", None).await;
+    let child_tok = bearer(&child_tok);
+    app.rent_numbers(&child_tok, &["15162065590"], 31).await;
+    send(&app, &child_tok, json!({"from":"15162065590", "to":"15162065574", "message":"child"})).await;
+    let parent_sid = app.get("/core/v2/oauth/whoami").actor(tok.clone()).ok().await["partner_sid"].as_str().unwrap().to_owned();
+    let own_only = bearer(&app.token_for(&root(), &parent_sid, Some("sms.read")).await);
+    let own = app.get("/core/v2/sms/message_drs").actor(own_only.clone()).ok().await;
+    assert_eq!(own["count"], 5);
+    let reader = app.token_for(&root(), &parent_sid, Some("sms.read sms.read_descendant")).await;
+    let tree = app.get("/core/v2/sms/message_drs").actor(bearer(&reader)).ok().await;
+    assert_eq!(tree["count"], 6);
+    let child_dr = tree["items"].as_array().unwrap().iter().find(|d| d["partner_sid"] == child["partner_sid"]).unwrap();
+    let path = format!("/core/v2/sms/message_drs/{}", child_dr["dr_sid"].as_str().unwrap());
+    app.get(&path).actor(bearer(&reader)).ok().await;
+    let r = app.get(&path).actor(own_only).send().await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn two_instances_deliver_each_callback_once() {
+    let app = TestApp::new().await;
+    let other = app.another_instance().await;
+    let rx = Receiver::start().await;
+    let (p, tok) = sender(&app, "sms_two").await;
+    app.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+        .actor(tok.clone())
+        .json(json!({"callbacks": {"sms": rx.url("/")}}))
+        .ok()
+        .await;
+    for i in 0..40 {
+        app.post("/core/v2/admin/simulator/sms")
+            .actor(root())
+            .json(json!({"from":"14155550100", "to":"15162065575", "message": format!("n{i}")}))
+            .ok()
+            .await;
+    }
+    let (_a, _b) = (app.network(), other.network());
+    for i in 0..20 {
+        send(&app, &tok, json!({"from":"15162065575", "to":"14155550100", "message": format!("o{i}")})).await;
+    }
+    // 40 received + 20 × (queued, sent, delivered).
+    let got = rx.wait_for(100).await;
+    eventually(Duration::from_secs(20), "every callback recorded delivered", || async {
+        let l = app.get("/core/v2/admin/simulator/callbacks?filter=status+eq+delivered&limit=1").actor(root()).ok().await;
+        l["total"] == 100
+    })
+    .await;
+    let mut keys: Vec<String> =
+        got.iter().map(|r| format!("{}:{}", r.body["message_sid"], r.body["status"])).collect();
+    keys.sort();
+    let n = keys.len();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "no callback was delivered twice");
+    assert_eq!(n, 100);
+}
+
+#[tokio::test]
+async fn pending_callbacks_survive_a_restart() {
+    let app = TestApp::with_config(|c| c.callback_max_attempts = 1000).await;
+    let (p, tok) = sender(&app, "sms_restart").await;
+    let port = free_port();
+    app.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+        .actor(tok.clone())
+        .json(json!({"callbacks": {"sms": format!("http://127.0.0.1:{port}/cb")}}))
+        .ok()
+        .await;
+    app.post("/core/v2/admin/simulator/sms")
+        .actor(root())
+        .json(json!({"from":"14155550100", "to":"15162065575", "message":"while you were out"}))
+        .ok()
+        .await;
+    // The receiver is down while this instance runs: attempts fail and stay pending.
+    {
+        let _net = app.network();
+        eventually(Duration::from_secs(20), "an attempt failed", || async {
+            let l = app.get("/core/v2/admin/simulator/callbacks").actor(root()).ok().await;
+            l["items"][0]["attempts"].as_i64().unwrap_or(0) >= 1
+        })
+        .await;
+    }
+    // Another instance (a restart) with the receiver up delivers it.
+    let restarted = app.another_instance().await;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let rx_inner = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let store = rx_inner.clone();
+    let server = tokio::spawn(async move {
+        let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+            let store = store.clone();
+            async move {
+                store.lock().unwrap().push(serde_json::from_slice::<Value>(&body).unwrap());
+                "ok"
+            }
+        });
+        axum::serve(listener, app).await.unwrap();
+    });
+    let _net = restarted.network();
+    eventually(Duration::from_secs(20), "the pending callback is delivered", || async {
+        !rx_inner.lock().unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(rx_inner.lock().unwrap()[0]["message"], "while you were out");
+    server.abort();
+}
