@@ -238,7 +238,7 @@ fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
     Some(match constraint {
         "partners_login_key" | "credentials_pkey" => ("login", "this login already exists"),
         "dids_phonenumber_key" => ("phonenumber", "this number exists already"),
-        "call_drs_pkey" => ("dr_sid", "this record exists already"),
+        "call_drs_pkey" | "messages_dr_sid_key" => ("dr_sid", "this record exists already"),
         "lookup_lrns_pkey" | "lookup_cnams_pkey" => ("phonenumber", "this number exists already"),
         _ => return None,
     })

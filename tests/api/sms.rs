@@ -738,3 +738,113 @@ async fn pending_callbacks_survive_a_restart() {
     assert_eq!(rx_inner.lock().unwrap()[0]["message"], "while you were out");
     server.abort();
 }
+
+/// The reference's message detail record sample ([MDR-SID]).
+fn dr_sample() -> Value {
+    json!({
+      "a2p_campaign": null,
+      "date_changed": "2025-04-14T10:32:18.175Z",
+      "date_insert": "2025-04-14T10:32:17.279Z",
+      "date_sent": "2025-04-14T10:32:17.997Z",
+      "date_start": "2025-04-14T10:32:17.279Z",
+      "date_stop": "2025-04-14T10:32:00.000Z",
+      "delay_sent": 0,
+      "direction": "outbound",
+      "dr_sid": "92cd9154-2f53-4e62-8b4e-8ff6e4849d16",
+      "mcc": 310,
+      "mcc_mnc_price": "0.015",
+      "mcc_mnc_rate": "0.005",
+      "media_urls": ["https://storage.carrierx.com/f/cdac0471-f144-42a2-94f8-d9838ce5e4b9"],
+      "message": null,
+      "message_segments": 1,
+      "mnc": 999,
+      "number_billing": "12078152557",
+      "number_dst": "17575000929",
+      "number_external": "17575000929",
+      "number_group_dst": ["17207217011", "17207210038", "17575000929"],
+      "number_src": "12078152557",
+      "p2p_nnid": null,
+      "partner_sid": "8d180104-0b34-4e55-907f-4a72409484c9",
+      "passthrough_price": null,
+      "passthrough_rate": null,
+      "price": "0.015",
+      "provider": "tsg",
+      "rate": "0.005",
+      "registration_type": null,
+      "status": "sent",
+      "type": "mms",
+      "user_data": "test_message",
+      "vendor_error_code": "503",
+      "version": null
+    })
+}
+
+#[tokio::test]
+async fn the_reference_record_sample_is_ingested_and_read_back_as_it_was() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "mdr_sample", None).await;
+    let mut sample = dr_sample();
+    sample["partner_sid"] = p["partner_sid"].clone();
+    let saved = app.post("/core/v2/admin/sms/message_drs").actor(root()).json(sample.clone()).ok().await;
+    assert_eq!(saved, sample);
+    let one = app.get("/core/v2/sms/message_drs/92cd9154-2f53-4e62-8b4e-8ff6e4849d16").actor(bearer(&tok)).ok().await;
+    assert_eq!(one, sample);
+    // The reference's keyset sample: after= a record, total null, previous with before= and offset=0.
+    let page = app.get("/core/v2/sms/message_drs?after=b6d574ea-b11f-41fd-a25f-602e7b28807f&limit=1").actor(bearer(&tok)).send().await;
+    assert_eq!(page.status, 200, "an unknown cursor pages from nowhere: {}", page.json);
+    let r = app
+        .get("/core/v2/sms/message_drs?filter=date_stop+ge+2025-04-01&order=date_stop&limit=1")
+        .actor(bearer(&tok))
+        .ok()
+        .await;
+    assert_eq!(r["items"][0], sample);
+    assert_eq!(r["total"], Value::Null);
+    // Again: a conflict naming the record; nothing half-stored.
+    app.post("/core/v2/admin/sms/message_drs").actor(root()).json(json!([sample])).send().await.assert_error(409, "dr_sid");
+}
+
+#[tokio::test]
+async fn ingested_records_are_rated_from_the_partners_plan_and_bad_ones_named() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "mdr_rated", None).await;
+    let psid = p["partner_sid"].as_str().unwrap();
+    let saved = app
+        .post("/core/v2/admin/sms/message_drs")
+        .actor(root())
+        .json(json!([
+            {"partner_sid": psid, "direction": "outbound", "number_src": "15162065575", "number_dst": "15162065574",
+             "message": "y".repeat(200), "date_stop": "2025-01-02T03:04:05Z"},
+            {"partner_sid": psid, "direction": "inbound", "number_src": "15162065574", "number_dst": "15162065575",
+             "message": "hi"}
+        ]))
+        .ok()
+        .await;
+    assert_eq!(saved[0]["message_segments"], 2);
+    assert_eq!(saved[0]["rate"], "0.01");
+    assert_eq!(saved[0]["price"], "0.02");
+    assert_eq!(saved[0]["status"], "delivered");
+    assert_eq!(saved[0]["number_billing"], "15162065575");
+    assert_eq!(saved[1]["price"], "0.005");
+    assert_eq!(saved[1]["status"], "received");
+    assert_eq!(saved[1]["number_external"], "15162065574");
+    let inv = app.get("/core/v2/invoices").actor(bearer(&tok)).ok().await;
+    let lines = inv["items"][0]["invoice_items"].as_array().unwrap().clone();
+    assert!(lines.iter().any(|l| l["type"] == "sms" && l["direction"] == "outbound" && l["amount"] == "0.02"), "{lines:?}");
+    assert!(lines.iter().any(|l| l["type"] == "sms" && l["direction"] == "inbound" && l["amount"] == "0.005"), "{lines:?}");
+    let r = app
+        .post("/core/v2/admin/sms/message_drs")
+        .actor(root())
+        .json(json!([{"partner_sid": "nope", "number_src": "x"}, {"partner_sid": psid, "direction": "sideways",
+                      "number_src": "1", "number_dst": "15162065574", "type": "fax", "date_stop": "yesterday"}]))
+        .send()
+        .await;
+    assert_eq!(r.status, 422);
+    let mut fields: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec!["[0].direction", "[0].number_dst", "[0].number_src", "[0].partner_sid", "[1].date_stop", "[1].direction", "[1].number_src", "[1].type"]
+    );
+    let drs = app.get("/core/v2/sms/message_drs").actor(bearer(&tok)).ok().await;
+    assert_eq!(drs["count"], 2, "the refused batch stored nothing");
+}

@@ -3,11 +3,12 @@ use axum::response::Response;
 
 use super::ops;
 use super::repo;
-use super::types::{InboundSmsInput, SmsMessageInput};
+use super::types::{InboundSmsInput, MessageDr, MessageDrInput, SmsMessageInput};
 use crate::domain::scopes::Scope;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_sid, Body, PathParams, QueryParams};
+use crate::http::extract::{parse_sid, Body, JsonBody, PathParams, QueryParams};
+use crate::http::input::{Batch, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
 use crate::state::AppState;
@@ -75,4 +76,12 @@ pub async fn simulate_inbound(
 ) -> ApiResult<Response> {
     let row = ops::arrive(&state, input, problems).await?;
     respond::object(&row.to_wire(), &QueryParams::default())
+}
+
+/// `POST /admin/sms/message_drs`: one record or an array of up to 10,000, all or none.
+pub async fn ingest_message_drs(State(state): State<AppState>, _caller: Caller, body: JsonBody) -> ApiResult<Response> {
+    let mut problems = Problems::new();
+    let batch: Batch<MessageDrInput> = Batch::parse(body.0, ops::MAX_BATCH, "a message detail record", &mut problems)?;
+    let saved = ops::ingest(&state, &batch, problems).await?;
+    Ok(batch.answer(saved.iter().map(|r| r.to_dr()).collect::<Vec<MessageDr>>()))
 }

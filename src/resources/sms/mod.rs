@@ -26,6 +26,9 @@ pub fn routes(api: &mut Api) {
     api.route(Method::GET, "/sms/message_drs", READ, handlers::list_message_drs).returns(Reply::list::<MessageDr>());
     api.route(Method::GET, "/sms/message_drs/{dr_sid}", READ, handlers::get_message_dr)
         .returns(Reply::object::<MessageDr>());
+    api.admin(Method::POST, "/admin/sms/message_drs", &[], handlers::ingest_message_drs)
+        .batch_of::<types::MessageDrInput>()
+        .returns(Reply::one_or_many::<MessageDr>());
     api.section("simulator");
     api.admin(Method::POST, "/admin/simulator/sms", &[], handlers::simulate_inbound).returns(message());
 }

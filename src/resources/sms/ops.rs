@@ -468,3 +468,220 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
     }
     Ok(rows.len())
 }
+
+/// The most records one ingestion takes.
+pub const MAX_BATCH: usize = 10_000;
+
+fn instant(v: &Maybe<String>, field: &str, p: &mut Problems) -> Option<DateTime<Utc>> {
+    v.value().and_then(|s| {
+        let t = crate::domain::time::parse_instant(s).map(|t| t.trunc_subsecs(3));
+        if t.is_none() {
+            p.add(field, "must be a date and time");
+        }
+        t
+    })
+}
+
+/// `POST /admin/sms/message_drs`: records of messages the simulator did not carry (history), one
+/// or up to 10,000, all or none; those without `rate`/`price` are rated from their partner's SMS
+/// or MMS plan and charged to it (balance, invoice), as the messages would have been.
+pub async fn ingest(
+    state: &AppState,
+    batch: &crate::http::input::Batch<super::types::MessageDrInput>,
+    mut errors: Problems,
+) -> ApiResult<Vec<MessageRow>> {
+    use super::types::{DIRECTIONS, STATUSES, TYPES};
+    let t0 = now();
+    let mut rows: Vec<MessageRow> = Vec::new();
+    for (i, input, _) in &batch.items {
+        let mut p = Problems::new();
+        p.required("partner_sid", &input.partner_sid);
+        p.required("direction", &input.direction);
+        let partner = input
+            .partner_sid
+            .value()
+            .and_then(|s| Uuid::parse_str(s).map_err(|_| p.add("partner_sid", "must be a secure ID")).ok());
+        let direction = input.direction.value().cloned().unwrap_or_default();
+        if input.direction.value().is_some() {
+            p.check(DIRECTIONS.contains(&direction.as_str()), "direction", "must be any, inbound, outbound or undirected");
+        }
+        let src = read_number("number_src", input.number_src.value(), true, &mut p);
+        let dst = read_number("number_dst", input.number_dst.value(), true, &mut p);
+        let media = input.media_urls.value().cloned().unwrap_or_default();
+        check_media(&media, &mut p);
+        let group = input.number_group_dst.value().cloned().unwrap_or_default();
+        for (j, g) in group.iter().enumerate() {
+            if number(g).is_none() {
+                p.add(format!("number_group_dst[{j}]"), "must be a phone number in E.164 format (digits only)");
+            }
+        }
+        let kind = input.kind.value().cloned().unwrap_or_else(|| if media.is_empty() { "sms" } else { "mms" }.into());
+        p.check(TYPES.contains(&kind.as_str()), "type", "must be sms or mms");
+        let status = input
+            .status
+            .value()
+            .cloned()
+            .unwrap_or_else(|| if direction == "inbound" { "received" } else { "delivered" }.into());
+        p.check(STATUSES.contains(&status.as_str()), "status", &format!("must be one of {}", STATUSES.join(", ")));
+        let text = input.message.value().cloned();
+        check_text(text.as_deref().unwrap_or_default(), &mut p);
+        let mtype = if kind == "mms" { MessageType::Mms } else { MessageType::Sms };
+        let segments = match input.message_segments.value() {
+            Some(s) => {
+                p.check(*s >= 1 && *s <= 1000, "message_segments", "must be between 1 and 1000");
+                *s
+            }
+            None => message_segments(mtype, text.as_deref().unwrap_or_default()) as i32,
+        };
+        let start = instant(&input.date_start, "date_start", &mut p);
+        let sent = instant(&input.date_sent, "date_sent", &mut p);
+        let stop = instant(&input.date_stop, "date_stop", &mut p);
+        let inserted = instant(&input.date_insert, "date_insert", &mut p).unwrap_or(t0);
+        let changed = instant(&input.date_changed, "date_changed", &mut p).unwrap_or(inserted);
+        if let Some(d) = input.delay_sent.value() {
+            p.check(*d >= 0, "delay_sent", "must not be negative");
+        }
+        let limit = Decimal::from(1_000_000_000u32);
+        let money = [
+            ("rate", &input.rate),
+            ("price", &input.price),
+            ("mcc_mnc_rate", &input.mcc_mnc_rate),
+            ("mcc_mnc_price", &input.mcc_mnc_price),
+            ("passthrough_rate", &input.passthrough_rate),
+            ("passthrough_price", &input.passthrough_price),
+        ];
+        for (name, v) in money {
+            if let Some(m) = v.value() {
+                p.check(m.0 >= Decimal::ZERO && m.0 <= limit, name, "must be between 0 and 1000000000");
+            }
+        }
+        let dr_sid = match input.dr_sid.value() {
+            Some(s) => Uuid::parse_str(s).map_err(|_| p.add("dr_sid", "must be a secure ID")).unwrap_or_default(),
+            None => Uuid::new_v4(),
+        };
+        if !p.is_empty() {
+            for mut e in p.0 {
+                e.field = Some(batch.at(*i, &e.field.unwrap_or_default()));
+                errors.push(e);
+            }
+            continue;
+        }
+        let (Some(partner), Some(src), Some(dst)) = (partner, src, dst) else { continue };
+        let created = start.unwrap_or(inserted);
+        let outbound = direction != "inbound";
+        let (billing, external) = if outbound { (src.clone(), dst.clone()) } else { (dst.clone(), src.clone()) };
+        let money = |v: &Maybe<crate::domain::money::Money>| v.value().map(|m| m.0);
+        rows.push(MessageRow {
+            message_sid: Uuid::new_v4(),
+            dr_sid,
+            partner_sid: partner,
+            direction,
+            kind,
+            status,
+            number_billing: Some(input.number_billing.value().cloned().unwrap_or(billing)),
+            number_external: Some(input.number_external.value().cloned().unwrap_or(external)),
+            number_src: src,
+            number_dst: dst,
+            number_group_dst: group,
+            media_urls: media,
+            message: text,
+            message_segments: segments,
+            user_data: input.user_data.value().cloned(),
+            mcc: input.mcc.value().copied(),
+            mnc: input.mnc.value().copied(),
+            rate: money(&input.rate),
+            price: money(&input.price),
+            mcc_mnc_rate: money(&input.mcc_mnc_rate),
+            mcc_mnc_price: money(&input.mcc_mnc_price),
+            passthrough_rate: money(&input.passthrough_rate),
+            passthrough_price: money(&input.passthrough_price),
+            a2p_campaign: input.a2p_campaign.value().cloned(),
+            p2p_nnid: input.p2p_nnid.value().cloned(),
+            provider: input.provider.value().cloned(),
+            registration_type: input.registration_type.value().cloned(),
+            vendor_error_code: input.vendor_error_code.value().cloned(),
+            version: input.version.value().copied(),
+            date_created: created,
+            date_changed: changed,
+            date_status_changed: Some(stop.unwrap_or(created)),
+            date_sent: sent.or(Some(created)),
+            date_stop: stop.unwrap_or(created),
+            delay_sent: Some(
+                input.delay_sent.value().copied().unwrap_or_else(|| sent.map(|s| (s - created).num_seconds().max(0) as i32).unwrap_or(0)),
+            ),
+            ..Default::default()
+        });
+    }
+    errors.finish()?;
+    let partners_sids: Vec<Uuid> = rows.iter().map(|r| r.partner_sid).collect::<HashSet<_>>().into_iter().collect();
+    let known = partners::repo::existing(&state.pool, &partners_sids).await?;
+    let missing: Vec<FieldError> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !known.contains(&r.partner_sid))
+        .map(|(i, _)| FieldError::new(batch.at(i, "partner_sid"), "cannot find partner"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::Validation(missing));
+    }
+    // Rating: each partner's plan for the direction and kind, read once per batch.
+    let mut charges: BTreeMap<Uuid, Vec<Charge>> = BTreeMap::new();
+    for row in rows.iter_mut().filter(|r| r.direction == "inbound" || r.direction == "outbound") {
+        if row.rate.is_some() && row.price.is_some() {
+            if let Some(price) = row.price {
+                charges.entry(row.partner_sid).or_default().push(Charge {
+                    kind: if row.kind == "mms" { "mms" } else { "sms" },
+                    direction: Some(row.direction.clone()),
+                    country_code: None,
+                    usage: row.message_segments as i64,
+                    amount: price,
+                });
+            }
+            continue;
+        }
+        let kind = if row.kind == "mms" { MessageType::Mms } else { MessageType::Sms };
+        let others: Vec<String> = if row.direction == "outbound" && !row.number_group_dst.is_empty() {
+            row.number_group_dst.iter().filter(|n| Some(*n) != row.number_billing.as_ref()).cloned().collect()
+        } else {
+            row.number_external.clone().into_iter().collect()
+        };
+        let own = row.number_billing.clone().unwrap_or_default();
+        let priced = price(state, row.partner_sid, &row.direction.clone(), kind, &own, &others, row.message_segments).await?;
+        if row.rate.is_none() {
+            row.rate = priced.rate;
+            row.mcc_mnc_rate = row.mcc_mnc_rate.or(priced.rate);
+        }
+        match row.price {
+            Some(p) => charges.entry(row.partner_sid).or_default().push(Charge {
+                kind: kind.as_str(),
+                direction: Some(row.direction.clone()),
+                country_code: None,
+                usage: row.message_segments as i64,
+                amount: p,
+            }),
+            None => {
+                row.price = priced.price;
+                row.mcc_mnc_price = row.mcc_mnc_price.or(priced.price);
+                charges.entry(row.partner_sid).or_default().extend(priced.charges);
+            }
+        }
+    }
+    let sids: Vec<Uuid> = rows.iter().map(|r| r.dr_sid).collect();
+    let mut tx = state.pool.begin().await?;
+    let taken = repo::existing_drs(&mut *tx, &sids).await?;
+    if !taken.is_empty() {
+        return Err(ApiError::Conflict(
+            taken.iter().map(|s| FieldError::new("dr_sid", "this record exists already").with_reference(s.to_string())).collect(),
+        ));
+    }
+    repo::insert(&mut tx, &rows).await?;
+    for (partner, list) in &charges {
+        accrual::charge(&mut tx, *partner, list).await?;
+    }
+    let saved = repo::get_drs(&mut tx, &sids).await?;
+    tx.commit().await?;
+    for partner in charges.keys() {
+        partners::ops::changed(state, *partner);
+    }
+    Ok(saved)
+}

@@ -183,6 +183,10 @@ pub struct MessageDrInput {
     #[serde(default)]
     pub date_insert: Maybe<String>,
     #[serde(default)]
+    pub date_changed: Maybe<String>,
+    #[serde(default)]
+    pub delay_sent: Maybe<i32>,
+    #[serde(default)]
     pub mcc: Maybe<i32>,
     #[serde(default)]
     pub mnc: Maybe<i32>,
