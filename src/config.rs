@@ -89,6 +89,7 @@ pub struct Config {
     pub batch_claim_timeout_seconds: u32,
     pub batch_poll_ms: u64,
     pub batch_max_entries: u32,
+    pub verification_base_url: String,
     pub network_worker: bool,
     pub sms_step_ms: u64,
     pub sms_unreachable_numbers: Vec<String>,

@@ -11,6 +11,7 @@ use super::RepoResult;
 /// The data tables, emptied outright (no row triggers: caches are dropped by the notification).
 const DATA: &[&str] = &[
     "callbacks",
+    "verification_emails",
     "messages",
     "batch_items",
     "batch_tasks",

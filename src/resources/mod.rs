@@ -24,3 +24,4 @@ pub mod rating;
 pub mod shared;
 pub mod sms;
 pub mod trunk_groups;
+pub mod verification;

@@ -24,3 +24,4 @@ mod partners;
 mod rating;
 mod sms;
 mod trunk_groups;
+mod verification;
