@@ -5,7 +5,8 @@
 //! `Demo Co` (login [`LOGIN`], password [`PASSWORD`]) has a card on file, a third-party endpoint
 //! and a conference endpoint, a trunk group routing to the endpoint with an access control rule,
 //! a DID group, rented numbers on the trunk group, a routing prefix, a completed batch task and one
-//! waiting for review, rated call records, an issued invoice and its open one.
+//! waiting for review, rated call records, an issued invoice and its open one; messaging: a
+//! callback URL, a conversation with another tenant (`Friendly Co`) and a week of message records.
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
@@ -24,6 +25,12 @@ use crate::state::AppState;
 
 pub const LOGIN: &str = "demo";
 pub const PASSWORD: &str = "demo-password";
+/// Another tenant of the server, whom the demo partner texts with.
+pub const FRIEND_LOGIN: &str = "demo-friend";
+pub const FRIEND_PASSWORD: &str = "demo-friend-password";
+/// Where the demo partner's messaging callbacks go: a developer's application on loopback (until
+/// one listens there, the callbacks show their failed attempts and retries).
+pub const CALLBACK_URL: &str = "http://127.0.0.1:3000/carrierx/sms";
 const MARKER: &str = "demo_data:tenant:v1";
 
 /// Makes the demo tenant unless it is made already (once per database, one instance at a time);
@@ -64,6 +71,10 @@ async fn load_locked(state: &AppState) -> ApiResult<bool> {
         router: crate::build_router(state.clone()),
         root: format!("Bearer {}", token.access_token),
         demo: format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{LOGIN}:{PASSWORD}"))),
+        friend: format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{FRIEND_LOGIN}:{FRIEND_PASSWORD}"))
+        ),
     };
     let made = build(&api).await;
     oauth::delete_token(&state.pool, token.token_sid).await?;
@@ -74,8 +85,10 @@ async fn load_locked(state: &AppState) -> ApiResult<bool> {
         }
         Err(e) => {
             // Leave nothing half made: the partner and everything of it go.
-            if let Some(sid) = partners::sid_by_login(&state.pool, LOGIN).await? {
-                let _ = api.call(Method::DELETE, &format!("/partners/{sid}"), Who::Root, None).await;
+            for login in [LOGIN, FRIEND_LOGIN] {
+                if let Some(sid) = partners::sid_by_login(&state.pool, login).await? {
+                    let _ = api.call(Method::DELETE, &format!("/partners/{sid}"), Who::Root, None).await;
+                }
             }
             Err(e)
         }
@@ -86,6 +99,7 @@ async fn load_locked(state: &AppState) -> ApiResult<bool> {
 enum Who {
     Root,
     Demo,
+    Friend,
 }
 
 /// The API in-process, as the root partner or the demo partner.
@@ -93,6 +107,7 @@ struct Api {
     router: Router,
     root: String,
     demo: String,
+    friend: String,
 }
 
 impl Api {
@@ -100,6 +115,7 @@ impl Api {
         let auth = match who {
             Who::Root => &self.root,
             Who::Demo => &self.demo,
+            Who::Friend => &self.friend,
         };
         let mut req = Request::builder().method(method.clone()).uri(format!("/core/v2{path}"));
         req = req.header(header::AUTHORIZATION, auth);
@@ -141,7 +157,10 @@ async fn build(api: &Api) -> ApiResult<()> {
             // wait for verification as any new partner's do.
             "/admin/partners",
             Root,
+            // Postpaid: it spends on its card's credit (invoiced monthly), so that its numbers can
+            // send messages and place calls however much the demo's history cost.
             json!({"status": "active", "login": LOGIN, "password": PASSWORD, "name": "Demo Co", "company_name": "Demo Co",
+                   "payment_type": "postpay",
                    "owner_email": "owner@demo.example", "billing_email": "billing@demo.example",
                    "address1": "4300 E Pacific Coast Hwy", "city": "Long Beach", "state": "CA", "zip": "90804",
                    "country_code": "USA", "attributes": {"source": "demo data"}}),
@@ -240,5 +259,44 @@ async fn build(api: &Api) -> ApiResult<()> {
     // The period so far is invoiced (paid by the card on file); later calls land on the open one.
     api.call(Method::POST, &format!("/admin/partners/{partner_sid}/close_billing_period"), Root, None).await?;
     api.post("/admin/calls/call_drs", Root, json!(later)).await?;
+    messaging(api, &partner_sid, &rented[0]).await
+}
+
+/// Messaging: the demo partner's texts are called back to [`CALLBACK_URL`]; it texts with another
+/// tenant of this server (the simulated network delivers both ways once the server runs), and has
+/// a week of message history.
+async fn messaging(api: &Api, partner_sid: &str, main_line: &str) -> ApiResult<()> {
+    use Who::{Demo, Friend, Root};
+    api.call(Method::PATCH, &format!("/partners/{partner_sid}"), Demo, Some(json!({"callbacks": {"sms": CALLBACK_URL}})))
+        .await?;
+    api.post(
+        "/admin/partners",
+        Root,
+        json!({"status": "active", "login": FRIEND_LOGIN, "password": FRIEND_PASSWORD, "name": "Friendly Co",
+               "company_name": "Friendly Co", "attributes": {"source": "demo data"}}),
+    )
+    .await?;
+    let theirs = sid(&api.post("/phonenumber/dids?filter=state+eq+CA", Friend, json!({"name": "Friendly line"})).await?, "phonenumber")?;
+    api.post(
+        "/sms/messages",
+        Demo,
+        json!({"from": main_line, "to": theirs, "message": "Hi! Are we still on for Thursday?", "user_data": "demo"}),
+    )
+    .await?;
+    api.post("/sms/messages", Friend, json!({"from": theirs, "to": main_line, "message": "Yes, 10am at your office 👍"}))
+        .await?;
+    let now = chrono::Utc::now();
+    let far = ["12125550100", "13125550199", "442079460123", "14155552671"];
+    let history: Vec<Value> = (0..24i64)
+        .map(|i| {
+            let at = crate::domain::time::Timestamp(now - chrono::Duration::minutes(i * 397 + 30));
+            let outbound = i % 3 != 0;
+            let other = far[(i as usize) % far.len()];
+            json!({"partner_sid": partner_sid, "direction": if outbound { "outbound" } else { "inbound" },
+                   "number_src": if outbound { main_line } else { other }, "number_dst": if outbound { other } else { main_line },
+                   "message": format!("Demo message {}", i + 1), "date_start": at, "date_stop": at})
+        })
+        .collect();
+    api.post("/admin/sms/message_drs", Root, json!(history)).await?;
     Ok(())
 }

@@ -110,6 +110,31 @@ async fn the_demo_tenant_has_something_of_every_resource() {
     assert!(kinds.contains("did") && kinds.contains("toll"), "{kinds:?}");
     assert_eq!(invoices["items"][1]["status"], "open");
 
+    // Messaging: a callback URL, a conversation with another tenant, delivered both ways by the
+    // simulated network, and a week of records.
+    assert_eq!(me["callbacks"]["sms"], tenant::CALLBACK_URL);
+    let main_line = dids["items"][0]["phonenumber"].clone();
+    let _net = app.network();
+    let convo = eventually(std::time::Duration::from_secs(20), "the conversation is delivered", || async {
+        let l = app.get("/core/v2/sms/messages?filter=status+ne+received+and+user_data+ne+history").actor(demo()).ok().await;
+        let inbound = app.get("/core/v2/sms/messages?filter=direction+eq+inbound+and+status+eq+received").actor(demo()).ok().await;
+        let sent = l["items"].as_array().unwrap().iter().find(|m| m["message"] == "Hi! Are we still on for Thursday?").cloned();
+        let reply = inbound["items"].as_array().unwrap().iter().find(|m| m["message"] == "Yes, 10am at your office 👍").cloned();
+        match (sent, reply) {
+            (Some(s), Some(r)) if s["status"] == "delivered" => Some((s, r)),
+            _ => None,
+        }
+    })
+    .await;
+    assert_eq!(convo.0["from"], main_line);
+    assert_eq!(convo.1["to"], main_line);
+    let friend = basic(tenant::FRIEND_LOGIN, tenant::FRIEND_PASSWORD);
+    let theirs = app.get("/core/v2/sms/messages?filter=direction+eq+inbound").actor(friend).ok().await;
+    assert_eq!(theirs["items"][0]["message"], "Hi! Are we still on for Thursday?");
+    let drs = list("sms/message_drs").await;
+    assert!(drs["count"].as_i64().unwrap() >= 26, "{}", drs["count"]);
+    assert!(drs["items"].as_array().unwrap().iter().all(|d| d["price"].is_string()));
+
     // The loader's token is gone; a second load makes nothing new.
     let tokens = app.get("/core/v2/oauth/tokens?limit=1000").actor(root()).ok().await;
     assert!(tokens["items"].as_array().unwrap().iter().all(|t| t["name"] != "demo data loader"), "{tokens}");
@@ -135,9 +160,9 @@ async fn a_reset_brings_the_demo_data_back() {
     assert_eq!(again["name"], "Demo Co");
     assert_ne!(again["partner_sid"], first["partner_sid"]);
     assert_eq!(app.get("/core/v2/phonenumber/dids").actor(demo()).ok().await["total"], 4);
-    // The root partner and the one demo tenant.
+    // The root partner, the demo tenant and the one it texts with.
     let partners = app.get("/core/v2/partners").actor(root()).ok().await;
-    assert_eq!(partners["total"], 2, "{partners}");
+    assert_eq!(partners["total"], 3, "{partners}");
 }
 
 /// The demo's rate plans replace the built-in reference plans of their routes, never a default an

@@ -1,7 +1,7 @@
 // The "Flows" folder of the Postman collection: scripted requests that carry values from one to
 // the next (collection variables) and assert on status and body. One flow from a new partner to
 // its paid invoice: token → partner → endpoint → rent a number → trunk group → ACL rule → batch
-// task → call records → invoice. Scripts are written as functions here and stored as their bodies.
+// task → call records → an SMS sent, polled to delivered, its record → invoice. Scripts are written as functions here and stored as their bodies.
 
 // The statements of a function, as the lines of a Postman script.
 function script(fn) {
@@ -46,7 +46,7 @@ function step(name, method, path, { as, json, form, pre, test, description } = {
   return { name, event, request, response: [] };
 }
 
-/* global pm, postman */
+/* global pm */
 const items = [
   step('Root: who am I', 'GET', '/oauth/whoami', {
     as: AS_ROOT,
@@ -264,7 +264,7 @@ const items = [
       pm.collectionVariables.set('taskPolls', polls);
       if (t.status !== 'completed' && t.status !== 'failed' && polls < 60) {
         setTimeout(() => {}, 500);
-        postman.setNextRequest(pm.info.requestName);
+        pm.execution.setNextRequest(pm.info.requestName);
         return;
       }
       pm.test('completed: two numbers rented', () => {
@@ -324,6 +324,58 @@ const items = [
       });
     },
   }),
+  step('Partner: send an SMS from the number', 'POST', '/sms/messages', {
+    as: AS_PARTNER,
+    json: { from: '{{phonenumber}}', to: '14155552671', message: 'Hello from the Postman flow' },
+    description: 'The simulated network takes it from queued to sent to delivered (LOCAL.md).',
+    test() {
+      pm.test('200, queued, one SMS segment, priced once sent', () => {
+        pm.response.to.have.status(200);
+        const m = pm.response.json();
+        pm.expect(m.status).to.eql('queued');
+        pm.expect(m.type).to.eql('sms');
+        pm.expect(m.message_segments).to.eql(1);
+        pm.expect(m.price).to.eql(null);
+        pm.collectionVariables.set('messageSid', m.message_sid);
+        pm.collectionVariables.set('messagePolls', '0');
+      });
+    },
+  }),
+  step('Partner: poll the message until it is delivered', 'GET', '/sms/messages/{{messageSid}}', {
+    as: AS_PARTNER,
+    description: 'Polled (up to 50 times, a tenth of a second apart) until the network has delivered it.',
+    test() {
+      const m = pm.response.json();
+      const polls = Number(pm.collectionVariables.get('messagePolls')) + 1;
+      pm.collectionVariables.set('messagePolls', polls);
+      if (m.status !== 'delivered' && m.status !== 'failed' && polls < 50) {
+        setTimeout(() => {}, 100);
+        pm.execution.setNextRequest(pm.info.requestName);
+        return;
+      }
+      pm.test('delivered, with its price', () => {
+        pm.response.to.have.status(200);
+        pm.expect(m.status).to.eql('delivered');
+        pm.expect(m.price).to.eql('0.01');
+        pm.expect(m.mcc).to.eql(310);
+      });
+    },
+  }),
+  step('Partner: the message record', 'GET', '/sms/message_drs?filter=number_billing eq {{phonenumber}}', {
+    as: AS_PARTNER,
+    test() {
+      pm.test('one record, delivered, rated (keyset paged: total null)', () => {
+        pm.response.to.have.status(200);
+        const page = pm.response.json();
+        pm.expect(page.total).to.eql(null);
+        const r = page.items.find((i) => i.number_external === '14155552671');
+        pm.expect(r.status).to.eql('delivered');
+        pm.expect(r.rate).to.eql('0.01');
+        pm.expect(r.price).to.eql('0.01');
+        pm.expect(r.direction).to.eql('outbound');
+      });
+    },
+  }),
   step('Partner: the open invoice', 'GET', '/invoices?filter=status eq open', {
     as: AS_PARTNER,
     test() {
@@ -335,6 +387,7 @@ const items = [
         const kinds = inv.invoice_items.map((i) => i.type);
         pm.expect(kinds).to.include('did');
         pm.expect(kinds).to.include('toll');
+        pm.expect(kinds).to.include('sms');
         pm.collectionVariables.set('invoiceSid', inv.invoice_sid);
       });
     },
