@@ -67,7 +67,8 @@ CREATE TABLE callbacks (
     url                 text        NOT NULL,
     -- host:port of the URL: a slow receiver holds back only its own callbacks.
     authority           text        NOT NULL,
-    body                jsonb       NOT NULL,
+    -- As POSTed (json keeps the text: its keys in the record's order).
+    body                json        NOT NULL,
     status              text        NOT NULL DEFAULT 'pending'
                         CHECK (status IN ('pending', 'delivered', 'failed')),
     attempts            integer     NOT NULL DEFAULT 0,
@@ -84,3 +85,7 @@ CREATE TABLE callbacks (
 CREATE INDEX callbacks_due_idx ON callbacks (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX callbacks_partner_idx ON callbacks (partner_sid, id);
 CREATE INDEX callbacks_object_idx ON callbacks (object_sid);
+
+-- Charges whose amount was taken from the balance when they were made (a partner's spending,
+-- checked against its limits at once): folded into the invoice lines only.
+ALTER TABLE pending_charges ADD COLUMN balance_taken boolean NOT NULL DEFAULT false;

@@ -24,8 +24,9 @@ pub struct AppState {
     pub batch_wake: Arc<tokio::sync::Notify>,
     /// Where this server answers: callbacks never go there.
     pub own: Arc<OwnAddresses>,
-    /// The countries' codes (reference data), read once.
-    pub country_codes: Arc<tokio::sync::OnceCell<Arc<crate::resources::countries::ops::Codes>>>,
+    /// What resources keep per instance (a writer task's queue, reference data read once), by
+    /// type: the state knows no resource.
+    pub services: Arc<Services>,
     /// Wakes this instance's callback worker when callbacks were queued here.
     pub callback_wake: Arc<tokio::sync::Notify>,
 }
@@ -45,7 +46,7 @@ impl AppState {
         let own = Arc::new(OwnAddresses::new(&config.bind, config.public_url()));
         AppState {
             own,
-            country_codes: Arc::default(),
+            services: Arc::default(),
             callback_wake: Arc::new(tokio::sync::Notify::new()),
             geoip,
             pool,
@@ -71,6 +72,19 @@ impl AppState {
     pub fn invalidate_all(&self) {
         self.auth.invalidate_all();
         self.objects.clear();
+    }
+}
+
+/// Per-instance values of the resources, one of each type, made on first use.
+#[derive(Default)]
+pub struct Services(std::sync::Mutex<std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>);
+
+impl Services {
+    /// The instance's `T`, made by `init` the first time it is asked for.
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        let mut map = crate::sync::lock(&self.0);
+        let entry = map.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(init()));
+        entry.clone().downcast::<T>().expect("a service is stored under its own type")
     }
 }
 

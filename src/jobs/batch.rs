@@ -166,7 +166,7 @@ async fn run_entries(state: &AppState, me: Uuid, task: &TaskRow) -> ApiResult<()
         metrics::counter!("batch_entries_total", "outcome" => "failure").increment(failed);
         if task.method == "POST" && task.kind == "phonenumber" {
             // Rentals were charged: the partner's balance changed.
-            crate::resources::partners::ops::changed(state, task.partner_sid);
+            crate::resources::partners::ops::money_changed(state, task.partner_sid);
         }
         if !pause.is_zero() {
             tokio::time::sleep(pause).await;

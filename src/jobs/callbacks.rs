@@ -65,7 +65,7 @@ pub fn retry_delay(config: &Config, attempt: i32) -> Option<i64> {
 
 /// One attempt: the answer's status, or why there was none.
 async fn attempt(client: &HttpClient, c: &Claimed, timeout: Duration) -> (Option<i32>, Option<String>) {
-    let body = Bytes::from(serde_json::to_vec(&c.body).unwrap_or_default());
+    let body = Bytes::from(c.body.clone());
     let request = match hyper::Request::post(c.url.as_str())
         .header(hyper::header::CONTENT_TYPE, "application/json")
         .header(hyper::header::USER_AGENT, concat!("carrierx-core/", env!("CARGO_PKG_VERSION")))

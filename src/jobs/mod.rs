@@ -95,7 +95,7 @@ pub async fn fold_pending_charges(state: AppState) {
         match round.await {
             Ok(partners) => {
                 for p in partners {
-                    crate::resources::partners::ops::changed(&state, p);
+                    crate::resources::partners::ops::money_changed(&state, p);
                 }
             }
             Err(e) => tracing::warn!(error = ?e, "cannot fold pending charges"),
@@ -109,7 +109,7 @@ pub async fn close_billing_periods(state: AppState) {
     loop {
         match crate::resources::invoices::periods::close_due(&state.pool).await {
             Ok(Some(partner)) => {
-                crate::resources::partners::ops::changed(&state, partner);
+                crate::resources::partners::ops::money_changed(&state, partner);
                 continue;
             }
             Ok(None) => {}

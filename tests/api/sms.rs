@@ -167,9 +167,12 @@ async fn a_message_is_sent_delivered_recorded_and_charged() {
     let after = app.get(&format!("/core/v2/partners/{psid}")).actor(tok.clone()).ok().await["balance"].clone();
     let (b, a): (f64, f64) = (before.as_str().unwrap().parse().unwrap(), after.as_str().unwrap().parse().unwrap());
     assert!((b - a - 0.02).abs() < 1e-9, "{before} - 0.02 = {after}");
-    let inv = app.get("/core/v2/invoices").actor(tok.clone()).ok().await;
-    let items = &inv["items"][0]["invoice_items"];
-    let line = items.as_array().unwrap().iter().find(|i| i["type"] == "sms").expect("an sms line");
+    // The invoice line follows within a second (the fold of pending charges).
+    let line = eventually(Duration::from_secs(20), "an sms line on the open invoice", || async {
+        let inv = app.get("/core/v2/invoices").actor(tok.clone()).ok().await;
+        inv["items"][0]["invoice_items"].as_array().unwrap().iter().find(|i| i["type"] == "sms").cloned()
+    })
+    .await;
     assert_eq!(line["amount"], "0.02");
     assert_eq!(line["direction"], "outbound");
     assert_eq!(line["country_code"], "USA");

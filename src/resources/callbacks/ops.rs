@@ -2,7 +2,6 @@
 //! in the transaction of the change it reports and goes out once that commits
 //! (`jobs::callbacks` delivers it).
 
-use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -16,7 +15,8 @@ pub struct Report {
     pub partner_sid: Uuid,
     pub did_sid: Option<Uuid>,
     pub object_sid: Uuid,
-    pub body: Value,
+    /// The JSON to POST.
+    pub body: String,
 }
 
 /// Queues the SMS callbacks of `reports`, each to its number's URL by the reference's precedence

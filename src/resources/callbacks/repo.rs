@@ -68,7 +68,7 @@ pub const LIST: ListSpec = ListSpec {
         Field::new("response_status", "c.response_status", T::Int),
         Field::new("status", "c.status", T::Text),
         Field::new("url", "c.url", T::Text),
-        Field::new("body", "c.body", T::Json),
+        Field::new("body", "c.body::jsonb", T::Json),
     ],
     sid: "c.callback_sid",
     default_order: "c.id",
@@ -116,7 +116,8 @@ pub struct NewCallback {
     pub object_sid: Option<Uuid>,
     pub url: String,
     pub authority: String,
-    pub body: Value,
+    /// The JSON to POST, as sent.
+    pub body: String,
     /// Due at once (`pending`), or refused outright (`failed`, with the reason).
     pub refused: Option<String>,
 }
@@ -133,7 +134,7 @@ pub async fn enqueue(db: &mut PgConnection, items: &[NewCallback]) -> RepoResult
          SELECT x.sid, x.partner, x.event, x.object, x.url, x.authority, x.body,
                 CASE WHEN x.refused IS NULL THEN 'pending' ELSE 'failed' END, x.refused,
                 CASE WHEN x.refused IS NULL THEN now() END
-           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::text[])
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[]::json[], $8::text[])
                 AS x(sid, partner, event, object, url, authority, body, refused)",
     )
     .bind(&sids)
@@ -142,7 +143,7 @@ pub async fn enqueue(db: &mut PgConnection, items: &[NewCallback]) -> RepoResult
     .bind(items.iter().map(|i| i.object_sid).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.url.as_str()).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.authority.as_str()).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.body.clone()).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.body.as_str()).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.refused.clone()).collect::<Vec<_>>())
     .execute(db)
     .await?;
@@ -179,7 +180,8 @@ pub struct Claimed {
     pub id: i64,
     pub url: String,
     pub authority: String,
-    pub body: Value,
+    /// The JSON to POST, as text.
+    pub body: String,
     pub attempts: i32,
 }
 
@@ -201,7 +203,7 @@ pub async fn claim(pool: &PgPool, busy: &[String], per_receiver: i64, limit: i64
                 next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
            FROM ranked r
           WHERE c.id = r.id AND r.rank <= $2
-      RETURNING c.id, c.url, c.authority, c.body, c.attempts",
+      RETURNING c.id, c.url, c.authority, c.body::text AS body, c.attempts",
     )
     .bind(busy)
     .bind(per_receiver)

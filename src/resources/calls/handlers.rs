@@ -299,7 +299,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     let saved = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
     for partner in charges.keys() {
-        crate::resources::partners::ops::changed(&state, *partner);
+        crate::resources::partners::ops::money_changed(&state, *partner);
     }
     Ok(batch.answer(saved.iter().map(|r| r.to_wire()).collect::<Vec<CallDr>>()))
 }

@@ -28,7 +28,7 @@ impl Codes {
 
 /// The country codes, loaded on first use by this instance.
 pub async fn codes(state: &AppState) -> ApiResult<Arc<Codes>> {
-    let cell: &OnceCell<Arc<Codes>> = &state.country_codes;
+    let cell = state.services.get_or_init(OnceCell::<Arc<Codes>>::new);
     let codes = cell
         .get_or_try_init(|| async {
             let rows = repo::reference_codes(&state.pool).await?;

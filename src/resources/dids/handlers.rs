@@ -97,7 +97,7 @@ pub async fn rent_did(
     p.finish()?;
     let row = ops::rent(&mut tx, caller.partner_sid(), number.as_deref(), &q.filter, &input, checked).await?;
     tx.commit().await?;
-    crate::resources::partners::ops::changed(&state, caller.partner_sid());
+    crate::resources::partners::ops::money_changed(&state, caller.partner_sid());
     Ok(Json(row.to_wire(caller.admin)).into_response())
 }
 

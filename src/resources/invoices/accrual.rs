@@ -54,18 +54,12 @@ pub async fn open_invoice(db: &mut PgConnection, partner: Uuid) -> ApiResult<Opt
 /// Records charges of one partner: each on its line of the open invoice, the total taken from the
 /// balance (a prepaid partner falling below `charge_at` is topped up by `prepay_amount`).
 pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
-    apply(db, partner, charges, false).await
-}
-
-/// As [`charge`], for what a partner chooses to spend (a message, a call it places): refused with
-/// a 402 naming the limit, before anything is written, when the partner cannot pay (see
-/// [`ensure_can_spend`]).
-pub async fn spend(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
     apply(db, partner, charges, true).await
 }
 
-async fn apply(db: &mut PgConnection, partner: Uuid, charges: &[Charge], limited: bool) -> ApiResult<()> {
-    // One line per kind, in a fixed order (two transactions never wait on each other's lines).
+/// Charges summed by invoice line (`type`, `direction`, `country_code`), in a fixed order, and
+/// their total.
+fn lines_of(charges: &[Charge]) -> ApiResult<(BTreeMap<LineKey, (i64, Decimal)>, Decimal)> {
     let mut lines: BTreeMap<LineKey, (i64, Decimal)> = BTreeMap::new();
     let too_large = || ApiError::invalid("amount", "the charges are too large to add up");
     let mut total = Decimal::ZERO;
@@ -75,70 +69,141 @@ async fn apply(db: &mut PgConnection, partner: Uuid, charges: &[Charge], limited
         line.1 = line.1.checked_add(c.amount).ok_or_else(too_large)?;
         total = total.checked_add(c.amount).ok_or_else(too_large)?;
     }
-    if lines.is_empty() {
-        return Ok(());
-    }
-    // Locks in one order everywhere: the open invoice (shared), the partner row, the lines.
-    let Some(invoice) = open_invoice(db, partner).await? else {
-        // A deleted partner's last invoice has been issued: nothing more is billed to it.
-        tracing::warn!(partner_sid = %partner, "a charge for a partner without an open invoice was dropped");
-        return Ok(());
-    };
-    if limited {
-        ensure_can_spend(db, partner, total).await?;
-    }
-    let repo::BalanceAfter { balance, payment_type, charge_at, prepay_amount: prepay } =
-        repo::take_from_balance(&mut *db, partner, total).await?;
-    let columns = ChargeColumns {
+    Ok((lines, total))
+}
+
+fn columns(lines: &BTreeMap<LineKey, (i64, Decimal)>) -> ChargeColumns {
+    ChargeColumns {
         kinds: lines.keys().map(|k| k.0).collect(),
         directions: lines.keys().map(|k| k.1.clone()).collect(),
         country_codes: lines.keys().map(|k| k.2.clone()).collect(),
         usages: lines.values().map(|v| v.0).collect(),
         amounts: lines.values().map(|v| v.1).collect(),
+    }
+}
+
+/// Puts charges on their lines of the open invoice; `take`: and takes their total from the
+/// balance (with the prepaid top-up). Locks in one order everywhere: the open invoice (shared),
+/// its lines, the partner row.
+async fn apply(db: &mut PgConnection, partner: Uuid, charges: &[Charge], take: bool) -> ApiResult<()> {
+    let (lines, total) = lines_of(charges)?;
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let Some(invoice) = open_invoice(db, partner).await? else {
+        // A deleted partner's last invoice has been issued: nothing more is billed to it.
+        tracing::warn!(partner_sid = %partner, "a charge for a partner without an open invoice was dropped");
+        return Ok(());
     };
-    repo::add_items(&mut *db, invoice.id, invoice.start, invoice.end, &columns).await?;
-    // A prepaid account crossing its threshold is topped up once, from its card.
-    if let (true, Some(at), Some(amount)) = (payment_type == "prepay", charge_at, prepay) {
-        if balance < at && balance + total >= at && amount > Decimal::ZERO {
+    repo::add_items(&mut *db, invoice.id, invoice.start, invoice.end, &columns(&lines)).await?;
+    if take {
+        let after = repo::take_from_balance(&mut *db, partner, total).await?;
+        top_up(db, partner, invoice.id, &after, total).await?;
+    }
+    Ok(())
+}
+
+/// A prepaid account crossing its threshold with a charge of `total` is topped up once, from
+/// its card.
+async fn top_up(
+    db: &mut PgConnection,
+    partner: Uuid,
+    invoice_id: i64,
+    after: &repo::BalanceAfter,
+    total: Decimal,
+) -> ApiResult<()> {
+    if let (true, Some(at), Some(amount)) = (after.payment_type == "prepay", after.charge_at, after.prepay_amount) {
+        if after.balance < at && after.balance + total >= at && amount > Decimal::ZERO {
             let method = billing_method(db, partner).await?;
             let status = if is_card(&method) { "complete" } else { "declined" };
-            pay(db, partner, invoice.id, amount, "credit_card_prepay", status, method).await?;
+            pay(db, partner, invoice_id, amount, "credit_card_prepay", status, method).await?;
         }
     }
     Ok(())
 }
 
-/// Refuses a spend of `amount` the partner cannot make (a 402 naming the limit): a prepaid
-/// balance that does not cover it, or today's spending past `daily_spending_limit`. The partner
-/// row stays locked until the transaction ends: the check and the charge that follows are one
-/// step for concurrent spenders (none overdraws).
-async fn ensure_can_spend(db: &mut PgConnection, partner: Uuid, amount: Decimal) -> ApiResult<()> {
+/// What a partner chooses to spend (a message sent, a call placed), in the caller's transaction:
+/// the total is taken from the balance at once if the partner's limits allow it (else a 402
+/// naming the limit: a prepaid `balance` that does not cover it, or `daily_spending_limit`), and
+/// its invoice lines follow within a second (the pending-charges fold).
+pub async fn spend(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
+    spend_each(db, partner, &[charges]).await?.remove(0)
+}
+
+/// Several spends of one partner in one transaction (a group commit), decided in order: each is
+/// taken if the limits still allow it after those before it, else refused with a 402 naming the
+/// limit. The partner's row is locked for the decision and stays locked to the commit: spends of
+/// one partner on every instance take turns, and none overdraws. Answers each spend's outcome.
+pub async fn spend_each(db: &mut PgConnection, partner: Uuid, spends: &[&[Charge]]) -> ApiResult<Vec<ApiResult<()>>> {
+    let mut outcomes = Vec::with_capacity(spends.len());
+    let mut taken: Vec<&Charge> = Vec::new();
+    let mut total = Decimal::ZERO;
+    let priced: Vec<Decimal> =
+        spends.iter().map(|c| lines_of(c).map(|(_, t)| t)).collect::<ApiResult<Vec<Decimal>>>()?;
+    if priced.iter().all(|t| t.is_zero()) {
+        return Ok(spends.iter().map(|_| Ok(())).collect());
+    }
     let Some(s) = repo::lock_spending(db, partner).await? else {
         return Err(ApiError::not_found("partner"));
     };
-    let mut errors = Vec::new();
-    if s.payment_type == "prepay" && s.balance < amount {
-        errors.push(
-            FieldError::new("balance", format!("the prepaid balance ({}) does not cover {}", s.balance.normalize(), amount.normalize()))
-                .with_reference(partner.to_string()),
-        );
-    }
-    if let Some(limit) = s.daily_spending_limit {
-        if s.spent_today + amount > limit {
+    for (charges, amount) in spends.iter().zip(priced) {
+        let (balance, spent) = (s.balance - total, s.spent_today + total);
+        let mut errors = Vec::new();
+        if !amount.is_zero() && s.payment_type == "prepay" && balance < amount {
             errors.push(
                 FieldError::new(
-                    "daily_spending_limit",
-                    format!("today's spending ({}) would pass the daily spending limit ({})", s.spent_today.normalize(), limit.normalize()),
+                    "balance",
+                    format!("the prepaid balance ({}) does not cover {}", balance.normalize(), amount.normalize()),
                 )
                 .with_reference(partner.to_string()),
             );
         }
+        if let Some(limit) = s.daily_spending_limit.filter(|_| !amount.is_zero()) {
+            if spent + amount > limit {
+                errors.push(
+                    FieldError::new(
+                        "daily_spending_limit",
+                        format!(
+                            "today's spending ({}) would pass the daily spending limit ({})",
+                            spent.normalize(),
+                            limit.normalize()
+                        ),
+                    )
+                    .with_reference(partner.to_string()),
+                );
+            }
+        }
+        if errors.is_empty() {
+            total += amount;
+            taken.extend(charges.iter());
+            outcomes.push(Ok(()));
+        } else {
+            outcomes.push(Err(ApiError::PaymentRequired(errors)));
+        }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::PaymentRequired(errors))
+    let taken: Vec<Charge> = taken.into_iter().cloned().collect();
+    let (lines, _) = lines_of(&taken)?;
+    if !lines.is_empty() {
+        let after = repo::take_from_balance(&mut *db, partner, total).await?;
+        repo::add_pending(&mut *db, partner, &columns(&lines), true).await?;
+        if after.payment_type == "prepay" && after.charge_at.is_some() {
+            if let Some(invoice) = open_invoice(db, partner).await? {
+                top_up(db, partner, invoice.id, &after, total).await?;
+            }
+        }
     }
+    Ok(outcomes)
+}
+
+/// Charges that follow from what others did (a message received), in the caller's transaction
+/// without touching the partner's rows: balance and invoice lines follow within a second.
+pub async fn defer(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
+    let (lines, _) = lines_of(charges)?;
+    if lines.is_empty() {
+        return Ok(());
+    }
+    repo::add_pending(&mut *db, partner, &columns(&lines), false).await?;
+    Ok(())
 }
 
 /// Whether a billing method is a card (charged at once), not a check or transfer (awaited).
@@ -173,13 +238,17 @@ pub async fn record(pool: &sqlx::PgPool, partner: Uuid, charges: &[Charge]) -> A
 /// in the caller's transaction; returns the partners charged. Safe on every instance at once.
 pub async fn fold_pending(db: &mut PgConnection, partner: Option<Uuid>) -> ApiResult<Vec<Uuid>> {
     let rows = repo::take_pending(&mut *db, partner).await?;
-    let mut by_partner: BTreeMap<Uuid, Vec<Charge>> = BTreeMap::new();
-    for (partner, kind, direction, country_code, usage, amount) in rows {
+    // Per partner: the charges still to take from the balance, and those taken already.
+    let mut by_partner: BTreeMap<Uuid, (Vec<Charge>, Vec<Charge>)> = BTreeMap::new();
+    for (partner, kind, direction, country_code, usage, amount, taken) in rows {
         let Some(kind) = KINDS.iter().find(|k| **k == kind) else { continue };
-        by_partner.entry(partner).or_default().push(Charge { kind, direction, country_code, usage, amount });
+        let entry = by_partner.entry(partner).or_default();
+        let list = if taken { &mut entry.1 } else { &mut entry.0 };
+        list.push(Charge { kind, direction, country_code, usage, amount });
     }
-    for (partner, charges) in &by_partner {
-        charge(db, *partner, charges).await?;
+    for (partner, (to_take, taken)) in &by_partner {
+        apply(db, *partner, to_take, true).await?;
+        apply(db, *partner, taken, false).await?;
     }
     Ok(by_partner.into_keys().collect())
 }

@@ -177,7 +177,7 @@ pub async fn close_billing_period(
     let row = repo::lock_due(&mut tx, Some(partner)).await?.ok_or_else(|| ApiError::not_found("partner"))?;
     periods::close(&mut tx, &row, Some(chrono::Utc::now())).await?;
     tx.commit().await?;
-    crate::resources::partners::ops::changed(&state, partner);
+    crate::resources::partners::ops::money_changed(&state, partner);
     let issued = repo::get(&state.pool, row.invoice_sid).await?.ok_or_else(|| ApiError::not_found("invoice"))?;
     Ok(Json(wire(&state, &caller, vec![issued], false).await?.remove(0)).into_response())
 }

@@ -435,8 +435,7 @@ pub struct BalanceAfter {
 }
 
 /// Takes `total` from the partner's balance and adds it to today's `daily_spent_amount`.
-/// What a partner may still spend: its row locked until the transaction ends (concurrent
-/// spenders of one partner wait on each other; none can overdraw).
+/// What a partner may still spend.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Spending {
     pub balance: Decimal,
@@ -446,6 +445,7 @@ pub struct Spending {
     pub spent_today: Decimal,
 }
 
+/// Locked until the transaction ends: spends decided on these values cannot overdraw.
 pub async fn lock_spending(db: &mut PgConnection, partner: Uuid) -> RepoResult<Option<Spending>> {
     Ok(sqlx::query_as(
         "SELECT balance, payment_type, daily_spending_limit,
@@ -491,8 +491,33 @@ pub async fn insert_pending<'e>(db: impl PgExecutor<'e>, partner: Uuid, charges:
     Ok(())
 }
 
-/// A sum of pending charges: partner, `type`, `direction`, `country_code`, usage, amount.
-pub type PendingRow = (Uuid, String, Option<String>, Option<String>, i64, Decimal);
+/// Appends charges to `pending_charges` in the caller's transaction (durable with it);
+/// `balance_taken`: their total has been taken from the balance already (invoice lines only).
+pub async fn add_pending(
+    db: &mut PgConnection,
+    partner: Uuid,
+    charges: &ChargeColumns,
+    balance_taken: bool,
+) -> RepoResult<()> {
+    sqlx::query(
+        "INSERT INTO pending_charges (partner_sid, type, direction, country_code, usage, amount, balance_taken)
+         SELECT $1, x.*, $7 FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::numeric[]) AS x",
+    )
+    .bind(partner)
+    .bind(&charges.kinds)
+    .bind(&charges.directions)
+    .bind(&charges.country_codes)
+    .bind(&charges.usages)
+    .bind(&charges.amounts)
+    .bind(balance_taken)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A sum of pending charges: partner, `type`, `direction`, `country_code`, usage, amount, and
+/// whether its amount was taken from the balance already.
+pub type PendingRow = (Uuid, String, Option<String>, Option<String>, i64, Decimal, bool);
 
 /// Deletes up to 10,000 pending charges (of one partner, or of any) that no other transaction
 /// holds, and answers their sums by partner and line, ordered by partner.
@@ -502,9 +527,9 @@ pub async fn take_pending(db: &mut PgConnection, partner: Option<Uuid>) -> RepoR
             DELETE FROM pending_charges WHERE id IN (
                 SELECT id FROM pending_charges WHERE $1::uuid IS NULL OR partner_sid = $1
                  ORDER BY id LIMIT 10000 FOR UPDATE SKIP LOCKED)
-            RETURNING partner_sid, type, direction, country_code, usage, amount)
-         SELECT partner_sid, type, direction, country_code, SUM(usage)::bigint, SUM(amount)
-           FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1",
+            RETURNING partner_sid, type, direction, country_code, usage, amount, balance_taken)
+         SELECT partner_sid, type, direction, country_code, SUM(usage)::bigint, SUM(amount), balance_taken
+           FROM d GROUP BY 1, 2, 3, 4, 7 ORDER BY 1",
     )
     .bind(partner)
     .fetch_all(db)

@@ -83,6 +83,14 @@ pub fn changed(state: &AppState, partner_sid: Uuid) {
     state.objects.invalidate(PartnerRow::TABLE, &partner_sid);
 }
 
+/// After a committed change of a partner's money only (its balance, today's spending: a charge,
+/// a payment): its cached object goes on this instance at once, on the others through the
+/// change notification; what its credentials grant did not change, and stays cached (a Basic
+/// credential is not checked with argon2 again because the partner spent something).
+pub fn money_changed(state: &AppState, partner_sid: Uuid) {
+    state.objects.invalidate(PartnerRow::TABLE, &partner_sid);
+}
+
 /// A wire object that can carry its partner (`with_related=true`).
 pub trait HasPartner {
     fn partner_sid(&self) -> Option<Uuid>;

@@ -41,6 +41,34 @@ pub async fn plan_for<'e>(
     .await?)
 }
 
+/// The item of the plan rating `partner`'s `direction`/`kind` that rates `number`: its longest
+/// prefix that starts the number (an item without a prefix rates any), in one indexed query.
+pub async fn best_item<'e>(
+    db: impl PgExecutor<'e>,
+    partner: Uuid,
+    direction: &str,
+    kind: &str,
+    number: &str,
+) -> RepoResult<Option<RateItem>> {
+    let prefixes: Vec<&str> = (1..=number.len()).filter(|n| number.is_char_boundary(*n)).map(|n| &number[..n]).collect();
+    let row: Option<(Option<String>, Decimal, i32, i32)> = sqlx::query_as(
+        "SELECT i.prefix, i.price, i.billing_increment, i.billing_minimum
+           FROM (SELECT a.rates_plan_sid FROM rate_plan_assignments a
+                  WHERE (a.partner_sid = $1 OR a.partner_sid IS NULL) AND a.direction = $2 AND a.kind = $3
+                  ORDER BY a.partner_sid NULLS LAST LIMIT 1) p
+           JOIN rate_plan_items i ON i.rates_plan_sid = p.rates_plan_sid
+          WHERE i.prefix IS NULL OR i.prefix = ANY($4)
+          ORDER BY length(i.prefix) DESC NULLS LAST LIMIT 1",
+    )
+    .bind(partner)
+    .bind(direction)
+    .bind(kind)
+    .bind(&prefixes)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(prefix, price, billing_increment, billing_minimum)| RateItem { prefix, price, billing_increment, billing_minimum }))
+}
+
 /// Every item of a plan, as the rating reads them.
 pub async fn plan_items<'e>(db: impl PgExecutor<'e>, plan: Uuid) -> RepoResult<Vec<RateItem>> {
     let rows: Vec<(Option<String>, Decimal, i32, i32)> = sqlx::query_as(

@@ -6,6 +6,7 @@ mod handlers;
 pub mod ops;
 pub mod repo;
 pub mod types;
+mod writer;
 
 use axum::http::Method;
 

@@ -21,7 +21,6 @@ use super::repo::{self, MessageRow};
 use super::types::{InboundSmsInput, SmsMessageInput, MAX_GROUP, MAX_MEDIA, MAX_MMS_TEXT, MAX_USER_DATA};
 use crate::domain::access_control::{Event, Kind};
 use crate::domain::phone;
-use crate::domain::rating;
 use crate::domain::sms::{message_segments, MessageType};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
@@ -124,13 +123,10 @@ async fn price(
 ) -> ApiResult<Priced> {
     let (_, toll_free) = phone::billing_class(own_number);
     let plan_kind = format!("{}:{}", kind.as_str(), if toll_free { "toll_free" } else { "toll" });
-    let Some(items) = rates::ops::rating_items(&state.pool, partner, direction, &plan_kind).await? else {
-        return Ok(Priced { rate: None, price: None, charges: Vec::new() });
-    };
     let codes = countries::ops::codes(state).await?;
     let (mut rate, mut total, mut charges) = (None, None::<Decimal>, Vec::new());
     for other in others {
-        let Some(item) = rating::best(&items, other) else { continue };
+        let Some(item) = rates::ops::rate_for(&state.pool, partner, direction, &plan_kind, other).await? else { continue };
         let amount = (item.price * Decimal::from(segments)).normalize();
         rate.get_or_insert(item.price.normalize());
         total = Some(total.unwrap_or_default() + amount);
@@ -168,12 +164,12 @@ fn step_after(state: &AppState, t: DateTime<Utc>) -> DateTime<Utc> {
     t + chrono::Duration::milliseconds(state.config.sms_step_ms as i64)
 }
 
-fn report(row: &MessageRow) -> Report {
+pub(super) fn report(row: &MessageRow) -> Report {
     Report {
         partner_sid: row.partner_sid,
         did_sid: row.did_sid,
         object_sid: row.message_sid,
-        body: serde_json::to_value(row.to_callback()).unwrap_or_default(),
+        body: serde_json::to_string(&row.to_callback()).unwrap_or_default(),
     }
 }
 
@@ -275,23 +271,14 @@ pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut
         next_step_at: ok.then(|| step_after(state, created)),
         ..Default::default()
     };
-    let mut tx = state.pool.begin().await?;
-    accrual::spend(&mut tx, partner, &priced.charges).await?;
-    repo::insert(&mut tx, std::slice::from_ref(&row)).await?;
-    let queued = if ok { callbacks::queue_sms(state, &mut tx, vec![report(&row)]).await? } else { 0 };
-    tx.commit().await?;
-    if !priced.charges.is_empty() {
-        partners::ops::changed(state, partner);
-    }
-    if queued > 0 {
-        state.callback_wake.notify_one();
-    }
+    super::writer::submit(state, row.clone(), priced.charges, ok).await?;
     Ok(row)
 }
 
 /// A message arriving on a rented number (from the outside network, or from another number of
 /// this server): the receiving partner's inbound ACLs decide; accepted, it is stored `received`,
-/// rated and charged to that partner; refused, stored `rejected`. Runs in the caller's
+/// rated and charged to that partner (balance and invoice within a second); refused, stored
+/// `rejected`. Runs in the caller's
 /// transaction; answers the row and the callback to queue (none when refused).
 #[allow(clippy::too_many_arguments)]
 async fn receive(
@@ -348,7 +335,8 @@ async fn receive(
         delay_sent: Some(0),
         ..Default::default()
     };
-    accrual::charge(tx, partner, &priced.charges).await?;
+    // Received: charged without waiting on the partner's rows (its sends go on meanwhile).
+    accrual::defer(tx, partner, &priced.charges).await?;
     repo::insert(tx, std::slice::from_ref(&row)).await?;
     let charged = (!priced.charges.is_empty()).then_some(partner);
     Ok((row.clone(), ok.then(|| report(&row)), charged))
@@ -380,7 +368,7 @@ pub async fn arrive(state: &AppState, input: InboundSmsInput, mut p: Problems) -
     let queued = callbacks::queue_sms(state, &mut tx, report.into_iter().collect()).await?;
     tx.commit().await?;
     if let Some(p) = charged {
-        partners::ops::changed(state, p);
+        partners::ops::money_changed(state, p);
     }
     if queued > 0 {
         state.callback_wake.notify_one();
@@ -461,7 +449,7 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
     let queued = callbacks::queue_sms(state, &mut tx, reports).await?;
     tx.commit().await?;
     for p in charged {
-        partners::ops::changed(state, p);
+        partners::ops::money_changed(state, p);
     }
     if queued > 0 {
         state.callback_wake.notify_one();
@@ -681,7 +669,7 @@ pub async fn ingest(
     let saved = repo::get_drs(&mut tx, &sids).await?;
     tx.commit().await?;
     for partner in charges.keys() {
-        partners::ops::changed(state, *partner);
+        partners::ops::money_changed(state, *partner);
     }
     Ok(saved)
 }

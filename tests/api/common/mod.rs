@@ -391,11 +391,13 @@ impl Drop for Network {
 }
 
 impl TestApp {
-    /// Runs this instance's network workers (message statuses, callbacks) until the guard drops.
+    /// Runs this instance's network workers (message statuses, callbacks, and the fold of pending
+    /// charges onto invoices and balances) until the guard drops.
     pub fn network(&self) -> Network {
         Network(vec![
             tokio::spawn(carrierx_core::jobs::network::run(self.state.clone())),
             tokio::spawn(carrierx_core::jobs::callbacks::run(self.state.clone())),
+            tokio::spawn(carrierx_core::jobs::fold_pending_charges(self.state.clone())),
         ])
     }
 
