@@ -231,7 +231,9 @@ impl EmbeddedPg {
     fn start_cluster(&self, data_dir: &Path, durability: Durability) -> Result<(), EmbeddedError> {
         let log = data_dir.join("postgres.log");
         let mut opts = format!(
-            "-k {} -c listen_addresses='' -p {PORT} -c max_connections=300 -c shared_buffers=128MB",
+            // autovacuum_naptime: the queue-like tables (messages, callbacks) are vacuumed within a
+            // second of their threshold, not a minute.
+            "-k {} -c listen_addresses='' -p {PORT} -c max_connections=300 -c shared_buffers=128MB -c autovacuum_naptime=1",
             self.socket_dir.display()
         );
         if durability == Durability::Throwaway {

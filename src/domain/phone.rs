@@ -66,15 +66,33 @@ pub fn e164_in(input: &str, region: &str) -> Option<String> {
     Some(n.format().mode(Mode::E164).to_string().trim_start_matches('+').to_owned())
 }
 
-/// How a number is billed: its region (alpha-2) and whether it is toll-free.
+/// How a number is billed: its region (alpha-2) and whether it is toll-free. Both are decided by
+/// the number's first digits (a country code and, within it, a region's or a service's prefix), so
+/// the answer is remembered per seven-digit prefix: rating a stream of messages or records parses
+/// each exchange once (libphonenumber's parse is the costly part), in at most 65,536 entries.
 pub fn billing_class(digits: &str) -> (Option<String>, bool) {
-    match parse(digits) {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Classes = Mutex<HashMap<String, (Option<String>, bool)>>;
+    static CLASSES: OnceLock<Classes> = OnceLock::new();
+    let key: String = digits.chars().take(7).collect();
+    let classes = CLASSES.get_or_init(Default::default);
+    if let Some(c) = crate::sync::lock(classes).get(&key) {
+        return c.clone();
+    }
+    let class = match parse(digits) {
         Some((d, n)) => {
             let toll_free = matches!(n.number_type(&phonenumber::metadata::DATABASE), phonenumber::Type::TollFree);
             (analyzed(d, &n).region, toll_free)
         }
-        None => (None, false),
+        None => return (None, false),
+    };
+    let mut map = crate::sync::lock(classes);
+    if map.len() >= 65_536 {
+        map.clear();
     }
+    map.insert(key, class.clone());
+    class
 }
 
 /// What kind of line a number is, as CarrierX names it: `landline`, `mobile`, `unknown` (any other

@@ -124,7 +124,8 @@ pub async fn run(state: AppState) {
             (busy, concurrency.saturating_sub(f.total))
         };
         let claimed = if free > 0 {
-            match repo::claim(&state.pool, &busy, per_receiver as i64, free as i64, lease_ms).await {
+            let head = (4 * concurrency).max(1000) as i64;
+            match repo::claim(&state.pool, &busy, per_receiver as i64, free as i64, head, lease_ms).await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = ?e, "cannot claim callbacks");
@@ -171,10 +172,21 @@ pub async fn run(state: AppState) {
         if got > 0 && got == free {
             continue;
         }
-        tokio::select! {
-            _ = state.callback_wake.notified() => {}
-            _ = finished.notified() => {}
-            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+        // Attempts in flight, and the last claim found work: claim again in a moment.
+        let busy = got > 0 && lock(&in_flight).total > 0;
+        if busy {
+            // Attempts are finishing: claim again in a moment, for all that finished meanwhile
+            // (one claim a few milliseconds, not one per answer).
+            tokio::select! {
+                _ = state.callback_wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+            }
+        } else {
+            tokio::select! {
+                _ = state.callback_wake.notified() => {}
+                _ = finished.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
         }
     }
 }
@@ -183,6 +195,14 @@ pub async fn run(state: AppState) {
 async fn record_results(state: AppState, mut rx: mpsc::UnboundedReceiver<AttemptResult>) {
     let mut batch = Vec::new();
     while rx.recv_many(&mut batch, 1000).await > 0 {
+        // The attempts finishing together are written together.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        while batch.len() < 1000 {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
         let mut tries = 0;
         while let Err(e) = repo::record(&state.pool, &batch).await {
             tries += 1;

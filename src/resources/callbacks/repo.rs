@@ -188,27 +188,41 @@ pub struct Claimed {
 /// Claims up to `limit` due callbacks (at most `per_receiver` of one receiver, none of the
 /// receivers in `busy`) for an attempt each: the attempt is counted and the callback leased for
 /// `lease_ms` (another instance takes it over only if this one never reports). Rows another
-/// worker is claiming are skipped.
-pub async fn claim(pool: &PgPool, busy: &[String], per_receiver: i64, limit: i64, lease_ms: i64) -> RepoResult<Vec<Claimed>> {
+/// worker is claiming are skipped. Only the `head` callbacks due first are looked at: a claim
+/// costs the same however long a busy receiver's backlog is.
+pub async fn claim(
+    pool: &PgPool,
+    busy: &[String],
+    per_receiver: i64,
+    limit: i64,
+    head: i64,
+    lease_ms: i64,
+) -> RepoResult<Vec<Claimed>> {
     Ok(sqlx::query_as(
-        "WITH due AS (
-             SELECT id, authority, next_attempt_at FROM callbacks
-              WHERE next_attempt_at <= now() AND NOT (authority = ANY($1))
-              ORDER BY next_attempt_at LIMIT $3
-              FOR UPDATE SKIP LOCKED
+        "WITH head AS (
+             SELECT id, authority FROM callbacks
+              WHERE next_attempt_at <= now()
+              ORDER BY next_attempt_at LIMIT $5
          ), ranked AS (
-             SELECT id, row_number() OVER (PARTITION BY authority ORDER BY next_attempt_at, id) AS rank FROM due
+             SELECT id, row_number() OVER (PARTITION BY authority ORDER BY id) AS rank
+               FROM head WHERE NOT (authority = ANY($1))
+         ), picked AS (
+             SELECT c.id FROM callbacks c JOIN ranked r ON r.id = c.id
+              WHERE r.rank <= $2 AND c.next_attempt_at <= now()
+              LIMIT $3
+              FOR UPDATE OF c SKIP LOCKED
          )
          UPDATE callbacks c SET attempts = c.attempts + 1,
                 next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
-           FROM ranked r
-          WHERE c.id = r.id AND r.rank <= $2
+           FROM picked
+          WHERE c.id = picked.id
       RETURNING c.id, c.url, c.authority, c.body::text AS body, c.attempts",
     )
     .bind(busy)
     .bind(per_receiver)
     .bind(limit)
     .bind(lease_ms as f64)
+    .bind(head)
     .fetch_all(pool)
     .await?)
 }

@@ -378,11 +378,24 @@ pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<Di
         .await?)
 }
 
+/// What messaging and call routing read of a rented number.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RentedNumber {
+    pub did_sid: Uuid,
+    pub phonenumber: String,
+    pub partner_sid: Uuid,
+    pub capabilities: i32,
+    pub trunk_group_sid: Option<Uuid>,
+    pub tree_path: String,
+}
+
 /// The rented numbers among `numbers` (E.164 digits), unlocked.
-pub async fn rented_by_number<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoResult<Vec<DidRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE d.phonenumber = ANY($1) AND d.status = 'assigned' AND d.partner_sid IS NOT NULL"
-    ))
+pub async fn rented_by_number<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoResult<Vec<RentedNumber>> {
+    Ok(sqlx::query_as(
+        "SELECT d.did_sid, d.phonenumber, d.partner_sid, d.capabilities, d.trunk_group_sid, p.tree_path
+           FROM dids d JOIN partners p ON p.partner_sid = d.partner_sid
+          WHERE d.phonenumber = ANY($1) AND d.status = 'assigned'",
+    )
     .bind(numbers)
     .fetch_all(db)
     .await?)

@@ -26,7 +26,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::input::{Maybe, Problems};
 use crate::resources::callbacks::ops::{self as callbacks, Report};
-use crate::resources::dids::repo::DidRow;
+use crate::resources::dids::repo::RentedNumber;
 use crate::resources::invoices::accrual::{self, Charge};
 use crate::resources::{access_control, countries, dids, partners, rates};
 use crate::state::AppState;
@@ -220,7 +220,7 @@ pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut
     let did = dids::repo::rented_by_number(&state.pool, std::slice::from_ref(&from))
         .await?
         .into_iter()
-        .find(|d| caller.admin || d.partner_sid == Some(caller.partner_sid()))
+        .find(|d| caller.admin || d.partner_sid == caller.partner_sid())
         .ok_or_else(|| {
             ApiError::MissingItem(FieldError::new(from_field, format!("cannot find a rented number {from}")))
         })?;
@@ -231,7 +231,7 @@ pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut
     if did.capabilities & need == 0 {
         return Err(ApiError::invalid(from_field, format!("the number cannot send {what} (its capabilities lack {need})")));
     }
-    let partner = did.partner_sid.ok_or_else(|| ApiError::internal("a rented number without a partner"))?;
+    let partner = did.partner_sid;
     let segments = message_segments(kind, &text) as i32;
     let created = now();
     let ok = accepted(state, &did.tree_path, "outbound", &from, &first, &text).await?;
@@ -284,14 +284,14 @@ pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut
 async fn receive(
     state: &AppState,
     tx: &mut PgConnection,
-    did: &DidRow,
+    did: &RentedNumber,
     from: &str,
     group: &[String],
     text: Option<&str>,
     media: &[String],
     kind: MessageType,
 ) -> ApiResult<(MessageRow, Option<Report>, Option<Uuid>)> {
-    let partner = did.partner_sid.ok_or_else(|| ApiError::internal("a rented number without a partner"))?;
+    let partner = did.partner_sid;
     let body = text.unwrap_or_default();
     let segments = message_segments(kind, body) as i32;
     let need = if kind == MessageType::Mms { RECEIVE_MMS } else { RECEIVE_SMS };
@@ -394,7 +394,7 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
         .filter(|r| r.status == "sent")
         .flat_map(|r| recipients(&r.number_src, Some(&r.number_dst), &r.group_recipients))
         .collect();
-    let local: BTreeMap<String, DidRow> = if delivering.is_empty() {
+    let local: BTreeMap<String, RentedNumber> = if delivering.is_empty() {
         BTreeMap::new()
     } else {
         dids::repo::rented_by_number(&mut *tx, &delivering).await?.into_iter().map(|d| (d.phonenumber.clone(), d)).collect()

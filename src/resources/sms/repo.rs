@@ -328,10 +328,23 @@ pub async fn save_steps(db: &mut PgConnection, rows: &[MessageRow]) -> RepoResul
         "UPDATE messages m SET status = x.status, mcc = x.mcc, mnc = x.mnc, vendor_error_code = x.vendor_error_code,
                 date_changed = x.date_changed, date_status_changed = x.date_status_changed, date_sent = x.date_sent,
                 date_stop = x.date_stop, delay_sent = x.delay_sent, next_step_at = x.next_step_at
-           FROM jsonb_populate_recordset(NULL::messages, $1) x
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[],
+                       $8::timestamptz[], $9::timestamptz[], $10::int[], $11::timestamptz[])
+                AS x(message_sid, status, mcc, mnc, vendor_error_code, date_changed, date_status_changed, date_sent,
+                     date_stop, delay_sent, next_step_at)
           WHERE m.message_sid = x.message_sid",
     )
-    .bind(sqlx::types::Json(rows))
+    .bind(rows.iter().map(|r| r.message_sid).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.mcc).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.mnc).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.vendor_error_code.clone()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.date_changed).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.date_status_changed).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.date_sent).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.date_stop).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.delay_sent).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.next_step_at).collect::<Vec<_>>())
     .execute(db)
     .await?;
     Ok(())
