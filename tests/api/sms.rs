@@ -851,3 +851,77 @@ async fn ingested_records_are_rated_from_the_partners_plan_and_bad_ones_named() 
     let drs = app.get("/core/v2/sms/message_drs").actor(bearer(&tok)).ok().await;
     assert_eq!(drs["count"], 2, "the refused batch stored nothing");
 }
+
+#[tokio::test]
+async fn a_slow_receiver_holds_back_only_its_own_callbacks() {
+    let app = TestApp::with_config(|c| {
+        c.callback_timeout_ms = 1500;
+        c.callback_max_attempts = 1;
+    })
+    .await;
+    // Accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            open.push(s);
+        }
+    });
+    let good = Receiver::start().await;
+    let (_, tok) = sender(&app, "sms_slow").await;
+    let dids = app.get("/core/v2/phonenumber/dids?order=phonenumber").actor(tok.clone()).ok().await;
+    for (d, url) in dids["items"].as_array().unwrap().iter().zip([format!("http://127.0.0.1:{silent_port}/x"), good.url("/ok")]) {
+        app.patch(&format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap()))
+            .actor(tok.clone())
+            .json(json!({"callback_url": url}))
+            .ok()
+            .await;
+    }
+    let _net = app.network();
+    // Twenty callbacks for the silent receiver first, then one for the good one.
+    for i in 0..20 {
+        app.post("/core/v2/admin/simulator/sms").actor(root()).json(json!({"from":"14155550100", "to":"15162065575", "message": format!("s{i}")})).ok().await;
+    }
+    app.post("/core/v2/admin/simulator/sms").actor(root()).json(json!({"from":"14155550100", "to":"15162065576", "message":"ok"})).ok().await;
+    // The good receiver has its callback while the silent one's attempts are still waiting.
+    let got = good.wait_for(1).await;
+    assert_eq!(got[0].body["message"], "ok");
+    let pending = app.get("/core/v2/admin/simulator/callbacks?filter=status+eq+pending").actor(root()).ok().await;
+    assert!(pending["total"].as_i64().unwrap() > 0, "the silent receiver's callbacks are still in flight");
+    // Sending is not held back either.
+    send(&app, &tok, json!({"from":"15162065576", "to":"15162065574", "message":"still sending"})).await;
+    // Each silent attempt ends at the timeout, recorded.
+    let failed = eventually(Duration::from_secs(30), "the silent receiver's callbacks time out", || async {
+        let l = app.get("/core/v2/admin/simulator/callbacks?filter=status+eq+failed&limit=1").actor(root()).ok().await;
+        (l["total"] == 20).then(|| l["items"][0].clone())
+    })
+    .await;
+    assert!(failed["error"].as_str().unwrap().contains("no answer within 1500 ms"), "{failed}");
+    held.abort();
+}
+
+#[tokio::test]
+async fn a_callback_carries_the_record_with_the_message_sid_and_numbers() {
+    let app = TestApp::new().await;
+    let rx = Receiver::start().await;
+    let (p, tok) = sender(&app, "sms_body").await;
+    app.patch(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+        .actor(tok.clone())
+        .json(json!({"callbacks": {"sms": rx.url("/cb")}}))
+        .ok()
+        .await;
+    let _net = app.network();
+    let m = send(&app, &tok, json!({"from":"15162065575", "to":"15162065574", "message":"body"})).await;
+    let got = rx.wait_for(3).await;
+    let delivered = got.iter().find(|r| r.body["status"] == "delivered").expect("the delivered callback");
+    let mut expected: Vec<String> = DR_KEYS.iter().map(|k| k.to_string()).collect();
+    expected.extend(["from", "message_sid", "to"].map(String::from));
+    assert_eq!(keys(&delivered.body), expected, "the record's keys in its order, then the message's");
+    assert_eq!(delivered.body["message_sid"], m["message_sid"]);
+    assert_eq!(delivered.body["from"], "15162065575");
+    assert_eq!(delivered.body["to"], "15162065574");
+    assert_eq!(delivered.body["price"], "0.01");
+    let record = app.get("/core/v2/sms/message_drs").actor(tok.clone()).ok().await["items"][0].clone();
+    assert_eq!(delivered.body["dr_sid"], record["dr_sid"]);
+}
