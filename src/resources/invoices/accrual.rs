@@ -185,7 +185,7 @@ pub async fn spend_each(db: &mut PgConnection, partner: Uuid, spends: &[&[Charge
     let (lines, _) = lines_of(&taken)?;
     if !lines.is_empty() {
         let after = repo::take_from_balance(&mut *db, partner, total).await?;
-        repo::add_pending(&mut *db, partner, &columns(&lines), true).await?;
+        repo::insert_pending(&mut *db, partner, &columns(&lines), true, true).await?;
         if after.payment_type == "prepay" && after.charge_at.is_some() {
             if let Some(invoice) = open_invoice(db, partner).await? {
                 top_up(db, partner, invoice.id, &after, total).await?;
@@ -202,7 +202,7 @@ pub async fn defer(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> 
     if lines.is_empty() {
         return Ok(());
     }
-    repo::add_pending(&mut *db, partner, &columns(&lines), false).await?;
+    repo::insert_pending(&mut *db, partner, &columns(&lines), false, true).await?;
     Ok(())
 }
 
@@ -220,17 +220,11 @@ const KINDS: &[&str] =
 /// commit does not wait for the disk (a crash of PostgreSQL itself may lose the last fraction of a
 /// second of them; a crash of the server loses nothing committed).
 pub async fn record(pool: &sqlx::PgPool, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
-    if charges.is_empty() {
+    let (lines, _) = lines_of(charges)?;
+    if lines.is_empty() {
         return Ok(());
     }
-    let columns = ChargeColumns {
-        kinds: charges.iter().map(|c| c.kind).collect(),
-        directions: charges.iter().map(|c| c.direction.clone()).collect(),
-        country_codes: charges.iter().map(|c| c.country_code.clone()).collect(),
-        usages: charges.iter().map(|c| c.usage).collect(),
-        amounts: charges.iter().map(|c| c.amount).collect(),
-    };
-    repo::insert_pending(pool, partner, &columns).await?;
+    repo::insert_pending(pool, partner, &columns(&lines), false, false).await?;
     Ok(())
 }
 

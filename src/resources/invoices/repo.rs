@@ -472,12 +472,21 @@ pub async fn take_from_balance(db: &mut PgConnection, partner: Uuid, total: Deci
     .await?)
 }
 
-/// Appends charges to `pending_charges` in one statement, its commit not waiting for the disk.
-pub async fn insert_pending<'e>(db: impl PgExecutor<'e>, partner: Uuid, charges: &ChargeColumns) -> RepoResult<()> {
-    // One statement, its own transaction; `set_config(..., true)` holds until its commit.
+/// Appends charges to `pending_charges` in one statement. `balance_taken`: their total has been
+/// taken from the balance already (the fold puts them on the invoice lines only). `durable: false`
+/// (a statement that is its own transaction): its commit does not wait for the disk
+/// (`set_config(..., true)` holds until that commit).
+pub async fn insert_pending<'e>(
+    db: impl PgExecutor<'e>,
+    partner: Uuid,
+    charges: &ChargeColumns,
+    balance_taken: bool,
+    durable: bool,
+) -> RepoResult<()> {
     sqlx::query(
-        "INSERT INTO pending_charges (partner_sid, type, direction, country_code, usage, amount)
-         SELECT $1, x.* FROM (SELECT set_config('synchronous_commit', 'off', true)) AS s,
+        "INSERT INTO pending_charges (partner_sid, type, direction, country_code, usage, amount, balance_taken)
+         SELECT $1, x.*, $7
+           FROM (SELECT CASE WHEN $8 THEN NULL ELSE set_config('synchronous_commit', 'off', true) END) AS s,
                 unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::numeric[]) AS x",
     )
     .bind(partner)
@@ -486,30 +495,8 @@ pub async fn insert_pending<'e>(db: impl PgExecutor<'e>, partner: Uuid, charges:
     .bind(&charges.country_codes)
     .bind(&charges.usages)
     .bind(&charges.amounts)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Appends charges to `pending_charges` in the caller's transaction (durable with it);
-/// `balance_taken`: their total has been taken from the balance already (invoice lines only).
-pub async fn add_pending(
-    db: &mut PgConnection,
-    partner: Uuid,
-    charges: &ChargeColumns,
-    balance_taken: bool,
-) -> RepoResult<()> {
-    sqlx::query(
-        "INSERT INTO pending_charges (partner_sid, type, direction, country_code, usage, amount, balance_taken)
-         SELECT $1, x.*, $7 FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::numeric[]) AS x",
-    )
-    .bind(partner)
-    .bind(&charges.kinds)
-    .bind(&charges.directions)
-    .bind(&charges.country_codes)
-    .bind(&charges.usages)
-    .bind(&charges.amounts)
     .bind(balance_taken)
+    .bind(durable)
     .execute(db)
     .await?;
     Ok(())
