@@ -77,7 +77,9 @@ impl AppState {
 
 /// Per-instance values of the resources, one of each type, made on first use.
 #[derive(Default)]
-pub struct Services(std::sync::Mutex<std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>);
+pub struct Services(
+    std::sync::Mutex<std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>,
+);
 
 impl Services {
     /// The instance's `T`, made by `init` the first time it is asked for.

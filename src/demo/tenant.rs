@@ -267,8 +267,13 @@ async fn build(api: &Api) -> ApiResult<()> {
 /// a week of message history.
 async fn messaging(api: &Api, partner_sid: &str, main_line: &str) -> ApiResult<()> {
     use Who::{Demo, Friend, Root};
-    api.call(Method::PATCH, &format!("/partners/{partner_sid}"), Demo, Some(json!({"callbacks": {"sms": CALLBACK_URL}})))
-        .await?;
+    api.call(
+        Method::PATCH,
+        &format!("/partners/{partner_sid}"),
+        Demo,
+        Some(json!({"callbacks": {"sms": CALLBACK_URL}})),
+    )
+    .await?;
     api.post(
         "/admin/partners",
         Root,
@@ -276,15 +281,22 @@ async fn messaging(api: &Api, partner_sid: &str, main_line: &str) -> ApiResult<(
                "company_name": "Friendly Co", "attributes": {"source": "demo data"}}),
     )
     .await?;
-    let theirs = sid(&api.post("/phonenumber/dids?filter=state+eq+CA", Friend, json!({"name": "Friendly line"})).await?, "phonenumber")?;
+    let theirs = sid(
+        &api.post("/phonenumber/dids?filter=state+eq+CA", Friend, json!({"name": "Friendly line"})).await?,
+        "phonenumber",
+    )?;
     api.post(
         "/sms/messages",
         Demo,
         json!({"from": main_line, "to": theirs, "message": "Hi! Are we still on for Thursday?", "user_data": "demo"}),
     )
     .await?;
-    api.post("/sms/messages", Friend, json!({"from": theirs, "to": main_line, "message": "Yes, 10am at your office 👍"}))
-        .await?;
+    api.post(
+        "/sms/messages",
+        Friend,
+        json!({"from": theirs, "to": main_line, "message": "Yes, 10am at your office 👍"}),
+    )
+    .await?;
     let now = chrono::Utc::now();
     let far = ["12125550100", "13125550199", "442079460123", "14155552671"];
     let history: Vec<Value> = (0..24i64)

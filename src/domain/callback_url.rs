@@ -57,9 +57,7 @@ impl OwnAddresses {
     /// Whether `host:port` is this server.
     pub fn is_own(&self, host: &str, port: u16) -> bool {
         let h = normalize(host);
-        self.entries.iter().any(|(own, p)| {
-            *p == port && (*own == h || ((own == "*" || is_local(own)) && is_local(&h)))
-        })
+        self.entries.iter().any(|(own, p)| *p == port && (*own == h || ((own == "*" || is_local(own)) && is_local(&h))))
     }
 }
 

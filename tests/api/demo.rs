@@ -116,10 +116,28 @@ async fn the_demo_tenant_has_something_of_every_resource() {
     let main_line = dids["items"][0]["phonenumber"].clone();
     let _net = app.network();
     let convo = eventually(std::time::Duration::from_secs(20), "the conversation is delivered", || async {
-        let l = app.get("/core/v2/sms/messages?filter=status+ne+received+and+user_data+ne+history").actor(demo()).ok().await;
-        let inbound = app.get("/core/v2/sms/messages?filter=direction+eq+inbound+and+status+eq+received").actor(demo()).ok().await;
-        let sent = l["items"].as_array().unwrap().iter().find(|m| m["message"] == "Hi! Are we still on for Thursday?").cloned();
-        let reply = inbound["items"].as_array().unwrap().iter().find(|m| m["message"] == "Yes, 10am at your office 👍").cloned();
+        let l = app
+            .get("/core/v2/sms/messages?filter=status+ne+received+and+user_data+ne+history")
+            .actor(demo())
+            .ok()
+            .await;
+        let inbound = app
+            .get("/core/v2/sms/messages?filter=direction+eq+inbound+and+status+eq+received")
+            .actor(demo())
+            .ok()
+            .await;
+        let sent = l["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["message"] == "Hi! Are we still on for Thursday?")
+            .cloned();
+        let reply = inbound["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["message"] == "Yes, 10am at your office 👍")
+            .cloned();
         match (sent, reply) {
             (Some(s), Some(r)) if s["status"] == "delivered" => Some((s, r)),
             _ => None,

@@ -161,7 +161,8 @@ async fn a_message_is_sent_delivered_recorded_and_charged() {
     assert!(dr["date_sent"].is_string());
     assert!(dr["date_stop"].as_str().unwrap() >= dr["date_sent"].as_str().unwrap());
     assert_eq!(dr["delay_sent"], 0);
-    let one = app.get(&format!("/core/v2/sms/message_drs/{}", dr["dr_sid"].as_str().unwrap())).actor(tok.clone()).ok().await;
+    let one =
+        app.get(&format!("/core/v2/sms/message_drs/{}", dr["dr_sid"].as_str().unwrap())).actor(tok.clone()).ok().await;
     assert_eq!(&one, dr);
     // Charged: the balance and an invoice line of its own type.
     let after = app.get(&format!("/core/v2/partners/{psid}")).actor(tok.clone()).ok().await["balance"].clone();
@@ -189,7 +190,9 @@ async fn bad_messages_name_every_bad_field() {
     let r = app
         .post("/core/v2/sms/messages")
         .actor(tok.clone())
-        .json(json!({"from":"abc", "to":"+1 516", "message":"x".repeat(1601), "media_urls":["ftp://x"], "user_data": 5}))
+        .json(
+            json!({"from":"abc", "to":"+1 516", "message":"x".repeat(1601), "media_urls":["ftp://x"], "user_data": 5}),
+        )
         .send()
         .await;
     assert_eq!(r.status, 422);
@@ -385,7 +388,8 @@ async fn callbacks_are_retried_after_errors_with_every_attempt_recorded() {
     let app = TestApp::new().await;
     let rx = Receiver::answering(&[500, 503]).await;
     let (_, tok) = sender(&app, "sms_retry").await;
-    let did = &app.get("/core/v2/phonenumber/dids?filter=phonenumber+eq+15162065575").actor(tok.clone()).ok().await["items"][0];
+    let did = &app.get("/core/v2/phonenumber/dids?filter=phonenumber+eq+15162065575").actor(tok.clone()).ok().await
+        ["items"][0];
     app.patch(&format!("/core/v2/phonenumber/dids/{}", did["did_sid"].as_str().unwrap()))
         .actor(tok.clone())
         .json(json!({"callback_url": rx.url("/cb")}))
@@ -416,7 +420,9 @@ async fn a_receiver_that_is_down_fails_its_callbacks_without_holding_back_others
     let dead_port = free_port();
     let (_, tok) = sender(&app, "sms_down").await;
     let dids = app.get("/core/v2/phonenumber/dids?order=phonenumber").actor(tok.clone()).ok().await;
-    for (d, url) in dids["items"].as_array().unwrap().iter().zip([format!("http://127.0.0.1:{dead_port}/x"), good.url("/ok")]) {
+    for (d, url) in
+        dids["items"].as_array().unwrap().iter().zip([format!("http://127.0.0.1:{dead_port}/x"), good.url("/ok")])
+    {
         app.patch(&format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap()))
             .actor(tok.clone())
             .json(json!({"callback_url": url}))
@@ -424,7 +430,11 @@ async fn a_receiver_that_is_down_fails_its_callbacks_without_holding_back_others
             .await;
     }
     for to in ["15162065575", "15162065576"] {
-        app.post("/core/v2/admin/simulator/sms").actor(root()).json(json!({"from":"14155550100", "to": to, "message":"m"})).ok().await;
+        app.post("/core/v2/admin/simulator/sms")
+            .actor(root())
+            .json(json!({"from":"14155550100", "to": to, "message":"m"}))
+            .ok()
+            .await;
     }
     let _net = app.network();
     good.wait_for(1).await;
@@ -583,7 +593,11 @@ async fn a_prepaid_balance_is_never_overdrawn_by_concurrent_sends() {
     let ok = results.iter().filter(|r| r.status == 200).count();
     let refused: Vec<_> = results.iter().filter(|r| r.status != 200).collect();
     assert_eq!(ok, 50);
-    assert!(refused.iter().all(|r| r.status == 402 && r.json["errors"][0]["field"] == "balance"), "{:?}", refused[0].json);
+    assert!(
+        refused.iter().all(|r| r.status == 402 && r.json["errors"][0]["field"] == "balance"),
+        "{:?}",
+        refused[0].json
+    );
     let partner = app.get(&format!("/core/v2/partners/{psid}")).actor(tok.clone()).ok().await;
     assert_eq!(partner["balance"], "0");
     let list = app.get("/core/v2/sms/messages").actor(tok.clone()).ok().await;
@@ -642,7 +656,8 @@ async fn message_records_page_by_keyset_like_call_records() {
     let child_tok = bearer(&child_tok);
     app.rent_numbers(&child_tok, &["15162065590"], 31).await;
     send(&app, &child_tok, json!({"from":"15162065590", "to":"15162065574", "message":"child"})).await;
-    let parent_sid = app.get("/core/v2/oauth/whoami").actor(tok.clone()).ok().await["partner_sid"].as_str().unwrap().to_owned();
+    let parent_sid =
+        app.get("/core/v2/oauth/whoami").actor(tok.clone()).ok().await["partner_sid"].as_str().unwrap().to_owned();
     let own_only = bearer(&app.token_for(&root(), &parent_sid, Some("sms.read")).await);
     let own = app.get("/core/v2/sms/message_drs").actor(own_only.clone()).ok().await;
     assert_eq!(own["count"], 5);
@@ -681,12 +696,12 @@ async fn two_instances_deliver_each_callback_once() {
     // 40 received + 20 × (queued, sent, delivered).
     let got = rx.wait_for(100).await;
     eventually(Duration::from_secs(20), "every callback recorded delivered", || async {
-        let l = app.get("/core/v2/admin/simulator/callbacks?filter=status+eq+delivered&limit=1").actor(root()).ok().await;
+        let l =
+            app.get("/core/v2/admin/simulator/callbacks?filter=status+eq+delivered&limit=1").actor(root()).ok().await;
         l["total"] == 100
     })
     .await;
-    let mut keys: Vec<String> =
-        got.iter().map(|r| format!("{}:{}", r.body["message_sid"], r.body["status"])).collect();
+    let mut keys: Vec<String> = got.iter().map(|r| format!("{}:{}", r.body["message_sid"], r.body["status"])).collect();
     keys.sort();
     let n = keys.len();
     keys.dedup();
@@ -793,7 +808,11 @@ async fn the_reference_record_sample_is_ingested_and_read_back_as_it_was() {
     let one = app.get("/core/v2/sms/message_drs/92cd9154-2f53-4e62-8b4e-8ff6e4849d16").actor(bearer(&tok)).ok().await;
     assert_eq!(one, sample);
     // The reference's keyset sample: after= a record, total null, previous with before= and offset=0.
-    let page = app.get("/core/v2/sms/message_drs?after=b6d574ea-b11f-41fd-a25f-602e7b28807f&limit=1").actor(bearer(&tok)).send().await;
+    let page = app
+        .get("/core/v2/sms/message_drs?after=b6d574ea-b11f-41fd-a25f-602e7b28807f&limit=1")
+        .actor(bearer(&tok))
+        .send()
+        .await;
     assert_eq!(page.status, 200, "an unknown cursor pages from nowhere: {}", page.json);
     let r = app
         .get("/core/v2/sms/message_drs?filter=date_stop+ge+2025-04-01&order=date_stop&limit=1")
@@ -803,7 +822,12 @@ async fn the_reference_record_sample_is_ingested_and_read_back_as_it_was() {
     assert_eq!(r["items"][0], sample);
     assert_eq!(r["total"], Value::Null);
     // Again: a conflict naming the record; nothing half-stored.
-    app.post("/core/v2/admin/sms/message_drs").actor(root()).json(json!([sample])).send().await.assert_error(409, "dr_sid");
+    app.post("/core/v2/admin/sms/message_drs")
+        .actor(root())
+        .json(json!([sample]))
+        .send()
+        .await
+        .assert_error(409, "dr_sid");
 }
 
 #[tokio::test]
@@ -832,8 +856,14 @@ async fn ingested_records_are_rated_from_the_partners_plan_and_bad_ones_named() 
     assert_eq!(saved[1]["number_external"], "15162065574");
     let inv = app.get("/core/v2/invoices").actor(bearer(&tok)).ok().await;
     let lines = inv["items"][0]["invoice_items"].as_array().unwrap().clone();
-    assert!(lines.iter().any(|l| l["type"] == "sms" && l["direction"] == "outbound" && l["amount"] == "0.02"), "{lines:?}");
-    assert!(lines.iter().any(|l| l["type"] == "sms" && l["direction"] == "inbound" && l["amount"] == "0.005"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l["type"] == "sms" && l["direction"] == "outbound" && l["amount"] == "0.02"),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l["type"] == "sms" && l["direction"] == "inbound" && l["amount"] == "0.005"),
+        "{lines:?}"
+    );
     let r = app
         .post("/core/v2/admin/sms/message_drs")
         .actor(root())
@@ -842,11 +872,21 @@ async fn ingested_records_are_rated_from_the_partners_plan_and_bad_ones_named() 
         .send()
         .await;
     assert_eq!(r.status, 422);
-    let mut fields: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let mut fields: Vec<&str> =
+        r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(
         fields,
-        vec!["[0].direction", "[0].number_dst", "[0].number_src", "[0].partner_sid", "[1].date_stop", "[1].direction", "[1].number_src", "[1].type"]
+        vec![
+            "[0].direction",
+            "[0].number_dst",
+            "[0].number_src",
+            "[0].partner_sid",
+            "[1].date_stop",
+            "[1].direction",
+            "[1].number_src",
+            "[1].type"
+        ]
     );
     let drs = app.get("/core/v2/sms/message_drs").actor(bearer(&tok)).ok().await;
     assert_eq!(drs["count"], 2, "the refused batch stored nothing");
@@ -871,7 +911,9 @@ async fn a_slow_receiver_holds_back_only_its_own_callbacks() {
     let good = Receiver::start().await;
     let (_, tok) = sender(&app, "sms_slow").await;
     let dids = app.get("/core/v2/phonenumber/dids?order=phonenumber").actor(tok.clone()).ok().await;
-    for (d, url) in dids["items"].as_array().unwrap().iter().zip([format!("http://127.0.0.1:{silent_port}/x"), good.url("/ok")]) {
+    for (d, url) in
+        dids["items"].as_array().unwrap().iter().zip([format!("http://127.0.0.1:{silent_port}/x"), good.url("/ok")])
+    {
         app.patch(&format!("/core/v2/phonenumber/dids/{}", d["did_sid"].as_str().unwrap()))
             .actor(tok.clone())
             .json(json!({"callback_url": url}))
@@ -881,9 +923,17 @@ async fn a_slow_receiver_holds_back_only_its_own_callbacks() {
     let _net = app.network();
     // Twenty callbacks for the silent receiver first, then one for the good one.
     for i in 0..20 {
-        app.post("/core/v2/admin/simulator/sms").actor(root()).json(json!({"from":"14155550100", "to":"15162065575", "message": format!("s{i}")})).ok().await;
+        app.post("/core/v2/admin/simulator/sms")
+            .actor(root())
+            .json(json!({"from":"14155550100", "to":"15162065575", "message": format!("s{i}")}))
+            .ok()
+            .await;
     }
-    app.post("/core/v2/admin/simulator/sms").actor(root()).json(json!({"from":"14155550100", "to":"15162065576", "message":"ok"})).ok().await;
+    app.post("/core/v2/admin/simulator/sms")
+        .actor(root())
+        .json(json!({"from":"14155550100", "to":"15162065576", "message":"ok"}))
+        .ok()
+        .await;
     // The good receiver has its callback while the silent one's attempts are still waiting.
     let got = good.wait_for(1).await;
     assert_eq!(got[0].body["message"], "ok");

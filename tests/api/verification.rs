@@ -26,7 +26,11 @@ async fn a_code_is_sent_by_sms_and_received_by_a_number_of_this_server() {
     let code = r.json["code"].as_str().unwrap().to_owned();
     assert_eq!(code.len(), 4);
     assert!(code.bytes().all(|c| c.is_ascii_digit()));
-    let sent = app.get(&format!("/core/v2/sms/messages/{}", r.json["message_sid"].as_str().unwrap())).actor(a.clone()).ok().await;
+    let sent = app
+        .get(&format!("/core/v2/sms/messages/{}", r.json["message_sid"].as_str().unwrap()))
+        .actor(a.clone())
+        .ok()
+        .await;
     assert_eq!(sent["message"], format!("Your verification code is {code}"));
     assert_eq!(sent["direction"], "outbound");
     // The user's number received it.
@@ -50,12 +54,21 @@ async fn a_code_is_sent_by_sms_and_received_by_a_number_of_this_server() {
         .send()
         .await;
     assert_eq!(r.status, 422);
-    let mut fields: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let mut fields: Vec<&str> =
+        r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(fields, vec!["allow_short_code", "code_length", "code_type", "to"]);
-    app.post("/core/v2/verification/sms?from=15160000000&to=18057224756").actor(a.clone()).send().await.assert_error(404, "from");
+    app.post("/core/v2/verification/sms?from=15160000000&to=18057224756")
+        .actor(a.clone())
+        .send()
+        .await
+        .assert_error(404, "from");
     let other = app.partner_with(&["verification.read"]).await;
-    app.post("/core/v2/verification/sms?from=15162065574&to=18057224756").actor(other).send().await.assert_error(403, "cause");
+    app.post("/core/v2/verification/sms?from=15162065574&to=18057224756")
+        .actor(other)
+        .send()
+        .await
+        .assert_error(403, "cause");
 }
 
 #[tokio::test]
@@ -84,7 +97,11 @@ async fn an_email_address_is_verified_by_the_link_in_its_mail() {
     assert_eq!(app.get("/core/v2/verification/email/tokens/not-a-token").actor(tok.clone()).send().await.status, 404);
     // By partner: its owner e-mail, and a base URL of the application's.
     let psid = p["partner_sid"].as_str().unwrap();
-    app.patch(&format!("/core/v2/partners/{psid}")).actor(tok.clone()).json(json!({"owner_email": "owner@example.com"})).ok().await;
+    app.patch(&format!("/core/v2/partners/{psid}"))
+        .actor(tok.clone())
+        .json(json!({"owner_email": "owner@example.com"}))
+        .ok()
+        .await;
     let v = app
         .post("/core/v2/verification/email")
         .actor(tok.clone())
@@ -101,7 +118,8 @@ async fn an_email_address_is_verified_by_the_link_in_its_mail() {
         .send()
         .await;
     assert_eq!(r.status, 422);
-    let mut fields: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let mut fields: Vec<&str> =
+        r.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(fields, vec!["base_url", "email_template_sid", "to_address"]);
     let (stranger, _) = app.partner(&root(), "verify_stranger", None).await;
@@ -118,13 +136,24 @@ async fn an_email_address_is_verified_by_the_link_in_its_mail() {
 async fn the_system_templates_are_listed_as_the_reference_shows() {
     let app = TestApp::new().await;
     let reader = app.partner_with(&["verification.read"]).await;
-    let list = app.get("/core/v2/verification/email/templates?exclude_fields=html_body").actor(reader.clone()).ok().await;
+    let list =
+        app.get("/core/v2/verification/email/templates?exclude_fields=html_body").actor(reader.clone()).ok().await;
     assert_eq!(list["limit"], 1000);
     assert_eq!(list["total"], 7);
     let first = &list["items"][0];
     assert_eq!(
         keys(first),
-        vec!["bcc_addresses", "cc_addresses", "from_address", "name", "subject", "template_sid", "text_body", "to_addresses", "type"]
+        vec![
+            "bcc_addresses",
+            "cc_addresses",
+            "from_address",
+            "name",
+            "subject",
+            "template_sid",
+            "text_body",
+            "to_addresses",
+            "type"
+        ]
     );
     assert_eq!(first["name"], "Email Verification template");
     assert_eq!(first["template_sid"], "3e9e8c56-e1ee-4dcf-9e2b-abbd101139ba");
@@ -142,6 +171,10 @@ async fn the_system_templates_are_listed_as_the_reference_shows() {
     assert_eq!(&one, second);
     let types: Vec<Value> = list["items"].as_array().unwrap().iter().map(|t| t["type"].clone()).collect();
     assert_eq!(types.len(), 7);
-    let r = app.get("/core/v2/verification/email/templates/00000000-0000-0000-0000-000000000000").actor(reader).send().await;
+    let r = app
+        .get("/core/v2/verification/email/templates/00000000-0000-0000-0000-000000000000")
+        .actor(reader)
+        .send()
+        .await;
     assert_eq!(r.status, 404);
 }

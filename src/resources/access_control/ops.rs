@@ -58,7 +58,8 @@ pub async fn decide(state: &AppState, layers: &[(u32, Vec<Acl>)], kind: Kind, ev
             (*n, acls)
         })
         .collect();
-    let sids: Vec<Uuid> = domain_layers.iter().flat_map(|(_, a)| a.iter().flat_map(|a| a.rules.iter().copied())).collect();
+    let sids: Vec<Uuid> =
+        domain_layers.iter().flat_map(|(_, a)| a.iter().flat_map(|a| a.rules.iter().copied())).collect();
     let rules: HashMap<Uuid, decide_acl::Rule> = if sids.is_empty() {
         HashMap::new()
     } else {

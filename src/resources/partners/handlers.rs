@@ -1,6 +1,6 @@
-use axum::extract::State;
 use crate::domain::callback_url::OwnAddresses;
 use crate::resources::shared::check_callback_url;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rust_decimal::Decimal;

@@ -50,7 +50,8 @@ pub async fn best_item<'e>(
     kind: &str,
     number: &str,
 ) -> RepoResult<Option<RateItem>> {
-    let prefixes: Vec<&str> = (1..=number.len()).filter(|n| number.is_char_boundary(*n)).map(|n| &number[..n]).collect();
+    let prefixes: Vec<&str> =
+        (1..=number.len()).filter(|n| number.is_char_boundary(*n)).map(|n| &number[..n]).collect();
     let row: Option<(Option<String>, Decimal, i32, i32)> = sqlx::query_as(
         "SELECT i.prefix, i.price, i.billing_increment, i.billing_minimum
            FROM (SELECT a.rates_plan_sid FROM rate_plan_assignments a
@@ -66,7 +67,12 @@ pub async fn best_item<'e>(
     .bind(&prefixes)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(prefix, price, billing_increment, billing_minimum)| RateItem { prefix, price, billing_increment, billing_minimum }))
+    Ok(row.map(|(prefix, price, billing_increment, billing_minimum)| RateItem {
+        prefix,
+        price,
+        billing_increment,
+        billing_minimum,
+    }))
 }
 
 /// Every item of a plan, as the rating reads them.

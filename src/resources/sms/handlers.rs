@@ -36,7 +36,9 @@ pub async fn get_message(
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "message")?;
     match repo::get(&state.pool, sid, false).await? {
-        Some(m) if caller.admin || m.row.partner_sid == caller.partner_sid() => respond::object(&m.row.to_wire(), &query),
+        Some(m) if caller.admin || m.row.partner_sid == caller.partner_sid() => {
+            respond::object(&m.row.to_wire(), &query)
+        }
         _ => Err(ApiError::not_found("message")),
     }
 }

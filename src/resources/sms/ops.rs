@@ -50,7 +50,10 @@ fn number(raw: &str) -> Option<String> {
 }
 
 /// One of two spellings of a number (`from`/`from_did`): which field was used, and its value.
-fn either<'a>(new: (&'static str, &'a Maybe<String>), old: (&'static str, &'a Maybe<String>)) -> (&'static str, Option<&'a String>) {
+fn either<'a>(
+    new: (&'static str, &'a Maybe<String>),
+    old: (&'static str, &'a Maybe<String>),
+) -> (&'static str, Option<&'a String>) {
     match (new.1.value(), old.1.value()) {
         (Some(v), _) => (new.0, Some(v)),
         (None, Some(v)) => (old.0, Some(v)),
@@ -126,7 +129,9 @@ async fn price(
     let codes = countries::ops::codes(state).await?;
     let (mut rate, mut total, mut charges) = (None, None::<Decimal>, Vec::new());
     for other in others {
-        let Some(item) = rates::ops::rate_for(&state.pool, partner, direction, &plan_kind, other).await? else { continue };
+        let Some(item) = rates::ops::rate_for(&state.pool, partner, direction, &plan_kind, other).await? else {
+            continue;
+        };
         let amount = (item.price * Decimal::from(segments)).normalize();
         rate.get_or_insert(item.price.normalize());
         total = Some(total.unwrap_or_default() + amount);
@@ -149,7 +154,14 @@ fn mcc_of(codes: &countries::ops::Codes, number: &str) -> Option<i32> {
 }
 
 /// The effective SMS ACLs of the partner at `tree_path` on a message: whether they accept it.
-async fn accepted(state: &AppState, tree_path: &str, direction: &str, from: &str, to: &str, text: &str) -> ApiResult<bool> {
+async fn accepted(
+    state: &AppState,
+    tree_path: &str,
+    direction: &str,
+    from: &str,
+    to: &str,
+    text: &str,
+) -> ApiResult<bool> {
     let layers = access_control::ops::partner_layers(state, tree_path).await?;
     let event = Event { direction: direction.into(), from: from.into(), to: to.into(), message: text.into() };
     let decision = access_control::ops::decide(state, &layers, Kind::Sms, &event).await?;
@@ -203,7 +215,11 @@ pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut
     check_text(&text, &mut p);
     check_media(&media, &mut p);
     if let Some(u) = input.user_data.value() {
-        p.check(u.chars().count() <= MAX_USER_DATA, "user_data", &format!("must be at most {MAX_USER_DATA} characters"));
+        p.check(
+            u.chars().count() <= MAX_USER_DATA,
+            "user_data",
+            &format!("must be at most {MAX_USER_DATA} characters"),
+        );
     }
     let targets = from.as_deref().map(|f| recipients(f, to.as_deref(), &group)).unwrap_or_default();
     if !group.is_empty() && targets.len() + 1 > MAX_GROUP {
@@ -229,7 +245,10 @@ pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut
         MessageType::Mms => (SEND_MMS, "MMS"),
     };
     if did.capabilities & need == 0 {
-        return Err(ApiError::invalid(from_field, format!("the number cannot send {what} (its capabilities lack {need})")));
+        return Err(ApiError::invalid(
+            from_field,
+            format!("the number cannot send {what} (its capabilities lack {need})"),
+        ));
     }
     let partner = did.partner_sid;
     let segments = message_segments(kind, &text) as i32;
@@ -295,7 +314,8 @@ async fn receive(
     let body = text.unwrap_or_default();
     let segments = message_segments(kind, body) as i32;
     let need = if kind == MessageType::Mms { RECEIVE_MMS } else { RECEIVE_SMS };
-    let ok = did.capabilities & need != 0 && accepted(state, &did.tree_path, "inbound", from, &did.phonenumber, body).await?;
+    let ok = did.capabilities & need != 0
+        && accepted(state, &did.tree_path, "inbound", from, &did.phonenumber, body).await?;
     let priced = if ok {
         price(state, partner, "inbound", kind, &did.phonenumber, &[from.to_owned()], segments).await?
     } else {
@@ -357,11 +377,10 @@ pub async fn arrive(state: &AppState, input: InboundSmsInput, mut p: Problems) -
     check_media(&media, &mut p);
     p.finish()?;
     let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::internal("checked above")) };
-    let did = dids::repo::rented_by_number(&state.pool, std::slice::from_ref(&to))
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::MissingItem(FieldError::new(to_field, format!("cannot find a rented number {to}"))))?;
+    let did =
+        dids::repo::rented_by_number(&state.pool, std::slice::from_ref(&to)).await?.into_iter().next().ok_or_else(
+            || ApiError::MissingItem(FieldError::new(to_field, format!("cannot find a rented number {to}"))),
+        )?;
     let kind = MessageType::of(!media.is_empty(), false);
     let mut tx = state.pool.begin().await?;
     let (row, report, charged) = receive(state, &mut tx, &did, &from, &[], text.as_deref(), &media, kind).await?;
@@ -387,7 +406,8 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
         return Ok(0);
     }
     let codes = countries::ops::codes(state).await?;
-    let unreachable: Vec<Regex> = state.config.sms_unreachable_numbers.iter().filter_map(|r| Regex::new(r).ok()).collect();
+    let unreachable: Vec<Regex> =
+        state.config.sms_unreachable_numbers.iter().filter_map(|r| Regex::new(r).ok()).collect();
     // The numbers of this server among the recipients of the messages being delivered.
     let delivering: Vec<String> = rows
         .iter()
@@ -397,7 +417,11 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
     let local: BTreeMap<String, RentedNumber> = if delivering.is_empty() {
         BTreeMap::new()
     } else {
-        dids::repo::rented_by_number(&mut *tx, &delivering).await?.into_iter().map(|d| (d.phonenumber.clone(), d)).collect()
+        dids::repo::rented_by_number(&mut *tx, &delivering)
+            .await?
+            .into_iter()
+            .map(|d| (d.phonenumber.clone(), d))
+            .collect()
     };
     let mut reports = Vec::new();
     let mut charged = Vec::new();
@@ -428,9 +452,17 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
                     } else {
                         Vec::new()
                     };
-                    let (_, r, c) =
-                        receive(state, &mut tx, did, &row.number_src, &group, row.message.as_deref(), &row.media_urls, kind)
-                            .await?;
+                    let (_, r, c) = receive(
+                        state,
+                        &mut tx,
+                        did,
+                        &row.number_src,
+                        &group,
+                        row.message.as_deref(),
+                        &row.media_urls,
+                        kind,
+                    )
+                    .await?;
                     match r {
                         Some(r) => reports.push(r),
                         None => failure = Some("rejected"),
@@ -491,7 +523,11 @@ pub async fn ingest(
             .and_then(|s| Uuid::parse_str(s).map_err(|_| p.add("partner_sid", "must be a secure ID")).ok());
         let direction = input.direction.value().cloned().unwrap_or_default();
         if input.direction.value().is_some() {
-            p.check(DIRECTIONS.contains(&direction.as_str()), "direction", "must be any, inbound, outbound or undirected");
+            p.check(
+                DIRECTIONS.contains(&direction.as_str()),
+                "direction",
+                "must be any, inbound, outbound or undirected",
+            );
         }
         let src = read_number("number_src", input.number_src.value(), true, &mut p);
         let dst = read_number("number_dst", input.number_dst.value(), true, &mut p);
@@ -595,7 +631,11 @@ pub async fn ingest(
             date_sent: sent.or(Some(created)),
             date_stop: stop.unwrap_or(created),
             delay_sent: Some(
-                input.delay_sent.value().copied().unwrap_or_else(|| sent.map(|s| (s - created).num_seconds().max(0) as i32).unwrap_or(0)),
+                input
+                    .delay_sent
+                    .value()
+                    .copied()
+                    .unwrap_or_else(|| sent.map(|s| (s - created).num_seconds().max(0) as i32).unwrap_or(0)),
             ),
             ..Default::default()
         });
@@ -634,7 +674,8 @@ pub async fn ingest(
             row.number_external.clone().into_iter().collect()
         };
         let own = row.number_billing.clone().unwrap_or_default();
-        let priced = price(state, row.partner_sid, &row.direction.clone(), kind, &own, &others, row.message_segments).await?;
+        let priced =
+            price(state, row.partner_sid, &row.direction.clone(), kind, &own, &others, row.message_segments).await?;
         if row.rate.is_none() {
             row.rate = priced.rate;
             row.mcc_mnc_rate = row.mcc_mnc_rate.or(priced.rate);
@@ -659,7 +700,10 @@ pub async fn ingest(
     let taken = repo::existing_drs(&mut *tx, &sids).await?;
     if !taken.is_empty() {
         return Err(ApiError::Conflict(
-            taken.iter().map(|s| FieldError::new("dr_sid", "this record exists already").with_reference(s.to_string())).collect(),
+            taken
+                .iter()
+                .map(|s| FieldError::new("dr_sid", "this record exists already").with_reference(s.to_string()))
+                .collect(),
         ));
     }
     repo::insert(&mut tx, &rows).await?;

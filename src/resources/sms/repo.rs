@@ -238,7 +238,12 @@ pub const DRS: ListSpec = ListSpec {
     default_order: "m.date_stop",
     default_limit: 1000,
     total: false,
-    keyset: Some(Keyset { order_field: "date_stop", table: "messages", order_column: "date_stop", sid_column: "dr_sid" }),
+    keyset: Some(Keyset {
+        order_field: "date_stop",
+        table: "messages",
+        order_column: "date_stop",
+        sid_column: "dr_sid",
+    }),
 };
 
 /// The scope of a list: the caller's own partner, its whole tree (`descendants`), or everyone's
@@ -261,7 +266,11 @@ fn scoped(t: Tenancy<'_>, descendants: bool) -> impl Fn(&mut listing::Qb<'_>) + 
     }
 }
 
-pub async fn list_messages<'e>(db: impl PgExecutor<'e> + Copy, t: Tenancy<'_>, q: &ListQuery) -> RepoResult<Page<MessageRow>> {
+pub async fn list_messages<'e>(
+    db: impl PgExecutor<'e> + Copy,
+    t: Tenancy<'_>,
+    q: &ListQuery,
+) -> RepoResult<Page<MessageRow>> {
     listing::fetch::<MessageRow, _>(db, &MESSAGES, q, COLUMNS, "messages m", &scoped(t, false)).await
 }
 

@@ -10,7 +10,11 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
 use crate::state::AppState;
 
-pub async fn send_verification_sms(State(state): State<AppState>, caller: Caller, query: QueryParams) -> ApiResult<Response> {
+pub async fn send_verification_sms(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: QueryParams,
+) -> ApiResult<Response> {
     let answer = ops::send_code(&state, &caller, &query).await?;
     respond::object(&answer, &QueryParams::default())
 }
@@ -33,7 +37,11 @@ pub async fn verify_email_token(
     respond::object(&ops::verify_token(&state, &token).await?, &query)
 }
 
-pub async fn list_email_templates(State(state): State<AppState>, _caller: Caller, url: RequestUrl) -> ApiResult<Response> {
+pub async fn list_email_templates(
+    State(state): State<AppState>,
+    _caller: Caller,
+    url: RequestUrl,
+) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::TEMPLATES)?;
     let page = repo::list_templates(&state.pool, &q).await?;
     respond::list(page, &q, &url, "template_sid")

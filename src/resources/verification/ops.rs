@@ -83,7 +83,8 @@ pub async fn send_code(state: &AppState, caller: &Caller, q: &QueryParams) -> Ap
         }
     }
     let code = code(kind, length);
-    let text = format!("{} {code}", q.get("message").map(str::trim_end).filter(|s| !s.is_empty()).unwrap_or(DEFAULT_TEXT));
+    let text =
+        format!("{} {code}", q.get("message").map(str::trim_end).filter(|s| !s.is_empty()).unwrap_or(DEFAULT_TEXT));
     let value = |k: &str| q.get(k).map(|v| Maybe::Value(v.to_owned())).unwrap_or_default();
     let input = SmsMessageInput {
         from: value("from"),
@@ -99,7 +100,12 @@ pub async fn send_code(state: &AppState, caller: &Caller, q: &QueryParams) -> Ap
 
 /// `POST /verification/email`: a verification link mailed to `to_address` (or to the owner
 /// e-mail of `partner_sid`, a partner of the caller's tree).
-pub async fn send_email(state: &AppState, caller: &Caller, input: VerificationEmailInput, mut p: Problems) -> ApiResult<VerificationEmail> {
+pub async fn send_email(
+    state: &AppState,
+    caller: &Caller,
+    input: VerificationEmailInput,
+    mut p: Problems,
+) -> ApiResult<VerificationEmail> {
     let partner = match input.partner_sid.value().filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => match Uuid::parse_str(raw) {

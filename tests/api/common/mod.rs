@@ -409,7 +409,9 @@ impl TestApp {
         self.post("/core/v2/admin/dids").actor(root()).json(json!(items)).ok().await;
         let mut out = Vec::new();
         for n in numbers {
-            out.push(self.post("/core/v2/phonenumber/dids").actor(tok.clone()).json(json!({"phonenumber": n})).ok().await);
+            out.push(
+                self.post("/core/v2/phonenumber/dids").actor(tok.clone()).json(json!({"phonenumber": n})).ok().await,
+            );
         }
         out
     }
