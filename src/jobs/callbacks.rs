@@ -32,25 +32,23 @@ type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// The HTTP(S) client callbacks go out with: TLS with the system's root certificates (none found:
 /// https receivers fail their attempts with a TLS error, which is recorded).
-pub fn client() -> HttpClient {
+pub fn client() -> Result<HttpClient, rustls::Error> {
     // ring (no C toolchain beyond cc, no cmake); its provider lacks post-quantum key exchange.
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = hyper_rustls::HttpsConnectorBuilder::new();
-    let builder = match builder.with_provider_and_native_roots(provider.clone()) {
+    let builder = match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_native_roots(provider.clone()) {
         Ok(b) => b,
         Err(e) => {
             tracing::warn!(error = %e, "no root certificates found: https callbacks will fail");
             let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .expect("ring supports the default protocol versions")
+                .with_safe_default_protocol_versions()?
                 .with_root_certificates(rustls::RootCertStore::empty())
                 .with_no_client_auth();
             hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
         }
     };
     let connector = builder.https_or_http().enable_http1().build();
-    Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector)
+    Ok(Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector))
 }
 
 /// The pause before attempt `attempt + 1`, or `None` when `attempt` was the last.
@@ -106,7 +104,13 @@ struct InFlight {
 
 /// Runs the sender until the process ends.
 pub async fn run(state: AppState) {
-    let client = client();
+    let client = match client() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot set up TLS: this instance sends no callbacks (others still may)");
+            return;
+        }
+    };
     let config = state.config.clone();
     let timeout = Duration::from_millis(config.callback_timeout_ms.max(1));
     let lease_ms = (config.callback_timeout_ms as i64).saturating_mul(2).saturating_add(5_000);

@@ -240,6 +240,18 @@ async fn bad_messages_name_every_bad_field() {
     // Nothing was stored.
     let list = app.get("/core/v2/sms/messages").actor(tok.clone()).ok().await;
     assert_eq!(list["total"], 0);
+    // Another partner's message and record are not found.
+    let m = send(&app, &tok, json!({"from":"15162065575", "to":"15162065574", "message":"mine"})).await;
+    let r = app
+        .get(&format!("/core/v2/sms/messages/{}", m["message_sid"].as_str().unwrap()))
+        .actor(bearer(&other))
+        .send()
+        .await;
+    assert_eq!(r.status, 404);
+    let dr = app.get("/core/v2/sms/message_drs").actor(tok.clone()).ok().await["items"][0]["dr_sid"].clone();
+    let r = app.get(&format!("/core/v2/sms/message_drs/{}", dr.as_str().unwrap())).actor(bearer(&other)).send().await;
+    assert_eq!(r.status, 404);
+    assert_eq!(app.get("/core/v2/sms/message_drs").actor(bearer(&other)).ok().await["count"], 0);
     // Scopes: reading is not sending.
     let reader = app.partner_with(&["sms.read"]).await;
     app.post("/core/v2/sms/messages")
@@ -336,6 +348,12 @@ async fn two_tenants_text_each_other_and_each_is_called_back() {
     })
     .await;
     let cb = &cbs["items"][0];
+    let one = app
+        .get(&format!("/core/v2/admin/simulator/callbacks/{}", cb["callback_sid"].as_str().unwrap()))
+        .actor(root())
+        .ok()
+        .await;
+    assert_eq!(&one, cb);
     assert_eq!(cb["attempts"], 1);
     assert_eq!(cb["response_status"], 200);
     assert_eq!(cb["attempt_log"][0]["response_status"], 200);
@@ -974,4 +992,27 @@ async fn a_callback_carries_the_record_with_the_message_sid_and_numbers() {
     assert_eq!(delivered.body["price"], "0.01");
     let record = app.get("/core/v2/sms/message_drs").actor(tok.clone()).ok().await["items"][0].clone();
     assert_eq!(delivered.body["dr_sid"], record["dr_sid"]);
+}
+
+/// Spending is not a change of credentials: a partner sending with HTTP Basic has its password
+/// checked once (argon2), not once per message charged. Counted at the real server's `/metrics`.
+#[tokio::test]
+async fn sending_with_basic_credentials_checks_the_password_once() {
+    use base64::Engine;
+    let app = TestApp::new().await;
+    let (_, tok) = sender(&app, "sms_basic").await;
+    drop(tok);
+    let server = Server::start(&app, &[("CARRIERX_NETWORK_WORKER", "false")]);
+    server.ready().await;
+    let checks = || server.metric("password_verifications_total");
+    let before = checks().await;
+    let auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("sms_basic:sms_basic-password"));
+    for i in 0..5 {
+        let body = format!(r#"{{"from":"15162065575","to":"15162065574","message":"basic {i}"}}"#);
+        let (status, answer) =
+            send_json_as(server.port, &auth, "POST", "/core/v2/sms/messages", &body).await.expect("an answer");
+        assert_eq!(status, 200, "{answer}");
+    }
+    assert_eq!(checks().await - before, 1.0, "one password check for five charged sends");
+    server.terminate().await;
 }

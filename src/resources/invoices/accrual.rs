@@ -30,6 +30,9 @@ pub struct Charge {
 /// A line of an invoice: `type`, `direction`, `country_code`.
 type LineKey = (&'static str, Option<String>, Option<String>);
 
+/// Charges summed by line: usage and amount.
+type Lines = BTreeMap<LineKey, (i64, Decimal)>;
+
 /// The partner's open invoice, locked against closing until the transaction ends.
 pub struct OpenInvoice {
     pub id: i64,
@@ -59,8 +62,8 @@ pub async fn charge(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) ->
 
 /// Charges summed by invoice line (`type`, `direction`, `country_code`), in a fixed order, and
 /// their total.
-fn lines_of(charges: &[Charge]) -> ApiResult<(BTreeMap<LineKey, (i64, Decimal)>, Decimal)> {
-    let mut lines: BTreeMap<LineKey, (i64, Decimal)> = BTreeMap::new();
+fn lines_of(charges: &[Charge]) -> ApiResult<(Lines, Decimal)> {
+    let mut lines = Lines::new();
     let too_large = || ApiError::invalid("amount", "the charges are too large to add up");
     let mut total = Decimal::ZERO;
     for c in charges.iter().filter(|c| !c.amount.is_zero() || c.usage != 0) {
@@ -72,7 +75,7 @@ fn lines_of(charges: &[Charge]) -> ApiResult<(BTreeMap<LineKey, (i64, Decimal)>,
     Ok((lines, total))
 }
 
-fn columns(lines: &BTreeMap<LineKey, (i64, Decimal)>) -> ChargeColumns {
+fn columns(lines: &Lines) -> ChargeColumns {
     ChargeColumns {
         kinds: lines.keys().map(|k| k.0).collect(),
         directions: lines.keys().map(|k| k.1.clone()).collect(),
@@ -122,17 +125,11 @@ async fn top_up(
     Ok(())
 }
 
-/// What a partner chooses to spend (a message sent, a call placed), in the caller's transaction:
-/// the total is taken from the balance at once if the partner's limits allow it (else a 402
-/// naming the limit: a prepaid `balance` that does not cover it, or `daily_spending_limit`), and
-/// its invoice lines follow within a second (the pending-charges fold).
-pub async fn spend(db: &mut PgConnection, partner: Uuid, charges: &[Charge]) -> ApiResult<()> {
-    spend_each(db, partner, &[charges]).await?.remove(0)
-}
-
-/// Several spends of one partner in one transaction (a group commit), decided in order: each is
-/// taken if the limits still allow it after those before it, else refused with a 402 naming the
-/// limit. The partner's row is locked for the decision and stays locked to the commit: spends of
+/// What a partner chooses to spend (messages sent, calls placed), several spends in one
+/// transaction (a group commit), decided in order: each is taken from the balance at once if the
+/// partner's limits still allow it after those before it (a prepaid `balance` that covers it,
+/// `daily_spending_limit`), else refused with a 402 naming the limit; their invoice lines follow
+/// within a second (the pending-charges fold). The partner's row is locked for the decision and stays locked to the commit: spends of
 /// one partner on every instance take turns, and none overdraws. Answers each spend's outcome.
 pub async fn spend_each(db: &mut PgConnection, partner: Uuid, spends: &[&[Charge]]) -> ApiResult<Vec<ApiResult<()>>> {
     let mut outcomes = Vec::with_capacity(spends.len());

@@ -20,15 +20,3 @@ pub async fn rating_items<'e>(
         None => Ok(None),
     }
 }
-
-/// The rate of one number for `partner`'s `direction`/`kind` (`sms:toll`, ...): the item of its
-/// plan with the longest prefix of the number; `None` without a plan or a matching item.
-pub async fn rate_for<'e>(
-    db: impl PgExecutor<'e>,
-    partner: Uuid,
-    direction: &str,
-    kind: &str,
-    number: &str,
-) -> RepoResult<Option<RateItem>> {
-    repo::best_item(db, partner, direction, kind, number).await
-}

@@ -129,7 +129,7 @@ async fn price(
     let codes = countries::ops::codes(state).await?;
     let (mut rate, mut total, mut charges) = (None, None::<Decimal>, Vec::new());
     for other in others {
-        let Some(item) = rates::ops::rate_for(&state.pool, partner, direction, &plan_kind, other).await? else {
+        let Some(item) = rates::repo::best_item(&state.pool, partner, direction, &plan_kind, other).await? else {
             continue;
         };
         let amount = (item.price * Decimal::from(segments)).normalize();
@@ -190,7 +190,7 @@ pub(super) fn report(row: &MessageRow) -> Report {
 pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut p: Problems) -> ApiResult<MessageRow> {
     let (from_field, from_raw) = either(("from", &input.from), ("from_did", &input.from_did));
     let (to_field, to_raw) = either(("to", &input.to), ("to_did", &input.to_did));
-    let legacy = from_field == "from_did" || (to_field == "to_did" && input.from.value().is_none());
+    let legacy = from_field == "from_did";
     let media: Vec<String> = input.media_urls.value().cloned().unwrap_or_default();
     let group_raw: Vec<String> = input.group_recipients.value().cloned().unwrap_or_default();
     let kind = MessageType::of(!media.is_empty(), !group_raw.is_empty());

@@ -91,13 +91,12 @@ async fn write(state: &AppState, batch: &[Job]) -> ApiResult<Vec<ApiResult<()>>>
     let reports = accepted.iter().filter(|j| j.announce).map(|j| super::ops::report(&j.row)).collect();
     callbacks::queue_sms(state, &mut tx, reports).await?;
     tx.commit().await?;
-    let mut charged: Vec<Uuid> = batch
+    let charged: std::collections::BTreeSet<Uuid> = batch
         .iter()
         .zip(&outcomes)
         .filter(|(j, o)| o.is_ok() && !j.charges.is_empty())
         .map(|(j, _)| j.row.partner_sid)
         .collect();
-    charged.dedup();
     for p in charged {
         crate::resources::partners::ops::money_changed(state, p);
     }

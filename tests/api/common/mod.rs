@@ -663,10 +663,21 @@ impl Drop for Server {
 /// One HTTP/1.0 request with a JSON body, as root, to a server on a loopback port: the status and
 /// the body (`None` if nothing answers).
 pub async fn send_json(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    send_json_as(port, &format!("Bearer {ROOT_TOKEN}"), method, path, body).await
+}
+
+/// The same with the `Authorization` header given.
+pub async fn send_json_as(
+    port: u16,
+    authorization: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Option<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
     let head = format!(
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ROOT_TOKEN}\r\n\
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: {authorization}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
