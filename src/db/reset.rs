@@ -10,6 +10,9 @@ use super::RepoResult;
 
 /// The data tables, emptied outright (no row triggers: caches are dropped by the notification).
 const DATA: &[&str] = &[
+    "active_calls",
+    "trunk_group_turns",
+    "conference_calls",
     "callbacks",
     "verification_emails",
     "messages",

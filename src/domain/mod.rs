@@ -2,6 +2,7 @@
 //! numbers, transformations, access-control decisions, rating.
 
 pub mod access_control;
+pub mod call_path;
 pub mod callback_url;
 pub mod carriers;
 pub mod geo;
@@ -11,6 +12,7 @@ pub mod money;
 pub mod patterns;
 pub mod phone;
 pub mod rating;
+pub mod routing;
 pub mod scopes;
 pub mod secrets;
 pub mod sms;

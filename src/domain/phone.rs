@@ -22,6 +22,13 @@ pub fn digits(input: &str) -> String {
     input.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// A phone number as the messaging and call routes take it: E.164 digits (a leading `+` is
+/// dropped), 3 to 15 of them (short codes included).
+pub fn e164_digits(raw: &str) -> Option<String> {
+    let d = raw.trim().trim_start_matches('+');
+    (d.len() >= 3 && d.len() <= 15 && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.to_owned())
+}
+
 /// Reads a number written in E.164 (with or without `+`, with any separators).
 pub fn analyze(input: &str) -> Option<Analyzed> {
     parse(input).map(|(d, n)| analyzed(d, &n))

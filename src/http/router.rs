@@ -255,6 +255,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::batch::routes(&mut api);
     resources::invoices::routes(&mut api);
     resources::calls::routes(&mut api);
+    resources::conference::routes(&mut api);
     resources::rates::routes(&mut api);
     resources::rating::routes(&mut api);
     resources::sms::routes(&mut api);

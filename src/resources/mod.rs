@@ -7,6 +7,7 @@ pub mod batch;
 pub mod billing_method;
 pub mod callbacks;
 pub mod calls;
+pub mod conference;
 pub mod countries;
 pub mod did_groups;
 pub mod dids;

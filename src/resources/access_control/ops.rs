@@ -33,14 +33,13 @@ pub async fn partner_layers(state: &AppState, tree_path: &str) -> ApiResult<Vec<
     Ok(layers)
 }
 
-/// The decision of the effective ACL `layers` on a call or a message (the rules they name read
-/// in one query).
-pub async fn decide(state: &AppState, layers: &[(u32, Vec<Acl>)], kind: Kind, event: &Event) -> ApiResult<Decision> {
+/// The ACLs of `layers` that say something about `kind`, as the evaluator reads them.
+pub fn domain_layers(layers: &[(u32, Vec<Acl>)], kind: Kind) -> Vec<(u32, Vec<decide_acl::Acl>)> {
     let applies = |a: &&Acl| match kind {
         Kind::Voice => a.voice_action_true.is_some() || a.voice_action_false.is_some(),
         Kind::Sms => a.sms_action_true.is_some() || a.sms_action_false.is_some(),
     };
-    let domain_layers: Vec<(u32, Vec<decide_acl::Acl>)> = layers
+    layers
         .iter()
         .map(|(n, acls)| {
             let acls = acls
@@ -57,14 +56,26 @@ pub async fn decide(state: &AppState, layers: &[(u32, Vec<Acl>)], kind: Kind, ev
                 .collect();
             (*n, acls)
         })
-        .collect();
-    let sids: Vec<Uuid> =
-        domain_layers.iter().flat_map(|(_, a)| a.iter().flat_map(|a| a.rules.iter().copied())).collect();
-    let rules: HashMap<Uuid, decide_acl::Rule> = if sids.is_empty() {
-        HashMap::new()
-    } else {
-        repo::get_many(&state.pool, &sids).await?.into_iter().map(|r| (r.rule_sid, r.to_domain())).collect()
-    };
+        .collect()
+}
+
+/// The rules the ACLs of `layers` name, read in one query.
+pub async fn rules_of(
+    state: &AppState,
+    layers: &[(u32, Vec<decide_acl::Acl>)],
+) -> ApiResult<HashMap<Uuid, decide_acl::Rule>> {
+    let sids: Vec<Uuid> = layers.iter().flat_map(|(_, a)| a.iter().flat_map(|a| a.rules.iter().copied())).collect();
+    if sids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(repo::get_many(&state.pool, &sids).await?.into_iter().map(|r| (r.rule_sid, r.to_domain())).collect())
+}
+
+/// The decision of the effective ACL `layers` on a call or a message (the rules they name read
+/// in one query).
+pub async fn decide(state: &AppState, layers: &[(u32, Vec<Acl>)], kind: Kind, event: &Event) -> ApiResult<Decision> {
+    let domain_layers = domain_layers(layers, kind);
+    let rules = rules_of(state, &domain_layers).await?;
     Ok(decide_acl::evaluate(&domain_layers, &rules, kind, event))
 }
 

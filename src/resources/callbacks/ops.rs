@@ -28,6 +28,34 @@ pub async fn queue_sms(state: &AppState, db: &mut PgConnection, reports: Vec<Rep
     }
     let keys: Vec<(Option<Uuid>, Uuid)> = reports.iter().map(|r| (r.did_sid, r.partner_sid)).collect();
     let urls = repo::sms_urls(&mut *db, &keys).await?;
+    enqueue(state, db, "sms", reports, urls).await
+}
+
+/// Queues the callbacks of `reports` for the partner's `callbacks.<key>` URL (`app_conference_call`,
+/// ...); a partner without one is called by nobody.
+pub async fn queue_partner(
+    state: &AppState,
+    db: &mut PgConnection,
+    key: &'static str,
+    reports: Vec<Report>,
+) -> ApiResult<usize> {
+    if reports.is_empty() {
+        return Ok(0);
+    }
+    let partners: Vec<Uuid> = reports.iter().map(|r| r.partner_sid).collect();
+    let urls = repo::partner_urls(&mut *db, key, &partners).await?;
+    enqueue(state, db, key, reports, urls).await
+}
+
+/// Queues each report to its URL (none: nobody is called); a URL that cannot be used (set before
+/// this server's address was known, say) is recorded as failed.
+async fn enqueue(
+    state: &AppState,
+    db: &mut PgConnection,
+    event: &'static str,
+    reports: Vec<Report>,
+    urls: Vec<Option<String>>,
+) -> ApiResult<usize> {
     let items: Vec<NewCallback> = reports
         .into_iter()
         .zip(urls)
@@ -39,7 +67,7 @@ pub async fn queue_sms(state: &AppState, db: &mut PgConnection, reports: Vec<Rep
             };
             Some(NewCallback {
                 partner_sid: r.partner_sid,
-                event: "sms",
+                event,
                 object_sid: Some(r.object_sid),
                 url,
                 authority,

@@ -174,6 +174,31 @@ pub async fn sms_urls<'e>(db: impl PgExecutor<'e>, keys: &[(Option<Uuid>, Uuid)]
     Ok(urls)
 }
 
+/// The partners' `callbacks.<key>` URLs, in the order of `partners`.
+pub async fn partner_urls<'e>(
+    db: impl PgExecutor<'e>,
+    key: &str,
+    partners: &[Uuid],
+) -> RepoResult<Vec<Option<String>>> {
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT x.i, NULLIF(p.callbacks->>$2, '')
+           FROM unnest($1::uuid[]) WITH ORDINALITY AS x(partner_sid, i)
+           JOIN partners p ON p.partner_sid = x.partner_sid
+          ORDER BY x.i",
+    )
+    .bind(partners)
+    .bind(key)
+    .fetch_all(db)
+    .await?;
+    let mut urls = vec![None; partners.len()];
+    for (i, url) in rows {
+        if let Some(slot) = urls.get_mut((i - 1) as usize) {
+            *slot = url;
+        }
+    }
+    Ok(urls)
+}
+
 /// A callback claimed for an attempt.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Claimed {

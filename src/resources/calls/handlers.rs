@@ -1,27 +1,26 @@
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use axum::extract::State;
 use axum::response::Response;
 use chrono::SubsecRound;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::ops::{rate_kind, Billing, Rater};
 use super::repo::{self, CdrRow};
-use super::types::{CallDr, CallDrInput, DIRECTIONS, TYPES};
+use super::types::{CallDr, CallDrInput, SimulatedCallInput, DIRECTIONS, TYPES};
 use crate::domain::money::Money;
 use crate::domain::phone;
-use crate::domain::rating::{self, RateItem};
 use crate::domain::time::parse_instant;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
-use crate::http::extract::{parse_sid, JsonBody, PathParams, QueryParams};
+use crate::http::extract::{parse_sid, Body, JsonBody, PathParams, QueryParams};
 use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
 use crate::resources::invoices::accrual::{self, Charge};
-use crate::resources::{countries, partners, rates};
+use crate::resources::partners;
 use crate::state::AppState;
 
 pub const MAX_BATCH: usize = 10_000;
@@ -55,22 +54,7 @@ pub async fn get_call_dr(
 /// An ingested record before rating: the row to store, how it is rated and billed.
 struct Record {
     row: CdrRow,
-    direction: Option<String>,
-    kind: Option<&'static str>,
-    /// The number rated (the far end).
-    external: String,
-    /// The number dialed (toll-free or not).
-    dialed: String,
-}
-
-/// The kind of rate plan a record is rated with.
-fn rate_kind(kind: Option<&str>) -> Option<&'static str> {
-    match kind {
-        None | Some("telecom") => Some("pstn"),
-        Some("conference_call") | Some("conference_meeting") => Some("voip:conference"),
-        Some("mediator") => Some("voip:mediator"),
-        _ => None,
-    }
+    billing: Billing,
 }
 
 fn ts(v: &Maybe<String>, field: &str, p: &mut Problems) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -224,7 +208,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
             .unwrap_or_default();
         let dialed = input.number_dst.value().map(|n| phone::digits(n)).unwrap_or_default();
         let kind = rate_kind(input.kind.value().map(String::as_str));
-        records.push(Record { row, direction, kind, external, dialed });
+        records.push(Record { row, billing: Billing { direction, kind, external, dialed } });
     }
     errors.finish()?;
     // Every partner must exist.
@@ -240,46 +224,17 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         return Err(ApiError::Validation(missing));
     }
     // Rating: the partner's plan for the record's direction and kind, loaded once per batch.
-    let mut plans: HashMap<(Uuid, String, &'static str), Option<Vec<RateItem>>> = HashMap::new();
+    let mut rater = Rater::for_batch(&state).await?;
     let mut rows = Vec::with_capacity(records.len());
-    // What the rated records charge, per partner; a number's country and toll-free class are
-    // read once per exchange (country code and the next digits: seven in all).
-    let alpha3: HashMap<String, String> = countries::repo::codes(&state.pool).await?.into_iter().collect();
-    let mut classes: HashMap<String, (Option<String>, bool)> = HashMap::new();
     let mut charges: BTreeMap<Uuid, Vec<Charge>> = BTreeMap::new();
-    for Record { mut row, direction, kind, external, dialed } in records {
-        let partner = row.partner_sid;
-        let unrated = row.rate.is_none() || row.price.is_none() || row.duration_billing.is_none();
-        if let (true, Some(dir), Some(kind), Some(duration)) = (unrated, direction.clone(), kind, row.duration) {
-            let key = (partner, dir.clone(), kind);
-            if !plans.contains_key(&key) {
-                let items = rates::ops::rating_items(&state.pool, partner, &dir, kind).await?;
-                plans.insert(key.clone(), items);
-            }
-            if let Some(item) = plans[&key].as_ref().and_then(|items| rating::best(items, &external)) {
-                let (billed, price) = rating::bill(duration, item);
-                row.rate.get_or_insert(item.price.normalize());
-                row.price.get_or_insert(price);
-                row.duration_billing.get_or_insert(billed);
-            }
-        }
-        if let Some(price) = row.price {
-            let seconds = row.duration_billing.and_then(|d| d.ceil().to_i64()).unwrap_or(0);
-            // The country of the number rated; toll-free when the number dialed is.
-            let mut class =
-                |n: &str| classes.entry(n.chars().take(7).collect()).or_insert_with(|| phone::billing_class(n)).clone();
-            let (region, _) = class(&external);
-            let (_, toll_free) = class(&dialed);
-            charges.entry(partner).or_default().push(Charge {
-                kind: if toll_free { "toll_free" } else { "toll" },
-                direction: direction.clone(),
-                country_code: region.and_then(|r| alpha3.get(&r).cloned()),
-                usage: seconds,
-                amount: price,
-            });
+    let mut conn = state.pool.acquire().await?;
+    for Record { mut row, billing } in records {
+        if let Some(charge) = rater.rate(&mut conn, &mut row, &billing).await? {
+            charges.entry(row.partner_sid).or_default().push(charge);
         }
         rows.push(row);
     }
+    drop(conn);
     let sids: Vec<Uuid> = rows.iter().map(|r| r.dr_sid).collect();
     let mut tx = state.pool.begin().await?;
     let taken = repo::existing(&mut *tx, &sids).await?;
@@ -302,4 +257,14 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         crate::resources::partners::ops::money_changed(&state, *partner);
     }
     Ok(batch.answer(saved.iter().map(|r| r.to_wire()).collect::<Vec<CallDr>>()))
+}
+
+/// `POST /admin/simulator/calls`: a call offered to the simulated network; answers its trace.
+pub async fn simulate_call(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Body { input, problems, .. }: Body<SimulatedCallInput>,
+) -> ApiResult<Response> {
+    let trace = super::network::offer(&state, input, problems).await?;
+    respond::object(&trace, &QueryParams::default())
 }

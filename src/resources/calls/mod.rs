@@ -2,6 +2,8 @@
 //! partner's plan; the plans themselves are `rates`).
 
 mod handlers;
+pub mod network;
+pub mod ops;
 pub mod repo;
 pub mod types;
 
@@ -21,4 +23,7 @@ pub fn routes(api: &mut Api) {
     api.admin(Method::POST, "/admin/calls/call_drs", &[], handlers::ingest_call_drs)
         .batch_of::<types::CallDrInput>()
         .returns(Reply::one_or_many::<CallDr>());
+    api.section("simulator");
+    api.admin(Method::POST, "/admin/simulator/calls", &[], handlers::simulate_call)
+        .returns(Reply::object::<types::CallTrace>());
 }

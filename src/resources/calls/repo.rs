@@ -235,3 +235,104 @@ pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<Cd
     .fetch_all(db)
     .await?)
 }
+
+// ---- the simulated network's calls in progress ----
+
+/// The next turn of a round-robin trunk group (0 for its first call), counted on every instance.
+pub async fn next_turn<'e>(db: impl PgExecutor<'e>, trunk_group: Uuid) -> RepoResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO trunk_group_turns AS t (trunk_group_sid, turn) VALUES ($1, 0)
+         ON CONFLICT (trunk_group_sid) DO UPDATE SET turn = t.turn + 1 RETURNING t.turn",
+    )
+    .bind(trunk_group)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Locks the trunks and endpoints whose capacity a call may take, in one order everywhere
+/// (trunks, then endpoints, each by secure ID): calls that count and take their room take turns.
+pub async fn lock_capacity(db: &mut PgConnection, trunks: &[Uuid], endpoints: &[Uuid]) -> RepoResult<()> {
+    if !trunks.is_empty() {
+        sqlx::query("SELECT 1 FROM trunks WHERE trunk_sid = ANY($1) ORDER BY trunk_sid FOR UPDATE")
+            .bind(trunks)
+            .execute(&mut *db)
+            .await?;
+    }
+    if !endpoints.is_empty() {
+        sqlx::query("SELECT 1 FROM endpoints WHERE endpoint_sid = ANY($1) ORDER BY endpoint_sid FOR UPDATE")
+            .bind(endpoints)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The calls in progress now on each of `trunks` (in `direction`) and each of `endpoints`.
+pub async fn in_progress(
+    db: &mut PgConnection,
+    direction: &str,
+    trunks: &[Uuid],
+    endpoints: &[Uuid],
+) -> RepoResult<(Vec<(Uuid, i64)>, Vec<(Uuid, i64)>)> {
+    let by_trunk = if trunks.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(
+            "SELECT trunk_sid, count(*) FROM active_calls
+              WHERE trunk_sid = ANY($1) AND direction = $2 AND ends_at > now() GROUP BY trunk_sid",
+        )
+        .bind(trunks)
+        .bind(direction)
+        .fetch_all(&mut *db)
+        .await?
+    };
+    let by_endpoint = if endpoints.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(
+            "SELECT endpoint_sid, count(*) FROM active_calls
+              WHERE endpoint_sid = ANY($1) AND ends_at > now() GROUP BY endpoint_sid",
+        )
+        .bind(endpoints)
+        .fetch_all(&mut *db)
+        .await?
+    };
+    Ok((by_trunk, by_endpoint))
+}
+
+/// A call in progress until `ends_at`.
+pub struct ActiveCall {
+    pub call_sid: Uuid,
+    pub partner_sid: Uuid,
+    pub direction: String,
+    pub trunk_sid: Uuid,
+    pub endpoint_sid: Option<Uuid>,
+    pub ends_at: DateTime<Utc>,
+}
+
+pub async fn insert_active(db: &mut PgConnection, c: &ActiveCall) -> RepoResult<()> {
+    sqlx::query(
+        "INSERT INTO active_calls (call_sid, partner_sid, direction, trunk_sid, endpoint_sid, ends_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(c.call_sid)
+    .bind(c.partner_sid)
+    .bind(&c.direction)
+    .bind(c.trunk_sid)
+    .bind(c.endpoint_sid)
+    .bind(c.ends_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Forgets calls that have ended (up to 10,000 at a time); answers how many.
+pub async fn prune_ended<'e>(db: impl PgExecutor<'e>) -> RepoResult<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM active_calls WHERE call_sid IN
+           (SELECT call_sid FROM active_calls WHERE ends_at <= now() LIMIT 10000 FOR UPDATE SKIP LOCKED)",
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}

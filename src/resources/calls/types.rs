@@ -191,3 +191,60 @@ pub(crate) use with_text_fields;
 
 pub const DIRECTIONS: &[&str] = &["any", "inbound", "outbound", "undirected"];
 pub const TYPES: &[&str] = &["conference_call", "conference_meeting", "mediator", "mms", "sms", "telecom"];
+
+/// A call offered to the simulated network (`POST /admin/simulator/calls`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatedCallInput {
+    #[serde(default)]
+    pub from: Maybe<String>,
+    #[serde(default)]
+    pub to: Maybe<String>,
+    /// Seconds the call lasts once connected (default 60).
+    #[serde(default)]
+    pub duration: Maybe<Money>,
+    /// `inbound` (default) or `outbound`.
+    #[serde(default)]
+    pub direction: Maybe<String>,
+    /// Outbound: the trunk group the call leaves from.
+    #[serde(default)]
+    pub trunk_group_sid: Maybe<String>,
+    /// SIP headers the call arrives with (for transformations that read or set them).
+    #[serde(default)]
+    pub headers: Maybe<Map<String, Value>>,
+}
+
+/// What became of a simulated call: where it went and every decision on the way.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CallTrace {
+    pub call_sid: Uuid,
+    /// `completed`, `rejected` or `failed`.
+    pub status: String,
+    /// The SIP code the call ended with (200 when it connected).
+    pub sip_code: u16,
+    pub direction: String,
+    /// The numbers as offered, and as the transformations left them.
+    pub from: String,
+    pub to: String,
+    pub from_transformed: String,
+    pub to_transformed: String,
+    pub duration: Money,
+    pub partner_sid: Option<Uuid>,
+    pub did_sid: Option<Uuid>,
+    pub prefix_sid: Option<Uuid>,
+    pub trunk_group_sid: Option<Uuid>,
+    pub trunk_sid: Option<Uuid>,
+    pub endpoint_sid: Option<Uuid>,
+    /// The call detail record written (completed calls).
+    pub dr_sid: Option<Uuid>,
+    /// The conference call record written (a call to a conference endpoint).
+    pub conference_call_sid: Option<Uuid>,
+    pub rate: Option<Money>,
+    pub price: Option<Money>,
+    pub date_start: Timestamp,
+    pub date_stop: Option<Timestamp>,
+    /// Why the call did not connect.
+    pub reason: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub steps: Vec<crate::domain::call_path::Step>,
+}

@@ -157,6 +157,24 @@ pub async fn save(db: &mut PgConnection, row: &EndpointRow) -> RepoResult<Endpoi
 }
 
 /// How many trunks deliver to the endpoint.
+/// Several endpoints by secure ID, in one query.
+pub async fn get_many<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<EndpointRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE e.endpoint_sid = ANY($1)"))
+        .bind(sids)
+        .fetch_all(db)
+        .await?)
+}
+
+/// The partner's System Gateway (the far end of its calls to and from the phone network).
+pub async fn system_gateway<'e>(db: impl PgExecutor<'e>, partner: Uuid) -> RepoResult<Option<EndpointRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE e.partner_sid = $1 AND e.type = 'system_gateway' ORDER BY e.id LIMIT 1"
+    ))
+    .bind(partner)
+    .fetch_optional(db)
+    .await?)
+}
+
 pub async fn trunks_using<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM trunks WHERE endpoint_sid = $1").bind(sid).fetch_one(db).await?)
 }

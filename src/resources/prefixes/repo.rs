@@ -134,3 +134,15 @@ pub async fn find_many(db: &mut PgConnection, by_sid: bool, keys: &[String]) -> 
     .fetch_all(db)
     .await?)
 }
+
+/// The routing prefix (of any partner) that starts `number` longest, if any.
+pub async fn longest_match<'e>(db: impl PgExecutor<'e>, number: &str) -> RepoResult<Option<PrefixRow>> {
+    let starts: Vec<&str> = (1..=number.len()).filter(|n| number.is_char_boundary(*n)).map(|n| &number[..n]).collect();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE x.prefix = ANY($1) AND p.status <> 'deleted' \
+          ORDER BY length(x.prefix) DESC, x.id LIMIT 1"
+    ))
+    .bind(starts)
+    .fetch_optional(db)
+    .await?)
+}

@@ -1,6 +1,5 @@
 //! What the rates offer to other resources: the items a partner's calls are rated with.
 
-use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::repo;
@@ -9,14 +8,14 @@ use crate::domain::rating::RateItem;
 
 /// The items of the plan rating `partner`'s calls of a direction and kind (`pstn`,
 /// `voip:<sub_type>`), `None` without a plan.
-pub async fn rating_items<'e>(
-    db: impl PgExecutor<'e> + Copy,
+pub async fn rating_items(
+    db: &mut sqlx::PgConnection,
     partner: Uuid,
     direction: &str,
     kind: &str,
 ) -> RepoResult<Option<Vec<RateItem>>> {
-    match repo::plan_for(db, partner, direction, kind).await? {
-        Some(plan) => Ok(Some(repo::plan_items(db, plan.rates_plan_sid).await?)),
+    match repo::plan_for(&mut *db, partner, direction, kind).await? {
+        Some(plan) => Ok(Some(repo::plan_items(&mut *db, plan.rates_plan_sid).await?)),
         None => Ok(None),
     }
 }

@@ -95,7 +95,7 @@ async fn asked(
 
 /// The item of the partner's plan for `kind` that rates the number.
 async fn item(state: &AppState, a: &Asked, kind: &str) -> ApiResult<RateItem> {
-    let items = rating_items(&state.pool, a.partner, &a.direction, kind)
+    let items = rating_items(&mut *state.pool.acquire().await?, a.partner, &a.direction, kind)
         .await?
         .ok_or_else(|| ApiError::not_found("rates plan"))?;
     rating::best(&items, &a.to).cloned().ok_or_else(|| ApiError::not_found("rate"))

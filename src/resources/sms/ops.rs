@@ -42,12 +42,7 @@ const SEND_SMS: i32 = 2;
 const RECEIVE_MMS: i32 = 8;
 const SEND_MMS: i32 = 16;
 
-/// A phone number as the messaging routes take it: E.164 digits (a leading `+` is dropped),
-/// 3 to 15 of them (short codes included).
-fn number(raw: &str) -> Option<String> {
-    let d = raw.trim().trim_start_matches('+');
-    (d.len() >= 3 && d.len() <= 15 && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.to_owned())
-}
+use crate::domain::phone::e164_digits as number;
 
 /// One of two spellings of a number (`from`/`from_did`): which field was used, and its value.
 fn either<'a>(

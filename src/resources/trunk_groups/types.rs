@@ -195,7 +195,7 @@ pub const TRUNK_UPDATABLE: &[&str] = &[
 ];
 
 pub const LAST_RESORTS: &[&str] = &["first", "reject502", "reject503"];
-pub const ROUTING_TYPES: &[&str] = &["failover"];
+pub use crate::domain::routing::ROUTING_TYPES;
 pub const ALLOW_FORWARD: &[&str] = &["direct", "direct_uri", "disabled", "protected", "reroute"];
 pub const ASN_MODES: &[&str] = &["disable", "read", "read_write", "write"];
 
