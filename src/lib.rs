@@ -16,6 +16,7 @@ pub mod server;
 pub mod state;
 pub mod sync;
 pub mod telemetry;
+pub mod traffic;
 
 pub use http::router::{build_router, route_table};
 pub use state::AppState;

@@ -76,7 +76,14 @@ async fn run(config: &Config, database: &db::Database) -> Result<(), BoxError> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     tracing::info!(address = %listener.local_addr()?, "carrierx-core listening; the API is under /core/v2");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown({
+            let state = state.clone();
+            async move {
+                shutdown_signal().await;
+                // Consoles' streams end, or they would hold the shutdown open.
+                crate::traffic::feed(&state).close();
+            }
+        })
         .await?;
     for j in jobs {
         j.abort();

@@ -127,3 +127,13 @@ pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(pool).await.map(|_| ())
 }
+
+/// Sends each of `payloads` as a notification on `channel` (one statement for all).
+pub async fn notify_all(pool: &PgPool, channel: &str, payloads: &[String]) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+        .bind(channel)
+        .bind(payloads)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

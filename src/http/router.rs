@@ -287,6 +287,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
         .route("/health/live", axum::routing::get(resources::health::live))
         .route("/metrics", axum::routing::get(super::metrics::render))
         .nest("/core/v2", core)
+        .merge(resources::console::router())
         .fallback(not_found)
         .layer(middleware::from_fn(api_error_bodies))
         .layer(middleware::from_fn(super::metrics::record))

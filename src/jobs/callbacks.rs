@@ -208,19 +208,54 @@ async fn record_results(state: AppState, mut rx: mpsc::UnboundedReceiver<Attempt
             }
         }
         let mut tries = 0;
-        while let Err(e) = repo::record(&state.pool, &batch).await {
-            tries += 1;
-            tracing::warn!(error = ?e, "cannot record callback attempts");
-            if tries >= 5 {
-                // The leases run out: the attempts are made again.
-                break;
+        loop {
+            match repo::record(&state.pool, &batch).await {
+                Ok(recorded) => {
+                    crate::traffic::publish(&state, recorded.iter().map(console_event));
+                    break;
+                }
+                Err(e) => {
+                    tries += 1;
+                    tracing::warn!(error = ?e, "cannot record callback attempts");
+                    if tries >= 5 {
+                        // The leases run out: the attempts are made again.
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200 * tries)).await;
+                }
             }
-            tokio::time::sleep(Duration::from_millis(200 * tries)).await;
         }
         batch.clear();
         // Attempts recorded: a callback due again may be claimed at once.
         state.callback_wake.notify_one();
     }
+}
+
+/// The console's view of an attempt: where it went (the URL without its query, which may carry a
+/// receiver's secret), what the receiver answered, what happens next.
+fn console_event(r: &repo::Recorded) -> crate::traffic::Event {
+    let shown = r.url.split(['?', '#']).next().unwrap_or_default();
+    let answer = match (r.response_status, &r.error) {
+        (Some(s), _) => format!("answered {s}"),
+        (None, Some(e)) => e.clone(),
+        (None, None) => "no answer".into(),
+    };
+    let next = match r.status.as_str() {
+        "delivered" => "delivered".to_owned(),
+        "failed" => "given up".to_owned(),
+        _ => "will retry".to_owned(),
+    };
+    crate::traffic::Event::new(
+        "callback",
+        r.partner_sid,
+        &r.tree_path,
+        format!("Callback {} to {shown}: attempt {} {answer}, {next}", r.event, r.attempts),
+    )
+    .object(r.callback_sid, format!("/core/v2/admin/simulator/callbacks/{}", r.callback_sid))
+    .status(&r.status)
+    .detail(serde_json::json!({
+        "event": r.event, "url": shown, "attempts": r.attempts, "response_status": r.response_status, "error": r.error,
+    }))
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(close_billing_periods(state.clone())),
         tokio::spawn(fold_pending_charges(state.clone())),
         tokio::spawn(trim_memory()),
+        tokio::spawn(crate::traffic::relay(state.clone())),
     ];
     if state.config.batch_worker {
         jobs.push(tokio::spawn(batch::run(state.clone())));
@@ -40,18 +41,21 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
 }
 
 /// Drops cache entries when another instance (or this one) changes credentials or cached
-/// objects. When the
+/// objects, and hands the traffic every instance publishes to this one's consoles. When the
 /// connection is lost, everything is dropped: notifications may have been missed.
 pub async fn listen_for_invalidations(state: AppState) {
     loop {
         match PgListener::connect_with(&state.pool).await {
             Ok(mut listener) => {
-                if let Err(e) = listener.listen(CACHE_CHANNEL).await {
+                if let Err(e) = listener.listen_all([CACHE_CHANNEL, crate::traffic::CHANNEL]).await {
                     tracing::warn!(error = %e, "cannot LISTEN for cache invalidations");
                 } else {
                     state.invalidate_all();
                     loop {
                         match listener.try_recv().await {
+                            Ok(Some(n)) if n.channel() == crate::traffic::CHANNEL => {
+                                crate::traffic::on_notification(&state, n.payload())
+                            }
                             Ok(Some(n)) => state.on_notification(n.payload()),
                             Ok(None) => {
                                 tracing::warn!("invalidation listener reconnecting");

@@ -8,6 +8,7 @@ pub mod billing_method;
 pub mod callbacks;
 pub mod calls;
 pub mod conference;
+pub mod console;
 pub mod countries;
 pub mod did_groups;
 pub mod dids;

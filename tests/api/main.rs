@@ -9,6 +9,7 @@ mod batch;
 mod billing_method;
 mod call_network;
 mod calls;
+mod console;
 mod countries;
 mod demo;
 mod dids;

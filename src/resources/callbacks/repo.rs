@@ -266,12 +266,26 @@ pub struct AttemptResult {
     pub retry_in_ms: Option<i64>,
 }
 
+/// A callback as an attempt left it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Recorded {
+    pub callback_sid: Uuid,
+    pub partner_sid: Uuid,
+    pub tree_path: String,
+    pub event: String,
+    pub url: String,
+    pub status: String,
+    pub attempts: i32,
+    pub response_status: Option<i32>,
+    pub error: Option<String>,
+}
+
 /// Records attempts: their log entries, and each callback's state after it.
-pub async fn record(pool: &PgPool, results: &[AttemptResult]) -> RepoResult<()> {
+pub async fn record(pool: &PgPool, results: &[AttemptResult]) -> RepoResult<Vec<Recorded>> {
     if results.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    sqlx::query(
+    Ok(sqlx::query_as(
         "UPDATE callbacks c SET
                 attempt_log = c.attempt_log || jsonb_build_array(jsonb_build_object(
                     'attempt', x.attempt,
@@ -286,7 +300,10 @@ pub async fn record(pool: &PgPool, results: &[AttemptResult]) -> RepoResult<()> 
                                        ELSE now() + make_interval(secs => x.retry_ms::double precision / 1000) END
            FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::bigint[], $6::bool[], $7::bigint[])
                 AS x(id, attempt, response_status, error, duration_ms, delivered, retry_ms)
-          WHERE c.id = x.id AND c.attempts = x.attempt",
+          WHERE c.id = x.id AND c.attempts = x.attempt
+      RETURNING c.callback_sid, c.partner_sid,
+                COALESCE((SELECT p.tree_path FROM partners p WHERE p.partner_sid = c.partner_sid), '') AS tree_path,
+                c.event, c.url, c.status, c.attempts, c.response_status, c.error",
     )
     .bind(results.iter().map(|r| r.id).collect::<Vec<_>>())
     .bind(results.iter().map(|r| r.attempt).collect::<Vec<_>>())
@@ -295,7 +312,6 @@ pub async fn record(pool: &PgPool, results: &[AttemptResult]) -> RepoResult<()> 
     .bind(results.iter().map(|r| r.duration_ms).collect::<Vec<_>>())
     .bind(results.iter().map(|r| r.delivered).collect::<Vec<_>>())
     .bind(results.iter().map(|r| r.retry_in_ms).collect::<Vec<_>>())
-    .execute(pool)
-    .await?;
-    Ok(())
+    .fetch_all(pool)
+    .await?)
 }

@@ -40,6 +40,7 @@ use crate::resources::invoices::accrual;
 use crate::resources::trunk_groups::repo::{self as trunk_groups, GroupRow, TrunkRow};
 use crate::resources::{dids, partners, prefixes};
 use crate::state::AppState;
+use crate::traffic::{self, Event};
 
 /// The longest call the simulator takes: a day.
 const MAX_DURATION: i64 = 86_400;
@@ -202,11 +203,45 @@ pub async fn offer(state: &AppState, input: SimulatedCallInput, p: Problems) -> 
         trunk_sid: None,
         endpoint_sid: None,
     };
-    if o.direction == "outbound" {
-        outbound(state, walk, o.trunk_group_sid).await
+    let trace = if o.direction == "outbound" {
+        outbound(state, walk, o.trunk_group_sid).await?
     } else {
-        inbound(state, walk).await
+        inbound(state, walk).await?
+    };
+    announce(state, &trace).await;
+    Ok(trace)
+}
+
+/// The console's view of a call: its trace, and what it charged.
+async fn announce(state: &AppState, t: &CallTrace) {
+    let Some(partner) = t.partner_sid else { return };
+    let Ok(Some(path)) = partners::ops::tree_path(state, partner).await else { return };
+    let mut title = format!("Call {} {} → {}: {} ({})", t.direction, t.from, t.to, t.status, t.sip_code);
+    if let Some(why) = &t.reason {
+        title.push_str(&format!(": {why}"));
     }
+    let mut call = Event::new("call", partner, &path, title)
+        .status(&t.status)
+        .numbers(&[&t.from, &t.to, &t.from_transformed, &t.to_transformed])
+        .detail(serde_json::to_value(t).unwrap_or_default());
+    if let Some(dr) = t.dr_sid {
+        call = call.object(dr, format!("/core/v2/calls/call_drs/{dr}"));
+    }
+    let mut events = vec![call];
+    if let (Some(price), Some(dr)) = (t.price.as_ref().filter(|p| !p.0.is_zero()), t.dr_sid) {
+        events.push(
+            Event::new(
+                "charge",
+                partner,
+                &path,
+                format!("{} {} call {} → {}", price.0.normalize(), t.direction, t.from, t.to),
+            )
+            .object(dr, format!("/core/v2/calls/call_drs/{dr}"))
+            .numbers(&[&t.from, &t.to])
+            .detail(serde_json::json!({"amount": price, "type": "call", "direction": t.direction})),
+        );
+    }
+    traffic::publish(state, events);
 }
 
 /// The number dialed: a rented DID, else the routing prefix that starts it longest.

@@ -40,6 +40,24 @@ pub async fn find(state: &AppState, sid: Uuid) -> ApiResult<Option<Arc<Cached<Pa
     }))
 }
 
+/// A partner's place in the tree (never changes once the partner exists), remembered by this
+/// instance: background work names who may see what it did without reading the partner again.
+pub async fn tree_path(state: &AppState, sid: Uuid) -> ApiResult<Option<String>> {
+    #[derive(Default)]
+    struct Paths(std::sync::Mutex<std::collections::HashMap<Uuid, String>>);
+    let paths = state.services.get_or_init(Paths::default);
+    if let Some(p) = crate::sync::lock(&paths.0).get(&sid) {
+        return Ok(Some(p.clone()));
+    }
+    let Some(p) = find(state, sid).await? else { return Ok(None) };
+    let mut map = crate::sync::lock(&paths.0);
+    if map.len() >= 100_000 {
+        map.clear();
+    }
+    map.insert(sid, p.tree_path.clone());
+    Ok(Some(p.tree_path.clone()))
+}
+
 /// The partner named by the path if the caller sees it (its subtree, or admin), else 404.
 pub async fn visible(state: &AppState, caller: &Caller, raw_sid: &str) -> ApiResult<Arc<Cached<PartnerRow>>> {
     find_visible(caller, raw_sid, "partner", |sid| find(state, sid)).await

@@ -30,6 +30,49 @@ use crate::resources::dids::repo::RentedNumber;
 use crate::resources::invoices::accrual::{self, Charge};
 use crate::resources::{access_control, countries, dids, partners, rates};
 use crate::state::AppState;
+use crate::traffic;
+
+/// The console's view of messages, once they are committed: each one's status, and what a new
+/// message charged (`charged`).
+pub(super) async fn announce(state: &AppState, rows: &[&MessageRow], charged: bool) {
+    let mut events = Vec::new();
+    for row in rows {
+        let Ok(Some(path)) = partners::ops::tree_path(state, row.partner_sid).await else { continue };
+        let kind = if row.kind == "mms" { "MMS" } else { "SMS" };
+        let href = format!("/core/v2/sms/messages/{}", row.message_sid);
+        let text: Option<String> = row.message.as_deref().map(|m| m.chars().take(160).collect());
+        events.push(
+            traffic::Event::new(
+                "message",
+                row.partner_sid,
+                &path,
+                format!("{kind} {} {} → {}: {}", row.direction, row.number_src, row.number_dst, row.status),
+            )
+            .object(row.message_sid, href.clone())
+            .status(&row.status)
+            .numbers(&[&row.number_src, &row.number_dst])
+            .detail(serde_json::json!({
+                "direction": row.direction, "type": row.kind, "message": text, "media_urls": row.media_urls.len(),
+                "segments": row.message_segments, "price": row.price.map(crate::domain::money::Money),
+                "vendor_error_code": row.vendor_error_code,
+            })),
+        );
+        if let (true, Some(price)) = (charged, row.price.filter(|p| !p.is_zero())) {
+            events.push(
+                traffic::Event::new(
+                    "charge",
+                    row.partner_sid,
+                    &path,
+                    format!("{} {} {kind}: {}", price.normalize(), row.direction, row.number_billing.as_deref().unwrap_or("")),
+                )
+                .object(row.message_sid, href)
+                .numbers(&[&row.number_src, &row.number_dst])
+                .detail(serde_json::json!({"amount": crate::domain::money::Money(price), "type": row.kind, "direction": row.direction})),
+            );
+        }
+    }
+    traffic::publish(state, events);
+}
 
 /// The provider the simulated network names in its records.
 pub const PROVIDER: &str = "carrierx-core";
@@ -387,6 +430,7 @@ pub async fn arrive(state: &AppState, input: InboundSmsInput, mut p: Problems) -
     if queued > 0 {
         state.callback_wake.notify_one();
     }
+    announce(state, &[&row], true).await;
     Ok(row)
 }
 
@@ -420,6 +464,7 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
     };
     let mut reports = Vec::new();
     let mut charged = Vec::new();
+    let mut received = Vec::new();
     let t = now();
     for row in rows.iter_mut() {
         row.date_changed = t;
@@ -447,7 +492,7 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
                     } else {
                         Vec::new()
                     };
-                    let (_, r, c) = receive(
+                    let (got, r, c) = receive(
                         state,
                         &mut tx,
                         did,
@@ -463,6 +508,7 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
                         None => failure = Some("rejected"),
                     }
                     charged.extend(c);
+                    received.push(got);
                 }
                 row.status = if failure.is_some() { "failed" } else { "delivered" }.into();
                 row.vendor_error_code = failure.map(str::to_owned);
@@ -481,6 +527,8 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
     if queued > 0 {
         state.callback_wake.notify_one();
     }
+    announce(state, &rows.iter().collect::<Vec<_>>(), false).await;
+    announce(state, &received.iter().collect::<Vec<_>>(), true).await;
     Ok(rows.len())
 }
 

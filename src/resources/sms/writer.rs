@@ -100,5 +100,8 @@ async fn write(state: &AppState, batch: &[Job]) -> ApiResult<Vec<ApiResult<()>>>
     for p in charged {
         crate::resources::partners::ops::money_changed(state, p);
     }
+    let stored: Vec<&MessageRow> =
+        batch.iter().zip(&outcomes).filter(|(_, o)| o.is_ok()).map(|(j, _)| &j.row).collect();
+    super::ops::announce(state, &stored, true).await;
     Ok(outcomes)
 }

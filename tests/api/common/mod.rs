@@ -398,6 +398,7 @@ impl TestApp {
             tokio::spawn(carrierx_core::jobs::network::run(self.state.clone())),
             tokio::spawn(carrierx_core::jobs::callbacks::run(self.state.clone())),
             tokio::spawn(carrierx_core::jobs::fold_pending_charges(self.state.clone())),
+            tokio::spawn(carrierx_core::traffic::relay(self.state.clone())),
         ])
     }
 
