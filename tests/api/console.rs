@@ -200,3 +200,168 @@ async fn a_console_needs_credentials_and_sees_only_its_tree() {
     let blind = app.token_for(&root(), p["partner_sid"].as_str().unwrap(), Some("partners.read")).await;
     assert_eq!(Stream::open(&app, &bearer(&blind), "").await.err().unwrap().0, 403);
 }
+
+/// A headless Chromium driven over the DevTools protocol (its WebSocket), killed when dropped.
+struct Browser {
+    child: std::process::Child,
+    ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    next: u64,
+    _profile: std::path::PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self._profile);
+    }
+}
+
+impl Browser {
+    async fn launch() -> Browser {
+        use std::io::BufRead;
+        let profile = std::env::temp_dir().join(format!("carrierx-chromium-{}", new_uuid()));
+        let mut child = std::process::Command::new("chromium")
+            .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+            .arg("--remote-debugging-port=0")
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(["--window-size=1400,900", "about:blank"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("chromium (apt-get install chromium) runs headless");
+        let stderr = child.stderr.take().unwrap();
+        // Chromium says where its DevTools listen on its first lines.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(url) = line.split("DevTools listening on ").nth(1) {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let url = rx.recv_timeout(Duration::from_secs(30)).expect("chromium tells its DevTools address");
+        let (ws, _) = tokio_tungstenite::connect_async(url.as_str()).await.expect("the DevTools socket opens");
+        Browser { child, ws, next: 0, _profile: profile }
+    }
+
+    /// One DevTools command (in `session`, when given): its result.
+    async fn call(&mut self, method: &str, params: Value, session: Option<&str>) -> Value {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        self.next += 1;
+        let id = self.next;
+        let mut msg = json!({"id": id, "method": method, "params": params});
+        if let Some(s) = session {
+            msg["sessionId"] = json!(s);
+        }
+        self.ws.send(Message::Text(msg.to_string().into())).await.unwrap();
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(30), self.ws.next())
+                .await
+                .expect("chromium answers within 30 s")
+                .expect("the DevTools socket is open")
+                .unwrap();
+            if let Message::Text(t) = m {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if v["id"] == id {
+                    assert!(v.get("error").is_none(), "{method}: {v}");
+                    return v["result"].clone();
+                }
+            }
+        }
+    }
+
+    /// A page at `url`: its session.
+    async fn open(&mut self, url: &str) -> String {
+        let target = self.call("Target.createTarget", json!({"url": url}), None).await;
+        let attached =
+            self.call("Target.attachToTarget", json!({"targetId": target["targetId"], "flatten": true}), None).await;
+        attached["sessionId"].as_str().unwrap().to_owned()
+    }
+
+    async fn eval(&mut self, session: &str, expression: &str) -> Value {
+        let r = self
+            .call("Runtime.evaluate", json!({"expression": expression, "returnByValue": true}), Some(session))
+            .await;
+        r["result"]["value"].clone()
+    }
+
+    /// Waits (at most 30 s) until `expression` is true in the page.
+    async fn until(&mut self, session: &str, expression: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.eval(session, expression).await == json!(true) {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the page never showed: {expression}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_console_shows_traffic_as_it_happens_in_a_real_browser() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "browser-watcher", None).await;
+    let psid = p["partner_sid"].as_str().unwrap().to_owned();
+    app.rent_numbers(&bearer(&tok), &["15162065575", "15162065576"], 31).await;
+    let ep = app
+        .post("/core/v2/endpoints")
+        .actor(bearer(&tok))
+        .json(json!({"name": "pbx", "type": "third_party", "addresses": [{"ip": "10.0.0.1"}]}))
+        .ok()
+        .await;
+    let g = app
+        .post("/core/v2/trunk_groups?with_trunks=true")
+        .actor(bearer(&tok))
+        .json(json!({"name": "main", "trunks": [{"name": "t1", "endpoint_sid": ep["endpoint_sid"]}]}))
+        .ok()
+        .await;
+    let dids = app.get("/core/v2/phonenumber/dids").actor(bearer(&tok)).ok().await;
+    app.patch(&format!("/core/v2/phonenumber/dids/{}", dids["items"][0]["did_sid"].as_str().unwrap()))
+        .actor(bearer(&tok))
+        .json(json!({"trunk_group_sid": g["trunk_group_sid"]}))
+        .ok()
+        .await;
+    let server = Server::start(&app, &[]);
+    server.ready().await;
+    let mut browser = Browser::launch().await;
+    let page = browser.open(&format!("http://127.0.0.1:{}/console#token={tok}", server.port)).await;
+    browser.until(&page, "document.getElementById('state').textContent === 'live'").await;
+    // A mark on this page: still there at the end, so the page was never reloaded.
+    browser.eval(&page, "window.__before_traffic = 42").await;
+    let auth = format!("Bearer {tok}");
+    let body = json!({"from": "15162065575", "to": "15162065576", "message": "hello from the test"}).to_string();
+    let (status, _) = send_json_as(server.port, &auth, "POST", "/core/v2/sms/messages", &body).await.unwrap();
+    assert_eq!(status, 200);
+    let call = json!({"from": "12125550100", "to": "15162065575", "duration": 45}).to_string();
+    let (status, text) = server.send_json("POST", "/core/v2/admin/simulator/calls", &call).await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    browser
+        .until(
+            &page,
+            "[...document.querySelectorAll('#feed li.message .status')].some(s => s.textContent === 'delivered')",
+        )
+        .await;
+    browser.until(&page, "document.querySelectorAll('#feed li.call details').length === 1").await;
+    browser.until(&page, "document.querySelectorAll('#feed li.charge').length >= 2").await;
+    assert_eq!(browser.eval(&page, "window.__before_traffic").await, json!(42), "no reload");
+    let text = browser.eval(&page, "document.getElementById('feed').innerText").await;
+    let text = text.as_str().unwrap();
+    assert!(text.contains("hello from the test"), "{text}");
+    assert!(text.contains("completed (200)"), "{text}");
+    assert!(text.contains(&psid), "{text}");
+    assert!(!text.contains(&tok), "the token is not shown");
+    // Opening an item reads its object through the API, with the console's credentials.
+    browser.eval(&page, "document.querySelector('#feed li.call details').open = true").await;
+    browser.eval(&page, "document.querySelector('#feed li.call a').click()").await;
+    browser.until(&page, "document.getElementById('object').textContent.includes('\"dr_sid\"')").await;
+    let shot = browser.call("Page.captureScreenshot", json!({"format": "png"}), Some(&page)).await;
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
+    assert!(png.len() > 10_000, "a screenshot of the page");
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("console.png");
+    std::fs::write(out, png).unwrap();
+    server.terminate().await;
+}
