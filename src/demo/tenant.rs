@@ -3,10 +3,11 @@
 //! charges, rating, the invoice) — so that it looks exactly like what a client would have made.
 //!
 //! `Demo Co` (login [`LOGIN`], password [`PASSWORD`]) has a card on file, a third-party endpoint
-//! and a conference endpoint, a trunk group routing to the endpoint with an access control rule,
-//! a DID group, rented numbers on the trunk group, a routing prefix, a completed batch task and one
-//! waiting for review, rated call records, an issued invoice and its open one; messaging: a
-//! callback URL, a conversation with another tenant (`Friendly Co`) and a week of message records.
+//! and a conference endpoint, a trunk group routing to each (the first with an access control
+//! rule), a DID group, rented numbers on the trunk groups, a routing prefix, a completed batch task
+//! and one waiting for review, rated call records, an issued invoice and its open one; messaging:
+//! a callback URL, a conversation with another tenant (`Friendly Co`) and a week of message
+//! records; two calls through the simulated network (one to the conference bridge).
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
@@ -31,6 +32,8 @@ pub const FRIEND_PASSWORD: &str = "demo-friend-password";
 /// Where the demo partner's messaging callbacks go: a developer's application on loopback (until
 /// one listens there, the callbacks show their failed attempts and retries).
 pub const CALLBACK_URL: &str = "http://127.0.0.1:3000/carrierx/sms";
+/// Where its conference call callbacks go.
+pub const CONFERENCE_CALLBACK_URL: &str = "http://127.0.0.1:3000/carrierx/conference";
 const MARKER: &str = "demo_data:tenant:v1";
 
 /// Makes the demo tenant unless it is made already (once per database, one instance at a time);
@@ -184,7 +187,7 @@ async fn build(api: &Api) -> ApiResult<()> {
                    "addresses": [{"ip": "203.0.113.10", "port": 5060, "transport": "udp"}]}),
         )
         .await?;
-    api.post("/endpoints", Demo, json!({"name": "Team bridge", "type": "conference"})).await?;
+    let bridge = api.post("/endpoints", Demo, json!({"name": "Team bridge", "type": "conference"})).await?;
     let rule = api
         .post(
             "/accesscontrol/rules",
@@ -203,6 +206,15 @@ async fn build(api: &Api) -> ApiResult<()> {
         )
         .await?;
     let tg = sid(&group, "trunk_group_sid")?;
+    // Calls to the West coast number join the team's conference bridge.
+    let bridge_group = api
+        .post(
+            "/trunk_groups",
+            Demo,
+            json!({"name": "Team bridge", "trunks": [{"name": "Bridge", "endpoint_sid": bridge["endpoint_sid"]}]}),
+        )
+        .await?;
+    let bridge_tg = sid(&bridge_group, "trunk_group_sid")?;
     let sales = api.post("/phonenumber/did_groups", Demo, json!({"name": "Sales lines"})).await?;
 
     // Numbers: a main line, two sales lines, one in California.
@@ -211,7 +223,7 @@ async fn build(api: &Api) -> ApiResult<()> {
         ("state+eq+NY", json!({"name": "Main line", "trunk_group_sid": tg})),
         ("state+eq+NY", json!({"name": "Sales 1", "trunk_group_sid": tg, "did_group_sid": sales["did_group_sid"]})),
         ("state+eq+NY", json!({"name": "Sales 2", "trunk_group_sid": tg, "did_group_sid": sales["did_group_sid"]})),
-        ("state+eq+CA", json!({"name": "West coast", "trunk_group_sid": tg})),
+        ("state+eq+CA", json!({"name": "West coast", "trunk_group_sid": bridge_tg})),
     ] {
         let did = api.post(&format!("/phonenumber/dids?filter={filter}"), Demo, body).await?;
         rented.push(sid(&did, "phonenumber")?);
@@ -259,7 +271,13 @@ async fn build(api: &Api) -> ApiResult<()> {
     // The period so far is invoiced (paid by the card on file); later calls land on the open one.
     api.call(Method::POST, &format!("/admin/partners/{partner_sid}/close_billing_period"), Root, None).await?;
     api.post("/admin/calls/call_drs", Root, json!(later)).await?;
-    messaging(api, &partner_sid, &rented[0]).await
+    messaging(api, &partner_sid, &rented[0]).await?;
+    // Two calls offered to the simulated network: one to the main line (the office PBX answers),
+    // one to the West coast number (the conference bridge: a conference record, a callback).
+    for (to, from, duration) in [(&rented[0], "12125550100", 45), (&rented[3], "14155550123", 300)] {
+        api.post("/admin/simulator/calls", Root, json!({"from": from, "to": to, "duration": duration})).await?;
+    }
+    Ok(())
 }
 
 /// Messaging: the demo partner's texts are called back to [`CALLBACK_URL`]; it texts with another
@@ -271,7 +289,7 @@ async fn messaging(api: &Api, partner_sid: &str, main_line: &str) -> ApiResult<(
         Method::PATCH,
         &format!("/partners/{partner_sid}"),
         Demo,
-        Some(json!({"callbacks": {"sms": CALLBACK_URL}})),
+        Some(json!({"callbacks": {"sms": CALLBACK_URL, "app_conference_call": CONFERENCE_CALLBACK_URL}})),
     )
     .await?;
     api.post(

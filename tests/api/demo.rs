@@ -47,8 +47,8 @@ async fn the_demo_inventory_rates_and_calls_load_once() {
     assert_eq!(r["rates_plan"]["name"], "demo_did_rental");
     assert_eq!((r["items"][0]["price_1"].clone(), r["items"][0]["quantity_1"].clone()), (json!("0.5"), json!(100)));
     let cdrs = app.get("/core/v2/calls/call_drs?limit=1000").actor(root()).ok().await;
-    // Its own 500 and the 60 of its sub-partner, the demo tenant.
-    assert_eq!(cdrs["count"], 560);
+    // Its own 500 and the 62 of its sub-partner, the demo tenant.
+    assert_eq!(cdrs["count"], 562);
     assert!(cdrs["items"].as_array().unwrap().iter().all(|c| c["price"].is_string()));
 }
 
@@ -76,15 +76,21 @@ async fn the_demo_tenant_has_something_of_every_resource() {
     let rules = list("accesscontrol/rules").await;
     assert_eq!(total(&rules), 1);
     let groups = app.get("/core/v2/trunk_groups?with_trunks=true").actor(demo()).ok().await;
-    assert_eq!(total(&groups), 1);
+    assert_eq!(total(&groups), 2);
     let tg = &groups["items"][0];
     assert_eq!(tg["trunks"][0]["endpoint_sid"], pbx["endpoint_sid"]);
     assert_eq!(tg["acls"][0]["access_control_rules"][0], rules["items"][0]["rule_sid"]);
+    let bridge = &groups["items"][1];
+    assert_eq!(bridge["trunks"][0]["endpoint_sid"], endpoints["items"][2]["endpoint_sid"]);
 
-    // Four numbers rented one by one, two by the batch task, all on the trunk group.
+    // Four numbers rented one by one, two by the batch task: the West coast number on the
+    // bridge's group, the others on the office's.
     let dids = list("phonenumber/dids").await;
     assert_eq!(total(&dids), 6);
-    assert!(dids["items"].as_array().unwrap().iter().all(|d| d["trunk_group_sid"] == tg["trunk_group_sid"]));
+    for d in dids["items"].as_array().unwrap() {
+        let want = if d["name"] == "West coast" { &bridge["trunk_group_sid"] } else { &tg["trunk_group_sid"] };
+        assert_eq!(&d["trunk_group_sid"], want, "{d}");
+    }
     let groups = list("phonenumber/did_groups").await;
     let in_group =
         dids["items"].as_array().unwrap().iter().filter(|d| d["did_group_sid"] == groups["items"][0]["did_group_sid"]);
@@ -98,7 +104,11 @@ async fn the_demo_tenant_has_something_of_every_resource() {
 
     // Rated calls on its numbers; the period so far invoiced and paid by card; an open invoice.
     let cdrs = list("calls/call_drs").await;
-    assert_eq!(cdrs["count"], 60);
+    assert_eq!(cdrs["count"], 62, "60 ingested, 2 through the simulated network");
+    // The call to the bridge: a conference record, and a callback owed to the application.
+    let conf = list("app/conference/calls").await;
+    assert_eq!(conf["count"], 1);
+    assert_eq!(conf["items"][0]["endpoint_sid"], endpoints["items"][2]["endpoint_sid"]);
     assert!(cdrs["items"].as_array().unwrap().iter().all(|c| c["price"].is_string() && c["rate"].is_string()));
     let invoices = list("invoices?order=date_created").await;
     assert_eq!(total(&invoices), 2);

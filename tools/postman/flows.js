@@ -1,7 +1,8 @@
 // The "Flows" folder of the Postman collection: scripted requests that carry values from one to
 // the next (collection variables) and assert on status and body. One flow from a new partner to
 // its paid invoice: token → partner → endpoint → rent a number → trunk group → ACL rule → batch
-// task → call records → an SMS sent, polled to delivered, its record → invoice. Scripts are written as functions here and stored as their bodies.
+// task → call records → a simulated call and one its ACL refuses → an SMS sent, polled to
+// delivered, its record → invoice. Scripts are written as functions here and stored as their bodies.
 
 // The statements of a function, as the lines of a Postman script.
 function script(fn) {
@@ -321,6 +322,54 @@ const items = [
         pm.expect(page.count).to.eql(2);
         pm.expect(page.total).to.eql(null);
         page.items.forEach((r) => pm.expect(r.number_billing).to.eql(pm.collectionVariables.get('phonenumber')));
+      });
+    },
+  }),
+  step('Admin: offer a call to the number', 'POST', '/admin/simulator/calls', {
+    as: AS_ROOT,
+    json: { from: '12125550100', to: '{{phonenumber}}', duration: 30 },
+    description: 'The simulated network routes it: the number, the partner, the trunk group, a trunk, the endpoint (LOCAL.md).',
+    test() {
+      pm.test('200, completed through the trunk, traced, rated', () => {
+        pm.response.to.have.status(200);
+        const t = pm.response.json();
+        pm.expect(t.status).to.eql('completed');
+        pm.expect(t.sip_code).to.eql(200);
+        pm.expect(t.trunk_sid).to.eql(pm.collectionVariables.get('trunkSid'));
+        pm.expect(t.endpoint_sid).to.eql(pm.collectionVariables.get('endpointSid'));
+        pm.expect(t.steps.some((s) => s.step === 'route' && s.result === 'chosen')).to.eql(true);
+        pm.expect(t.price).to.be.a('string');
+        pm.collectionVariables.set('callDrSid', t.dr_sid);
+      });
+    },
+  }),
+  step('Admin: a call to a premium-rate number is refused by the ACL', 'POST', '/admin/simulator/calls', {
+    as: AS_ROOT,
+    json: { direction: 'outbound', trunk_group_sid: '{{trunkGroupSid}}', from: '{{phonenumber}}', to: '19005550100' },
+    test() {
+      pm.test('200, rejected with 403 by the trunk group\'s layer, not recorded', () => {
+        pm.response.to.have.status(200);
+        const t = pm.response.json();
+        pm.expect(t.status).to.eql('rejected');
+        pm.expect(t.sip_code).to.eql(403);
+        pm.expect(t.dr_sid).to.eql(null);
+        const acl = t.steps.filter((s) => s.step === 'acl').pop();
+        pm.expect(acl.object).to.eql('trunk_group');
+        pm.expect(acl.result).to.eql('reject403');
+      });
+    },
+  }),
+  step('Partner: the simulated call\'s record', 'GET', '/calls/call_drs/{{callDrSid}}', {
+    as: AS_PARTNER,
+    test() {
+      pm.test('200, inbound to the number, rated', () => {
+        pm.response.to.have.status(200);
+        const r = pm.response.json();
+        pm.expect(r.direction).to.eql('inbound');
+        pm.expect(r.number_billing).to.eql(pm.collectionVariables.get('phonenumber'));
+        pm.expect(r.trunk_group_sid_dst).to.eql(pm.collectionVariables.get('trunkGroupSid'));
+        pm.expect(r.duration).to.eql('30');
+        pm.expect(r.rate).to.be.a('string');
       });
     },
   }),
