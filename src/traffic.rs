@@ -201,14 +201,19 @@ fn fit(mut e: Event) -> Option<String> {
 /// Sends this instance's published events to every instance, in batches.
 pub async fn relay(state: AppState) {
     let feed = feed(&state);
+    // What was dropped is told once a second at most.
+    let (mut dropped, mut told) = (0u64, Instant::now());
     loop {
         let _ = tokio::time::timeout(Duration::from_millis(100), feed.wake.notified()).await;
-        let (events, dropped) = {
+        let events = {
             let mut out = lock(&feed.outbox);
-            (std::mem::take(&mut out.events), std::mem::take(&mut out.dropped))
+            dropped += std::mem::take(&mut out.dropped);
+            std::mem::take(&mut out.events)
         };
         let mut texts: Vec<String> = events.into_iter().filter_map(fit).collect();
-        if dropped > 0 {
+        if dropped > 0 && told.elapsed() >= Duration::from_secs(1) {
+            told = Instant::now();
+            let dropped = std::mem::take(&mut dropped);
             let mut n =
                 Event::new("notice", Uuid::nil(), "", format!("{dropped} events were not shown (too many a second)"));
             n.partner_sid = None;
