@@ -365,3 +365,23 @@ async fn the_console_shows_traffic_as_it_happens_in_a_real_browser() {
     std::fs::write(out, png).unwrap();
     server.terminate().await;
 }
+
+#[tokio::test]
+async fn a_console_on_one_instance_sees_the_traffic_of_another() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let _relay_a = a.network();
+    let _listening_b = b.listening().await;
+    let (_, tok) = a.partner(&root(), "two-instances", None).await;
+    let tok = bearer(&tok);
+    a.rent_numbers(&tok, &["15162065575"], 31).await;
+    let mut on_b = Stream::open(&b, &tok, "").await.unwrap();
+    let m = a
+        .post("/core/v2/sms/messages")
+        .actor(tok.clone())
+        .json(json!({"from": "15162065575", "to": "12125550100", "message": "across"}))
+        .ok()
+        .await;
+    let seen = on_b.until(|e| e["kind"] == "message").await;
+    assert_eq!(seen["sid"], m["message_sid"]);
+}
