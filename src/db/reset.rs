@@ -34,6 +34,7 @@ const DATA: &[&str] = &[
     "email_verifications",
     "billing_methods",
     "local_markers",
+    "short_codes",
     "prefixes",
     "dids",
     "did_groups",

@@ -252,6 +252,8 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::dids::routes(&mut api);
     resources::did_groups::routes(&mut api);
     resources::prefixes::routes(&mut api);
+    resources::short_codes::routes(&mut api);
+    resources::classifications::routes(&mut api);
     resources::batch::routes(&mut api);
     resources::invoices::routes(&mut api);
     resources::calls::routes(&mut api);

@@ -96,6 +96,9 @@ async fn the_demo_tenant_has_something_of_every_resource() {
         dids["items"].as_array().unwrap().iter().filter(|d| d["did_group_sid"] == groups["items"][0]["did_group_sid"]);
     assert_eq!(in_group.count(), 2);
     assert_eq!(list("phonenumber/prefixes").await["items"][0]["prefix"], "1516206");
+    let codes = list("phonenumber/short_codes").await;
+    assert_eq!(codes["items"][0]["short_code"], "26399");
+    assert_eq!(codes["items"][0]["did_group_sid"], groups["items"][0]["did_group_sid"]);
     let tasks = list("batch/tasks?order=date_created").await;
     let statuses: Vec<&str> =
         tasks["items"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();

@@ -24,6 +24,7 @@ mod oauth;
 mod openapi;
 mod partners;
 mod rating;
+mod short_codes;
 mod sms;
 mod trunk_groups;
 mod verification;

@@ -1,0 +1,122 @@
+//! Short codes (admin-made, partner-read and updated) and DID classifications.
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+const ADMIN: &str = "/core/v2/admin/phonenumber/short_codes";
+
+#[tokio::test]
+async fn an_admin_makes_a_short_code_as_the_reference_shows_it() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "shorty", None).await;
+    let tok = bearer(&tok);
+    let g = app.post("/core/v2/phonenumber/did_groups").actor(tok.clone()).json(json!({"name": "codes"})).ok().await;
+    let made = app
+        .post(ADMIN)
+        .actor(root())
+        .json(json!({"partner_sid": p["partner_sid"], "short_code": "26399", "name": "test", "state": "IL",
+                     "short_code_sid": "531f65b7-dff7-42b4-b638-597f91da9ccc", "did_group_sid": g["did_group_sid"]}))
+        .ok()
+        .await;
+    // The reference's sample, with this partner and group.
+    assert_eq!(
+        made,
+        json!({"attributes": {}, "callback_url": null, "country_code": "USA", "did_group_sid": g["did_group_sid"],
+               "locality": null, "lrn_sid": null, "name": "test", "partner_sid": p["partner_sid"], "short_code": "26399",
+               "short_code_sid": "531f65b7-dff7-42b4-b638-597f91da9ccc", "state": "IL", "string_key_1": null,
+               "string_key_2": null})
+    );
+    let path = "/core/v2/phonenumber/short_codes/531f65b7-dff7-42b4-b638-597f91da9ccc";
+    assert_eq!(app.get(path).actor(tok.clone()).ok().await, made);
+    let related = app.get(&format!("{path}?with_related=true")).actor(tok.clone()).ok().await;
+    assert_eq!(related["partner"]["partner_sid"], p["partner_sid"]);
+    let list = app.get("/core/v2/phonenumber/short_codes").actor(tok.clone()).ok().await;
+    assert_eq!((list["total"].clone(), list["items"][0].clone()), (json!(1), made.clone()));
+    // The partner changes what it may; the code, its place and owner stay.
+    let u = app
+        .patch(path)
+        .actor(tok.clone())
+        .json(json!({"name": "alerts", "attributes": {"team": "ops"}, "short_code": "11111", "did_group_sid": null}))
+        .ok()
+        .await;
+    assert_eq!(
+        (u["name"].clone(), u["attributes"].clone(), u["short_code"].clone()),
+        (json!("alerts"), json!({"team": "ops"}), json!("26399"))
+    );
+    assert_eq!(u["did_group_sid"], Value::Null);
+    let r = app
+        .patch(path)
+        .actor(tok.clone())
+        .json(json!({"did_group_sid": new_uuid(), "callback_url": "ftp://x"}))
+        .send()
+        .await;
+    r.assert_error(422, "did_group_sid");
+    r.assert_error(422, "callback_url");
+    // Partners do not make short codes; another partner does not see this one.
+    assert_eq!(app.post(ADMIN).actor(tok.clone()).json(json!({})).send().await.status, 403);
+    let (_, stranger) = app.partner(&root(), "stranger", None).await;
+    assert_eq!(app.get(path).actor(bearer(&stranger)).send().await.status, 404);
+    assert_eq!(app.patch(path).actor(bearer(&stranger)).json(json!({"name": "x"})).send().await.status, 404);
+}
+
+#[tokio::test]
+async fn short_code_ingestion_is_all_or_none_naming_every_bad_field() {
+    let app = TestApp::new().await;
+    let (p, _) = app.partner(&root(), "shorty", None).await;
+    let bad = json!([
+        {"partner_sid": p["partner_sid"], "short_code": "12345"},
+        {"partner_sid": new_uuid(), "short_code": "12a"},
+        {"short_code": "12345", "country_code": "us"}
+    ]);
+    let r = app.post(ADMIN).actor(root()).json(bad).send().await;
+    for f in ["[1].partner_sid", "[1].short_code", "[2].partner_sid", "[2].short_code", "[2].country_code"] {
+        r.assert_error(422, f);
+    }
+    assert_eq!(app.get("/core/v2/admin/phonenumber/short_codes").actor(root()).send().await.status, 405);
+    let list = app.get("/core/v2/phonenumber/short_codes").actor(root()).ok().await;
+    assert_eq!(list["total"], 0, "nothing stored");
+    let two = json!([{"partner_sid": p["partner_sid"], "short_code": "12345"}, {"partner_sid": p["partner_sid"], "short_code": "67890"}]);
+    let made = app.post(ADMIN).actor(root()).json(two).ok().await;
+    assert_eq!(made.as_array().unwrap().len(), 2);
+    let again = app
+        .post(ADMIN)
+        .actor(root())
+        .json(json!({"partner_sid": p["partner_sid"], "short_code": "12345"}))
+        .send()
+        .await;
+    again.assert_error(409, "short_code");
+}
+
+#[tokio::test]
+async fn classifications_are_read_only_reference_data() {
+    let app = TestApp::new().await;
+    let (_, tok) = app.partner(&root(), "reader", None).await;
+    let c = app
+        .get("/core/v2/phonenumber/classifications/17f4d954-d635-4cda-912b-c2a2fa3a6860")
+        .actor(bearer(&tok))
+        .ok()
+        .await;
+    assert_eq!(
+        c,
+        json!({"aging_policy": 86400, "classification_sid": "17f4d954-d635-4cda-912b-c2a2fa3a6860", "name": "Default"})
+    );
+    let list = app.get("/core/v2/phonenumber/classifications?filter=name+eq+Default").actor(bearer(&tok)).ok().await;
+    assert_eq!((list["total"].clone(), list["items"][0].clone()), (json!(1), c));
+    assert_eq!(
+        app.get(&format!("/core/v2/phonenumber/classifications/{}", new_uuid()))
+            .actor(bearer(&tok))
+            .send()
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.delete("/core/v2/phonenumber/classifications/17f4d954-d635-4cda-912b-c2a2fa3a6860")
+            .actor(root())
+            .send()
+            .await
+            .status,
+        405
+    );
+}
