@@ -67,6 +67,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Update<T> {
     }
 }
 
+impl<T> Update<T> {
+    /// The same update as another input type `U` made from `T` (a route whose body differs from
+    /// its object's in the read-only fields it accepts: the body was checked as `T`).
+    pub fn map_input<U: From<T>>(self) -> Update<U> {
+        Update { mode: self.mode, body: self.body, sent: self.sent.into(), problems: self.problems }
+    }
+}
+
 impl<T: DeserializeOwned> Update<T> {
     /// The updatable attributes of `current` (the object's wire form) with the body applied.
     pub fn merged(&self, current: &impl Serialize, updatable: &[&str]) -> ApiResult<Map<String, Value>> {

@@ -120,3 +120,80 @@ async fn classifications_are_read_only_reference_data() {
         405
     );
 }
+
+/// The keys of the reference's LRN prefix sample, in its order.
+const LRN_KEYS: &[&str] = &[
+    "attributes",
+    "callback_url",
+    "lrn_prefix_sid",
+    "lrn_sid",
+    "name",
+    "partner_sid",
+    "prefix",
+    "source_trunk_group_sid",
+    "string_key_1",
+    "string_key_2",
+    "transformations",
+    "trunk_group_sid",
+];
+
+#[tokio::test]
+async fn lrn_prefixes_are_prefixes_on_their_own_routes() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "lrn", None).await;
+    let tok = bearer(&tok);
+    let x = app.post("/core/v2/phonenumber/lrn_prefixes").actor(tok.clone()).json(json!({"prefix": "1520"})).ok().await;
+    assert_eq!(keys(&x), LRN_KEYS);
+    assert_eq!(
+        (
+            x["name"].clone(),
+            x["prefix"].clone(),
+            x["partner_sid"].clone(),
+            x["transformations"].clone(),
+            x["attributes"].clone()
+        ),
+        (json!("N/A"), json!("1520"), p["partner_sid"].clone(), json!([]), json!({}))
+    );
+    let sid = x["lrn_prefix_sid"].as_str().unwrap().to_owned();
+    let path = format!("/core/v2/phonenumber/lrn_prefixes/{sid}");
+    assert_eq!(app.get(&path).actor(tok.clone()).ok().await, x);
+    let list = app
+        .get(&format!("/core/v2/phonenumber/lrn_prefixes?filter=lrn_prefix_sid+eq+{sid}"))
+        .actor(tok.clone())
+        .ok()
+        .await;
+    assert_eq!((list["total"].clone(), list["items"][0].clone()), (json!(1), x.clone()));
+    // Not a routing prefix: not listed or found there, and calls are not routed by it.
+    assert_eq!(app.get("/core/v2/phonenumber/prefixes").actor(tok.clone()).ok().await["total"], 0);
+    assert_eq!(app.get(&format!("/core/v2/phonenumber/prefixes/{sid}")).actor(tok.clone()).send().await.status, 404);
+    app.post("/core/v2/admin/simulator/calls")
+        .actor(root())
+        .json(json!({"from": "12125550100", "to": "15205550100"}))
+        .send()
+        .await
+        .assert_error(404, "to");
+    let u = app
+        .patch(&path)
+        .actor(tok.clone())
+        .json(json!({"name": "Tucson", "attributes": {"lrn": "5205550000"}}))
+        .ok()
+        .await;
+    assert_eq!((u["name"].clone(), u["prefix"].clone()), (json!("Tucson"), json!("1520")));
+    let put = app.put(&path).actor(tok.clone()).json(json!({"name": "Tucson 2"})).ok().await;
+    assert_eq!(
+        (put["name"].clone(), put["attributes"].clone(), put["prefix"].clone()),
+        (json!("Tucson 2"), json!({}), json!("1520"))
+    );
+    let r = app
+        .post("/core/v2/phonenumber/lrn_prefixes")
+        .actor(tok.clone())
+        .json(json!({"prefix": "x", "prefix_sid": "y"}))
+        .send()
+        .await;
+    r.assert_error(422, "prefix");
+    r.assert_error(422, "prefix_sid");
+    let (_, stranger) = app.partner(&root(), "stranger", None).await;
+    assert_eq!(app.delete(&path).actor(bearer(&stranger)).send().await.status, 404);
+    assert_eq!(app.delete(&path).actor(tok.clone()).send().await.status, 204);
+    assert_eq!(app.get(&path).actor(tok.clone()).send().await.status, 404);
+}

@@ -141,7 +141,15 @@ impl<'a> Work<'a> {
             ("phonenumber", "POST", _) => self.rent(conn, item).await,
             ("prefix", "POST", _) => {
                 let input: PrefixInput = parse_object(&object_of(item)?)?;
-                let row = prefixes::ops::create(self.state, conn, &self.caller, &input, Problems::new()).await?;
+                let row = prefixes::ops::create(
+                    self.state,
+                    conn,
+                    &self.caller,
+                    prefixes::types::Kind::Routing,
+                    &input,
+                    Problems::new(),
+                )
+                .await?;
                 Ok(Outcome {
                     description: row.prefix.clone(),
                     before: None,

@@ -91,7 +91,7 @@ async fn check_new_object(
     } else {
         let mut p = Problems::new();
         let input: PrefixInput = parse_into(obj, &mut p)?;
-        prefixes::ops::check_new(state, conn, caller, &input, p).await?;
+        prefixes::ops::check_new(state, conn, caller, prefixes::types::Kind::Routing, &input, p).await?;
         Ok(None)
     }
 }
@@ -121,7 +121,7 @@ async fn check_changes(
         current.insert("prefix".into(), Value::String("0".into()));
         let merged = patch::apply(&current, changes, prefixes::types::UPDATABLE, patch);
         let input: PrefixInput = parse_into(&merged, &mut p)?;
-        prefixes::ops::check_new(state, conn, caller, &input, p).await.map(|_| ())
+        prefixes::ops::check_new(state, conn, caller, prefixes::types::Kind::Routing, &input, p).await.map(|_| ())
     }
 }
 

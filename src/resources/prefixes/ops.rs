@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::repo::{self, PrefixRow};
-use super::types::PrefixInput;
+use super::types::{Kind, PrefixInput};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::input::{Maybe, Problems};
@@ -75,6 +75,7 @@ pub async fn check_new(
     state: &AppState,
     conn: &mut PgConnection,
     caller: &Caller,
+    kind: Kind,
     input: &PrefixInput,
     mut p: Problems,
 ) -> ApiResult<PrefixRow> {
@@ -104,6 +105,7 @@ pub async fn check_new(
         transformations: Value::Null,
         tree_path: owner.tree_path.clone(),
         version: 1,
+        kind: kind.as_str().to_owned(),
     };
     let row = build(conn, input, blank, &mut p).await?;
     p.finish()?;
@@ -115,10 +117,11 @@ pub async fn create(
     state: &AppState,
     tx: &mut PgConnection,
     caller: &Caller,
+    kind: Kind,
     input: &PrefixInput,
     p: Problems,
 ) -> ApiResult<PrefixRow> {
-    let row = check_new(state, tx, caller, input, p).await?;
+    let row = check_new(state, tx, caller, kind, input, p).await?;
     repo::upsert(tx, &row).await?;
     Ok(row)
 }
