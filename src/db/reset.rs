@@ -10,6 +10,8 @@ use super::RepoResult;
 
 /// The data tables, emptied outright (no row triggers: caches are dropped by the notification).
 const DATA: &[&str] = &[
+    "shortener_links",
+    "shortener_domains",
     "active_calls",
     "trunk_group_turns",
     "conference_calls",

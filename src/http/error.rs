@@ -240,6 +240,8 @@ fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
         "dids_phonenumber_key" => ("phonenumber", "this number exists already"),
         "call_drs_pkey" | "messages_dr_sid_key" => ("dr_sid", "this record exists already"),
         "lookup_lrns_pkey" | "lookup_cnams_pkey" => ("phonenumber", "this number exists already"),
+        "shortener_domains_domain_name_key" => ("domain_name", "this domain name is taken"),
+        "short_codes_short_code_key" => ("short_code", "this short code exists already"),
         _ => return None,
     })
 }

@@ -261,6 +261,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::rates::routes(&mut api);
     resources::rating::routes(&mut api);
     resources::sms::routes(&mut api);
+    resources::shortener::routes(&mut api);
     resources::callbacks::routes(&mut api);
     resources::verification::routes(&mut api);
     resources::oauth::routes(&mut api);
@@ -290,7 +291,8 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
         .route("/metrics", axum::routing::get(super::metrics::render))
         .nest("/core/v2", core)
         .merge(resources::console::router())
-        .fallback(not_found)
+        .merge(resources::shortener::router())
+        .fallback(resources::shortener::redirect::by_host)
         .layer(middleware::from_fn(api_error_bodies))
         .layer(middleware::from_fn(super::metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -319,10 +321,6 @@ fn cors() -> CorsLayer {
             HeaderName::from_static("access-control-allow-headers"),
         ])
         .max_age(Duration::from_secs(86400))
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound("not found".into())
 }
 
 /// Gives the router's own bodiless 405 and 413 answers the API's error format.

@@ -28,7 +28,7 @@ use crate::resources::callbacks::repo::{self, AttemptResult, Claimed};
 use crate::state::AppState;
 use crate::sync::lock;
 
-type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+pub type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// The HTTP(S) client callbacks go out with: TLS with the system's root certificates (none found:
 /// https receivers fail their attempts with a TLS error, which is recorded).

@@ -28,6 +28,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(fold_pending_charges(state.clone())),
         tokio::spawn(trim_memory()),
         tokio::spawn(crate::traffic::relay(state.clone())),
+        tokio::spawn(crate::resources::shortener::redirect::run_hits(state.clone())),
     ];
     if state.config.batch_worker {
         jobs.push(tokio::spawn(batch::run(state.clone())));

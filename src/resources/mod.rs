@@ -26,6 +26,7 @@ pub mod rates;
 pub mod rating;
 pub mod shared;
 pub mod short_codes;
+pub mod shortener;
 pub mod sms;
 pub mod trunk_groups;
 pub mod verification;

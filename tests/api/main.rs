@@ -25,6 +25,7 @@ mod openapi;
 mod partners;
 mod rating;
 mod short_codes;
+mod shortener;
 mod sms;
 mod trunk_groups;
 mod verification;

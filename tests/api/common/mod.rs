@@ -477,7 +477,10 @@ impl<'a> Req<'a> {
     }
 
     pub async fn send(self) -> Resp {
-        let mut b = Request::builder().method(self.method).uri(&self.path).header(header::HOST, "api.test");
+        let mut b = Request::builder().method(self.method).uri(&self.path);
+        if !self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            b = b.header(header::HOST, "api.test");
+        }
         match &self.actor {
             Actor::Anon => {}
             Actor::Bearer(t) => b = b.header(header::AUTHORIZATION, format!("Bearer {t}")),
