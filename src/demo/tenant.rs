@@ -7,7 +7,8 @@
 //! rule), a DID group, rented numbers on the trunk groups, a routing prefix, a completed batch task
 //! and one waiting for review, rated call records, an issued invoice and its open one; messaging:
 //! a callback URL, a conversation with another tenant (`Friendly Co`) and a week of message
-//! records; two calls through the simulated network (one to the conference bridge).
+//! records; two calls through the simulated network (one to the conference bridge); a short code;
+//! a shortener domain on this server's own address with a link.
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
@@ -78,6 +79,7 @@ async fn load_locked(state: &AppState) -> ApiResult<bool> {
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(format!("{FRIEND_LOGIN}:{FRIEND_PASSWORD}"))
         ),
+        short_host: format!("localhost:{}", state.config.bind.rsplit(':').next().unwrap_or("8080")),
     };
     let made = build(&api).await;
     oauth::delete_token(&state.pool, token.token_sid).await?;
@@ -111,6 +113,9 @@ struct Api {
     root: String,
     demo: String,
     friend: String,
+    /// The demo's shortener domain: this server's own address (`localhost:<port>`), so that its
+    /// short URLs open in a browser on the machine.
+    short_host: String,
 }
 
 impl Api {
@@ -285,6 +290,14 @@ async fn build(api: &Api) -> ApiResult<()> {
     for (to, from, duration) in [(&rented[0], "12125550100", 45), (&rented[3], "14155550123", 300)] {
         api.post("/admin/simulator/calls", Root, json!({"from": from, "to": to, "duration": duration})).await?;
     }
+    // A short link: http://localhost:<port>/demo redirects to CarrierX's site.
+    let domain = api.post("/shortener/domains", Demo, json!({"domain_name": api.short_host})).await?;
+    api.post(
+        "/shortener/links",
+        Demo,
+        json!({"domain_sid": domain["domain_sid"], "destination_url": "https://www.carrierx.com", "short_name": "demo"}),
+    )
+    .await?;
     Ok(())
 }
 
