@@ -10,6 +10,9 @@ use super::RepoResult;
 
 /// The data tables, emptied outright (no row triggers: caches are dropped by the notification).
 const DATA: &[&str] = &[
+    "push_deliveries",
+    "push_devices",
+    "push_applications",
     "shortener_links",
     "shortener_domains",
     "active_calls",

@@ -262,6 +262,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::rating::routes(&mut api);
     resources::sms::routes(&mut api);
     resources::shortener::routes(&mut api);
+    resources::push::routes(&mut api);
     resources::callbacks::routes(&mut api);
     resources::verification::routes(&mut api);
     resources::oauth::routes(&mut api);

@@ -22,6 +22,7 @@ pub mod mail;
 pub mod oauth;
 pub mod partners;
 pub mod prefixes;
+pub mod push;
 pub mod rates;
 pub mod rating;
 pub mod shared;

@@ -98,7 +98,11 @@ async fn the_demo_tenant_has_something_of_every_resource() {
     assert_eq!(list("phonenumber/prefixes").await["items"][0]["prefix"], "1516206");
     let links = list("shortener/links").await;
     assert_eq!(links["items"][0]["short_name"], "demo");
-    let r = app.get("/demo").header("host", links["items"][0]["url"].as_str().unwrap().split('/').nth(2).unwrap()).send().await;
+    let r = app
+        .get("/demo")
+        .header("host", links["items"][0]["url"].as_str().unwrap().split('/').nth(2).unwrap())
+        .send()
+        .await;
     assert_eq!((r.status.as_u16(), r.headers["location"].to_str().unwrap()), (302, "https://www.carrierx.com"));
     let codes = list("phonenumber/short_codes").await;
     assert_eq!(codes["items"][0]["short_code"], "26399");

@@ -23,6 +23,7 @@ mod lookup;
 mod oauth;
 mod openapi;
 mod partners;
+mod push;
 mod rating;
 mod short_codes;
 mod shortener;

@@ -85,6 +85,9 @@ fn kinds(scopes: &ScopeSet) -> Vec<&'static str> {
     if scopes.grants_any(&[Scope::InvoicesManage, Scope::InvoicesRead]) {
         k.push("charge");
     }
+    if scopes.grants_any(&[Scope::PushManage, Scope::PushRead]) {
+        k.push("push");
+    }
     k
 }
 
