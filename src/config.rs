@@ -99,6 +99,9 @@ pub struct Config {
     pub callback_retry_max_ms: u64,
     pub callback_concurrency: u32,
     pub callback_per_receiver: u32,
+    pub storage_max_file_bytes: u64,
+    pub storage_max_containers: u32,
+    pub storage_uploads: u32,
     pub partner_defaults: PartnerDefaults,
     pub lookup_prices: LookupPrices,
 }
@@ -165,6 +168,11 @@ impl Config {
             return Err(ConfigError(
                 "CARRIERX_CALLBACK_MAX_ATTEMPTS, CARRIERX_CALLBACK_CONCURRENCY and CARRIERX_CALLBACK_PER_RECEIVER must be positive"
                     .into(),
+            ));
+        }
+        if cfg.storage_max_file_bytes == 0 || cfg.storage_uploads == 0 {
+            return Err(ConfigError(
+                "CARRIERX_STORAGE_MAX_FILE_BYTES and CARRIERX_STORAGE_UPLOADS must be positive".into(),
             ));
         }
         if !cfg.smtp_url.is_empty() && !cfg.smtp_url.starts_with("smtp://") {

@@ -10,6 +10,9 @@ use super::RepoResult;
 
 /// The data tables, emptied outright (no row triggers: caches are dropped by the notification).
 const DATA: &[&str] = &[
+    "storage_chunks",
+    "storage_files",
+    "storage_containers",
     "push_deliveries",
     "push_devices",
     "push_applications",

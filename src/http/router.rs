@@ -263,6 +263,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
     resources::sms::routes(&mut api);
     resources::shortener::routes(&mut api);
     resources::push::routes(&mut api);
+    resources::storage::routes(&mut api);
     resources::callbacks::routes(&mut api);
     resources::verification::routes(&mut api);
     resources::oauth::routes(&mut api);
@@ -293,6 +294,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
         .nest("/core/v2", core)
         .merge(resources::console::router())
         .merge(resources::shortener::router())
+        .merge(resources::storage::router())
         .fallback(resources::shortener::redirect::by_host)
         .layer(middleware::from_fn(api_error_bodies))
         .layer(middleware::from_fn(super::metrics::record))

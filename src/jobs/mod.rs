@@ -29,6 +29,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(trim_memory()),
         tokio::spawn(crate::traffic::relay(state.clone())),
         tokio::spawn(crate::resources::shortener::redirect::run_hits(state.clone())),
+        tokio::spawn(crate::resources::storage::run_lifecycle(state.clone())),
     ];
     if state.config.batch_worker {
         jobs.push(tokio::spawn(batch::run(state.clone())));

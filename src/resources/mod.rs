@@ -29,5 +29,6 @@ pub mod shared;
 pub mod short_codes;
 pub mod shortener;
 pub mod sms;
+pub mod storage;
 pub mod trunk_groups;
 pub mod verification;

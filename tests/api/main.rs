@@ -28,5 +28,6 @@ mod rating;
 mod short_codes;
 mod shortener;
 mod sms;
+mod storage;
 mod trunk_groups;
 mod verification;

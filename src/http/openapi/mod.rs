@@ -8,7 +8,9 @@ pub mod introspect;
 
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, OneOfBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{
+    ComponentsBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, SchemaType, Type,
+};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     Content, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, Schema,
@@ -38,6 +40,9 @@ pub struct Inputs {
     pub body: Option<BodyType>,
     /// The body is one `body` or an array of them (the admin ingestion routes).
     pub batch: bool,
+    /// A file upload: `multipart/form-data` (a `file_object` JSON part and a `data` part) or the
+    /// bytes as `application/octet-stream` (the storage upload).
+    pub upload: bool,
 }
 
 /// An input type, known from the handler's signature: its name and the fields a client sets.
@@ -98,6 +103,8 @@ pub enum Reply {
     List(Wire),
     /// 200 with the object when one was sent, else the array of them (the ingestion routes).
     OneOrMany(Wire),
+    /// 201 with the object made (an upload).
+    Created(Wire),
     /// 204 without a body.
     NoContent,
     /// 200 with a document of this media type (CSV, HTML, PDF, ...).
@@ -117,6 +124,10 @@ impl Reply {
         Reply::OneOrMany(Wire::of::<T>())
     }
 
+    pub fn created<T: ToSchema>() -> Self {
+        Reply::Created(Wire::of::<T>())
+    }
+
     pub fn no_content() -> Self {
         Reply::NoContent
     }
@@ -128,7 +139,7 @@ impl Reply {
     /// The wire type answered, if any.
     fn wire(&self) -> Option<Wire> {
         match self {
-            Reply::Object(w) | Reply::List(w) | Reply::OneOrMany(w) => Some(*w),
+            Reply::Object(w) | Reply::List(w) | Reply::OneOrMany(w) | Reply::Created(w) => Some(*w),
             Reply::NoContent | Reply::Document(_) => None,
         }
     }
@@ -411,6 +422,12 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                         .description("the object")
                         .content("application/json", Content::new(Some(schema_ref(&(w.name)())))),
                 ),
+                Some(Reply::Created(w)) => (
+                    "201",
+                    ResponseBuilder::new()
+                        .description("the object made")
+                        .content("application/json", Content::new(Some(schema_ref(&(w.name)())))),
+                ),
                 Some(Reply::OneOrMany(w)) => (
                     "200",
                     ResponseBuilder::new()
@@ -443,6 +460,29 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                 op = op.request_body(Some(
                     RequestBodyBuilder::new().content("application/json", Content::new(Some(schema))).build(),
                 ));
+            } else if r.inputs.upload {
+                let binary = || {
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                };
+                let parts = ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .property(
+                        "file_object",
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .description(Some("the File's attributes as JSON (container_sid, name, ...)")),
+                    )
+                    .property("data", binary())
+                    .required("data");
+                op = op.request_body(Some(
+                    RequestBodyBuilder::new()
+                        .content("multipart/form-data", Content::new(Some(parts)))
+                        .content("application/octet-stream", Content::new(Some(binary())))
+                        .build(),
+                ));
+                op = op.response("413", error("the file is larger than the server takes"));
             } else if r.inputs.form {
                 let fields = ObjectBuilder::new()
                     .schema_type(Type::Object)
@@ -453,7 +493,7 @@ pub fn document(table: &[RouteInfo]) -> OpenApi {
                         .build(),
                 ));
             }
-            if r.inputs.json || r.inputs.form {
+            if r.inputs.json || r.inputs.form || r.inputs.upload {
                 op = op.response("415", error("unsupported media type"));
             }
             if matches!(r.method.as_str(), "POST" | "PUT" | "PATCH") {

@@ -467,6 +467,13 @@ impl<'a> Req<'a> {
         self
     }
 
+    /// A body of bytes with its content type.
+    pub fn raw_bytes(mut self, body: Vec<u8>, content_type: &str) -> Self {
+        self.body = Some(body);
+        self.content_type = Some(content_type.to_owned());
+        self
+    }
+
     pub fn form(self, body: &str) -> Self {
         self.raw(body, Some("application/x-www-form-urlencoded"))
     }
