@@ -8,7 +8,8 @@
 //! and one waiting for review, rated call records, an issued invoice and its open one; messaging:
 //! a callback URL, a conversation with another tenant (`Friendly Co`) and a week of message
 //! records; two calls through the simulated network (one to the conference bridge); a short code;
-//! a shortener domain on this server's own address with a link.
+//! a shortener domain on this server's own address with a link; a storage container with a file;
+//! a push application with a device.
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
@@ -120,6 +121,12 @@ struct Api {
 
 impl Api {
     async fn call(&self, method: Method, path: &str, who: Who, body: Option<Value>) -> ApiResult<Value> {
+        let body = body.map(|b| ("application/json", b.to_string().into_bytes()));
+        self.send(method, path, who, body).await
+    }
+
+    /// A request with a body of its content type (a file upload).
+    async fn send(&self, method: Method, path: &str, who: Who, body: Option<(&str, Vec<u8>)>) -> ApiResult<Value> {
         let auth = match who {
             Who::Root => &self.root,
             Who::Demo => &self.demo,
@@ -128,9 +135,9 @@ impl Api {
         let mut req = Request::builder().method(method.clone()).uri(format!("/core/v2{path}"));
         req = req.header(header::AUTHORIZATION, auth);
         let body = match body {
-            Some(b) => {
-                req = req.header(header::CONTENT_TYPE, "application/json");
-                Body::from(b.to_string())
+            Some((content_type, bytes)) => {
+                req = req.header(header::CONTENT_TYPE, content_type);
+                Body::from(bytes)
             }
             None => Body::empty(),
         };
@@ -290,6 +297,31 @@ async fn build(api: &Api) -> ApiResult<()> {
     for (to, from, duration) in [(&rented[0], "12125550100", 45), (&rented[3], "14155550123", 300)] {
         api.post("/admin/simulator/calls", Root, json!({"from": from, "to": to, "duration": duration})).await?;
     }
+    // Storage: a container for the voicemail greetings, with one (published: GET /f/<file_sid>).
+    let container = api.post("/storage/containers", Demo, json!({"name": "Greetings"})).await?;
+    let greeting = "Hello, you have reached Demo Co. Please leave a message after the tone.";
+    api.send(
+        Method::POST,
+        &format!("/storage/files?container_sid={}&name=greeting.txt", sid(&container, "container_sid")?),
+        Demo,
+        Some(("application/octet-stream", greeting.as_bytes().to_vec())),
+    )
+    .await?;
+    // Push: an Android application with a registered device.
+    let app = api
+        .post(
+            "/push/applications",
+            Demo,
+            json!({"name": "Demo Co app", "google_credentials": "ZGVtby1jcmVkZW50aWFscw=="}),
+        )
+        .await?;
+    api.post(
+        "/push/devices",
+        Demo,
+        json!({"application_sid": app["application_sid"], "type": "android", "token": "demo-device-token",
+               "application_version": "1.0", "os_version": "14"}),
+    )
+    .await?;
     // A short link: http://localhost:<port>/demo redirects to CarrierX's site.
     let domain = api.post("/shortener/domains", Demo, json!({"domain_name": api.short_host})).await?;
     api.post(

@@ -385,3 +385,34 @@ async fn a_console_on_one_instance_sees_the_traffic_of_another() {
     let seen = on_b.until(|e| e["kind"] == "message").await;
     assert_eq!(seen["sid"], m["message_sid"]);
 }
+
+#[tokio::test]
+async fn push_notifications_show_what_would_have_been_sent() {
+    let app = TestApp::new().await;
+    let _listening = app.listening().await;
+    let _net = app.network();
+    let (_, tok) = app.partner(&root(), "push-watcher", None).await;
+    let tok = bearer(&tok);
+    let a = app
+        .post("/core/v2/push/applications")
+        .actor(tok.clone())
+        .json(json!({"google_credentials": "c2VjcmV0LWNyZWRlbnRpYWxz"}))
+        .ok()
+        .await;
+    let d = app
+        .post("/core/v2/push/devices")
+        .actor(tok.clone())
+        .json(json!({"application_sid": a["application_sid"], "type": "android", "token": "t-1"}))
+        .ok()
+        .await;
+    let mut s = Stream::open(&app, &tok, "").await.unwrap();
+    app.post("/core/v2/push/notifications")
+        .actor(tok.clone())
+        .json(json!({"title": "Hello", "body": "from the test", "recipients": [d["device_sid"]]}))
+        .ok()
+        .await;
+    let e = s.until(|e| e["kind"] == "push").await;
+    assert_eq!((e["status"].clone(), e["sid"].clone()), (json!("success"), d["device_sid"].clone()));
+    assert_eq!(e["detail"]["body"], "from the test");
+    assert!(!e.to_string().contains("c2VjcmV0"), "no credentials shown");
+}

@@ -104,6 +104,11 @@ async fn the_demo_tenant_has_something_of_every_resource() {
         .send()
         .await;
     assert_eq!((r.status.as_u16(), r.headers["location"].to_str().unwrap()), (302, "https://www.carrierx.com"));
+    let files = list("storage/files").await;
+    assert_eq!((files["total"].clone(), files["items"][0]["name"].clone()), (json!(1), json!("greeting.txt")));
+    let public = app.get(&format!("/f/{}", files["items"][0]["file_sid"].as_str().unwrap())).send().await;
+    assert!(public.text().starts_with("Hello, you have reached Demo Co"));
+    assert_eq!(list("push/devices").await["total"], 1);
     let codes = list("phonenumber/short_codes").await;
     assert_eq!(codes["items"][0]["short_code"], "26399");
     assert_eq!(codes["items"][0]["did_group_sid"], groups["items"][0]["did_group_sid"]);

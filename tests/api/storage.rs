@@ -350,3 +350,33 @@ async fn a_cut_upload_or_one_too_large_leaves_nothing() {
         sqlx::query_scalar("SELECT count(*) FROM storage_chunks").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!((files, chunks), (1, 4), "only the file under the limit, in 1 MiB chunks");
 }
+
+#[tokio::test]
+async fn endpoints_keep_their_files_in_a_container_of_their_partner() {
+    let app = TestApp::new().await;
+    let (_, tok) = app.partner(&root(), "vm", None).await;
+    let tok = bearer(&tok);
+    let c = container(&app, &tok, json!({"name": "voicemail"})).await;
+    let e = app
+        .post("/core/v2/endpoints")
+        .actor(tok.clone())
+        .json(json!({"name": "vm", "type": "voicemail", "properties": {"container_sid": c["container_sid"]}}))
+        .ok()
+        .await;
+    assert_eq!(e["properties"]["container_sid"], c["container_sid"]);
+    let (_, other) = app.partner(&root(), "vm-other", None).await;
+    let theirs = container(&app, &bearer(&other), json!({})).await;
+    let path = format!("/core/v2/endpoints/{}", e["endpoint_sid"].as_str().unwrap());
+    app.patch(&path)
+        .actor(tok.clone())
+        .json(json!({"properties": {"container_sid": theirs["container_sid"]}}))
+        .send()
+        .await
+        .assert_error(422, "properties.container_sid");
+    app.post("/core/v2/endpoints")
+        .actor(tok.clone())
+        .json(json!({"name": "conf", "type": "conference", "properties": {"container_sid": new_uuid()}}))
+        .send()
+        .await
+        .assert_error(422, "properties.container_sid");
+}

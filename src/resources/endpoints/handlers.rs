@@ -77,8 +77,9 @@ fn hosted_properties(
     props
 }
 
-/// A `conference_endpoint_sid` must name a conference endpoint the caller sees.
-async fn check_conference_ref(
+/// A `conference_endpoint_sid` must name a conference endpoint the caller sees, a `container_sid`
+/// a storage container the caller sees (where the endpoint keeps its recordings and greetings).
+async fn check_references(
     state: &AppState,
     caller: &Caller,
     props: &Map<String, Value>,
@@ -92,6 +93,15 @@ async fn check_conference_ref(
             Err(_) => false,
         };
         p.check(ok, "properties.conference_endpoint_sid", "must be one of your conference endpoints");
+    }
+    if let Some(Value::String(s)) = props.get("container_sid") {
+        let ok = match Uuid::parse_str(s) {
+            Ok(sid) => crate::resources::storage::repo::get_container(&state.pool, sid, false)
+                .await?
+                .is_some_and(|c| caller.sees(&c.tree_path)),
+            Err(_) => false,
+        };
+        p.check(ok, "properties.container_sid", "must be one of your storage containers");
     }
     Ok(())
 }
@@ -129,7 +139,7 @@ pub async fn create_endpoint(
     let given_props = input.properties.value().cloned().unwrap_or_default();
     if TYPES.contains(&kind.as_str()) {
         check_properties(&kind, &given_props, &mut p);
-        check_conference_ref(&state, &caller, &given_props, &mut p).await?;
+        check_references(&state, &caller, &given_props, &mut p).await?;
     }
     let transformations = check_transformations(&input.transformations, &mut p);
     let owner = partners::ops::owner(&state, &caller, input.partner_sid.value(), &mut p).await?;
@@ -227,6 +237,7 @@ pub async fn update_endpoint(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         check_properties(&row.kind, &user, &mut p);
+        check_references(&state, &caller, &user, &mut p).await?;
         for g in super::types::generated_properties(&row.kind) {
             if let Some(v) = current_props.get(*g) {
                 properties.insert((*g).to_owned(), v.clone());
