@@ -358,36 +358,57 @@ impl Input for Upload {
 /// This instance's uploads in progress, at most `storage_uploads` (each holds a connection).
 struct Uploads(tokio::sync::Semaphore);
 
-/// Writes the bytes of `stream` as the chunks of `file`, in the transaction; answers their count.
-async fn write_bytes<S, E>(tx: &mut sqlx::PgConnection, file: Uuid, mut stream: S, max: u64) -> ApiResult<i64>
+type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+
+/// Writes the bytes of `stream` as the chunks of `file` in the transaction, the next chunk read
+/// while the last is written (a writer task holds the transaction and gives it back); answers it
+/// and the count of bytes. A stream that fails or passes `max` leaves the chunks to the rollback.
+async fn write_bytes<S, E>(tx: Tx, file: Uuid, mut stream: S, max: u64) -> ApiResult<(Tx, i64)>
 where
     S: futures_util::Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
-    let (mut total, mut seq) = (0u64, 0i32);
-    while let Some(piece) = stream.next().await {
-        let piece = piece.map_err(|e| ApiError::bad_param("data", format!("the upload was cut: {e}")))?;
-        total += piece.len() as u64;
-        if total > max {
-            return Err(ApiError::PayloadTooLarge);
+    let (send, mut recv) = tokio::sync::mpsc::channel::<(i32, Vec<u8>)>(2);
+    let writer = tokio::spawn(async move {
+        let mut tx = tx;
+        while let Some((seq, buf)) = recv.recv().await {
+            repo::insert_chunk(&mut tx, file, seq, &buf).await?;
         }
-        let mut rest: &[u8] = &piece;
-        while !rest.is_empty() {
-            let take = (CHUNK - buf.len()).min(rest.len());
-            buf.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            if buf.len() == CHUNK {
-                repo::insert_chunk(tx, file, seq, &buf).await?;
-                seq += 1;
-                buf.clear();
+        Ok::<_, ApiError>(tx)
+    });
+    let read = async {
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+        let (mut total, mut seq) = (0u64, 0i32);
+        while let Some(piece) = stream.next().await {
+            let piece = piece.map_err(|e| ApiError::bad_param("data", format!("the upload was cut: {e}")))?;
+            total += piece.len() as u64;
+            if total > max {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            let mut rest: &[u8] = &piece;
+            while !rest.is_empty() {
+                let take = (CHUNK - buf.len()).min(rest.len());
+                buf.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if buf.len() == CHUNK {
+                    let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK));
+                    if send.send((seq, full)).await.is_err() {
+                        // The writer stopped: its error is the answer.
+                        return Ok(total);
+                    }
+                    seq += 1;
+                }
             }
         }
-    }
-    if !buf.is_empty() {
-        repo::insert_chunk(tx, file, seq, &buf).await?;
-    }
-    Ok(total as i64)
+        if !buf.is_empty() {
+            let _ = send.send((seq, buf)).await;
+        }
+        Ok(total)
+    };
+    let total = read.await;
+    drop(send);
+    let tx = writer.await.map_err(|e| ApiError::internal(format!("the upload writer: {e}")))??;
+    Ok((tx, total? as i64))
 }
 
 /// Query arguments as a JSON object: numbers and booleans as such, the rest as strings.
@@ -454,7 +475,9 @@ pub async fn upload_file(
                     Some("data") if bytes.is_none() => {
                         part_type = field.content_type().map(|m| m.essence_str().to_owned());
                         part_name = field.file_name().map(str::to_owned);
-                        bytes = Some(write_bytes(&mut tx, file_sid, field, max).await?);
+                        let (back, n) = write_bytes(tx, file_sid, field, max).await?;
+                        tx = back;
+                        bytes = Some(n);
                     }
                     _ => {}
                 }
@@ -463,7 +486,8 @@ pub async fn upload_file(
             (meta.unwrap_or_default(), bytes, part_type, part_name)
         }
         "application/octet-stream" => {
-            let bytes = write_bytes(&mut tx, file_sid, upload.body.into_data_stream(), max).await?;
+            let (back, bytes) = write_bytes(tx, file_sid, upload.body.into_data_stream(), max).await?;
+            tx = back;
             (query_object(&query), bytes, None, None)
         }
         _ => return Err(ApiError::UnsupportedMediaType("multipart/form-data or application/octet-stream")),
@@ -604,21 +628,24 @@ pub async fn delete_file(
     Ok(respond::no_content())
 }
 
-/// A file's bytes, streamed a chunk at a time (one short query each, no connection held between).
+/// A file's bytes, streamed a chunk at a time (one short query each, the next one read while the
+/// last is sent; no connection held between them).
 fn stream_bytes(state: &AppState, f: &FileRow) -> Response {
     let pool = state.pool.clone();
     let file = f.file_sid;
-    let chunks = futures_util::stream::unfold(0i32, move |seq| {
-        let pool = pool.clone();
-        async move {
-            match repo::chunk(&pool, file, seq).await {
-                Ok(Some(data)) => Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(data)), seq + 1)),
-                Ok(None) => None,
-                Err(e) => Some((Err(std::io::Error::other(e.to_string())), i32::MAX)),
+    let count = (f.file_bytes as u64).div_ceil(CHUNK as u64) as i32;
+    let chunks = futures_util::stream::iter(0..count)
+        .map(move |seq| {
+            let pool = pool.clone();
+            async move {
+                match repo::chunk(&pool, file, seq).await {
+                    Ok(Some(data)) => Ok(axum::body::Bytes::from(data)),
+                    Ok(None) => Err(std::io::Error::other("the file changed while it was read")),
+                    Err(e) => Err(std::io::Error::other(e.to_string())),
+                }
             }
-        }
-    })
-    .take_while(|r| futures_util::future::ready(r.as_ref().map(|b| !b.is_empty()).unwrap_or(true)));
+        })
+        .buffered(2);
     let mut resp = Response::new(HttpBody::from_stream(chunks));
     let h = resp.headers_mut();
     if let Ok(v) = f.mime_type.parse() {
