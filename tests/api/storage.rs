@@ -380,3 +380,41 @@ async fn endpoints_keep_their_files_in_a_container_of_their_partner() {
         .await
         .assert_error(422, "properties.container_sid");
 }
+
+#[tokio::test]
+async fn a_connection_cut_mid_upload_leaves_nothing_on_the_real_server() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::new().await;
+    let (_, tok) = app.partner(&root(), "tcp-cut", None).await;
+    let c = container(&app, &bearer(&tok), json!({})).await;
+    let server = Server::start(&app, &[]);
+    server.ready().await;
+    let head = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_object\"\r\n\r\n{}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"data\"; filename=\"cut.bin\"\r\n\r\n",
+        json!({"container_sid": c["container_sid"]})
+    );
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
+    let request = format!(
+        "POST /core/v2/storage/files HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {tok}\r\n\
+         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+        head.len() + 3 * 1024 * 1024
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&vec![5u8; 1536 * 1024]).await.unwrap();
+    // The upload is under way on the server; then the connection is gone.
+    eventually(std::time::Duration::from_secs(20), "the server is receiving the upload", || async {
+        server.metric("storage_uploads_in_progress").await >= 1.0
+    })
+    .await;
+    drop(s);
+    eventually(std::time::Duration::from_secs(20), "the server gives the cut upload up", || async {
+        server.metric("storage_uploads_in_progress").await == 0.0
+    })
+    .await;
+    let files: i64 = sqlx::query_scalar("SELECT count(*) FROM storage_files").fetch_one(&app.state.pool).await.unwrap();
+    let chunks: i64 = sqlx::query_scalar("SELECT count(*) FROM storage_chunks").fetch_one(&app.state.pool).await.unwrap();
+    let used: i64 = sqlx::query_scalar("SELECT total_bytes FROM storage_containers").fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!((files, chunks, used), (0, 0, 0), "no file, no bytes, no usage");
+    server.terminate().await;
+}

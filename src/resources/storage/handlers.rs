@@ -355,6 +355,22 @@ impl Input for Upload {
     }
 }
 
+/// Counts an upload in progress in the metric `storage_uploads_in_progress` while it lives.
+struct InProgress;
+
+impl InProgress {
+    fn start() -> Self {
+        metrics::gauge!("storage_uploads_in_progress").increment(1.0);
+        InProgress
+    }
+}
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        metrics::gauge!("storage_uploads_in_progress").decrement(1.0);
+    }
+}
+
 /// This instance's uploads in progress, at most `storage_uploads` (each holds a connection).
 struct Uploads(tokio::sync::Semaphore);
 
@@ -450,6 +466,7 @@ pub async fn upload_file(
     let uploads =
         state.services.get_or_init(|| Uploads(tokio::sync::Semaphore::new(state.config.storage_uploads as usize)));
     let _permit = uploads.0.acquire().await.map_err(|_| ApiError::internal("the upload limiter closed"))?;
+    let _counted = InProgress::start();
     let file_sid = Uuid::new_v4();
     let mut tx = state.pool.begin().await?;
     let (meta, bytes, part_type, part_name) = match essence.as_str() {
