@@ -197,3 +197,57 @@ async fn lrn_prefixes_are_prefixes_on_their_own_routes() {
     assert_eq!(app.delete(&path).actor(tok.clone()).send().await.status, 204);
     assert_eq!(app.get(&path).actor(tok.clone()).send().await.status, 404);
 }
+
+#[tokio::test]
+async fn a_short_code_sends_and_receives_messages() {
+    let app = TestApp::new().await;
+    let _net = app.network();
+    let receiver = crate::common::receiver::Receiver::start().await;
+    let (p, tok) = app.partner(&root(), "brand", None).await;
+    let tok = bearer(&tok);
+    app.post(ADMIN)
+        .actor(root())
+        .json(json!({"partner_sid": p["partner_sid"], "short_code": "26399", "callback_url": receiver.url("/short")}))
+        .ok()
+        .await;
+    let (_, fan) = app.partner(&root(), "fan", None).await;
+    let fan = bearer(&fan);
+    app.rent_numbers(&fan, &["15162065575"], 31).await;
+    // Sent from the short code: priced as a short code's, delivered to the other tenant's number.
+    let m = app
+        .post("/core/v2/sms/messages")
+        .actor(tok.clone())
+        .json(json!({"from": "26399", "to": "15162065575", "message": "Your code is 1234"}))
+        .ok()
+        .await;
+    let sid = m["message_sid"].as_str().unwrap().to_owned();
+    let delivered = eventually(std::time::Duration::from_secs(20), "the message is delivered", || async {
+        let m = app.get(&format!("/core/v2/sms/messages/{sid}")).actor(tok.clone()).ok().await;
+        (m["status"] == "delivered").then_some(m)
+    })
+    .await;
+    assert_eq!(delivered["price"], "0.01");
+    let got = app.get("/core/v2/sms/messages?filter=direction+eq+inbound").actor(fan.clone()).ok().await;
+    assert_eq!(got["items"][0]["from"], "26399");
+    // Its callbacks go to the short code's callback_url.
+    let calls = receiver.wait_for(1).await;
+    assert_eq!(calls[0].path, "/short");
+    // A reply from the outside world reaches the short code's partner.
+    let inbound = app
+        .post("/core/v2/admin/simulator/sms")
+        .actor(root())
+        .json(json!({"from": "12125550100", "to": "26399", "message": "STOP"}))
+        .ok()
+        .await;
+    assert_eq!(
+        (inbound["status"].clone(), inbound["partner_sid"].clone()),
+        (json!("received"), p["partner_sid"].clone())
+    );
+    // Another partner cannot send from it.
+    app.post("/core/v2/sms/messages")
+        .actor(fan.clone())
+        .json(json!({"from": "26399", "to": "15162065575", "message": "x"}))
+        .send()
+        .await
+        .assert_error(404, "from");
+}

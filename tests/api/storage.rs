@@ -413,8 +413,10 @@ async fn a_connection_cut_mid_upload_leaves_nothing_on_the_real_server() {
     })
     .await;
     let files: i64 = sqlx::query_scalar("SELECT count(*) FROM storage_files").fetch_one(&app.state.pool).await.unwrap();
-    let chunks: i64 = sqlx::query_scalar("SELECT count(*) FROM storage_chunks").fetch_one(&app.state.pool).await.unwrap();
-    let used: i64 = sqlx::query_scalar("SELECT total_bytes FROM storage_containers").fetch_one(&app.state.pool).await.unwrap();
+    let chunks: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM storage_chunks").fetch_one(&app.state.pool).await.unwrap();
+    let used: i64 =
+        sqlx::query_scalar("SELECT total_bytes FROM storage_containers").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!((files, chunks, used), (0, 0, 0), "no file, no bytes, no usage");
     server.terminate().await;
 }

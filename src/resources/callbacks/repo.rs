@@ -150,15 +150,17 @@ pub async fn enqueue(db: &mut PgConnection, items: &[NewCallback]) -> RepoResult
     Ok(())
 }
 
-/// The SMS callback URL of each (number, partner): the first non-empty of the number's
-/// `callback_url`, its DID group's `callback_url`, the partner's `callbacks.sms`.
+/// The SMS callback URL of each (number, partner): the first non-empty of the number's (or short
+/// code's) `callback_url`, its DID group's `callback_url`, the partner's `callbacks.sms`.
 pub async fn sms_urls<'e>(db: impl PgExecutor<'e>, keys: &[(Option<Uuid>, Uuid)]) -> RepoResult<Vec<Option<String>>> {
     let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-        "SELECT x.i, COALESCE(NULLIF(d.callback_url, ''), NULLIF(g.callback_url, ''), NULLIF(p.callbacks->>'sms', ''))
+        "SELECT x.i, COALESCE(NULLIF(d.callback_url, ''), NULLIF(s.callback_url, ''), NULLIF(g.callback_url, ''),
+                              NULLIF(p.callbacks->>'sms', ''))
            FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS x(did_sid, partner_sid, i)
            JOIN partners p ON p.partner_sid = x.partner_sid
            LEFT JOIN dids d ON d.did_sid = x.did_sid AND d.partner_sid = x.partner_sid
-           LEFT JOIN did_groups g ON g.did_group_sid = d.did_group_sid
+           LEFT JOIN short_codes s ON s.short_code_sid = x.did_sid AND s.partner_sid = x.partner_sid
+           LEFT JOIN did_groups g ON g.did_group_sid = COALESCE(d.did_group_sid, s.did_group_sid)
           ORDER BY x.i",
     )
     .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())

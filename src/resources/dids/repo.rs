@@ -388,12 +388,15 @@ pub struct RentedNumber {
     pub trunk_group_sid: Option<Uuid>,
     pub transformations: Value,
     pub tree_path: String,
+    /// A short code of the partner's (messaging only), not a DID.
+    pub short_code: bool,
 }
 
 /// The rented numbers among `numbers` (E.164 digits), unlocked.
 pub async fn rented_by_number<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoResult<Vec<RentedNumber>> {
     Ok(sqlx::query_as(
-        "SELECT d.did_sid, d.phonenumber, d.partner_sid, d.capabilities, d.trunk_group_sid, d.transformations, p.tree_path
+        "SELECT d.did_sid, d.phonenumber, d.partner_sid, d.capabilities, d.trunk_group_sid, d.transformations, p.tree_path,
+                false AS short_code
            FROM dids d JOIN partners p ON p.partner_sid = d.partner_sid
           WHERE d.phonenumber = ANY($1) AND d.status = 'assigned'",
     )

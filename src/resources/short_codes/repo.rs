@@ -156,3 +156,19 @@ pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<Sh
         .fetch_all(db)
         .await?)
 }
+
+/// The short codes among `codes`, as messaging reads a number (they send and receive SMS and MMS).
+pub async fn as_numbers<'e>(
+    db: impl PgExecutor<'e>,
+    codes: &[String],
+) -> RepoResult<Vec<crate::resources::dids::repo::RentedNumber>> {
+    Ok(sqlx::query_as(
+        "SELECT s.short_code_sid AS did_sid, s.short_code AS phonenumber, s.partner_sid, 27 AS capabilities,
+                NULL::uuid AS trunk_group_sid, '[]'::jsonb AS transformations, p.tree_path, true AS short_code
+           FROM short_codes s JOIN partners p ON p.partner_sid = s.partner_sid
+          WHERE s.short_code = ANY($1) AND p.status <> 'deleted'",
+    )
+    .bind(codes)
+    .fetch_all(db)
+    .await?)
+}

@@ -143,6 +143,16 @@ fn recipients(from: &str, to: Option<&str>, group: &[String]) -> Vec<String> {
     to.into_iter().map(str::to_owned).chain(group.iter().cloned()).filter(|n| seen.insert(n.clone())).collect()
 }
 
+/// The numbers of this server among `numbers` that take messages: rented DIDs and short codes.
+async fn messaging_numbers(db: &mut PgConnection, numbers: &[String]) -> ApiResult<Vec<RentedNumber>> {
+    let mut found = dids::repo::rented_by_number(&mut *db, numbers).await?;
+    let short: Vec<String> = numbers.iter().filter(|n| n.len() <= 8).cloned().collect();
+    if !short.is_empty() {
+        found.extend(crate::resources::short_codes::repo::as_numbers(&mut *db, &short).await?);
+    }
+    Ok(found)
+}
+
 /// What sending or receiving one message costs: the rate of its first party, the total, and the
 /// charges (per recipient country).
 struct Priced {
@@ -163,7 +173,14 @@ async fn price(
     segments: i32,
 ) -> ApiResult<Priced> {
     let (_, toll_free) = phone::billing_class(own_number);
-    let plan_kind = format!("{}:{}", kind.as_str(), if toll_free { "toll_free" } else { "toll" });
+    let class = if own_number.len() <= 8 {
+        "short_code"
+    } else if toll_free {
+        "toll_free"
+    } else {
+        "toll"
+    };
+    let plan_kind = format!("{}:{}", kind.as_str(), class);
     let codes = countries::ops::codes(state).await?;
     let (mut rate, mut total, mut charges) = (None, None::<Decimal>, Vec::new());
     for other in others {
@@ -271,7 +288,7 @@ pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut
         return Err(ApiError::internal("checked above"));
     };
     // The sending number: rented by the caller (any partner's through the admin routes).
-    let did = dids::repo::rented_by_number(&state.pool, std::slice::from_ref(&from))
+    let did = messaging_numbers(&mut *state.pool.acquire().await?, std::slice::from_ref(&from))
         .await?
         .into_iter()
         .find(|d| caller.admin || d.partner_sid == caller.partner_sid())
@@ -415,10 +432,11 @@ pub async fn arrive(state: &AppState, input: InboundSmsInput, mut p: Problems) -
     check_media(&media, &mut p);
     p.finish()?;
     let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::internal("checked above")) };
-    let did =
-        dids::repo::rented_by_number(&state.pool, std::slice::from_ref(&to)).await?.into_iter().next().ok_or_else(
-            || ApiError::MissingItem(FieldError::new(to_field, format!("cannot find a rented number {to}"))),
-        )?;
+    let did = messaging_numbers(&mut *state.pool.acquire().await?, std::slice::from_ref(&to))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::MissingItem(FieldError::new(to_field, format!("cannot find a rented number {to}"))))?;
     let kind = MessageType::of(!media.is_empty(), false);
     let mut tx = state.pool.begin().await?;
     let (row, report, charged) = receive(state, &mut tx, &did, &from, &[], text.as_deref(), &media, kind).await?;
@@ -456,11 +474,7 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
     let local: BTreeMap<String, RentedNumber> = if delivering.is_empty() {
         BTreeMap::new()
     } else {
-        dids::repo::rented_by_number(&mut *tx, &delivering)
-            .await?
-            .into_iter()
-            .map(|d| (d.phonenumber.clone(), d))
-            .collect()
+        messaging_numbers(&mut tx, &delivering).await?.into_iter().map(|d| (d.phonenumber.clone(), d)).collect()
     };
     let mut reports = Vec::new();
     let mut charged = Vec::new();
