@@ -251,3 +251,42 @@ async fn a_short_code_sends_and_receives_messages() {
         .await
         .assert_error(404, "from");
 }
+
+#[tokio::test]
+async fn a_verification_code_goes_from_the_groups_short_code_when_allowed() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "verifier", None).await;
+    let tok = bearer(&tok);
+    app.rent_numbers(&tok, &["15162065575"], 31).await;
+    let g = app.post("/core/v2/phonenumber/did_groups").actor(tok.clone()).json(json!({"name": "codes"})).ok().await;
+    app.post(ADMIN)
+        .actor(root())
+        .json(json!({"partner_sid": p["partner_sid"], "short_code": "26399", "did_group_sid": g["did_group_sid"]}))
+        .ok()
+        .await;
+    let gsid = g["did_group_sid"].as_str().unwrap();
+    let sent = app
+        .post(&format!("/core/v2/verification/sms?from=15162065575&to=12125550100&did_group_sid={gsid}"))
+        .actor(tok.clone())
+        .ok()
+        .await;
+    let m = app
+        .get(&format!("/core/v2/sms/messages/{}", sent["message_sid"].as_str().unwrap()))
+        .actor(tok.clone())
+        .ok()
+        .await;
+    assert_eq!(m["from"], "26399", "the group's short code");
+    let sent = app
+        .post(&format!(
+            "/core/v2/verification/sms?from=15162065575&to=12125550100&did_group_sid={gsid}&allow_short_code=false"
+        ))
+        .actor(tok.clone())
+        .ok()
+        .await;
+    let m = app
+        .get(&format!("/core/v2/sms/messages/{}", sent["message_sid"].as_str().unwrap()))
+        .actor(tok.clone())
+        .ok()
+        .await;
+    assert_eq!(m["from"], "15162065575", "the number given");
+}

@@ -172,3 +172,11 @@ pub async fn as_numbers<'e>(
     .fetch_all(db)
     .await?)
 }
+
+/// The first short code of a DID group, if any.
+pub async fn in_group<'e>(db: impl PgExecutor<'e>, group: Uuid) -> RepoResult<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT short_code FROM short_codes WHERE did_group_sid = $1 ORDER BY id LIMIT 1")
+        .bind(group)
+        .fetch_optional(db)
+        .await?)
+}

@@ -65,18 +65,25 @@ pub async fn send_code(state: &AppState, caller: &Caller, q: &QueryParams) -> Ap
     if !CODE_TYPES.contains(&kind) {
         p.add("code_type", format!("must be one of {}", CODE_TYPES.join(", ")));
     }
-    if let Some(v) = q.get("allow_short_code").filter(|s| !s.is_empty()) {
-        if crate::domain::parse_bool(v).is_none() {
+    let allow_short_code = match q.get("allow_short_code").filter(|s| !s.is_empty()) {
+        None => true,
+        Some(v) => crate::domain::parse_bool(v).unwrap_or_else(|| {
             p.add("allow_short_code", "must be true or false");
-        }
-    }
+            true
+        }),
+    };
     let group = q.get("did_group_sid").filter(|s| !s.is_empty());
+    // With `allow_short_code` (the default), a short code of the DID group sends the code.
+    let mut short_code = None;
     if let Some(g) = group {
         match Uuid::parse_str(g) {
             Ok(sid) => {
                 let visible = did_groups::repo::get(&state.pool, sid).await?.filter(|g| caller.sees(&g.tree_path));
                 if visible.is_none() {
                     return Err(ApiError::MissingItem(FieldError::new("did_group_sid", "cannot find did group")));
+                }
+                if allow_short_code {
+                    short_code = crate::resources::short_codes::repo::in_group(&state.pool, sid).await?;
                 }
             }
             Err(_) => p.add("did_group_sid", "must be a secure ID"),
@@ -86,9 +93,13 @@ pub async fn send_code(state: &AppState, caller: &Caller, q: &QueryParams) -> Ap
     let text =
         format!("{} {code}", q.get("message").map(str::trim_end).filter(|s| !s.is_empty()).unwrap_or(DEFAULT_TEXT));
     let value = |k: &str| q.get(k).map(|v| Maybe::Value(v.to_owned())).unwrap_or_default();
+    let (from, from_did) = match short_code {
+        Some(c) => (Maybe::Value(c), Maybe::Absent),
+        None => (value("from"), value("from_did")),
+    };
     let input = SmsMessageInput {
-        from: value("from"),
-        from_did: value("from_did"),
+        from,
+        from_did,
         to: value("to"),
         to_did: value("to_did"),
         message: Maybe::Value(text),
