@@ -194,6 +194,30 @@ pub struct Page<R> {
 
 /// Runs the list query. `select` is the column list, `from` the FROM clause; `scope` appends
 /// ` AND ...` conditions (tenancy, path arguments) with bound values.
+/// The scope of a record list (call, message, conference records): the caller's own partner's
+/// rows, its whole tree's (`descendants`), or everyone's (admin); `column` is the rows' partner.
+pub fn records_scope(
+    t: crate::db::Tenancy<'_>,
+    descendants: bool,
+    column: &'static str,
+) -> impl Fn(&mut Qb<'_>) + Send + Sync {
+    let own = t.partner_sid;
+    let pattern = t.subtree_pattern();
+    let admin = t.admin;
+    move |qb| {
+        if admin {
+            return;
+        }
+        if descendants {
+            qb.push(format!(" AND {column} IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE "))
+                .push_bind(pattern.clone())
+                .push(")");
+        } else {
+            qb.push(format!(" AND {column} = ")).push_bind(own);
+        }
+    }
+}
+
 pub async fn fetch<'e, R, E>(
     exec: E,
     spec: &ListSpec,

@@ -178,21 +178,14 @@ pub async fn list<'e>(
     descendants: bool,
     q: &ListQuery,
 ) -> RepoResult<Page<CdrRow>> {
-    let own = t.partner_sid;
-    let pattern = t.subtree_pattern();
-    let admin = t.admin;
-    listing::fetch::<CdrRow, _>(db, &LIST, q, COLUMNS, "call_drs c", &move |qb| {
-        if admin {
-            return;
-        }
-        if descendants {
-            qb.push(" AND c.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
-                .push_bind(pattern.clone())
-                .push(")");
-        } else {
-            qb.push(" AND c.partner_sid = ").push_bind(own);
-        }
-    })
+    listing::fetch::<CdrRow, _>(
+        db,
+        &LIST,
+        q,
+        COLUMNS,
+        "call_drs c",
+        &listing::records_scope(t, descendants, "c.partner_sid"),
+    )
     .await
 }
 

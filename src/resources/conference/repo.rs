@@ -135,21 +135,14 @@ pub async fn list<'e>(
     descendants: bool,
     q: &ListQuery,
 ) -> RepoResult<Page<ConferenceRow>> {
-    let own = t.partner_sid;
-    let pattern = t.subtree_pattern();
-    let admin = t.admin;
-    listing::fetch::<ConferenceRow, _>(db, &LIST, q, COLUMNS, "conference_calls c", &move |qb| {
-        if admin {
-            return;
-        }
-        if descendants {
-            qb.push(" AND c.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
-                .push_bind(pattern.clone())
-                .push(")");
-        } else {
-            qb.push(" AND c.partner_sid = ").push_bind(own);
-        }
-    })
+    listing::fetch::<ConferenceRow, _>(
+        db,
+        &LIST,
+        q,
+        COLUMNS,
+        "conference_calls c",
+        &listing::records_scope(t, descendants, "c.partner_sid"),
+    )
     .await
 }
 

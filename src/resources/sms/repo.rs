@@ -246,32 +246,20 @@ pub const DRS: ListSpec = ListSpec {
     }),
 };
 
-/// The scope of a list: the caller's own partner, its whole tree (`descendants`), or everyone's
-/// (admin).
-fn scoped(t: Tenancy<'_>, descendants: bool) -> impl Fn(&mut listing::Qb<'_>) + Send + Sync {
-    let own = t.partner_sid;
-    let pattern = t.subtree_pattern();
-    let admin = t.admin;
-    move |qb| {
-        if admin {
-            return;
-        }
-        if descendants {
-            qb.push(" AND m.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
-                .push_bind(pattern.clone())
-                .push(")");
-        } else {
-            qb.push(" AND m.partner_sid = ").push_bind(own);
-        }
-    }
-}
-
 pub async fn list_messages<'e>(
     db: impl PgExecutor<'e> + Copy,
     t: Tenancy<'_>,
     q: &ListQuery,
 ) -> RepoResult<Page<MessageRow>> {
-    listing::fetch::<MessageRow, _>(db, &MESSAGES, q, COLUMNS, "messages m", &scoped(t, false)).await
+    listing::fetch::<MessageRow, _>(
+        db,
+        &MESSAGES,
+        q,
+        COLUMNS,
+        "messages m",
+        &listing::records_scope(t, false, "m.partner_sid"),
+    )
+    .await
 }
 
 pub async fn list_drs<'e>(
@@ -280,7 +268,15 @@ pub async fn list_drs<'e>(
     descendants: bool,
     q: &ListQuery,
 ) -> RepoResult<Page<MessageRow>> {
-    listing::fetch::<MessageRow, _>(db, &DRS, q, COLUMNS, "messages m", &scoped(t, descendants)).await
+    listing::fetch::<MessageRow, _>(
+        db,
+        &DRS,
+        q,
+        COLUMNS,
+        "messages m",
+        &listing::records_scope(t, descendants, "m.partner_sid"),
+    )
+    .await
 }
 
 /// A message by `message_sid` (or its record by `dr_sid`), with its partner's tree path.
