@@ -500,10 +500,7 @@ async fn inbound(state: &AppState, mut walk: Walk) -> ApiResult<CallTrace> {
     let mut tx = state.pool.begin().await?;
     let route = match choose(&mut tx, &net, &mut walk).await? {
         Ok(r) => r,
-        Err((code, why)) => {
-            walk.steps.push(Step::new("route", "trunk_group", Some(group_sid), "failed", why.clone()));
-            return Ok(walk.end("failed", code, Some(why), None));
-        }
+        Err((code, why)) => return Ok(walk.failed(code, "trunk_group", Some(group_sid), why)),
     };
     let trunk = &net.trunks[route.trunk];
     let endpoint = &net.endpoints[&route.endpoint];
@@ -556,10 +553,7 @@ async fn outbound(state: &AppState, mut walk: Walk, group_sid: Option<Uuid>) -> 
     let mut tx = state.pool.begin().await?;
     let route = match choose(&mut tx, &net, &mut walk).await? {
         Ok(r) => r,
-        Err((code, why)) => {
-            walk.steps.push(Step::new("route", "trunk_group", Some(group_sid), "failed", why.clone()));
-            return Ok(walk.end("failed", code, Some(why), None));
-        }
+        Err((code, why)) => return Ok(walk.failed(code, "trunk_group", Some(group_sid), why)),
     };
     let trunk = &net.trunks[route.trunk];
     let endpoint = &net.endpoints[&route.endpoint];
