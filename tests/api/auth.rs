@@ -387,3 +387,32 @@ async fn hostile_input_on_every_route_is_never_a_500() {
     let r = app.post("/core/v2/oauth/token").form("grant_type=password&username=a%00b&password=x").send().await;
     assert!(r.status.is_client_error() && r.text().contains("username"), "{}", r.text());
 }
+
+#[tokio::test]
+async fn another_instance_decides_with_changed_acls_within_a_second() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let _listening = b.listening().await;
+    let (p, tok) = a.partner(&root(), "acl-shared", None).await;
+    let psid = p["partner_sid"].as_str().unwrap().to_owned();
+    let effective = "/core/v2/accesscontrol/effective_acl/calls";
+    // B caches the partner's (empty) ACLs; a charge on A (a new balance) leaves them cached.
+    assert_eq!(b.get(effective).actor(bearer(&tok)).ok().await["total"], 0);
+    a.set_balance(&psid, "3", "postpay").await;
+    let rule = a
+        .post("/core/v2/accesscontrol/rules")
+        .actor(bearer(&tok))
+        .json(json!({"field": "to", "operation": "prefix", "quantifier": "any", "entries": ["1900"]}))
+        .ok()
+        .await;
+    a.patch(&format!("/core/v2/partners/{psid}"))
+        .actor(bearer(&tok))
+        .json(json!({"acls": [{"access_control_rules": [rule["rule_sid"]], "direction": "outbound", "voice_action_true": "reject403"}]}))
+        .ok()
+        .await;
+    assert_eq!(a.get(effective).actor(bearer(&tok)).ok().await["total"], 1, "A reads its write");
+    eventually(Duration::from_secs(1), "instance B sees the new ACL", || async {
+        b.get(effective).actor(bearer(&tok)).ok().await["total"] == 1
+    })
+    .await;
+}

@@ -18,19 +18,36 @@ pub fn acls_of(v: &serde_json::Value) -> Vec<Acl> {
 }
 
 /// The effective ACL layers of the partner at `tree_path`: one per partner from the top-most
-/// ancestor down to it (its parent-assigned ACLs first, then its own), numbered from 1. Partners
-/// come from the object cache.
+/// ancestor down to it (its parent-assigned ACLs first, then its own), numbered from 1. Each
+/// partner's ACLs come from their own cache (a charge, which changes the partner, leaves them);
+/// those not cached are read in one query.
 pub async fn partner_layers(state: &AppState, tree_path: &str) -> ApiResult<Vec<(u32, Vec<Acl>)>> {
-    let mut layers = Vec::new();
-    for sid in tree_path.split('/').filter_map(|s| Uuid::parse_str(s).ok()) {
-        let mut acls = Vec::new();
-        if let Some(p) = partners::ops::find(state, sid).await? {
-            acls.extend(acls_of(&p.row.parent_assigned_acls));
-            acls.extend(acls_of(&p.row.acls));
+    let sids: Vec<Uuid> = tree_path.split('/').filter_map(|s| Uuid::parse_str(s).ok()).collect();
+    let cache = state.objects.of::<partners::repo::PartnerAcls>();
+    let mut found: HashMap<Uuid, std::sync::Arc<crate::cache::Cached<partners::repo::PartnerAcls>>> =
+        sids.iter().filter_map(|s| cache.get(s).map(|a| (*s, a))).collect();
+    let missing: Vec<Uuid> = sids.iter().filter(|s| !found.contains_key(s)).copied().collect();
+    if !missing.is_empty() {
+        let generation = cache.generation();
+        for row in partners::repo::partner_acls(&state.pool, &missing).await? {
+            let sid = row.partner_sid;
+            let cached = std::sync::Arc::new(crate::cache::Cached::new(row));
+            cache.put(sid, cached.clone(), generation);
+            found.insert(sid, cached);
         }
-        layers.push((layers.len() as u32 + 1, acls));
     }
-    Ok(layers)
+    Ok(sids
+        .iter()
+        .enumerate()
+        .map(|(i, sid)| {
+            let mut acls = Vec::new();
+            if let Some(a) = found.get(sid) {
+                acls.extend(acls_of(&a.parent_assigned_acls));
+                acls.extend(acls_of(&a.acls));
+            }
+            (i as u32 + 1, acls)
+        })
+        .collect())
 }
 
 /// The ACLs of `layers` that say something about `kind`, as the evaluator reads them.

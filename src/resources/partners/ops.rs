@@ -97,6 +97,7 @@ pub fn validate_password(password: &str, field: &str, p: &mut Problems) {
 /// After a committed change of a partner (its balance, credentials, status, ...): this instance
 /// forgets it at once, the others through the change notification.
 pub fn changed(state: &AppState, partner_sid: Uuid) {
+    state.objects.of::<repo::PartnerAcls>().invalidate(&partner_sid);
     state.auth.invalidate_partner(partner_sid);
     state.objects.invalidate(PartnerRow::TABLE, &partner_sid);
 }

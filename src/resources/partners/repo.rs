@@ -493,3 +493,25 @@ pub async fn root_with_login<'e>(db: impl PgExecutor<'e>) -> RepoResult<Option<(
 pub async fn sid_by_login<'e>(db: impl PgExecutor<'e>, login: &str) -> RepoResult<Option<Uuid>> {
     Ok(sqlx::query_scalar("SELECT partner_sid FROM partners WHERE login = $1").bind(login).fetch_optional(db).await?)
 }
+
+/// A partner's ACLs (its own and those its parent assigned), cached apart from the partner.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PartnerAcls {
+    pub partner_sid: Uuid,
+    pub acls: serde_json::Value,
+    pub parent_assigned_acls: serde_json::Value,
+}
+
+impl crate::cache::Cacheable for PartnerAcls {
+    const TABLE: &'static str = "partner_acls";
+}
+
+/// The ACLs of the partners among `sids` (deleted partners have none).
+pub async fn partner_acls<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<PartnerAcls>> {
+    Ok(sqlx::query_as(
+        "SELECT partner_sid, acls, parent_assigned_acls FROM partners WHERE partner_sid = ANY($1) AND status <> 'deleted'",
+    )
+    .bind(sids)
+    .fetch_all(db)
+    .await?)
+}
