@@ -335,6 +335,10 @@ async fn a_cut_upload_or_one_too_large_leaves_nothing() {
     );
     let r = upload(&app, &bearer(&tok), big).await;
     assert_eq!(r.status, 413, "{}", r.text());
+    // The attributes part is bounded too.
+    let huge = json!({"container_sid": c["container_sid"], "name": "x".repeat(70 * 1024)});
+    let r = upload(&app, &bearer(&tok), multipart(&huge, "a.bin", "application/octet-stream", b"a")).await;
+    r.assert_error(400, "file_object");
     // Just under it: stored whole.
     let near = vec![9u8; 4 * 1024 * 1024 - 100];
     let ok = upload(

@@ -473,7 +473,13 @@ pub async fn upload_file(
         "multipart/form-data" => {
             let boundary = multer::parse_boundary(&content_type)
                 .map_err(|_| ApiError::bad_param("Content-Type", "a multipart body needs its boundary"))?;
-            let mut mp = multer::Multipart::new(upload.body.into_data_stream(), boundary);
+            // The attributes part is small; the data part is bounded as it is written.
+            let limits = multer::Constraints::new().size_limit(
+                multer::SizeLimit::new()
+                    .for_field("file_object", 64 * 1024)
+                    .whole_stream(max.saturating_add(1024 * 1024)),
+            );
+            let mut mp = multer::Multipart::with_constraints(upload.body.into_data_stream(), boundary, limits);
             let (mut meta, mut bytes, mut part_type, mut part_name) = (None, None, None, None);
             loop {
                 let field = mp
