@@ -39,6 +39,30 @@ pub fn check_transformations(v: &Maybe<Value>, p: &mut Problems) -> Value {
     }
 }
 
+/// A row by secure ID through this instance's object cache, `load`ed from the database on a
+/// miss (a change on any instance drops it: its table's trigger, `cache.rs`).
+pub async fn cached<T, F, Fut>(
+    state: &crate::state::AppState,
+    sid: Uuid,
+    load: F,
+) -> ApiResult<Option<std::sync::Arc<crate::cache::Cached<T>>>>
+where
+    T: crate::cache::Cacheable,
+    F: FnOnce(Uuid) -> Fut,
+    Fut: Future<Output = crate::db::RepoResult<Option<T>>>,
+{
+    let cache = state.objects.of::<T>();
+    if let Some(v) = cache.get(&sid) {
+        return Ok(Some(v));
+    }
+    let generation = cache.generation();
+    Ok(load(sid).await?.map(|row| {
+        let v = std::sync::Arc::new(crate::cache::Cached::new(row));
+        cache.put(sid, v.clone(), generation);
+        v
+    }))
+}
+
 /// An object in the partner tree.
 pub trait Owned {
     /// The owner's place in the partner tree.

@@ -416,3 +416,59 @@ async fn another_instance_decides_with_changed_acls_within_a_second() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn another_instance_sees_a_changed_endpoint_within_a_second() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let _listening = b.listening().await;
+    let (p, tok) = a.partner(&root(), "ep-shared", None).await;
+    let tok = bearer(&tok);
+    let e = a
+        .post("/core/v2/endpoints")
+        .actor(tok.clone())
+        .json(json!({"name": "pbx", "type": "third_party", "addresses": [{"ip": "10.1.1.1"}]}))
+        .ok()
+        .await;
+    let path = format!("/core/v2/endpoints/{}", e["endpoint_sid"].as_str().unwrap());
+    // Both instances cache it; A changes it and reads its write at once; B within a second.
+    assert_eq!(b.get(&path).actor(tok.clone()).ok().await["name"], "pbx");
+    assert_eq!(a.get(&path).actor(tok.clone()).ok().await["name"], "pbx");
+    a.patch(&path).actor(tok.clone()).json(json!({"name": "renamed"})).ok().await;
+    assert_eq!(a.get(&path).actor(tok.clone()).ok().await["name"], "renamed");
+    eventually(Duration::from_secs(1), "instance B shows the renamed endpoint", || async {
+        b.get(&path).actor(tok.clone()).ok().await["name"] == "renamed"
+    })
+    .await;
+    // Field filtering and with_related still apply to the cached object.
+    let some = b.get(&format!("{path}?include_fields=name")).actor(tok.clone()).ok().await;
+    assert_eq!(some, json!({"name": "renamed"}));
+    let related = b.get(&format!("{path}?with_related=true")).actor(tok.clone()).ok().await;
+    assert_eq!(related["partner"]["partner_sid"], p["partner_sid"]);
+    // Deleted on A: gone on B; the partner deleted: its endpoints are not found.
+    a.delete(&path).actor(tok.clone()).send().await;
+    eventually(Duration::from_secs(1), "instance B forgets the deleted endpoint", || async {
+        b.get(&path).actor(root()).send().await.status == 404
+    })
+    .await;
+    let e2 = a
+        .post("/core/v2/endpoints")
+        .actor(tok.clone())
+        .json(json!({"name": "pbx2", "type": "third_party", "addresses": [{"ip": "10.1.1.2"}]}))
+        .ok()
+        .await;
+    let path2 = format!("/core/v2/endpoints/{}", e2["endpoint_sid"].as_str().unwrap());
+    assert_eq!(b.get(&path2).actor(root()).ok().await["name"], "pbx2");
+    assert_eq!(
+        a.delete(&format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap()))
+            .actor(root())
+            .send()
+            .await
+            .status,
+        204
+    );
+    eventually(Duration::from_secs(1), "instance B hides the deleted partner's endpoint", || async {
+        b.get(&path2).actor(root()).send().await.status == 404
+    })
+    .await;
+}

@@ -31,8 +31,19 @@ pub async fn get_endpoint(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
-    partners::ops::respond_object(&state, &caller, row.to_wire(caller.admin), &query).await
+    let row = find_visible(&caller, &raw, WHAT, |sid| {
+        crate::resources::shared::cached(&state, sid, |s| repo::get(&state.pool, s, false))
+    })
+    .await?;
+    // A cached endpoint of a partner deleted since is not found either.
+    if partners::ops::find(&state, row.partner_sid).await?.is_none() {
+        return Err(ApiError::not_found(WHAT));
+    }
+    if caller.admin || query.with_related()? {
+        return partners::ops::respond_object(&state, &caller, row.to_wire(caller.admin), &query).await;
+    }
+    // The JSON a partner sees, made once per cached version.
+    respond::json_bytes(row.json(|r| serde_json::to_vec(&r.to_wire(false)).unwrap_or_default()), &query)
 }
 
 fn hosted_properties(
@@ -261,6 +272,7 @@ pub async fn update_endpoint(
     }
     let saved = repo::save(&mut tx, &row).await?;
     tx.commit().await?;
+    state.objects.of::<EndpointRow>().invalidate(&saved.endpoint_sid);
     Ok(Json(saved.to_wire(caller.admin)).into_response())
 }
 
@@ -283,5 +295,6 @@ pub async fn delete_endpoint(
     }
     repo::delete(&mut *tx, row.endpoint_sid).await?;
     tx.commit().await?;
+    state.objects.of::<EndpointRow>().invalidate(&row.endpoint_sid);
     Ok(respond::no_content())
 }

@@ -42,6 +42,10 @@ pub struct EndpointRow {
     pub tree_path: String,
 }
 
+impl crate::cache::Cacheable for EndpointRow {
+    const TABLE: &'static str = "endpoints";
+}
+
 impl EndpointRow {
     pub fn to_wire(&self, admin: bool) -> Endpoint {
         Endpoint {
