@@ -472,3 +472,27 @@ async fn another_instance_sees_a_changed_endpoint_within_a_second() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn another_instance_sees_a_changed_trunk_group_within_a_second() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let _listening = b.listening().await;
+    let (_, tok) = a.partner(&root(), "tg-shared", None).await;
+    let tok = bearer(&tok);
+    let g = a.post("/core/v2/trunk_groups").actor(tok.clone()).json(json!({"name": "office"})).ok().await;
+    let path = format!("/core/v2/trunk_groups/{}", g["trunk_group_sid"].as_str().unwrap());
+    assert_eq!(b.get(&path).actor(tok.clone()).ok().await, g);
+    assert_eq!(a.get(&path).actor(tok.clone()).ok().await, g);
+    a.patch(&path).actor(tok.clone()).json(json!({"name": "renamed", "routing_type": "round_robin"})).ok().await;
+    assert_eq!(a.get(&path).actor(tok.clone()).ok().await["routing_type"], "round_robin", "A reads its write");
+    eventually(Duration::from_secs(1), "instance B shows the changed group", || async {
+        b.get(&path).actor(tok.clone()).ok().await["name"] == "renamed"
+    })
+    .await;
+    assert_eq!(a.delete(&path).actor(tok.clone()).send().await.status, 204);
+    eventually(Duration::from_secs(1), "instance B forgets the deleted group", || async {
+        b.get(&path).actor(tok.clone()).send().await.status == 404
+    })
+    .await;
+}

@@ -273,9 +273,21 @@ pub async fn get_trunk_group(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let g = find_visible(&caller, &raw, GROUP, |sid| repo::get_group(&state.pool, sid, false)).await?;
+    let g = find_visible(&caller, &raw, GROUP, |sid| {
+        crate::resources::shared::cached(&state, sid, |s| repo::get_group(&state.pool, s, false))
+    })
+    .await?;
+    // A cached group of a partner deleted since is not found either.
+    if partners::ops::find(&state, g.partner_sid).await?.is_none() {
+        return Err(ApiError::not_found(GROUP));
+    }
     let with_trunks = query.bool("with_trunks")?.unwrap_or(false);
-    let mut out = expand(&state, &caller, std::slice::from_ref(&g), with_trunks, query.with_related()?).await?;
+    let related = query.with_related()?;
+    if !with_trunks && !related {
+        // The group alone: its JSON made once per cached version.
+        return respond::json_bytes(g.json(|r| serde_json::to_vec(&r.to_wire()).unwrap_or_default()), &query);
+    }
+    let mut out = expand(&state, &caller, std::slice::from_ref(&g.row), with_trunks, related).await?;
     respond::object(&out.remove(0), &query)
 }
 
@@ -309,6 +321,7 @@ pub async fn update_trunk_group(
         .await?
         .ok_or_else(|| ApiError::internal("an updated trunk group vanished"))?;
     tx.commit().await?;
+    state.objects.of::<GroupRow>().invalidate(&saved.trunk_group_sid);
     Ok(Json(saved.to_wire()).into_response())
 }
 
@@ -335,6 +348,7 @@ pub async fn delete_trunk_group(
     }
     repo::delete_group(&mut *tx, g.trunk_group_sid).await?;
     tx.commit().await?;
+    state.objects.of::<GroupRow>().invalidate(&g.trunk_group_sid);
     Ok(respond::no_content())
 }
 

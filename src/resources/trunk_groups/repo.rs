@@ -36,6 +36,10 @@ pub struct GroupRow {
     pub tree_path: String,
 }
 
+impl crate::cache::Cacheable for GroupRow {
+    const TABLE: &'static str = "trunk_groups";
+}
+
 impl GroupRow {
     pub fn to_wire(&self) -> TrunkGroup {
         TrunkGroup {
