@@ -63,12 +63,14 @@ run "GET /core/v2/partners?limit=100 (Bearer)" -H "Authorization: Bearer $TOKEN"
 run "GET /core/v2/partners?limit=100 (Basic)" -H "Authorization: Basic $BASIC" "$BASE/core/v2/partners?limit=100"
 run "GET /core/v2/partners?filter=attributes.n+gt+990&limit=10 (Bearer, filtered)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/partners?filter=attributes.n+gt+990&limit=10"
 
-# Objects read through the repositories (not the partner cache): GET by SID through find_visible,
-# and a page with its partners (with_related).
+# Objects read by SID through find_visible (endpoints, trunk groups and rules from the object
+# cache), and a page with its partners (with_related, from the database).
 post() { curl -fs -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d "$2" "$BASE/core/v2/$1"; }
 sid_of() { sed -E "s/.*\"$1\":\"([^\"]+)\".*/\1/"; }
 EP=$(post endpoints '{"name":"bench","type":"third_party","addresses":[{"ip":"10.1.2.3"}]}' | sid_of endpoint_sid)
 TG=$(post trunk_groups '{"name":"bench"}' | sid_of trunk_group_sid)
+RULE=$(post accesscontrol/rules '{"field":"to","operation":"prefix","quantifier":"any","entries":["1900"]}' | sid_of rule_sid)
 run "GET /core/v2/endpoints/{sid} (Bearer, GET by SID)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/endpoints/$EP"
 run "GET /core/v2/trunk_groups/{sid} (Bearer, GET by SID)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/trunk_groups/$TG"
+run "GET /core/v2/accesscontrol/rules/{sid} (Bearer, GET by SID)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/accesscontrol/rules/$RULE"
 run "GET /core/v2/endpoints?limit=100&with_related=true (Bearer)" -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/endpoints?limit=100&with_related=true"

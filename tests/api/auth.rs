@@ -496,3 +496,32 @@ async fn another_instance_sees_a_changed_trunk_group_within_a_second() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn another_instance_sees_a_changed_rule_within_a_second() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let _listening = b.listening().await;
+    let (_, tok) = a.partner(&root(), "rule-shared", None).await;
+    let tok = bearer(&tok);
+    let r = a
+        .post("/core/v2/accesscontrol/rules")
+        .actor(tok.clone())
+        .json(json!({"field": "to", "operation": "prefix", "quantifier": "any", "entries": ["1900"]}))
+        .ok()
+        .await;
+    let path = format!("/core/v2/accesscontrol/rules/{}", r["rule_sid"].as_str().unwrap());
+    assert_eq!(b.get(&path).actor(tok.clone()).ok().await, r);
+    assert_eq!(a.get(&path).actor(tok.clone()).ok().await, r);
+    a.patch(&path).actor(tok.clone()).json(json!({"entries": ["1976"]})).ok().await;
+    assert_eq!(a.get(&path).actor(tok.clone()).ok().await["entries"], json!(["1976"]), "A reads its write");
+    eventually(Duration::from_secs(1), "instance B shows the changed rule", || async {
+        b.get(&path).actor(tok.clone()).ok().await["entries"] == json!(["1976"])
+    })
+    .await;
+    assert_eq!(a.delete(&path).actor(tok.clone()).send().await.status, 204);
+    eventually(Duration::from_secs(1), "instance B forgets the deleted rule", || async {
+        b.get(&path).actor(tok.clone()).send().await.status == 404
+    })
+    .await;
+}

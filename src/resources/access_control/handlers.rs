@@ -71,7 +71,10 @@ pub async fn get_rule(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let r = find(&state.pool, &caller, &raw, false).await?;
+    let r = find_visible(&caller, &raw, "access control rule", |sid| {
+        crate::resources::shared::cached(&state, sid, |s| repo::get(&state.pool, s, false))
+    })
+    .await?;
     respond::object(&r.to_wire(caller.tenancy()), &query)
 }
 
@@ -109,6 +112,7 @@ pub async fn update_rule(
     p.finish()?;
     repo::upsert(&mut tx, &r).await?;
     tx.commit().await?;
+    state.objects.of::<RuleRow>().invalidate(&r.rule_sid);
     Ok(Json(r.to_wire(caller.tenancy())).into_response())
 }
 
@@ -129,6 +133,7 @@ pub async fn delete_rule(
     }
     repo::delete(&mut *tx, r.rule_sid).await?;
     tx.commit().await?;
+    state.objects.of::<RuleRow>().invalidate(&r.rule_sid);
     Ok(respond::no_content())
 }
 

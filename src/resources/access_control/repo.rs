@@ -21,6 +21,10 @@ pub struct RuleRow {
     pub tree_path: String,
 }
 
+impl crate::cache::Cacheable for RuleRow {
+    const TABLE: &'static str = "access_control_rules";
+}
+
 impl RuleRow {
     /// The wire object as `caller` sees it: its ancestors' rules are read only.
     pub fn to_wire(&self, t: Tenancy<'_>) -> AccessControlRule {
