@@ -231,6 +231,19 @@ impl<T> Batch<T> {
     }
 
     /// The name of `field` of the object at `i`.
+    /// Moves the problems of item `i` into `errors`, each named as the item's field
+    /// (`[i].field`, or `field` for a single object); answers whether it had any.
+    pub fn item_problems(&self, i: usize, p: Problems, errors: &mut Problems) -> bool {
+        if p.is_empty() {
+            return false;
+        }
+        for mut e in p.0 {
+            e.field = Some(self.at(i, &e.field.unwrap_or_default()));
+            errors.push(e);
+        }
+        true
+    }
+
     pub fn at(&self, i: usize, field: &str) -> String {
         if self.single {
             field.to_owned()

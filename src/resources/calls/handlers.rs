@@ -78,7 +78,6 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     let mut records: Vec<Record> = Vec::new();
     let now = chrono::Utc::now().trunc_subsecs(3);
     for (i, input, _) in &batch.items {
-        let pre = prefix(*i);
         let mut p = Problems::new();
         p.required("partner_sid", &input.partner_sid);
         p.required("date_stop", &input.date_stop);
@@ -134,11 +133,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         if let Some(d) = duration {
             p.check(d <= limit, "duration", "must be at most 1000000000 seconds");
         }
-        if !p.is_empty() {
-            for mut e in p.0 {
-                e.field = Some(format!("{pre}{}", e.field.unwrap_or_default()));
-                errors.push(e);
-            }
+        if batch.item_problems(*i, p, &mut errors) {
             continue;
         }
         let (Some(stop), Some(partner)) = (stop, partner) else { continue };

@@ -102,12 +102,7 @@ pub async fn ingest_calls(State(state): State<AppState>, _caller: Caller, body: 
                 p.check(d >= Decimal::ZERO && d <= limit, name, "must be between 0 and 1000000000 seconds");
             }
         }
-        if !p.is_empty() {
-            let pre = batch.at(*i, "");
-            for mut e in p.0 {
-                e.field = Some(format!("{pre}{}", e.field.unwrap_or_default()));
-                errors.push(e);
-            }
+        if batch.item_problems(*i, p, &mut errors) {
             continue;
         }
         let (Some(partner_sid), Some(date_stop)) = (partner, stop) else { continue };

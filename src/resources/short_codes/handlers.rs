@@ -132,12 +132,7 @@ pub async fn ingest_short_codes(State(state): State<AppState>, _caller: Caller, 
             Some(o) => did_group(&mut conn, o.partner_sid, "did_group_sid", &input.did_group_sid, &mut p).await?,
             None => None,
         };
-        if !p.is_empty() {
-            let pre = batch.at(*i, "");
-            for mut e in p.0 {
-                e.field = Some(format!("{pre}{}", e.field.unwrap_or_default()));
-                errors.push(e);
-            }
+        if batch.item_problems(*i, p, &mut errors) {
             continue;
         }
         let Some(owner) = owner else { continue };

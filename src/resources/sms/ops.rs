@@ -640,11 +640,7 @@ pub async fn ingest(
             Some(s) => Uuid::parse_str(s).map_err(|_| p.add("dr_sid", "must be a secure ID")).unwrap_or_default(),
             None => Uuid::new_v4(),
         };
-        if !p.is_empty() {
-            for mut e in p.0 {
-                e.field = Some(batch.at(*i, &e.field.unwrap_or_default()));
-                errors.push(e);
-            }
+        if batch.item_problems(*i, p, &mut errors) {
             continue;
         }
         let (Some(partner), Some(src), Some(dst)) = (partner, src, dst) else { continue };
