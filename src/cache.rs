@@ -5,14 +5,22 @@
 //! also drops its own entry right after the commit, so it reads its writes. An entry read from
 //! the database while an invalidation arrived is not stored (a generation counter), and every
 //! entry expires after [`TTL`] whatever happens.
+//!
+//! The caches only work while this instance's listener is subscribed ([`Objects::set_live`]):
+//! without the notifications nothing says when an entry went stale, so every read then goes to
+//! the database. And every write request ends with a [`barrier::Barrier`]: its answer leaves only
+//! once this instance has heard every notification its transaction sent, so a client reads its
+//! own writes here, whatever rows they touched (a cascade, a batch, a trigger).
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
+
+pub mod barrier;
 
 pub const TTL: Duration = Duration::from_secs(60);
 
@@ -40,21 +48,23 @@ impl<T> std::ops::Deref for Cached<T> {
         &self.row
     }
 }
-const MAX_ENTRIES: usize = 100_000;
-
 pub struct ObjectCache<V> {
     map: RwLock<HashMap<Uuid, (Arc<V>, Instant)>>,
     generation: AtomicU64,
-}
-
-impl<V> Default for ObjectCache<V> {
-    fn default() -> Self {
-        ObjectCache { map: RwLock::default(), generation: AtomicU64::new(0) }
-    }
+    /// Whether the instance hears the change notifications (shared by the registry's caches).
+    live: Arc<AtomicBool>,
+    max_entries: usize,
 }
 
 impl<V> ObjectCache<V> {
+    fn new(live: Arc<AtomicBool>, max_entries: usize) -> Self {
+        ObjectCache { map: RwLock::default(), generation: AtomicU64::new(0), live, max_entries }
+    }
+
     pub fn get(&self, sid: &Uuid) -> Option<Arc<V>> {
+        if !self.live.load(Ordering::Acquire) {
+            return None;
+        }
         let m = crate::sync::read(&self.map);
         let (v, at) = m.get(sid)?;
         (at.elapsed() < TTL).then(|| v.clone())
@@ -66,13 +76,16 @@ impl<V> ObjectCache<V> {
     }
 
     pub fn put(&self, sid: Uuid, v: Arc<V>, generation: u64) {
+        if !self.live.load(Ordering::Acquire) {
+            return;
+        }
         let mut m = crate::sync::write(&self.map);
         if self.generation() != generation {
             return;
         }
-        if m.len() >= MAX_ENTRIES {
+        if m.len() >= self.max_entries {
             m.retain(|_, (_, at)| at.elapsed() < TTL);
-            if m.len() >= MAX_ENTRIES {
+            if m.len() >= self.max_entries {
                 m.clear();
             }
         }
@@ -92,8 +105,17 @@ impl<V> ObjectCache<V> {
 
 /// A row type kept in the object cache: the table whose changes invalidate it.
 pub trait Cacheable: Send + Sync + 'static {
-    /// The table name the change trigger announces (`object:<table>:<sid>`).
+    /// The table name the change trigger announces (`object:<table>:<sid>`, or `object:<table>`
+    /// when a statement changed too many rows to name).
     const TABLE: &'static str;
+    /// At most this many rows are kept (then the expired go, and if that is not enough, all).
+    const MAX_ENTRIES: usize = 10_000;
+
+    /// The partner owning the row when the row must not be found once that partner is deleted
+    /// (the repository hides a deleted partner's rows; its status change does not touch them).
+    fn owner(&self) -> Option<Uuid> {
+        None
+    }
 }
 
 /// What the registry needs of a cache whatever its row type.
@@ -127,9 +149,22 @@ impl<T: Cacheable> AnyCache for ObjectCache<Cached<T>> {
 #[derive(Default)]
 pub struct Objects {
     caches: RwLock<HashMap<TypeId, Arc<dyn AnyCache>>>,
+    live: Arc<AtomicBool>,
+    pub barrier: barrier::Barrier,
 }
 
 impl Objects {
+    /// Turns the caches on once the listener is subscribed (after dropping everything), and off
+    /// when it has lost its connection.
+    pub fn set_live(&self, live: bool) {
+        self.live.store(live, Ordering::Release);
+        self.clear();
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.live.load(Ordering::Acquire)
+    }
+
     /// The cache of `T` rows.
     pub fn of<T: Cacheable>(&self) -> Arc<ObjectCache<Cached<T>>> {
         let id = TypeId::of::<T>();
@@ -138,7 +173,9 @@ impl Objects {
             Some(c) => c,
             None => crate::sync::write(&self.caches)
                 .entry(id)
-                .or_insert_with(|| Arc::new(ObjectCache::<Cached<T>>::default()) as Arc<dyn AnyCache>)
+                .or_insert_with(|| {
+                    Arc::new(ObjectCache::<Cached<T>>::new(self.live.clone(), T::MAX_ENTRIES)) as Arc<dyn AnyCache>
+                })
                 .clone(),
         };
         cache.as_any().downcast::<ObjectCache<Cached<T>>>().expect("one cache type per TypeId")
@@ -153,10 +190,26 @@ impl Objects {
         }
     }
 
-    /// Handles `<table>:<sid>` from an `object:` notification.
+    /// Forgets every row of `table`.
+    pub fn clear_table(&self, table: &str) {
+        for c in crate::sync::read(&self.caches).values() {
+            if c.table() == table {
+                c.clear();
+            }
+        }
+    }
+
+    /// Handles `<table>:<sid>` (or `<table>` alone: many of its rows) from an `object:`
+    /// notification.
     pub fn on_notification(&self, rest: &str) {
-        match rest.split_once(':').and_then(|(table, sid)| Some((table, Uuid::parse_str(sid).ok()?))) {
-            Some((table, sid)) => self.invalidate(table, &sid),
+        match rest.split_once(':') {
+            Some((table, sid)) => match Uuid::parse_str(sid) {
+                Ok(sid) => self.invalidate(table, &sid),
+                Err(_) => self.clear(),
+            },
+            None if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') => {
+                self.clear_table(rest)
+            }
             None => self.clear(),
         }
     }

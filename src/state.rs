@@ -62,9 +62,20 @@ impl AppState {
         if payload == "reset" {
             return self.invalidate_all();
         }
-        match payload.strip_prefix("object:") {
-            Some(rest) => self.objects.on_notification(rest),
-            None => self.auth.on_notification(payload),
+        if let Some(rest) = payload.strip_prefix("object:") {
+            self.objects.on_notification(rest)
+        } else if let Some(rest) = payload.strip_prefix("barrier:") {
+            self.objects.barrier.on_notification(rest)
+        } else {
+            self.auth.on_notification(payload)
+        }
+    }
+
+    /// Waits until this instance has heard the change notifications of everything committed so
+    /// far (a no-op while its caches are off).
+    pub async fn caches_caught_up(&self) {
+        if self.objects.is_live() {
+            self.objects.barrier.wait().await;
         }
     }
 

@@ -296,6 +296,7 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
         .merge(resources::shortener::router())
         .merge(resources::storage::router())
         .fallback(resources::shortener::redirect::by_host)
+        .layer(middleware::from_fn_with_state(state.clone(), read_your_writes))
         .layer(middleware::from_fn(api_error_bodies))
         .layer(middleware::from_fn(super::metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -324,6 +325,22 @@ fn cors() -> CorsLayer {
             HeaderName::from_static("access-control-allow-headers"),
         ])
         .max_age(Duration::from_secs(86400))
+}
+
+/// A write answered with success leaves once this instance's caches have heard every change it
+/// committed (`cache::barrier`): the client's next read here sees its write, even of rows the
+/// handler did not name (a cascade, a batch, a trigger).
+async fn read_your_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let res = next.run(req).await;
+    if write && res.status().is_success() {
+        state.caches_caught_up().await;
+    }
+    res
 }
 
 /// Gives the router's own bodiless 405 and 413 answers the API's error format.

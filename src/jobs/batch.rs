@@ -122,6 +122,9 @@ async fn run_entries(state: &AppState, me: Uuid, task: &TaskRow) -> ApiResult<()
     let chunk = state.config.batch_chunk_size as i64;
     let pause = Duration::from_millis(state.config.batch_chunk_pause_ms);
     loop {
+        // The chunks written so far are heard by this instance's caches before the task says so
+        // (a client reading the task `completed` here then reads the objects it changed).
+        state.caches_caught_up().await;
         let mut tx = state.pool.begin().await?;
         if !repo::renew(&mut tx, task.id, me, "running", state.config.batch_claim_timeout_seconds).await? {
             return Ok(());

@@ -53,6 +53,7 @@ pub async fn listen_for_invalidations(state: AppState) {
                     tracing::warn!(error = %e, "cannot LISTEN for cache invalidations");
                 } else {
                     state.invalidate_all();
+                    let _live = Live::on(&state);
                     loop {
                         match listener.try_recv().await {
                             Ok(Some(n)) if n.channel() == crate::traffic::CHANNEL => {
@@ -60,8 +61,8 @@ pub async fn listen_for_invalidations(state: AppState) {
                             }
                             Ok(Some(n)) => state.on_notification(n.payload()),
                             Ok(None) => {
-                                tracing::warn!("invalidation listener reconnecting");
-                                state.invalidate_all();
+                                tracing::warn!("invalidation listener lost its connection: reconnecting");
+                                break;
                             }
                             Err(e) => {
                                 tracing::warn!(error = %e, "invalidation listener failed");
@@ -75,6 +76,28 @@ pub async fn listen_for_invalidations(state: AppState) {
         }
         state.invalidate_all();
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// While the listener is subscribed: the object caches on, and the barrier sender running.
+/// Dropped (the connection lost, or the listener's task ended), the caches go off at once.
+struct Live(std::sync::Arc<crate::cache::Objects>, JoinHandle<()>);
+
+impl Live {
+    fn on(state: &AppState) -> Live {
+        state.objects.set_live(true);
+        let sender = {
+            let state = state.clone();
+            tokio::spawn(async move { state.objects.barrier.send(&state.pool, CACHE_CHANNEL).await })
+        };
+        Live(state.objects.clone(), sender)
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.set_live(false);
+        self.1.abort();
     }
 }
 

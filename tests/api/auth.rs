@@ -155,7 +155,6 @@ async fn narrowing_a_partners_scopes_narrows_its_tokens_at_once() {
 async fn another_instance_drops_its_cached_credentials_within_a_second() {
     let a = TestApp::new().await;
     let b = a.another_instance().await;
-    let _listening = b.listening().await;
     let (p, tok) = a.partner(&root(), "cached", None).await;
     // Instance B caches both credentials.
     b.get("/core/v2/oauth/whoami").actor(basic("cached", "cached-password")).ok().await;
@@ -217,7 +216,6 @@ async fn health_needs_no_credentials() {
 async fn another_instance_sees_a_changed_partner_within_a_second() {
     let a = TestApp::new().await;
     let b = a.another_instance().await;
-    let _listening = b.listening().await;
     let (p, tok) = a.partner(&root(), "shared", None).await;
     let path = format!("/core/v2/partners/{}", p["partner_sid"].as_str().unwrap());
     // B caches the partner (and its own view of whoami).
@@ -392,7 +390,6 @@ async fn hostile_input_on_every_route_is_never_a_500() {
 async fn another_instance_decides_with_changed_acls_within_a_second() {
     let a = TestApp::new().await;
     let b = a.another_instance().await;
-    let _listening = b.listening().await;
     let (p, tok) = a.partner(&root(), "acl-shared", None).await;
     let psid = p["partner_sid"].as_str().unwrap().to_owned();
     let effective = "/core/v2/accesscontrol/effective_acl/calls";
@@ -421,7 +418,6 @@ async fn another_instance_decides_with_changed_acls_within_a_second() {
 async fn another_instance_sees_a_changed_endpoint_within_a_second() {
     let a = TestApp::new().await;
     let b = a.another_instance().await;
-    let _listening = b.listening().await;
     let (p, tok) = a.partner(&root(), "ep-shared", None).await;
     let tok = bearer(&tok);
     let e = a
@@ -477,7 +473,6 @@ async fn another_instance_sees_a_changed_endpoint_within_a_second() {
 async fn another_instance_sees_a_changed_trunk_group_within_a_second() {
     let a = TestApp::new().await;
     let b = a.another_instance().await;
-    let _listening = b.listening().await;
     let (_, tok) = a.partner(&root(), "tg-shared", None).await;
     let tok = bearer(&tok);
     let g = a.post("/core/v2/trunk_groups").actor(tok.clone()).json(json!({"name": "office"})).ok().await;
@@ -501,7 +496,6 @@ async fn another_instance_sees_a_changed_trunk_group_within_a_second() {
 async fn another_instance_sees_a_changed_rule_within_a_second() {
     let a = TestApp::new().await;
     let b = a.another_instance().await;
-    let _listening = b.listening().await;
     let (_, tok) = a.partner(&root(), "rule-shared", None).await;
     let tok = bearer(&tok);
     let r = a

@@ -99,7 +99,6 @@ async fn the_page_is_served_whole_from_the_binary() {
 #[tokio::test]
 async fn each_partner_watches_its_own_traffic_live() {
     let app = TestApp::new().await;
-    let _listening = app.listening().await;
     let _net = app.network();
     let (p, tok) = app.partner(&root(), "watcher", None).await;
     let tok = bearer(&tok);
@@ -158,7 +157,6 @@ async fn each_partner_watches_its_own_traffic_live() {
 #[tokio::test]
 async fn callbacks_show_what_the_receiver_answered() {
     let app = TestApp::new().await;
-    let _listening = app.listening().await;
     let _net = app.network();
     let receiver = crate::common::receiver::Receiver::answering(&[500, 200]).await;
     let (p, tok) = app.partner(&root(), "cb-watcher", None).await;
@@ -371,7 +369,6 @@ async fn a_console_on_one_instance_sees_the_traffic_of_another() {
     let a = TestApp::new().await;
     let b = a.another_instance().await;
     let _relay_a = a.network();
-    let _listening_b = b.listening().await;
     let (_, tok) = a.partner(&root(), "two-instances", None).await;
     let tok = bearer(&tok);
     a.rent_numbers(&tok, &["15162065575"], 31).await;
@@ -389,7 +386,6 @@ async fn a_console_on_one_instance_sees_the_traffic_of_another() {
 #[tokio::test]
 async fn push_notifications_show_what_would_have_been_sent() {
     let app = TestApp::new().await;
-    let _listening = app.listening().await;
     let _net = app.network();
     let (_, tok) = app.partner(&root(), "push-watcher", None).await;
     let tok = bearer(&tok);

@@ -235,6 +235,9 @@ pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub options: PgConnectOptions,
+    /// The instance's listener of change notifications, as a real server runs it: its caches
+    /// and the read-your-writes barrier work only while it is subscribed.
+    _listening: Listening,
 }
 
 impl TestApp {
@@ -250,7 +253,8 @@ impl TestApp {
         carrierx_core::bootstrap::run(&pool, &cfg).await.expect("bootstrap");
         let state = AppState::new(pool, cfg);
         let router = carrierx_core::build_router(state.clone());
-        TestApp { state, router, options }
+        let _listening = listen(&state).await;
+        TestApp { state, router, options, _listening }
     }
 
     /// A second server instance on the same database (its own caches).
@@ -258,7 +262,8 @@ impl TestApp {
         let pool = carrierx_core::db::pool(self.options.clone(), 5).await.unwrap();
         let state = AppState::new(pool, (*self.state.config).clone());
         let router = carrierx_core::build_router(state.clone());
-        TestApp { state, router, options: self.options.clone() }
+        let _listening = listen(&state).await;
+        TestApp { state, router, options: self.options.clone(), _listening }
     }
 
     /// Runs this instance's batch worker until no task has work left. A task row still locked
@@ -275,7 +280,8 @@ impl TestApp {
             .unwrap();
             !waiting
         })
-        .await
+        .await;
+        self.state.caches_caught_up().await
     }
 
     /// A URL of this test's database, for a server started as a child process.
@@ -367,18 +373,6 @@ impl TestApp {
         let (_, token) = self.partner(&root(), &login, Some(scopes)).await;
         bearer(&token)
     }
-
-    /// Runs this instance's listener of cache invalidations (`LISTEN/NOTIFY`) until the guard
-    /// is dropped, once it has subscribed: it has then dropped its caches (the generation moved).
-    pub async fn listening(&self) -> Listening {
-        let before = self.state.auth.generation();
-        let task = tokio::spawn(carrierx_core::jobs::listen_for_invalidations(self.state.clone()));
-        eventually(Duration::from_secs(10), "the invalidation listener subscribes", || async {
-            self.state.auth.generation() > before
-        })
-        .await;
-        Listening(task)
-    }
 }
 
 /// This instance's simulated network and callback sender, running until dropped.
@@ -431,6 +425,15 @@ impl TestApp {
 }
 
 /// A running invalidation listener, stopped when dropped.
+/// Runs `state`'s listener of cache invalidations (`LISTEN/NOTIFY`) until the guard is dropped,
+/// once it has subscribed (its object caches are then on).
+async fn listen(state: &AppState) -> Listening {
+    let task = tokio::spawn(carrierx_core::jobs::listen_for_invalidations(state.clone()));
+    eventually(Duration::from_secs(10), "the invalidation listener subscribes", || async { state.objects.is_live() })
+        .await;
+    Listening(task)
+}
+
 pub struct Listening(tokio::task::JoinHandle<()>);
 
 impl Drop for Listening {
