@@ -63,6 +63,40 @@ where
     }))
 }
 
+/// The object a path's secure ID names through the object cache ([`cached`]), if the caller
+/// sees it and its owner (when the repository hides a deleted partner's rows) is not deleted;
+/// else the reference's 404 `cannot find <what>`.
+pub async fn find_cached<T, F, Fut>(
+    state: &crate::state::AppState,
+    caller: &Caller,
+    raw_sid: &str,
+    what: &str,
+    load: F,
+) -> ApiResult<std::sync::Arc<crate::cache::Cached<T>>>
+where
+    T: crate::cache::Cacheable + Owned,
+    F: FnOnce(Uuid) -> Fut,
+    Fut: Future<Output = crate::db::RepoResult<Option<T>>>,
+{
+    let row = find_visible(caller, raw_sid, what, |sid| cached(state, sid, load)).await?;
+    match row.row.owner() {
+        Some(owner) if crate::resources::partners::ops::find(state, owner).await?.is_none() => {
+            Err(ApiError::not_found(what))
+        }
+        _ => Ok(row),
+    }
+}
+
+/// Answers a cached object as a partner sees it: its JSON made once per cached version (field
+/// filtering applied to it when asked).
+pub fn respond_cached<T, W: serde::Serialize>(
+    row: &crate::cache::Cached<T>,
+    query: &crate::http::extract::QueryParams,
+    wire: impl FnOnce(&T) -> W,
+) -> ApiResult<axum::response::Response> {
+    crate::http::respond::json_bytes(row.json(|r| serde_json::to_vec(&wire(r)).unwrap_or_default()), query)
+}
+
 /// An object in the partner tree.
 pub trait Owned {
     /// The owner's place in the partner tree.
@@ -105,6 +139,21 @@ macro_rules! owned_rows {
     };
 }
 pub(crate) use owned_rows;
+
+/// Implements [`crate::cache::Cacheable`] for rows of a table whose repository hides a deleted
+/// partner's rows (`owner` is the row's `partner_sid`).
+macro_rules! cached_rows {
+    ($($t:ty => $table:literal),* $(,)?) => {
+        $(impl $crate::cache::Cacheable for $t {
+            const TABLE: &'static str = $table;
+
+            fn owner(&self) -> Option<uuid::Uuid> {
+                Some(self.partner_sid)
+            }
+        })*
+    };
+}
+pub(crate) use cached_rows;
 
 /// The object a path's secure ID names, loaded by `load`, if the caller sees it; else the
 /// reference's 404 `cannot find <what>` (an object outside the caller's tree is not found, never

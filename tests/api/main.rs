@@ -7,6 +7,7 @@ mod access_control;
 mod auth;
 mod batch;
 mod billing_method;
+mod caches;
 mod call_network;
 mod calls;
 mod console;

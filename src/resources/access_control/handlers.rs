@@ -12,7 +12,7 @@ use crate::http::extract::{Body, PathParams, QueryParams};
 use crate::http::listing::{Field, ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
-use crate::resources::shared::find_visible;
+use crate::resources::shared::{find_cached, find_visible};
 use crate::resources::{partners, trunk_groups};
 use crate::state::AppState;
 
@@ -71,10 +71,7 @@ pub async fn get_rule(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let r = find_visible(&caller, &raw, "access control rule", |sid| {
-        crate::resources::shared::cached(&state, sid, |s| repo::get(&state.pool, s, false))
-    })
-    .await?;
+    let r = find_cached(&state, &caller, &raw, "access control rule", |s| repo::get(&state.pool, s, false)).await?;
     respond::object(&r.to_wire(caller.tenancy()), &query)
 }
 

@@ -20,7 +20,7 @@ use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::dids::{self, types::DidInput};
 use crate::resources::prefixes::{self, types::PrefixInput};
-use crate::resources::shared::find_visible;
+use crate::resources::shared::{find_cached, find_visible, respond_cached};
 use crate::state::AppState;
 
 /// The attributes set when a task is created; a change of one later is refused.
@@ -258,8 +258,8 @@ pub async fn get_task(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let t = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
-    respond::object(&wire(&state, vec![t]).await?.remove(0), &query)
+    let t = find_cached(&state, &caller, &raw, WHAT, |s| repo::get_view(&state.pool, s)).await?;
+    respond_cached(&t, &query, repo::TaskView::to_wire)
 }
 
 /// `PATCH`/`PUT /batch/tasks/{task_sid}`: a task pending review is `approved` or `cancelled`;

@@ -76,6 +76,39 @@ impl crate::resources::shared::Owned for TaskRow {
     }
 }
 
+/// A task as its object shows it: the row and its first failed entries (both change in the
+/// same transactions: a chunk's entries and the task's claim), cached by secure ID.
+pub struct TaskView {
+    pub row: TaskRow,
+    pub errors: Vec<ErrorDetail>,
+}
+
+impl crate::cache::Cacheable for TaskView {
+    const TABLE: &'static str = "batch_tasks";
+}
+
+impl crate::resources::shared::Owned for TaskView {
+    fn tree_path(&self) -> &str {
+        &self.row.tree_path
+    }
+
+    fn visible_to(&self, t: Tenancy<'_>) -> bool {
+        self.row.visible_to(t)
+    }
+}
+
+impl TaskView {
+    pub fn to_wire(&self) -> Task {
+        self.row.to_wire(self.errors.clone())
+    }
+}
+
+pub async fn get_view(db: &sqlx::PgPool, sid: Uuid) -> RepoResult<Option<TaskView>> {
+    let Some(row) = get(db, sid, false).await? else { return Ok(None) };
+    let errors = error_details(db, &[row.id]).await?.remove(&row.id).unwrap_or_default();
+    Ok(Some(TaskView { row, errors }))
+}
+
 pub const LIST: ListSpec = ListSpec {
     fields: &[
         Field::new("date_created", "t.date_created", T::Timestamp),

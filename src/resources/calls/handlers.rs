@@ -21,6 +21,7 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
 use crate::resources::invoices::accrual::{self, Charge};
 use crate::resources::partners;
+use crate::resources::shared::{cached, respond_cached};
 use crate::state::AppState;
 
 pub const MAX_BATCH: usize = 10_000;
@@ -45,8 +46,8 @@ pub async fn get_call_dr(
     let sid = parse_sid(&raw, "call detail record")?;
     let visible =
         |owner: Uuid, path: &str| owner == caller.partner_sid() || (reads_descendants(&caller) && caller.sees(path));
-    match repo::get(&state.pool, sid).await? {
-        Some((row, path)) if visible(row.partner_sid, &path) => respond::object(&row.to_wire(), &query),
+    match cached(&state, sid, |s| repo::get(&state.pool, s)).await? {
+        Some(r) if visible(r.0.partner_sid, &r.1) => respond_cached(&r, &query, |(row, _)| row.to_wire()),
         _ => Err(ApiError::NotFound("cannot find item by SID".into())),
     }
 }

@@ -189,6 +189,10 @@ pub async fn list<'e>(
     .await
 }
 
+impl crate::cache::Cacheable for (CdrRow, String) {
+    const TABLE: &'static str = "call_drs";
+}
+
 /// A record with its partner's place in the tree.
 pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<(CdrRow, String)>> {
     #[derive(sqlx::FromRow)]

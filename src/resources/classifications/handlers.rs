@@ -26,8 +26,8 @@ pub async fn get_classification(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "classification")?;
-    match repo::get(&state.pool, sid).await? {
-        Some(c) => respond::object(&c.to_wire(), &query),
+    match crate::resources::shared::cached(&state, sid, |s| repo::get(&state.pool, s)).await? {
+        Some(c) => crate::resources::shared::respond_cached(&c, &query, repo::ClassificationRow::to_wire),
         None => Err(ApiError::not_found("classification")),
     }
 }

@@ -9,6 +9,10 @@ use crate::db::RepoResult;
 
 const COLUMNS: &str = "c.classification_sid, c.name, c.aging_policy";
 
+impl crate::cache::Cacheable for ClassificationRow {
+    const TABLE: &'static str = "did_classifications";
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ClassificationRow {
     pub classification_sid: Uuid,

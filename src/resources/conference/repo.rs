@@ -146,6 +146,10 @@ pub async fn list<'e>(
     .await
 }
 
+impl crate::cache::Cacheable for (ConferenceRow, String) {
+    const TABLE: &'static str = "conference_calls";
+}
+
 /// A record with its partner's place in the tree.
 pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<(ConferenceRow, String)>> {
     #[derive(sqlx::FromRow)]

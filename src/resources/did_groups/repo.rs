@@ -31,6 +31,7 @@ impl GroupRow {
 }
 
 crate::resources::shared::owned_rows!(GroupRow);
+crate::resources::shared::cached_rows!(GroupRow => "did_groups");
 
 pub const LIST: ListSpec = ListSpec {
     fields: &[

@@ -16,7 +16,7 @@ use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
-use crate::resources::shared::find_visible;
+use crate::resources::shared::{cached, find_cached, find_visible, respond_cached};
 use crate::resources::{countries, partners};
 use crate::state::AppState;
 
@@ -35,9 +35,8 @@ pub async fn get_available(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "did")?;
-    let row = repo::get(&mut *state.pool.acquire().await?, sid, false).await?;
-    match row {
-        Some(r) if r.status == "available" => respond::object(&r.to_wire(false), &query),
+    match cached(&state, sid, |s| repo::get(&state.pool, s, false)).await? {
+        Some(r) if r.status == "available" => respond_cached(&r, &query, |r| r.to_wire(false)),
         _ => Err(ApiError::not_found("did")),
     }
 }
@@ -117,8 +116,11 @@ pub async fn get_did(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let row = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
-    partners::ops::respond_object(&state, &caller, row.to_wire(caller.admin), &query).await
+    let row = find_cached(&state, &caller, &raw, WHAT, |s| repo::get(&state.pool, s, false)).await?;
+    if caller.admin || query.with_related()? {
+        return partners::ops::respond_object(&state, &caller, row.to_wire(caller.admin), &query).await;
+    }
+    respond_cached(&row, &query, |r| r.to_wire(false))
 }
 
 pub async fn update_did(

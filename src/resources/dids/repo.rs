@@ -20,6 +20,10 @@ pub const COLUMNS: &str = "d.id, d.did_sid, d.phonenumber, d.partner_sid, d.stat
 
 const FROM: &str = "dids d LEFT JOIN partners p ON p.partner_sid = d.partner_sid";
 
+impl crate::cache::Cacheable for DidRow {
+    const TABLE: &'static str = "dids";
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct DidRow {
     pub id: i64,

@@ -14,7 +14,7 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners;
-use crate::resources::shared::{check_transformations, find_visible};
+use crate::resources::shared::{check_transformations, find_cached, find_visible, respond_cached};
 use crate::state::AppState;
 
 const WHAT: &str = "endpoint";
@@ -31,19 +31,11 @@ pub async fn get_endpoint(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let row = find_visible(&caller, &raw, WHAT, |sid| {
-        crate::resources::shared::cached(&state, sid, |s| repo::get(&state.pool, s, false))
-    })
-    .await?;
-    // A cached endpoint of a partner deleted since is not found either.
-    if partners::ops::find(&state, row.partner_sid).await?.is_none() {
-        return Err(ApiError::not_found(WHAT));
-    }
+    let row = find_cached(&state, &caller, &raw, WHAT, |s| repo::get(&state.pool, s, false)).await?;
     if caller.admin || query.with_related()? {
         return partners::ops::respond_object(&state, &caller, row.to_wire(caller.admin), &query).await;
     }
-    // The JSON a partner sees, made once per cached version.
-    respond::json_bytes(row.json(|r| serde_json::to_vec(&r.to_wire(false)).unwrap_or_default()), &query)
+    respond_cached(&row, &query, |r| r.to_wire(false))
 }
 
 fn hosted_properties(

@@ -44,6 +44,10 @@ pub struct EndpointRow {
 
 impl crate::cache::Cacheable for EndpointRow {
     const TABLE: &'static str = "endpoints";
+
+    fn owner(&self) -> Option<Uuid> {
+        Some(self.partner_sid)
+    }
 }
 
 impl EndpointRow {

@@ -14,7 +14,7 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::{Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners::{self, ops::HasPartner};
-use crate::resources::shared::find_visible;
+use crate::resources::shared::{find_cached, find_visible, respond_cached};
 use crate::state::AppState;
 
 /// The routes of both kinds are these, told their kind and how a row goes on the wire.
@@ -54,8 +54,15 @@ async fn get<W: Serialize + HasPartner>(
     kind: Kind,
     wire: fn(&PrefixRow) -> W,
 ) -> ApiResult<Response> {
-    let x = find_visible(&caller, &raw, kind.what(), |sid| repo::get(&state.pool, kind, sid, false)).await?;
-    partners::ops::respond_object(&state, &caller, wire(&x), &query).await
+    let x = find_cached(&state, &caller, &raw, kind.what(), |s| repo::get(&state.pool, kind, s, false)).await?;
+    // Both kinds live in one table (and one cache): a secure ID of the other kind is not found.
+    if x.kind != kind.as_str() {
+        return Err(crate::http::error::ApiError::not_found(kind.what()));
+    }
+    if caller.admin || query.with_related()? {
+        return partners::ops::respond_object(&state, &caller, wire(&x), &query).await;
+    }
+    respond_cached(&x, &query, wire)
 }
 
 async fn update<W: Serialize>(

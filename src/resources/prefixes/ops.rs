@@ -15,6 +15,7 @@ use crate::resources::{partners, trunk_groups};
 use crate::state::AppState;
 
 crate::resources::shared::owned_rows!(PrefixRow);
+crate::resources::shared::cached_rows!(PrefixRow => "prefixes");
 
 async fn trunk_group(
     conn: &mut PgConnection,

@@ -20,7 +20,7 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::partners;
-use crate::resources::shared::find_visible;
+use crate::resources::shared::{find_cached, find_visible, respond_cached};
 use crate::state::AppState;
 use crate::traffic;
 
@@ -116,8 +116,11 @@ pub async fn get_application(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let a = find_visible(&caller, &raw, "application", |sid| repo::get_application(&state.pool, sid, false)).await?;
-    partners::ops::respond_object(&state, &caller, a.to_wire(), &query).await
+    let a = find_cached(&state, &caller, &raw, "application", |s| repo::get_application(&state.pool, s, false)).await?;
+    if caller.admin || query.with_related()? {
+        return partners::ops::respond_object(&state, &caller, a.to_wire(), &query).await;
+    }
+    respond_cached(&a, &query, repo::ApplicationRow::to_wire)
 }
 
 pub async fn update_application(
@@ -225,8 +228,11 @@ pub async fn get_device(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let d = find_visible(&caller, &raw, "device", |sid| repo::get_device(&state.pool, sid, false)).await?;
-    partners::ops::respond_object(&state, &caller, d.to_wire(), &query).await
+    let d = find_cached(&state, &caller, &raw, "device", |s| repo::get_device(&state.pool, s, false)).await?;
+    if caller.admin || query.with_related()? {
+        return partners::ops::respond_object(&state, &caller, d.to_wire(), &query).await;
+    }
+    respond_cached(&d, &query, repo::DeviceRow::to_wire)
 }
 
 pub async fn update_device(

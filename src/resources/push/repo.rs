@@ -96,6 +96,7 @@ impl DeviceRow {
 }
 
 crate::resources::shared::owned_rows!(ApplicationRow, DeviceRow);
+crate::resources::shared::cached_rows!(ApplicationRow => "push_applications", DeviceRow => "push_devices");
 
 pub const APP_LIST: ListSpec = ListSpec {
     fields: &[

@@ -14,7 +14,7 @@ use crate::http::extract::{JsonBody, PathParams, QueryParams};
 use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::Update;
-use crate::resources::shared::{check_callback_url, find_visible};
+use crate::resources::shared::{check_callback_url, find_cached, find_visible, respond_cached};
 use crate::resources::{did_groups, partners};
 use crate::state::AppState;
 
@@ -33,8 +33,11 @@ pub async fn get_short_code(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let s = find_visible(&caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
-    partners::ops::respond_object(&state, &caller, s.to_wire(), &query).await
+    let s = find_cached(&state, &caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
+    if caller.admin || query.with_related()? {
+        return partners::ops::respond_object(&state, &caller, s.to_wire(), &query).await;
+    }
+    respond_cached(&s, &query, repo::ShortCodeRow::to_wire)
 }
 
 /// A DID group of `owner` named by `field`, checked (empty: none).

@@ -54,6 +54,7 @@ impl ShortCodeRow {
 }
 
 crate::resources::shared::owned_rows!(ShortCodeRow);
+crate::resources::shared::cached_rows!(ShortCodeRow => "short_codes");
 
 pub const LIST: ListSpec = ListSpec {
     fields: &[

@@ -11,6 +11,7 @@ use crate::http::extract::{parse_sid, Body, JsonBody, PathParams, QueryParams};
 use crate::http::input::{Batch, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::respond;
+use crate::resources::shared::{cached, respond_cached};
 use crate::state::AppState;
 
 pub async fn send_message(
@@ -35,9 +36,9 @@ pub async fn get_message(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "message")?;
-    match repo::get(&state.pool, sid, false).await? {
-        Some(m) if caller.admin || m.row.partner_sid == caller.partner_sid() => {
-            respond::object(&m.row.to_wire(), &query)
+    match cached(&state, sid, |s| repo::get(&state.pool, s, false)).await? {
+        Some(m) if m.row.row.message_sid == sid && (caller.admin || m.row.row.partner_sid == caller.partner_sid()) => {
+            respond_cached(&m, &query, |m| m.row.to_wire())
         }
         _ => Err(ApiError::not_found("message")),
     }
@@ -64,8 +65,8 @@ pub async fn get_message_dr(
     let visible = |m: &repo::WithPath| {
         m.row.partner_sid == caller.partner_sid() || (reads_descendants(&caller) && caller.sees(&m.tree_path))
     };
-    match repo::get(&state.pool, sid, true).await? {
-        Some(m) if visible(&m) => respond::object(&m.row.to_dr(), &query),
+    match cached(&state, sid, |s| repo::get(&state.pool, s, true)).await? {
+        Some(m) if m.row.row.dr_sid == sid && visible(&m.row) => respond_cached(&m, &query, |m| m.row.to_dr()),
         _ => Err(ApiError::not_found("message detail record")),
     }
 }

@@ -160,6 +160,12 @@ pub struct WithPath {
     pub tree_path: String,
 }
 
+/// Cached by either secure ID: a `message_sid` entry holds the message's JSON, a `dr_sid`
+/// entry the record's (each change announces both).
+impl crate::cache::Cacheable for WithPath {
+    const TABLE: &'static str = "messages";
+}
+
 const MESSAGE_FIELDS: &[Field] = &[
     Field::new("date_changed", "m.date_changed", T::Timestamp),
     Field::new("date_created", "m.date_created", T::Timestamp),

@@ -22,7 +22,7 @@ use crate::http::openapi::{Input, Inputs};
 use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::partners;
-use crate::resources::shared::find_visible;
+use crate::resources::shared::{find_cached, find_visible, respond_cached};
 use crate::state::AppState;
 
 /// The bytes of a file are stored in chunks of this size.
@@ -209,8 +209,8 @@ pub async fn get_container(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let c = find_visible(&caller, &raw, "container", |sid| repo::get_container(&state.pool, sid, false)).await?;
-    respond::object(&c.to_wire(), &query)
+    let c = find_cached(&state, &caller, &raw, "container", |s| repo::get_container(&state.pool, s, false)).await?;
+    respond_cached(&c, &query, repo::ContainerRow::to_wire)
 }
 
 pub async fn update_container(
@@ -618,8 +618,8 @@ pub async fn get_file(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let f = find_visible(&caller, &raw, "file", |sid| repo::get_file(&state.pool, sid, false)).await?;
-    respond::object(&f.to_wire(), &query)
+    let f = find_cached(&state, &caller, &raw, "file", |s| repo::get_file(&state.pool, s, false)).await?;
+    respond_cached(&f, &query, repo::FileRow::to_wire)
 }
 
 pub async fn update_file(

@@ -189,6 +189,7 @@ impl FileRow {
 }
 
 crate::resources::shared::owned_rows!(ContainerRow, FileRow);
+crate::resources::shared::cached_rows!(ContainerRow => "storage_containers", FileRow => "storage_files");
 
 pub const CONTAINER_LIST: ListSpec = ListSpec {
     fields: &[

@@ -16,7 +16,7 @@ use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::access_control::ops::check_acl_rules;
 use crate::resources::access_control::types as acl;
-use crate::resources::shared::{check_transformations, find_visible};
+use crate::resources::shared::{cached, check_transformations, find_cached, find_visible, respond_cached};
 use crate::resources::{endpoints, partners};
 use crate::state::AppState;
 
@@ -273,19 +273,12 @@ pub async fn get_trunk_group(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let g = find_visible(&caller, &raw, GROUP, |sid| {
-        crate::resources::shared::cached(&state, sid, |s| repo::get_group(&state.pool, s, false))
-    })
-    .await?;
-    // A cached group of a partner deleted since is not found either.
-    if partners::ops::find(&state, g.partner_sid).await?.is_none() {
-        return Err(ApiError::not_found(GROUP));
-    }
+    let g = find_cached(&state, &caller, &raw, GROUP, |s| repo::get_group(&state.pool, s, false)).await?;
     let with_trunks = query.bool("with_trunks")?.unwrap_or(false);
     let related = query.with_related()?;
     if !with_trunks && !related {
         // The group alone: its JSON made once per cached version.
-        return respond::json_bytes(g.json(|r| serde_json::to_vec(&r.to_wire()).unwrap_or_default()), &query);
+        return respond_cached(&g, &query, GroupRow::to_wire);
     }
     let mut out = expand(&state, &caller, std::slice::from_ref(&g.row), with_trunks, related).await?;
     respond::object(&out.remove(0), &query)
@@ -418,9 +411,12 @@ pub async fn get_trunk(
     PathParams((group, raw)): PathParams<(String, String)>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let mut conn = state.pool.acquire().await?;
-    let (_, t) = find_trunk(&caller, &group, &raw, &mut conn, false).await?;
-    respond::object(&t.to_wire(), &query)
+    let g = find_cached(&state, &caller, &group, GROUP, |s| repo::get_group(&state.pool, s, false)).await?;
+    let sid = parse_sid(&raw, "trunk")?;
+    match cached(&state, sid, |s| repo::get_trunk(&state.pool, g.trunk_group_sid, s, false)).await? {
+        Some(t) if t.trunk_group_sid == g.trunk_group_sid => respond_cached(&t, &query, TrunkRow::to_wire),
+        _ => Err(ApiError::not_found("trunk")),
+    }
 }
 
 pub async fn update_trunk(

@@ -38,6 +38,14 @@ pub struct GroupRow {
 
 impl crate::cache::Cacheable for GroupRow {
     const TABLE: &'static str = "trunk_groups";
+
+    fn owner(&self) -> Option<Uuid> {
+        Some(self.partner_sid)
+    }
+}
+
+impl crate::cache::Cacheable for TrunkRow {
+    const TABLE: &'static str = "trunks";
 }
 
 impl GroupRow {

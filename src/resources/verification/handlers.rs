@@ -1,7 +1,7 @@
 use axum::extract::State;
 use axum::response::Response;
 
-use super::types::VerificationEmailInput;
+use super::types::{EmailTemplate, VerificationEmailInput};
 use super::{ops, repo};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
@@ -54,6 +54,8 @@ pub async fn get_email_template(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "email template")?;
-    let t = repo::get_template(&state.pool, sid).await?.ok_or_else(|| ApiError::not_found("email template"))?;
-    respond::object(&t, &query)
+    let t = crate::resources::shared::cached(&state, sid, |s| repo::get_template(&state.pool, s))
+        .await?
+        .ok_or_else(|| ApiError::not_found("email template"))?;
+    crate::resources::shared::respond_cached(&t, &query, EmailTemplate::clone)
 }

@@ -37,6 +37,10 @@ pub struct VerificationEmailInput {
 }
 
 /// The Email Template object (system-defined, read-only).
+impl crate::cache::Cacheable for EmailTemplate {
+    const TABLE: &'static str = "email_templates";
+}
+
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct EmailTemplate {
     pub bcc_addresses: Option<String>,
