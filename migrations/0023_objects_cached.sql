@@ -68,3 +68,47 @@ END $$;
 CREATE TRIGGER storage_containers_files_notify
     AFTER UPDATE OF publish_domain ON storage_containers
     FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_container_files();
+
+-- An object whose JSON holds rows of other tables (an invoice's items, payments and taxes) is
+-- announced when those change: `carrierx_notify_parent_objects(parent table, its secure-ID
+-- column, its key column, the child's column holding that key)`.
+CREATE FUNCTION carrierx_notify_parent_objects() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    sids text[];
+    s    text;
+BEGIN
+    EXECUTE format('SELECT array_agg(p.%I::text) FROM %I p WHERE p.%I IN '
+                   '(SELECT DISTINCT %I FROM changed_rows LIMIT 101)',
+                   TG_ARGV[1], TG_ARGV[0], TG_ARGV[2], TG_ARGV[3]) INTO sids;
+    IF sids IS NULL THEN
+        RETURN NULL;
+    ELSIF array_length(sids, 1) > 100 THEN
+        PERFORM pg_notify('carrierx_cache', 'object:' || TG_ARGV[0]);
+        RETURN NULL;
+    END IF;
+    FOREACH s IN ARRAY sids LOOP
+        PERFORM pg_notify('carrierx_cache', 'object:' || TG_ARGV[0] || ':' || s);
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    EXECUTE 'CREATE TRIGGER invoices_objects_updated AFTER UPDATE ON invoices REFERENCING OLD TABLE AS changed_rows '
+        'FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_objects(''invoice_sid'')';
+    EXECUTE 'CREATE TRIGGER invoices_objects_deleted AFTER DELETE ON invoices REFERENCING OLD TABLE AS changed_rows '
+        'FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_objects(''invoice_sid'')';
+    FOREACH t IN ARRAY ARRAY['invoice_items', 'invoice_pay_items', 'invoice_tax_items'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed_rows '
+            'FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_parent_objects(''invoices'', ''invoice_sid'', ''id'', ''invoice_id'')',
+            t || '_invoice_inserted', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed_rows '
+            'FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_parent_objects(''invoices'', ''invoice_sid'', ''id'', ''invoice_id'')',
+            t || '_invoice_updated', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed_rows '
+            'FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_parent_objects(''invoices'', ''invoice_sid'', ''id'', ''invoice_id'')',
+            t || '_invoice_deleted', t);
+    END LOOP;
+END $$;

@@ -26,6 +26,16 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// Folds the recorded latencies into the histograms' buckets every few seconds: until then each
+/// sample is kept, one per request, whether or not anyone scrapes `/metrics` (the server grew by
+/// about 3 MB every 170,000 requests before).
+pub async fn upkeep() {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        handle().run_upkeep();
+    }
+}
+
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// Middleware: counts each request and records its duration.

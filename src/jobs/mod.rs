@@ -27,6 +27,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(close_billing_periods(state.clone())),
         tokio::spawn(fold_pending_charges(state.clone())),
         tokio::spawn(trim_memory()),
+        tokio::spawn(crate::http::metrics::upkeep()),
         tokio::spawn(crate::traffic::relay(state.clone())),
         tokio::spawn(crate::resources::shortener::redirect::run_hits(state.clone())),
         tokio::spawn(crate::resources::storage::run_lifecycle(state.clone())),

@@ -224,3 +224,37 @@ async fn messages_and_their_records_change_status_on_every_instance() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn invoices_and_call_records_are_shared_by_the_instances() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let (p, tok) = a.partner(&root(), "billed", None).await;
+    let tok = bearer(&tok);
+    let list = a.get("/core/v2/invoices?filter=status+eq+open").actor(tok.clone()).ok().await;
+    let path = sid_path("invoices", &list["items"][0], "invoice_sid");
+    let before = a.get(&path).actor(tok.clone()).ok().await;
+    assert_eq!(b.get(&path).actor(tok.clone()).ok().await, before);
+    assert_eq!(before["invoice_items"], json!([]));
+    // A charge adds a line to the open invoice (its own table): read at once on A, soon on B.
+    a.post("/core/v2/admin/calls/call_drs")
+        .actor(root())
+        .json(json!({"partner_sid": p["partner_sid"], "date_stop": "2026-11-20T11:00:00Z", "direction": "outbound",
+                     "price": "0.02", "rate": "0.01", "duration_billing": "120", "number_src": "15162065001",
+                     "number_dst": "18005550100"}))
+        .ok()
+        .await;
+    let after = a.get(&path).actor(tok.clone()).ok().await;
+    assert_eq!(after["invoice_items"].as_array().unwrap().len(), 1, "A reads the new line at once: {after}");
+    eventually(Duration::from_secs(1), "B reads the invoice's new line", || async {
+        b.get(&path).actor(tok.clone()).ok().await == after
+    })
+    .await;
+    // The record itself reads the same on both instances.
+    let drs = a.get("/core/v2/calls/call_drs").actor(tok.clone()).ok().await;
+    let dr_path = sid_path("calls/call_drs", &drs["items"][0], "dr_sid");
+    let dr = a.get(&dr_path).actor(tok.clone()).ok().await;
+    assert_eq!(dr, drs["items"][0]);
+    assert_eq!(b.get(&dr_path).actor(tok.clone()).ok().await, dr);
+    assert_eq!(b.get(&dr_path).actor(tok.clone()).ok().await, dr);
+}

@@ -8,6 +8,7 @@ use super::periods;
 use super::render::{self, PartnerView};
 use super::repo::{self, InvoiceRow};
 use super::types::Invoice;
+use crate::cache::Cached;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{parse_sid, FormBody, PathParams, QueryParams};
@@ -16,7 +17,7 @@ use crate::http::listing::{ListQuery, Page, RequestUrl};
 use crate::http::respond;
 use crate::mail::{self, Mail};
 use crate::resources::partners;
-use crate::resources::shared::find_visible;
+use crate::resources::shared::{cached, find_visible, respond_cached};
 use crate::state::AppState;
 
 /// The three documents of an invoice path: `{sid}`, `{sid}.html`, `{sid}.pdf`.
@@ -37,8 +38,33 @@ fn split(raw: &str) -> (&str, Format) {
     }
 }
 
-async fn find(state: &AppState, caller: &Caller, sid: &str) -> ApiResult<InvoiceRow> {
-    find_visible(caller, sid, "invoice", |sid| repo::get(&state.pool, sid)).await
+/// An invoice as its object shows it (its lines with it), cached by secure ID: a change of the
+/// invoice or of any of its lines is announced for the invoice (migration 0023).
+pub struct InvoiceView {
+    tree_path: String,
+    invoice: Invoice,
+}
+
+impl crate::cache::Cacheable for InvoiceView {
+    const TABLE: &'static str = "invoices";
+}
+
+impl crate::resources::shared::Owned for InvoiceView {
+    fn tree_path(&self) -> &str {
+        &self.tree_path
+    }
+}
+
+async fn find_view(state: &AppState, caller: &Caller, sid: &str) -> ApiResult<std::sync::Arc<Cached<InvoiceView>>> {
+    find_visible(caller, sid, "invoice", |sid| {
+        cached(state, sid, |sid| async move {
+            let Some(row) = repo::get(&state.pool, sid).await? else { return Ok(None) };
+            let mut lines = repo::lines(&mut *state.pool.acquire().await?, &[row.id]).await?;
+            let invoice = row.to_wire(&mut lines);
+            Ok(Some(InvoiceView { tree_path: row.tree_path, invoice }))
+        })
+    })
+    .await
 }
 
 async fn wire(state: &AppState, caller: &Caller, rows: Vec<InvoiceRow>, related: bool) -> ApiResult<Vec<Invoice>> {
@@ -79,9 +105,18 @@ pub async fn get_invoice(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let (sid, format) = split(&raw);
-    let row = find(&state, &caller, sid).await?;
-    let related = format == Format::Json && query.with_related()?;
-    let invoice = wire(&state, &caller, vec![row], related).await?.remove(0);
+    let view = find_view(&state, &caller, sid).await?;
+    if format == Format::Json {
+        if query.with_related()? {
+            let item = view.invoice.clone();
+            return respond::object(
+                &partners::ops::with_related(&state, caller.admin, true, vec![item]).await?[0],
+                &query,
+            );
+        }
+        return respond_cached(&view, &query, |v| v.invoice.clone());
+    }
+    let invoice = view.invoice.clone();
     match format {
         Format::Json => respond::object(&invoice, &query),
         Format::Html => {
@@ -115,8 +150,7 @@ pub async fn send_invoice(
     form: FormBody,
 ) -> ApiResult<Response> {
     let (sid, format) = split(&raw);
-    let row = find(&state, &caller, sid).await?;
-    let invoice = wire(&state, &caller, vec![row], false).await?.remove(0);
+    let invoice = find_view(&state, &caller, sid).await?.invoice.clone();
     let (partner, billing_address) = partner_view(&state, invoice.partner_sid).await?;
     let recipients: Vec<String> = if format == Format::Json {
         let to = billing_address

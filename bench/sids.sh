@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# GET by secure ID of every kind of object, beside the database's own ceiling, bounded in time
+# (about 3 minutes):
+#   1. pgbench -S -M prepared -c 64 against the server's own PostgreSQL (TPS: the ceiling);
+#   2. one object of each kind made through the API as the root partner (numbers, trunks, tasks,
+#      invoices, messages and their records, call and conference records, DID groups, prefixes,
+#      LRN prefixes, short codes, push applications and devices, containers, files, ...);
+#   3. wrk (2 threads, 64 connections, DURATION each, default 5 s) on GET of each, Bearer token:
+#      requests/s, the ratio to pgbench, p50/p99, and the server's RSS.
+#
+#   bench/sids.sh        (needs wrk, jq and pgbench: apt-get install wrk jq postgresql-contrib)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-5s}
+CONNS=${CONNS:-64}
+PORT=${PORT:-18097}
+DIR=$(mktemp -d /tmp/carrierx-bench-sids.XXXXXX)
+chmod 755 "$DIR"
+TOKEN=5ebc03d6-8b2b-44ad-bf65-72d4f1491dda
+BASE=http://127.0.0.1:$PORT
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
+for tool in wrk jq; do command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)"; exit 1; }; done
+
+cargo build --release --quiet
+CARRIERX_DATA_DIR=$DIR CARRIERX_BIND=127.0.0.1:$PORT CARRIERX_ROOT_TOKEN=$TOKEN CARRIERX_EMAIL_VERIFICATION=auto \
+  RUST_LOG=warn target/release/carrierx-core > "$DIR/server.log" 2>&1 &
+SERVER=$!
+cleanup() { kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do curl -fs "$BASE/health" >/dev/null 2>&1 && break; sleep 0.2; done
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_pg "$PGBIN/createdb" -h "$DIR/run" -U postgres pgbench_db
+as_pg "$PGBENCH" -h "$DIR/run" -U postgres -i -s 10 -q pgbench_db >/dev/null 2>&1
+PG_TPS=$(as_pg "$PGBENCH" -h "$DIR/run" -U postgres -S -M prepared -c 64 -j 2 -T 10 pgbench_db 2>/dev/null \
+  | awk '/^tps/ {print int($3)}')
+echo "pgbench -S -M prepared -c 64: $PG_TPS TPS"
+
+api() { # method path [json]
+  curl -fsS -X "$1" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" ${3:+-d "$3"} "$BASE/core/v2/$2"
+}
+ME=$(api GET oauth/whoami | jq -r .partner_sid)
+api POST admin/dids '[{"phonenumber":"15162065801","capabilities":31,"price":"0"},{"phonenumber":"15162065802","capabilities":31,"price":"0"}]' >/dev/null
+DID=$(api POST phonenumber/dids '{"phonenumber":"15162065801"}' | jq -r .did_sid)
+api POST phonenumber/dids '{"phonenumber":"15162065802"}' >/dev/null
+G=$(api POST 'trunk_groups?with_trunks=true' '{"name":"bench","trunks":[{"name":"t1"}]}')
+TG=$(jq -r .trunk_group_sid <<<"$G"); TRUNK=$(jq -r '.trunks[0].trunk_sid' <<<"$G")
+EP=$(api POST endpoints '{"name":"bench","type":"third_party","addresses":[{"ip":"10.1.2.3"}]}' | jq -r .endpoint_sid)
+RULE=$(api POST accesscontrol/rules '{"field":"to","operation":"prefix","quantifier":"any","entries":["1900"]}' | jq -r .rule_sid)
+TASK=$(api POST batch/tasks '{"method":"PATCH","type":"phonenumber","field":"phonenumber","review":true,"entries":["15162065801"],"data":{"name":"x"}}' | jq -r .task_sid)
+INVOICE=$(api GET 'invoices?filter=status+eq+open' | jq -r '.items[0].invoice_sid')
+MSG=$(api POST sms/messages '{"from":"15162065801","to":"15162065802","message":"bench"}' | jq -r .message_sid)
+MDR=$(api GET 'sms/message_drs?filter=direction+eq+outbound&limit=1' | jq -r '.items[0].dr_sid')
+api POST admin/calls/call_drs "{\"partner_sid\":\"$ME\",\"date_stop\":\"2026-11-20T11:00:00Z\",\"direction\":\"outbound\",\"price\":\"0.02\",\"duration_billing\":\"60\",\"number_dst\":\"14155550100\"}" >/dev/null
+CDR=$(api GET 'calls/call_drs?limit=1' | jq -r '.items[0].dr_sid')
+DG=$(api POST phonenumber/did_groups '{"name":"bench"}' | jq -r .did_group_sid)
+PFX=$(api POST phonenumber/prefixes '{"prefix":"51625"}' | jq -r .prefix_sid)
+LRN=$(api POST phonenumber/lrn_prefixes '{"prefix":"1520"}' | jq -r .lrn_prefix_sid)
+SC=$(api POST admin/phonenumber/short_codes "{\"partner_sid\":\"$ME\",\"short_code\":\"26399\"}" | jq -r .short_code_sid)
+APP=$(api POST push/applications '{"google_credentials":"c2VjcmV0","name":"bench"}' | jq -r .application_sid)
+DEV=$(api POST push/devices "{\"application_sid\":\"$APP\",\"type\":\"android\",\"token\":\"t-1\"}" | jq -r .device_sid)
+BOX=$(api POST storage/containers '{"name":"bench"}' | jq -r .container_sid)
+FILE=$(curl -fsS -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/octet-stream" --data-binary 'hello' \
+  "$BASE/core/v2/storage/files?container_sid=$BOX&name=hello.txt" | jq -r .file_sid)
+CLS=$(api GET 'phonenumber/classifications?limit=1' | jq -r '.items[0].classification_sid')
+TPL=$(api GET 'verification/email/templates?limit=1' | jq -r '.items[0].template_sid')
+
+printf '\n| GET (Bearer, c=%s, %s) | req/s | × pgbench | p50 | p99 | RSS |\n|---|---:|---:|---:|---:|---:|\n' "$CONNS" "$DURATION"
+run() {
+  local name=$1 path=$2 out rps p50 p99
+  curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/$path" || { echo "| $name | failed: $path | | | | |"; return; }
+  out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/$path")
+  rps=$(awk '/Requests\/sec/ {print int($2)}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out"); p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  if grep -q "Non-2xx" <<<"$out"; then name="$name (non-2xx!)"; fi
+  printf '| %s | %s | %.2f | %s | %s | %s MB |\n' "$name" "$rps" "$(echo "$rps / $PG_TPS" | bc -l)" "$p50" "$p99" \
+    "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$SERVER/status)"
+}
+run "/partners/{sid}" "partners/$ME"
+run "/endpoints/{sid}" "endpoints/$EP"
+run "/trunk_groups/{sid}" "trunk_groups/$TG"
+run "/trunk_groups/{sid}/trunks/{sid}" "trunk_groups/$TG/trunks/$TRUNK"
+run "/accesscontrol/rules/{sid}" "accesscontrol/rules/$RULE"
+run "/phonenumber/dids/{sid}" "phonenumber/dids/$DID"
+run "/phonenumber/did_groups/{sid}" "phonenumber/did_groups/$DG"
+run "/phonenumber/prefixes/{sid}" "phonenumber/prefixes/$PFX"
+run "/phonenumber/lrn_prefixes/{sid}" "phonenumber/lrn_prefixes/$LRN"
+run "/phonenumber/short_codes/{sid}" "phonenumber/short_codes/$SC"
+run "/phonenumber/classifications/{sid}" "phonenumber/classifications/$CLS"
+run "/batch/tasks/{sid}" "batch/tasks/$TASK"
+run "/invoices/{sid}" "invoices/$INVOICE"
+run "/sms/messages/{sid}" "sms/messages/$MSG"
+run "/sms/message_drs/{sid}" "sms/message_drs/$MDR"
+run "/calls/call_drs/{sid}" "calls/call_drs/$CDR"
+run "/push/applications/{sid}" "push/applications/$APP"
+run "/push/devices/{sid}" "push/devices/$DEV"
+run "/storage/containers/{sid}" "storage/containers/$BOX"
+run "/storage/files/{sid}" "storage/files/$FILE"
+run "/verification/email/templates/{sid}" "verification/email/templates/$TPL"
+echo
+echo "server RSS at the end: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$SERVER/status)"
