@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Call detail records at scale (a few minutes): 10,000,000 records over 100 partners and three
-# months, written straight into the database (bench set-up); then
+# Call detail records at scale (a few minutes): 10,000,000 records over 110 partners (100 of the
+# root, 10 of a reseller) and three months, written straight into the database (bench set-up); then
 #   - ingestion through the API: batches of 10,000 records, records/s;
 #   - the first and the 1,000th after= page of 1,000 records (the root partner reads all records,
 #     with calls.read_descendant), each timed alone and under wrk;
-#   - a partner's month walked with filter=date_stop ge/lt, order=date_stop asc, limit=1000,
-#     following pagination.next to the end;
+#   - the same first page read by the reseller (calls.read_descendant over its 10 partners);
+#   - a month walked with filter=date_stop ge/lt, order=date_stop asc, limit=1000, following
+#     pagination.next to the end (node, as CarrierX's downloader), by the root partner (its
+#     whole tree), the reseller and one partner;
 #   - a filtered list (filter=direction eq inbound and duration gt 3500, limit=100) under wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,12 +35,18 @@ echo "== 100 partners"
 seq 1 100 | xargs -P 4 -I{} curl -fs -o /dev/null "${auth[@]}" -H 'Content-Type: application/json' \
   -d '{"login":"cdr{}","password":"bench-password"}' "$BASE/core/v2/partners"
 
+echo "== a reseller with 10 partners of its own (its tree: 10% of the records)"
+curl -fs -o /dev/null "${auth[@]}" -H 'Content-Type: application/json' -d '{"login":"res","password":"bench-password"}' "$BASE/core/v2/partners"
+seq 1 10 | xargs -P 4 -I{} curl -fs -o /dev/null -u res:bench-password -H 'Content-Type: application/json' \
+  -d '{"login":"sub{}","password":"bench-password"}' "$BASE/core/v2/partners"
+
 echo "== writing $ROWS records"
 time psql -q -v ON_ERROR_STOP=1 -h "$DIR/run" -U postgres carrierx <<SQL
 DROP INDEX call_drs_partner_stop_idx;
 DROP INDEX call_drs_stop_idx;
 ALTER TABLE call_drs DROP CONSTRAINT call_drs_pkey;
-CREATE TEMP TABLE ps AS SELECT row_number() OVER (ORDER BY login) - 1 AS i, partner_sid FROM partners WHERE login LIKE 'cdr%';
+CREATE TEMP TABLE ps AS SELECT row_number() OVER (ORDER BY login) - 1 AS i, partner_sid FROM partners
+  WHERE login LIKE 'cdr%' OR login LIKE 'sub%';
 INSERT INTO call_drs (dr_sid, partner_sid, date_stop, date_start, date_insert, direction, type, duration, number_src, number_dst, rate, price, duration_billing, version)
 SELECT gen_random_uuid(), ps.partner_sid,
        timestamptz '2024-08-01' + ((g::bigint * 7862400 / $ROWS) * interval '1 second'),
@@ -46,7 +54,7 @@ SELECT gen_random_uuid(), ps.partner_sid,
        now(), CASE WHEN g % 2 = 0 THEN 'inbound' ELSE 'outbound' END, 'telecom', g % 3600,
        '1516' || lpad((g % 10000000)::text, 7, '0'), '1212' || lpad(((g * 7) % 10000000)::text, 7, '0'),
        0.005, round(0.005 * ceil((g % 3600) / 60.0), 6), ceil((g % 3600) / 60.0) * 60, 2
-  FROM generate_series(0, $ROWS - 1) g JOIN ps ON ps.i = g % 100;
+  FROM generate_series(0, $ROWS - 1) g JOIN ps ON ps.i = g % 110;
 ALTER TABLE call_drs ADD PRIMARY KEY (dr_sid);
 CREATE INDEX call_drs_partner_stop_idx ON call_drs (partner_sid, date_stop, dr_sid);
 CREATE INDEX call_drs_stop_idx ON call_drs (date_stop, dr_sid);
@@ -83,23 +91,36 @@ run "first after= page of 1,000, one connection" "$FIRST" 1
 run "1,000th after= page of 1,000, one connection" "$DEEP" 1
 run "first after= page of 1,000" "$FIRST"
 run "1,000th after= page of 1,000" "$DEEP"
+RES=(-H "Authorization: Basic $(printf res:bench-password | base64)")
+resrun() {
+  echo "== $1 (wrk -c$3)"
+  wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"$DURATION" --latency "${RES[@]}" "$2" | grep -E "Requests/sec|50%|99%|Non-2xx"
+}
+resrun "the reseller's first page of 1,000 (its tree: 10% of the records), one connection" "$FIRST" 1
+resrun "the reseller's first page of 1,000" "$FIRST" 16
 
-echo "== a partner's month (August 2024), pages of 1,000 following pagination.next"
-python3 - "$BASE" "$TOKEN" "$P1" <<'PY'
-import json, sys, time, urllib.request
-base, token, partner = sys.argv[1:4]
-url = base + "/core/v2/calls/call_drs?filter=partner_sid+eq+%s+and+date_stop+ge+2024-08-01+and+date_stop+lt+2024-09-01&order=date_stop+asc&limit=1000" % partner
-pages = records = 0
-start = time.time()
-while url:
-    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
-    body = json.load(urllib.request.urlopen(req))
-    pages += 1
-    records += body["count"]
-    url = body["pagination"].get("next")
-elapsed = time.time() - start
-print("   %d records in %d pages, %.2f s (%.1f ms a page)" % (records, pages, elapsed, 1000 * elapsed / pages))
-PY
+# A month walked as CarrierX's Node downloader does: filter on date_stop, order=date_stop asc,
+# limit=1000, following pagination.next until it is absent.
+cat > "$DIR/walk.js" <<'JS'
+const [base, auth, extra] = process.argv.slice(2);
+let url = `${base}/core/v2/calls/call_drs?filter=${extra}date_stop+ge+2024-08-01+and+date_stop+lt+2024-09-01&order=date_stop+asc&limit=1000`;
+(async () => {
+  let pages = 0, records = 0;
+  const start = Date.now();
+  while (url) {
+    const body = await (await fetch(url, { headers: { Authorization: auth } })).json();
+    pages++; records += body.count; url = body.pagination.next;
+  }
+  const s = (Date.now() - start) / 1000;
+  console.log(`   ${records} records in ${pages} pages, ${s.toFixed(2)} s (${(1000 * s / pages).toFixed(1)} ms a page, ${Math.round(records / s)} records/s)`);
+})();
+JS
+echo "== August 2024 walked by the root partner (its whole tree: every record)"
+node "$DIR/walk.js" "$BASE" "Bearer $TOKEN" ""
+echo "== August 2024 walked by the reseller (calls.read_descendant: its 10 partners' records)"
+node "$DIR/walk.js" "$BASE" "Basic $(printf res:bench-password | base64)" ""
+echo "== August 2024 of one partner (filter=partner_sid eq ...)"
+node "$DIR/walk.js" "$BASE" "Bearer $TOKEN" "partner_sid+eq+$P1+and+"
 FILTERED="$BASE/core/v2/calls/call_drs?filter=direction+eq+inbound+and+duration+gt+3500&limit=100"
 run "filtered list: direction eq inbound and duration gt 3500, limit=100, one connection" "$FILTERED" 1
 run "filtered list: direction eq inbound and duration gt 3500, limit=100" "$FILTERED"

@@ -521,3 +521,62 @@ async fn the_did_rental_rates_sample() {
         .await;
     r.assert_error(422, "direction");
 }
+
+/// The records of a partner's tree, whichever way the tree is read (named partners for a small
+/// tree, each record checked for a large one, the partner alone for a leaf): every record of the
+/// tree once, in order, page after page, filtered by date as the download tools do.
+#[tokio::test]
+async fn a_trees_records_are_read_whole_and_in_order_whatever_its_size() {
+    let app = TestApp::new().await;
+    let scopes = ["calls.read", "calls.read_descendant", "partners.manage", "oauth.manage"];
+    let small = app.partner_with(&scopes).await;
+    let large = app.partner_with(&scopes).await;
+    let mut partners: Vec<(&str, String)> = Vec::new();
+    for i in 0..2 {
+        let (c, _) = app.partner(&small, &format!("small_{i}"), None).await;
+        partners.push(("small", c["partner_sid"].as_str().unwrap().to_owned()));
+    }
+    for i in 0..6 {
+        let (c, _) = app.partner(&large, &format!("large_{i}"), None).await;
+        partners.push(("large", c["partner_sid"].as_str().unwrap().to_owned()));
+    }
+    for i in 0..8 {
+        let (c, _) = app.partner(&root(), &format!("outside_{i}"), None).await;
+        partners.push(("outside", c["partner_sid"].as_str().unwrap().to_owned()));
+    }
+    // 5 records a partner, their times interleaved across partners.
+    let mut records = Vec::new();
+    for (i, (_, p)) in partners.iter().enumerate() {
+        for k in 0..5 {
+            let minute = (k * 17 + i * 3) % 60;
+            records.push(json!({"partner_sid": p, "date_stop": format!("2024-10-30T10:{minute:02}:00Z")}));
+        }
+    }
+    let saved = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(json!(records)).ok().await;
+    let saved = saved.as_array().unwrap();
+    for (tree, reader) in [("small", &small), ("large", &large)] {
+        let mine: Vec<&str> = partners.iter().filter(|(t, _)| *t == tree).map(|(_, p)| p.as_str()).collect();
+        let mut want: Vec<(String, String)> = saved
+            .iter()
+            .filter(|r| mine.contains(&r["partner_sid"].as_str().unwrap()))
+            .map(|r| (r["date_stop"].as_str().unwrap().to_owned(), r["dr_sid"].as_str().unwrap().to_owned()))
+            .filter(|(stop, _)| stop.as_str() >= "2024-10-30T10:10" && stop.as_str() < "2024-10-30T10:50")
+            .collect();
+        want.sort();
+        let mut url = Some(
+            "/core/v2/calls/call_drs?filter=date_stop+ge+2024-10-30T10:10:00Z+and+date_stop+lt+2024-10-30T10:50:00Z\
+             &order=date_stop+asc&limit=4"
+                .to_owned(),
+        );
+        let mut got = Vec::new();
+        while let Some(u) = url {
+            let page = app.get(&u).actor(reader.clone()).ok().await;
+            for r in page["items"].as_array().unwrap() {
+                got.push((r["date_stop"].as_str().unwrap().to_owned(), r["dr_sid"].as_str().unwrap().to_owned()));
+            }
+            url = page["pagination"]["next"].as_str().map(|n| n.trim_start_matches("http://localhost").to_owned());
+        }
+        assert!(!want.is_empty());
+        assert_eq!(got, want, "the {tree} tree's records");
+    }
+}

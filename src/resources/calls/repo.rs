@@ -184,7 +184,7 @@ pub async fn list<'e>(
         q,
         COLUMNS,
         "call_drs c",
-        &listing::records_scope(t, descendants, "c.partner_sid"),
+        &listing::records_scope(db, t, descendants, "c.partner_sid").await?,
     )
     .await
 }

@@ -141,7 +141,7 @@ pub async fn list<'e>(
         q,
         COLUMNS,
         "conference_calls c",
-        &listing::records_scope(t, descendants, "c.partner_sid"),
+        &listing::records_scope(db, t, descendants, "c.partner_sid").await?,
     )
     .await
 }

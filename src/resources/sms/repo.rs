@@ -263,7 +263,7 @@ pub async fn list_messages<'e>(
         q,
         COLUMNS,
         "messages m",
-        &listing::records_scope(t, false, "m.partner_sid"),
+        &listing::records_scope(db, t, false, "m.partner_sid").await?,
     )
     .await
 }
@@ -280,7 +280,7 @@ pub async fn list_drs<'e>(
         q,
         COLUMNS,
         "messages m",
-        &listing::records_scope(t, descendants, "m.partner_sid"),
+        &listing::records_scope(db, t, descendants, "m.partner_sid").await?,
     )
     .await
 }
