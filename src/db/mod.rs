@@ -1,5 +1,6 @@
 //! The database: connection pool, migrations, the embedded default and change notifications.
 
+pub mod copy;
 pub mod embedded;
 pub mod error;
 pub mod listing;

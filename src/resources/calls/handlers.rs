@@ -231,6 +231,13 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         rows.push(row);
     }
     drop(conn);
+    // Times as PostgreSQL keeps them (to the microsecond): the answer is made from these rows.
+    for r in &mut rows {
+        r.date_stop = r.date_stop.trunc_subsecs(6);
+        r.date_start = r.date_start.map(|t| t.trunc_subsecs(6));
+        r.date_talk = r.date_talk.map(|t| t.trunc_subsecs(6));
+        r.date_insert = r.date_insert.trunc_subsecs(6);
+    }
     let sids: Vec<Uuid> = rows.iter().map(|r| r.dr_sid).collect();
     let mut tx = state.pool.begin().await?;
     let taken = repo::existing(&mut *tx, &sids).await?;
@@ -247,12 +254,13 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     for (partner, list) in &charges {
         accrual::charge(&mut tx, *partner, list).await?;
     }
-    let saved = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
     for partner in charges.keys() {
         crate::resources::partners::ops::money_changed(&state, *partner);
     }
-    Ok(batch.answer(saved.iter().map(|r| r.to_wire()).collect::<Vec<CallDr>>()))
+    // The rows as written (the COPY stored exactly these values), in the records' order.
+    rows.sort_by(|a, b| (a.date_stop, a.dr_sid).cmp(&(b.date_stop, b.dr_sid)));
+    Ok(batch.answer(rows.iter().map(|r| r.to_wire()).collect::<Vec<CallDr>>()))
 }
 
 /// `POST /admin/simulator/calls`: a call offered to the simulated network; answers its trace.

@@ -210,27 +210,39 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<(C
     Ok(r.map(|w| (w.row, w.tree_path)))
 }
 
-/// Inserts records in one statement (however many: one parameter).
+/// The columns [`insert_batch`] writes, in its order.
+const COPY_COLUMNS: &str = "dr_sid, partner_sid, date_stop, date_start, date_talk, date_insert, direction, type, \
+    version, cic, cic_original, cic_transformed, disconnect_originator, diversion_dst, diversion_src, duration, \
+    duration_billing, endpoint_sid_dst, endpoint_sid_src, identity, ip_dst, ip_src, number_billing, number_dst, \
+    number_dst_original, number_dst_transformed, number_external, number_src, number_src_original, \
+    number_src_transformed, price, rate, sipcallid_dst, sipcallid_src, sipcause, stir_attest, stir_identity, \
+    stir_orig_id, stir_signing_entity, stir_verstat, trunk_group_sid_dst, trunk_group_sid_src, trunk_sid_dst, \
+    trunk_sid_src, user_data";
+
+/// Inserts records with one `COPY` (however many).
 pub async fn insert_batch(db: &mut PgConnection, records: &[CdrRow]) -> RepoResult<()> {
-    sqlx::query("INSERT INTO call_drs SELECT * FROM jsonb_populate_recordset(NULL::call_drs, $1)")
-        .bind(sqlx::types::Json(records))
-        .execute(db)
-        .await?;
+    let mut rows = crate::db::copy::CopyRows::new();
+    for r in records {
+        rows.push(&r.dr_sid).push(&r.partner_sid).push(&r.date_stop).push(&r.date_start).push(&r.date_talk);
+        rows.push(&r.date_insert).push(&r.direction).push(&r.kind).push(&r.version).push(&r.cic);
+        rows.push(&r.cic_original).push(&r.cic_transformed).push(&r.disconnect_originator).push(&r.diversion_dst);
+        rows.push(&r.diversion_src).push(&r.duration).push(&r.duration_billing).push(&r.endpoint_sid_dst);
+        rows.push(&r.endpoint_sid_src).push(&r.identity).push(&r.ip_dst).push(&r.ip_src).push(&r.number_billing);
+        rows.push(&r.number_dst).push(&r.number_dst_original).push(&r.number_dst_transformed);
+        rows.push(&r.number_external).push(&r.number_src).push(&r.number_src_original);
+        rows.push(&r.number_src_transformed).push(&r.price).push(&r.rate).push(&r.sipcallid_dst);
+        rows.push(&r.sipcallid_src).push(&r.sipcause).push(&r.stir_attest).push(&r.stir_identity);
+        rows.push(&r.stir_orig_id).push(&r.stir_signing_entity).push(&r.stir_verstat).push(&r.trunk_group_sid_dst);
+        rows.push(&r.trunk_group_sid_src).push(&r.trunk_sid_dst).push(&r.trunk_sid_src).push(&r.user_data);
+        rows.end_row();
+    }
+    rows.write(db, "call_drs", COPY_COLUMNS).await?;
     Ok(())
 }
 
 /// Which of `sids` are records already.
 pub async fn existing<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
     Ok(sqlx::query_scalar("SELECT dr_sid FROM call_drs WHERE dr_sid = ANY($1)").bind(sids).fetch_all(db).await?)
-}
-
-pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<CdrRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM call_drs c WHERE c.dr_sid = ANY($1) ORDER BY c.date_stop, c.dr_sid"
-    ))
-    .bind(sids)
-    .fetch_all(db)
-    .await?)
 }
 
 // ---- the simulated network's calls in progress ----
