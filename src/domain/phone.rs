@@ -65,6 +65,51 @@ fn analyzed(d: String, n: &phonenumber::PhoneNumber) -> Analyzed {
     }
 }
 
+/// [`analyze`], remembered for North American numbers per block of their first eight digits
+/// (`1`, the area code, the exchange and the line's first digit): libphonenumber decides a
+/// North American number's region and validity by its area code and exchange, and formats every
+/// one as `(NPA) NXX-XXXX` / `+1 NPA-NXX-XXXX`. A block is remembered only once its first
+/// number's analysis matched those forms; any other number is analyzed in full. An ingestion of
+/// 10,000 numbers parses a few blocks instead of 10,000 numbers (the parse's regular expressions
+/// were most of its time).
+pub fn analyze_nanp_cached(input: &str) -> Option<Analyzed> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Blocks = Mutex<HashMap<String, (Option<String>, bool)>>;
+    static BLOCKS: OnceLock<Blocks> = OnceLock::new();
+    let d = digits(input);
+    if d.len() != 11 || !d.starts_with('1') || input.chars().any(|c| c.is_ascii_alphabetic()) {
+        return analyze(input);
+    }
+    let blocks = BLOCKS.get_or_init(Default::default);
+    let known = crate::sync::lock(blocks).get(&d[..8]).cloned();
+    if let Some((region, valid)) = known {
+        return Some(nanp(d, region, valid));
+    }
+    let a = analyze(input)?;
+    let formed = nanp(d, a.region.clone(), a.valid);
+    if formed == a {
+        let mut map = crate::sync::lock(blocks);
+        if map.len() >= 65_536 {
+            map.clear();
+        }
+        map.insert(a.digits[..8].to_owned(), (a.region.clone(), a.valid));
+    }
+    Some(a)
+}
+
+/// A North American number in its usual forms.
+fn nanp(d: String, region: Option<String>, valid: bool) -> Analyzed {
+    let (npa, nxx, line) = (&d[1..4], &d[4..7], &d[7..]);
+    Analyzed {
+        national: format!("({npa}) {nxx}-{line}"),
+        international: format!("+1 {npa}-{nxx}-{line}"),
+        digits: d,
+        region,
+        valid,
+    }
+}
+
 /// The E.164 digits of a number written nationally in `region` (alpha-2: `IT`, `GB`), or in
 /// E.164 already; `None` when libphonenumber cannot read it.
 pub fn e164_in(input: &str, region: &str) -> Option<String> {

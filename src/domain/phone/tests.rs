@@ -38,3 +38,25 @@ fn line_types_from_libphonenumber() {
     assert_eq!(e164_in("0612345678", "IT").as_deref(), Some("390612345678"));
     assert_eq!(e164_in("12", "ZZ"), None);
 }
+
+#[test]
+fn north_american_blocks_remembered_answer_as_libphonenumber_does() {
+    // Area codes of several regions (US, Canada, the Caribbean, toll-free, a non-geographic one,
+    // unassigned ones), exchanges valid and invalid: every number, first or remembered, is
+    // analyzed as libphonenumber analyzes it.
+    let npas = ["516", "212", "416", "604", "876", "809", "800", "888", "500", "900", "211", "999", "310", "787"];
+    let exchanges = ["206", "555", "000", "100", "911", "958", "234"];
+    for npa in npas {
+        for nxx in exchanges {
+            for line in ["0000", "0101", "5575", "9999", "1234"] {
+                for form in [format!("1{npa}{nxx}{line}"), format!("+1 ({npa}) {nxx}-{line}")] {
+                    assert_eq!(analyze_nanp_cached(&form), analyze(&form), "{form}");
+                }
+            }
+        }
+    }
+    // Anything else goes to libphonenumber.
+    for other in ["390612345678", "447400123456", "1516206557", "15162065575x"] {
+        assert_eq!(analyze_nanp_cached(other), analyze(other), "{other}");
+    }
+}

@@ -259,7 +259,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         crate::resources::partners::ops::money_changed(&state, *partner);
     }
     // The rows as written (the COPY stored exactly these values), in the records' order.
-    rows.sort_by(|a, b| (a.date_stop, a.dr_sid).cmp(&(b.date_stop, b.dr_sid)));
+    rows.sort_by_key(|r| (r.date_stop, r.dr_sid));
     Ok(batch.answer(rows.iter().map(|r| r.to_wire()).collect::<Vec<CallDr>>()))
 }
 

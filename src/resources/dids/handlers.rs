@@ -177,7 +177,7 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
                 None
             }
             Some(raw) => {
-                let a = phone::analyze(raw);
+                let a = phone::analyze_nanp_cached(raw);
                 if a.is_none() {
                     p.add(at(*i, "phonenumber"), "must be a phone number in the E.164 format");
                 }
@@ -241,8 +241,7 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
                 .collect(),
         ));
     }
-    let sids = repo::insert_inventory(&mut tx, &numbers).await?;
-    let rows = repo::get_many(&mut tx, &sids).await?;
+    let rows = repo::insert_inventory(&mut tx, &numbers).await?;
     tx.commit().await?;
     let wire: Vec<Did> = rows.iter().map(|r| r.to_wire(caller.admin)).collect();
     Ok(batch.answer(wire))

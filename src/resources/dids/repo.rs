@@ -347,16 +347,22 @@ pub async fn existing<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoRe
         .await?)
 }
 
-/// Adds numbers to the inventory in one statement; returns their secure IDs in order.
-pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber]) -> RepoResult<Vec<Uuid>> {
+/// Adds numbers to the inventory in one statement; answers them as stored, in order (numbers
+/// in the inventory have no partner: no join needed to read them back).
+pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber]) -> RepoResult<Vec<DidRow>> {
+    static RETURNING: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let returning = RETURNING.get_or_init(|| {
+        COLUMNS.replace("COALESCE(p.tree_path, '') AS tree_path", "''::text AS tree_path").replace("d.", "")
+    });
     let sids: Vec<Uuid> = items.iter().map(|_| Uuid::new_v4()).collect();
     let col = |f: fn(&NewNumber) -> Option<String>| items.iter().map(f).collect::<Vec<_>>();
-    sqlx::query(
+    Ok(sqlx::query_as(&format!(
         "INSERT INTO dids (did_sid, phonenumber, capabilities, price, country_code, in_country_format, international_format,
                            state, locality, classification_sid, provider_sid, lrn_sid, ocn)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::numeric[], $5::text[], $6::text[], $7::text[],
-                              $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[])",
-    )
+                              $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[])
+         RETURNING {returning}"
+    ))
     .bind(&sids)
     .bind(items.iter().map(|i| i.phonenumber.clone()).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.capabilities).collect::<Vec<_>>())
@@ -370,9 +376,8 @@ pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber]) -> Rep
     .bind(items.iter().map(|i| i.provider_sid).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.lrn_sid).collect::<Vec<_>>())
     .bind(col(|i| i.ocn.clone()))
-    .execute(db)
-    .await?;
-    Ok(sids)
+    .fetch_all(db)
+    .await?)
 }
 
 pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<DidRow>> {
