@@ -50,12 +50,25 @@ echo "   rented by root in NY: $NY"
 run() {
   local name=$1 url=$2
   echo "== $name"
-  wrk -t2 -c64 -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$url" | grep -E "Requests/sec|50%|99%|Non-2xx"
+  wrk -t2 -c"${CONNS:-16}" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$url" | grep -E "Requests/sec|50%|99%|Non-2xx"
 }
+echo "== ingestion through POST /admin/dids: 10 batches of 10,000 new numbers (analyzed, answered)"
+for b in $(seq 0 9); do
+  python3 -c "import json; print(json.dumps([{'phonenumber': '1%03d%07d' % (240 + $b, 2000000 + i), 'price': '0.5'} for i in range(10000)]))" > "$DIR/dids$b.json"
+done
+start=$(date +%s.%N)
+for b in $(seq 0 9); do
+  curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary @"$DIR/dids$b.json" "$BASE/core/v2/admin/dids"
+done
+end=$(date +%s.%N)
+python3 -c "print('   %.0f numbers/s' % (100000 / ($end - $start)))"
+
 run 'GET /phonenumber/available_dids?filter=phonenumber like "1516%"&limit=100' \
   "$BASE/core/v2/phonenumber/available_dids?filter=phonenumber+like+%221516%25%22&limit=100"
 run 'GET /phonenumber/available_dids?filter=state eq NY&limit=10' \
   "$BASE/core/v2/phonenumber/available_dids?filter=state+eq+NY&limit=10"
+run 'GET /phonenumber/available_dids?filter=state eq NY&limit=100' \
+  "$BASE/core/v2/phonenumber/available_dids?filter=state+eq+NY&limit=100"
 run 'GET /phonenumber/dids?filter=state eq NY (counted total)' \
   "$BASE/core/v2/phonenumber/dids?filter=state+eq+NY"
 run 'GET /phonenumber/dids?filter=state eq NY&limit=100' \

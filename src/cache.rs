@@ -183,6 +183,7 @@ impl Objects {
 
     /// Forgets the row `sid` of `table` (this instance's part of a change).
     pub fn invalidate(&self, table: &str, sid: &Uuid) {
+        crate::db::counts::bump(table);
         for c in crate::sync::read(&self.caches).values() {
             if c.table() == table {
                 c.invalidate(sid);
@@ -192,6 +193,7 @@ impl Objects {
 
     /// Forgets every row of `table`.
     pub fn clear_table(&self, table: &str) {
+        crate::db::counts::bump(table);
         for c in crate::sync::read(&self.caches).values() {
             if c.table() == table {
                 c.clear();
@@ -215,6 +217,7 @@ impl Objects {
     }
 
     pub fn clear(&self) {
+        crate::db::counts::bump_all();
         for c in crate::sync::read(&self.caches).values() {
             c.clear();
         }

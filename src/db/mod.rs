@@ -1,6 +1,7 @@
 //! The database: connection pool, migrations, the embedded default and change notifications.
 
 pub mod copy;
+pub mod counts;
 pub mod embedded;
 pub mod error;
 pub mod listing;

@@ -258,3 +258,43 @@ async fn invoices_and_call_records_are_shared_by_the_instances() {
     assert_eq!(b.get(&dr_path).actor(tok.clone()).ok().await, dr);
     assert_eq!(b.get(&dr_path).actor(tok.clone()).ok().await, dr);
 }
+
+#[tokio::test]
+async fn list_totals_follow_every_change_on_every_instance() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let (_, tok) = a.partner(&root(), "counted", None).await;
+    let tok = bearer(&tok);
+    a.rent_numbers(&tok, &["15162065591", "15162065592"], 31).await;
+    async fn total(app: &TestApp, tok: &Actor) -> Value {
+        app.get("/core/v2/phonenumber/dids?limit=1").actor(tok.clone()).ok().await["total"].clone()
+    }
+    // Counted (a page of one, more to come), then remembered by both instances.
+    for _ in 0..2 {
+        assert_eq!(total(&a, &tok).await, 2);
+        assert_eq!(total(&b, &tok).await, 2);
+    }
+    // A rented number: A's next total counts it, B's within a second.
+    let more = a.rent_numbers(&tok, &["15162065593"], 31).await;
+    assert_eq!(total(&a, &tok).await, 3);
+    eventually(Duration::from_secs(1), "B counts the rented number", || async { total(&b, &tok).await == 3 }).await;
+    // A released one: the same.
+    let path = sid_path("phonenumber/dids", &more[0], "did_sid");
+    assert_eq!(a.delete(&path).actor(tok.clone()).send().await.status, 204);
+    assert_eq!(total(&a, &tok).await, 2);
+    eventually(Duration::from_secs(1), "B counts the release", || async { total(&b, &tok).await == 2 }).await;
+    // Numbers added to the inventory are counted in the admins' total of every number.
+    let all = "/core/v2/admin/dids?limit=1";
+    let before = a.get(all).actor(root()).ok().await["total"].as_i64().unwrap();
+    assert_eq!(b.get(all).actor(root()).ok().await["total"], before);
+    a.post("/core/v2/admin/dids")
+        .actor(root())
+        .json(json!([{"phonenumber": "15162065594"}, {"phonenumber": "15162065595"}]))
+        .ok()
+        .await;
+    assert_eq!(a.get(all).actor(root()).ok().await["total"], before + 2);
+    eventually(Duration::from_secs(1), "B counts the new numbers", || async {
+        b.get(all).actor(root()).ok().await["total"] == before + 2
+    })
+    .await;
+}

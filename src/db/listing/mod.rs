@@ -192,6 +192,16 @@ pub struct Page<R> {
     pub total: Option<i64>,
 }
 
+/// ` AND <column> = ANY(<the partners of the subtree `pattern`>)`: the partners are an array
+/// computed once, so the planner reads the rows through the column's index and the list's
+/// order (as a semi-join it read every matching row of the tree and sorted them: a page of a
+/// root's 20,000 rented numbers in a state took 20 ms, this way 0.25 ms).
+pub fn push_in_tree(qb: &mut Qb<'_>, column: &str, pattern: String) {
+    qb.push(format!(" AND {column} = ANY(ARRAY(SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE "))
+        .push_bind(pattern)
+        .push("))");
+}
+
 /// The scope of a record list (call, message, conference records): the caller's own partner's
 /// rows, its whole tree's (`descendants`), or everyone's (admin); `column` is the rows' partner.
 ///
@@ -340,7 +350,28 @@ where
         cq.push(from).push(" WHERE true");
         scope(&mut cq);
         push_filter(&mut cq, spec.fields, &q.filter)?;
-        total = Some(cq.build_query_scalar::<i64>().fetch_one(exec).await?);
+        // Remembered until a table it reads changes (`db::counts`), keyed by its SQL and values.
+        let tables = super::counts::announced_tables(cq.sql());
+        let mut query = cq.build_query_scalar::<i64>();
+        let mut key = None;
+        if tables.is_some() {
+            if let Ok(Some(args)) = sqlx::Execute::take_arguments(&mut query) {
+                key = Some(format!("{}\u{0}{args:?}", sqlx::Execute::sql(&query)));
+                query = sqlx::query_scalar_with(sqlx::Execute::sql(&query), args);
+            }
+        }
+        total = match (&tables, &key) {
+            (Some(t), Some(k)) => match super::counts::get(k, t) {
+                Some(n) => Some(n),
+                None => {
+                    let before = super::counts::generations(t);
+                    let n = query.fetch_one(exec).await?;
+                    super::counts::remember(k.clone(), before, n);
+                    Some(n)
+                }
+            },
+            _ => Some(query.fetch_one(exec).await?),
+        };
     }
     Ok(Page { items, has_more, total })
 }

@@ -83,9 +83,7 @@ pub async fn list<'e>(db: impl PgExecutor<'e> + Copy, t: Tenancy<'_>, q: &ListQu
     let admin = t.admin;
     listing::fetch::<CallbackRow, _>(db, &LIST, q, COLUMNS, "callbacks c", &move |qb| {
         if !admin {
-            qb.push(" AND c.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
-                .push_bind(pattern.clone())
-                .push(")");
+            listing::push_in_tree(qb, "c.partner_sid", pattern.clone());
         }
     })
     .await

@@ -219,9 +219,8 @@ pub async fn list_rented<'e>(
     let admin = t.admin;
     listing::fetch::<DidRow, _>(db, &RENTED, q, COLUMNS, FROM, &move |qb| {
         if !admin {
-            qb.push(" AND d.status = 'assigned' AND d.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
-                .push_bind(pattern.clone())
-                .push(")");
+            qb.push(" AND d.status = 'assigned'");
+            listing::push_in_tree(qb, "d.partner_sid", pattern.clone());
         }
         if let Some(tg) = trunk_group {
             qb.push(" AND d.trunk_group_sid = ").push_bind(tg);

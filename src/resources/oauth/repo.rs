@@ -98,9 +98,7 @@ fn push_token_scope(qb: &mut listing::Qb<'_>, t: Tenancy<'_>, all_in_tree: bool)
     }
     qb.push(" AND t.visibility = 'common'");
     if all_in_tree {
-        qb.push(" AND t.partner_sid IN (SELECT x.partner_sid FROM partners x WHERE x.tree_path LIKE ")
-            .push_bind(t.subtree_pattern())
-            .push(")");
+        listing::push_in_tree(qb, "t.partner_sid", t.subtree_pattern());
     } else {
         qb.push(" AND t.partner_sid = ").push_bind(t.partner_sid);
     }

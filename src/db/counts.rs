@@ -1,0 +1,151 @@
+//! Exact `total`s of lists, remembered until a table they count changes: a list's count (a
+//! root's 20,000 rented numbers in a state) costs more than its page, and most reads repeat it.
+//!
+//! A count is remembered with the change generation of every table its query reads; a change
+//! of any of them (announced on `carrierx_cache` by the tables' triggers, inserts included, and
+//! applied by [`bump`]) makes it stale. Only tables whose every insert, update and delete is
+//! announced are counted this way ([`ANNOUNCED`]); a count reading any other table is always
+//! run. Nothing is remembered while no listener hears the announcements ([`set_live`]), and an
+//! instance's writes are heard before their answers leave (the cache barrier), so a client
+//! reads its own changes in the next `total`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Tables whose every change is announced (migration 0024 for inserts).
+pub const ANNOUNCED: &[&str] = &["dids", "partners"];
+
+const TTL: Duration = Duration::from_secs(60);
+const MAX_ENTRIES: usize = 10_000;
+
+struct Entry {
+    total: i64,
+    generations: Vec<u64>,
+    at: Instant,
+}
+
+#[derive(Default)]
+struct Counts {
+    generations: HashMap<String, u64>,
+    entries: HashMap<String, Entry>,
+}
+
+static COUNTS: OnceLock<Mutex<Counts>> = OnceLock::new();
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+fn counts() -> std::sync::MutexGuard<'static, Counts> {
+    crate::sync::lock(COUNTS.get_or_init(Default::default))
+}
+
+/// A listener of the announcements started (`true`) or stopped.
+pub fn set_live(on: bool) {
+    if on {
+        LIVE.fetch_add(1, Ordering::AcqRel);
+    } else {
+        LIVE.fetch_sub(1, Ordering::AcqRel);
+    }
+    bump_all();
+}
+
+/// `table` changed.
+pub fn bump(table: &str) {
+    let mut c = counts();
+    *c.generations.entry(table.to_owned()).or_default() += 1;
+}
+
+/// Anything may have changed (a listener reconnected, a reset).
+pub fn bump_all() {
+    let mut c = counts();
+    c.entries.clear();
+    for g in c.generations.values_mut() {
+        *g += 1;
+    }
+}
+
+/// The tables a query reads (each name after `FROM` or `JOIN`), if all are announced.
+pub fn announced_tables(sql: &str) -> Option<Vec<String>> {
+    let words: Vec<&str> = sql.split_whitespace().collect();
+    let mut tables = Vec::new();
+    for pair in words.windows(2) {
+        if pair[0].eq_ignore_ascii_case("FROM") || pair[0].eq_ignore_ascii_case("JOIN") {
+            let t = pair[1].trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+            if !ANNOUNCED.contains(&t) {
+                return None;
+            }
+            if !tables.iter().any(|x| x == t) {
+                tables.push(t.to_owned());
+            }
+        }
+    }
+    (!tables.is_empty()).then_some(tables)
+}
+
+/// What to give [`remember`]: the tables' generations before the count is run.
+pub fn generations(tables: &[String]) -> Vec<u64> {
+    let c = counts();
+    tables.iter().map(|t| c.generations.get(t).copied().unwrap_or(0)).collect()
+}
+
+/// The count remembered under `key`, if none of `tables` changed since.
+pub fn get(key: &str, tables: &[String]) -> Option<i64> {
+    if LIVE.load(Ordering::Acquire) == 0 {
+        return None;
+    }
+    let c = counts();
+    let e = c.entries.get(key)?;
+    let now: Vec<u64> = tables.iter().map(|t| c.generations.get(t).copied().unwrap_or(0)).collect();
+    (e.generations == now && e.at.elapsed() < TTL).then_some(e.total)
+}
+
+/// Remembers `total` counted when the tables were at `generations`.
+pub fn remember(key: String, generations: Vec<u64>, total: i64) {
+    if LIVE.load(Ordering::Acquire) == 0 {
+        return;
+    }
+    let mut c = counts();
+    if c.entries.len() >= MAX_ENTRIES {
+        c.entries.retain(|_, e| e.at.elapsed() < TTL);
+        if c.entries.len() >= MAX_ENTRIES {
+            c.entries.clear();
+        }
+    }
+    c.entries.insert(key, Entry { total, generations, at: Instant::now() });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_queries_of_announced_tables_are_remembered() {
+        assert_eq!(
+            announced_tables(
+                "SELECT COUNT(*) FROM dids d LEFT JOIN partners p ON p.partner_sid = d.partner_sid WHERE true"
+            ),
+            Some(vec!["dids".to_owned(), "partners".to_owned()])
+        );
+        assert_eq!(
+            announced_tables("SELECT COUNT(*) FROM dids d WHERE d.x = ANY(ARRAY(SELECT y FROM endpoints e))"),
+            None
+        );
+        assert_eq!(announced_tables("SELECT COUNT(*) FROM endpoints e"), None);
+    }
+
+    #[test]
+    fn a_change_of_a_counted_table_forgets_the_count() {
+        set_live(true);
+        let tables = vec!["dids".to_owned(), "partners".to_owned()];
+        remember("k".into(), generations(&tables), 7);
+        assert_eq!(get("k", &tables), Some(7));
+        bump("partners");
+        assert_eq!(get("k", &tables), None);
+        // Counted while a change arrived: stale at once.
+        let before = generations(&tables);
+        bump("dids");
+        remember("k".into(), before, 8);
+        assert_eq!(get("k", &tables), None);
+        set_live(false);
+    }
+}
