@@ -146,11 +146,24 @@ impl<T: Cacheable> AnyCache for ObjectCache<Cached<T>> {
 
 /// The object caches of one instance, one per cached row type, made on first use: the registry
 /// knows no resource, only tables.
-#[derive(Default)]
 pub struct Objects {
     caches: RwLock<HashMap<TypeId, Arc<dyn AnyCache>>>,
     live: Arc<AtomicBool>,
     pub barrier: barrier::Barrier,
+    /// The lists' remembered totals, valid under the same notices.
+    pub counts: Arc<crate::db::counts::Counts>,
+}
+
+impl Default for Objects {
+    fn default() -> Self {
+        let live = Arc::new(AtomicBool::new(false));
+        Objects {
+            caches: RwLock::default(),
+            counts: Arc::new(crate::db::counts::Counts::new(live.clone())),
+            live,
+            barrier: barrier::Barrier::default(),
+        }
+    }
 }
 
 impl Objects {
@@ -183,7 +196,7 @@ impl Objects {
 
     /// Forgets the row `sid` of `table` (this instance's part of a change).
     pub fn invalidate(&self, table: &str, sid: &Uuid) {
-        crate::db::counts::bump(table);
+        self.counts.bump(table);
         for c in crate::sync::read(&self.caches).values() {
             if c.table() == table {
                 c.invalidate(sid);
@@ -193,7 +206,7 @@ impl Objects {
 
     /// Forgets every row of `table`.
     pub fn clear_table(&self, table: &str) {
-        crate::db::counts::bump(table);
+        self.counts.bump(table);
         for c in crate::sync::read(&self.caches).values() {
             if c.table() == table {
                 c.clear();
@@ -217,7 +230,7 @@ impl Objects {
     }
 
     pub fn clear(&self) {
-        crate::db::counts::bump_all();
+        self.counts.bump_all();
         for c in crate::sync::read(&self.caches).values() {
             c.clear();
         }

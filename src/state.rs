@@ -77,7 +77,7 @@ impl AppState {
         if let Some(rest) = payload.strip_prefix("object:") {
             self.objects.on_notification(rest)
         } else if let Some(table) = payload.strip_prefix("table:") {
-            crate::db::counts::bump(table)
+            self.objects.counts.bump(table)
         } else if let Some(rest) = payload.strip_prefix("barrier:") {
             self.objects.barrier.on_notification(rest)
         } else {

@@ -5,13 +5,14 @@
 //! of any of them (announced on `carrierx_cache` by the tables' triggers, inserts included, and
 //! applied by [`bump`]) makes it stale. Only tables whose every insert, update and delete is
 //! announced are counted this way ([`ANNOUNCED`]); a count reading any other table is always
-//! run. Nothing is remembered while no listener hears the announcements ([`set_live`]), and an
-//! instance's writes are heard before their answers leave (the cache barrier), so a client
-//! reads its own changes in the next `total`.
+//! run. Each instance has its own ([`Counts`], beside its object caches, handed to the list
+//! engine for the request by [`scope`]); nothing is remembered while its listener does not hear
+//! the announcements, and its writes are heard before their answers leave (the cache barrier),
+//! so a client reads its own changes in the next `total`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Tables whose every change is announced (migration 0024 for inserts).
@@ -27,40 +28,85 @@ struct Entry {
 }
 
 #[derive(Default)]
-struct Counts {
+struct Inner {
     generations: HashMap<String, u64>,
     entries: HashMap<String, Entry>,
 }
 
-static COUNTS: OnceLock<Mutex<Counts>> = OnceLock::new();
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-fn counts() -> std::sync::MutexGuard<'static, Counts> {
-    crate::sync::lock(COUNTS.get_or_init(Default::default))
+/// One instance's remembered counts (its object caches' companion: `cache::Objects::counts`).
+pub struct Counts {
+    inner: Mutex<Inner>,
+    /// Whether the instance hears the announcements (shared with its object caches).
+    live: Arc<AtomicBool>,
 }
 
-/// A listener of the announcements started (`true`) or stopped.
-pub fn set_live(on: bool) {
-    if on {
-        LIVE.fetch_add(1, Ordering::AcqRel);
-    } else {
-        LIVE.fetch_sub(1, Ordering::AcqRel);
+tokio::task_local! {
+    static CURRENT: Arc<Counts>;
+}
+
+/// Runs a request with its instance's counts at hand for the list engine.
+pub async fn scope<F: std::future::Future>(counts: Arc<Counts>, f: F) -> F::Output {
+    CURRENT.scope(counts, f).await
+}
+
+/// The counts of the instance serving the current request, if any.
+pub fn current() -> Option<Arc<Counts>> {
+    CURRENT.try_with(Arc::clone).ok()
+}
+
+impl Counts {
+    pub fn new(live: Arc<AtomicBool>) -> Self {
+        Counts { inner: Mutex::default(), live }
     }
-    bump_all();
-}
 
-/// `table` changed.
-pub fn bump(table: &str) {
-    let mut c = counts();
-    *c.generations.entry(table.to_owned()).or_default() += 1;
-}
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        crate::sync::lock(&self.inner)
+    }
 
-/// Anything may have changed (a listener reconnected, a reset).
-pub fn bump_all() {
-    let mut c = counts();
-    c.entries.clear();
-    for g in c.generations.values_mut() {
-        *g += 1;
+    /// `table` changed.
+    pub fn bump(&self, table: &str) {
+        *self.lock().generations.entry(table.to_owned()).or_default() += 1;
+    }
+
+    /// Anything may have changed (a listener reconnected, a reset).
+    pub fn bump_all(&self) {
+        let mut c = self.lock();
+        c.entries.clear();
+        for g in c.generations.values_mut() {
+            *g += 1;
+        }
+    }
+
+    /// What to give [`Counts::remember`]: the tables' generations before the count is run.
+    pub fn generations(&self, tables: &[String]) -> Vec<u64> {
+        let c = self.lock();
+        tables.iter().map(|t| c.generations.get(t).copied().unwrap_or(0)).collect()
+    }
+
+    /// The count remembered under `key`, if none of `tables` changed since.
+    pub fn get(&self, key: &str, tables: &[String]) -> Option<i64> {
+        if !self.live.load(Ordering::Acquire) {
+            return None;
+        }
+        let c = self.lock();
+        let e = c.entries.get(key)?;
+        let now: Vec<u64> = tables.iter().map(|t| c.generations.get(t).copied().unwrap_or(0)).collect();
+        (e.generations == now && e.at.elapsed() < TTL).then_some(e.total)
+    }
+
+    /// Remembers `total`, counted when the tables were at `generations`.
+    pub fn remember(&self, key: String, generations: Vec<u64>, total: i64) {
+        if !self.live.load(Ordering::Acquire) {
+            return;
+        }
+        let mut c = self.lock();
+        if c.entries.len() >= MAX_ENTRIES {
+            c.entries.retain(|_, e| e.at.elapsed() < TTL);
+            if c.entries.len() >= MAX_ENTRIES {
+                c.entries.clear();
+            }
+        }
+        c.entries.insert(key, Entry { total, generations, at: Instant::now() });
     }
 }
 
@@ -80,38 +126,6 @@ pub fn announced_tables(sql: &str) -> Option<Vec<String>> {
         }
     }
     (!tables.is_empty()).then_some(tables)
-}
-
-/// What to give [`remember`]: the tables' generations before the count is run.
-pub fn generations(tables: &[String]) -> Vec<u64> {
-    let c = counts();
-    tables.iter().map(|t| c.generations.get(t).copied().unwrap_or(0)).collect()
-}
-
-/// The count remembered under `key`, if none of `tables` changed since.
-pub fn get(key: &str, tables: &[String]) -> Option<i64> {
-    if LIVE.load(Ordering::Acquire) == 0 {
-        return None;
-    }
-    let c = counts();
-    let e = c.entries.get(key)?;
-    let now: Vec<u64> = tables.iter().map(|t| c.generations.get(t).copied().unwrap_or(0)).collect();
-    (e.generations == now && e.at.elapsed() < TTL).then_some(e.total)
-}
-
-/// Remembers `total` counted when the tables were at `generations`.
-pub fn remember(key: String, generations: Vec<u64>, total: i64) {
-    if LIVE.load(Ordering::Acquire) == 0 {
-        return;
-    }
-    let mut c = counts();
-    if c.entries.len() >= MAX_ENTRIES {
-        c.entries.retain(|_, e| e.at.elapsed() < TTL);
-        if c.entries.len() >= MAX_ENTRIES {
-            c.entries.clear();
-        }
-    }
-    c.entries.insert(key, Entry { total, generations, at: Instant::now() });
 }
 
 #[cfg(test)]
@@ -135,17 +149,21 @@ mod tests {
 
     #[test]
     fn a_change_of_a_counted_table_forgets_the_count() {
-        set_live(true);
+        let live = Arc::new(AtomicBool::new(false));
+        let counts = Counts::new(live.clone());
         let tables = vec!["dids".to_owned(), "partners".to_owned()];
-        remember("k".into(), generations(&tables), 7);
-        assert_eq!(get("k", &tables), Some(7));
-        bump("partners");
-        assert_eq!(get("k", &tables), None);
+        // Nothing is remembered while the announcements are not heard.
+        counts.remember("k".into(), counts.generations(&tables), 7);
+        assert_eq!(counts.get("k", &tables), None);
+        live.store(true, Ordering::Release);
+        counts.remember("k".into(), counts.generations(&tables), 7);
+        assert_eq!(counts.get("k", &tables), Some(7));
+        counts.bump("partners");
+        assert_eq!(counts.get("k", &tables), None);
         // Counted while a change arrived: stale at once.
-        let before = generations(&tables);
-        bump("dids");
-        remember("k".into(), before, 8);
-        assert_eq!(get("k", &tables), None);
-        set_live(false);
+        let before = counts.generations(&tables);
+        counts.bump("dids");
+        counts.remember("k".into(), before, 8);
+        assert_eq!(counts.get("k", &tables), None);
     }
 }

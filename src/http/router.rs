@@ -336,7 +336,8 @@ async fn read_your_writes(
     next: Next,
 ) -> Response {
     let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let res = next.run(req).await;
+    // The list engine finds this instance's remembered totals through the request's task.
+    let res = crate::db::counts::scope(state.objects.counts.clone(), next.run(req)).await;
     if write && res.status().is_success() {
         state.caches_caught_up().await;
     }

@@ -87,7 +87,6 @@ struct Live(std::sync::Arc<crate::cache::Objects>, JoinHandle<()>);
 impl Live {
     fn on(state: &AppState) -> Live {
         state.objects.set_live(true);
-        crate::db::counts::set_live(true);
         let sender = {
             let state = state.clone();
             tokio::spawn(async move { state.objects.barrier.send(&state.pool, CACHE_CHANNEL).await })
@@ -99,7 +98,6 @@ impl Live {
 impl Drop for Live {
     fn drop(&mut self) {
         self.0.set_live(false);
-        crate::db::counts::set_live(false);
         self.1.abort();
     }
 }

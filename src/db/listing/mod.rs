@@ -351,7 +351,8 @@ where
         scope(&mut cq);
         push_filter(&mut cq, spec.fields, &q.filter)?;
         // Remembered until a table it reads changes (`db::counts`), keyed by its SQL and values.
-        let tables = super::counts::announced_tables(cq.sql());
+        let counts = super::counts::current();
+        let tables = counts.as_ref().and_then(|_| super::counts::announced_tables(cq.sql()));
         let mut query = cq.build_query_scalar::<i64>();
         let mut key = None;
         if tables.is_some() {
@@ -360,18 +361,19 @@ where
                 query = sqlx::query_scalar_with(sqlx::Execute::sql(&query), args);
             }
         }
-        total = match (&tables, &key) {
-            (Some(t), Some(k)) => match super::counts::get(k, t) {
+        total = match (&counts, &tables, &key) {
+            (Some(c), Some(t), Some(k)) => match c.get(k, t) {
                 Some(n) => Some(n),
                 None => {
-                    let before = super::counts::generations(t);
+                    let before = c.generations(t);
                     let n = query.fetch_one(exec).await?;
-                    super::counts::remember(k.clone(), before, n);
+                    c.remember(k.clone(), before, n);
                     Some(n)
                 }
             },
             _ => Some(query.fetch_one(exec).await?),
         };
+        drop(counts);
     }
     Ok(Page { items, has_more, total })
 }
