@@ -191,7 +191,11 @@ impl Objects {
                 })
                 .clone(),
         };
-        cache.as_any().downcast::<ObjectCache<Cached<T>>>().expect("one cache type per TypeId")
+        // One cache type per `TypeId`: the downcast holds; were it not to, the caller gets a
+        // cache of its own (nothing shared, nothing wrong) rather than a panic.
+        cache.as_any().downcast::<ObjectCache<Cached<T>>>().unwrap_or_else(|_| {
+            Arc::new(ObjectCache::<Cached<T>>::new(Arc::new(AtomicBool::new(false)), T::MAX_ENTRIES))
+        })
     }
 
     /// Forgets the row `sid` of `table` (this instance's part of a change).

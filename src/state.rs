@@ -110,8 +110,14 @@ impl Services {
     /// The instance's `T`, made by `init` the first time it is asked for.
     pub fn get_or_init<T: std::any::Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
         let mut map = crate::sync::lock(&self.0);
-        let entry = map.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(init()));
-        entry.clone().downcast::<T>().expect("a service is stored under its own type")
+        let id = std::any::TypeId::of::<T>();
+        // Stored under its own type, so the downcast holds; a value that did not would be replaced.
+        if let Some(v) = map.get(&id).and_then(|e| e.clone().downcast::<T>().ok()) {
+            return v;
+        }
+        let v = Arc::new(init());
+        map.insert(id, v.clone());
+        v
     }
 }
 

@@ -69,28 +69,41 @@ fn hashing_queue() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
         let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
         for i in 0..n {
             let rx = rx.clone();
-            std::thread::Builder::new()
-                .name(format!("argon2-{i}"))
-                .spawn(move || loop {
-                    let job = match rx.lock().expect("hashing queue").recv() {
-                        Ok(job) => job,
-                        Err(_) => return,
-                    };
-                    job();
-                })
-                .expect("a hashing thread starts");
+            let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || loop {
+                let job = match crate::sync::lock(&rx).recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                };
+                job();
+            });
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "cannot start a hashing thread");
+            }
         }
         std::sync::Mutex::new(tx)
     })
 }
 
-async fn on_hashing_threads<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+/// Runs `f` on the hashing threads; should they be gone (none could start, or one died with
+/// the job), on a blocking thread of the runtime instead: a request never panics for it.
+async fn on_hashing_threads<T: Send + 'static>(f: impl Fn() -> T + Send + Sync + 'static) -> T {
+    let f = std::sync::Arc::new(f);
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
-        let _ = tx.send(f());
-    });
-    hashing_queue().lock().expect("hashing queue").send(job).expect("hashing threads run");
-    rx.await.expect("a hashing job answers")
+    let job: Job = {
+        let f = f.clone();
+        Box::new(move || {
+            let _ = tx.send(f());
+        })
+    };
+    if crate::sync::lock(hashing_queue()).send(job).is_ok() {
+        if let Ok(v) = rx.await {
+            return v;
+        }
+    }
+    match tokio::task::spawn_blocking(move || f()).await {
+        Ok(v) => v,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 /// [`hash_password`] off the async threads.

@@ -227,8 +227,9 @@ fn replacement(r: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             '\\' if chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
-                let d = chars.next().expect("peeked");
-                out.push_str(&format!("${{{d}}}"));
+                if let Some(d) = chars.next() {
+                    out.push_str(&format!("${{{d}}}"));
+                }
             }
             '\\' if chars.peek() == Some(&'\\') => {
                 chars.next();

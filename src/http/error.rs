@@ -128,7 +128,7 @@ impl ApiError {
         let (message, errors): (String, Option<Vec<FieldError>>) = match self {
             ApiError::MalformedJson => {
                 let body = ErrorBody { message: "cannot parse json. Check json for validity".into(), errors: None };
-                return serde_json::to_value(MalformedJsonBody { body, status: 400 }).expect("error bodies serialize");
+                return serde_json::to_value(MalformedJsonBody { body, status: 400 }).unwrap_or_default();
             }
             ApiError::BadParameter { field, message } => {
                 ("invalid request parameter".into(), Some(vec![FieldError::new(field, message)]))
@@ -156,7 +156,7 @@ impl ApiError {
             ApiError::NotInstalled(what) => ("service unavailable".into(), Some(cause(what))),
             ApiError::Internal(_) => ("internal server error".into(), Some(cause("internal server error"))),
         };
-        serde_json::to_value(ErrorBody { message, errors }).expect("error bodies serialize")
+        serde_json::to_value(ErrorBody { message, errors }).unwrap_or_default()
     }
 }
 

@@ -97,6 +97,25 @@ pub fn respond_cached<T, W: serde::Serialize>(
     crate::http::respond::json_bytes(row.json(|r| serde_json::to_vec(&wire(r)).unwrap_or_default()), query)
 }
 
+/// Answers a cached object: as a partner sees it from its cached JSON, or built again for an
+/// admin (who sees more) or with its partner (`with_related`).
+pub async fn respond_found<T, W>(
+    state: &crate::state::AppState,
+    caller: &Caller,
+    row: &crate::cache::Cached<T>,
+    query: &crate::http::extract::QueryParams,
+    wire: impl Fn(&T, bool) -> W,
+) -> ApiResult<axum::response::Response>
+where
+    W: serde::Serialize + crate::resources::partners::ops::HasPartner,
+{
+    if caller.admin || query.with_related()? {
+        return crate::resources::partners::ops::respond_object(state, caller, wire(&row.row, caller.admin), query)
+            .await;
+    }
+    respond_cached(row, query, |r| wire(r, false))
+}
+
 /// An object in the partner tree.
 pub trait Owned {
     /// The owner's place in the partner tree.

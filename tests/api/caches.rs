@@ -298,3 +298,28 @@ async fn list_totals_follow_every_change_on_every_instance() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_cached_object_still_answers_admins_and_with_related_in_full() {
+    let app = TestApp::new().await;
+    let (p, tok) = app.partner(&root(), "views", None).await;
+    let tok = bearer(&tok);
+    let did = app.rent_numbers(&tok, &["15162065596"], 31).await.remove(0);
+    let sid = did["did_sid"].as_str().unwrap();
+    let path = format!("/core/v2/phonenumber/dids/{sid}");
+    // Cached by the partner's read.
+    assert_eq!(app.get(&path).actor(tok.clone()).ok().await, did);
+    assert_eq!(app.get(&path).actor(tok.clone()).ok().await, did);
+    // The partner, with its partner object.
+    let related = app.get(&format!("{path}?with_related=true")).actor(tok.clone()).ok().await;
+    assert_eq!(related["partner"]["partner_sid"], p["partner_sid"]);
+    assert_eq!(related["did_sid"], did["did_sid"]);
+    // The admin route answers the admin's view, built for it, not the partner's cached JSON.
+    let admin = app.get(&format!("/core/v2/admin/dids/{sid}")).actor(root()).ok().await;
+    assert_eq!(admin["did_sid"], did["did_sid"]);
+    let direct = app.get(&format!("/core/v2/admin/dids/{sid}")).actor(root()).ok().await;
+    assert_eq!(admin, direct);
+    for (k, v) in did.as_object().unwrap() {
+        assert_eq!(&admin[k], v, "{k}: the admin sees at least what the partner sees");
+    }
+}

@@ -373,7 +373,6 @@ where
             },
             _ => Some(query.fetch_one(exec).await?),
         };
-        drop(counts);
     }
     Ok(Page { items, has_more, total })
 }

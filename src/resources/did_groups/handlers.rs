@@ -13,7 +13,7 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::partners;
-use crate::resources::shared::{find_cached, find_visible, respond_cached};
+use crate::resources::shared::{find_cached, find_visible, respond_found};
 use crate::state::AppState;
 
 fn check_callback(state: &AppState, v: &Maybe<String>, p: &mut Problems) {
@@ -59,10 +59,7 @@ pub async fn get_did_group(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let g = find_cached(&state, &caller, &raw, WHAT, |s| repo::get(&state.pool, s)).await?;
-    if caller.admin || query.with_related()? {
-        return partners::ops::respond_object(&state, &caller, g.to_wire(), &query).await;
-    }
-    respond_cached(&g, &query, GroupRow::to_wire)
+    respond_found(&state, &caller, &g, &query, |r, _| GroupRow::to_wire(r)).await
 }
 
 pub async fn update_did_group(

@@ -16,7 +16,7 @@ use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, ListSpec, Page, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
-use crate::resources::shared::{cached, find_cached, find_visible, respond_cached};
+use crate::resources::shared::{cached, find_cached, find_visible, respond_cached, respond_found};
 use crate::resources::{countries, partners};
 use crate::state::AppState;
 
@@ -117,10 +117,7 @@ pub async fn get_did(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let row = find_cached(&state, &caller, &raw, WHAT, |s| repo::get(&state.pool, s, false)).await?;
-    if caller.admin || query.with_related()? {
-        return partners::ops::respond_object(&state, &caller, row.to_wire(caller.admin), &query).await;
-    }
-    respond_cached(&row, &query, |r| r.to_wire(false))
+    respond_found(&state, &caller, &row, &query, |r, admin| r.to_wire(admin)).await
 }
 
 pub async fn update_did(

@@ -14,7 +14,7 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::{self, Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners;
-use crate::resources::shared::{check_transformations, find_cached, find_visible, respond_cached};
+use crate::resources::shared::{check_transformations, find_cached, find_visible, respond_found};
 use crate::state::AppState;
 
 const WHAT: &str = "endpoint";
@@ -32,10 +32,7 @@ pub async fn get_endpoint(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let row = find_cached(&state, &caller, &raw, WHAT, |s| repo::get(&state.pool, s, false)).await?;
-    if caller.admin || query.with_related()? {
-        return partners::ops::respond_object(&state, &caller, row.to_wire(caller.admin), &query).await;
-    }
-    respond_cached(&row, &query, |r| r.to_wire(false))
+    respond_found(&state, &caller, &row, &query, |r, admin| r.to_wire(admin)).await
 }
 
 fn hosted_properties(

@@ -28,16 +28,7 @@ crate::resources::shared::owned_rows!(PartnerRow);
 
 /// A partner by SID (not deleted), from this instance's cache or the database.
 pub async fn find(state: &AppState, sid: Uuid) -> ApiResult<Option<Arc<Cached<PartnerRow>>>> {
-    let cache = state.objects.of::<PartnerRow>();
-    if let Some(row) = cache.get(&sid) {
-        return Ok(Some(row));
-    }
-    let generation = cache.generation();
-    Ok(repo::get(&state.pool, sid).await?.map(|row| {
-        let row = Arc::new(Cached::new(row));
-        cache.put(sid, row.clone(), generation);
-        row
-    }))
+    crate::resources::shared::cached(state, sid, |s| repo::get(&state.pool, s)).await
 }
 
 /// A partner's place in the tree (never changes once the partner exists), remembered by this

@@ -14,7 +14,7 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::{Update, UpdateMode};
 use crate::http::respond;
 use crate::resources::partners::{self, ops::HasPartner};
-use crate::resources::shared::{find_cached, find_visible, respond_cached};
+use crate::resources::shared::{find_cached, find_visible, respond_found};
 use crate::state::AppState;
 
 /// The routes of both kinds are these, told their kind and how a row goes on the wire.
@@ -59,10 +59,7 @@ async fn get<W: Serialize + HasPartner>(
     if x.kind != kind.as_str() {
         return Err(crate::http::error::ApiError::not_found(kind.what()));
     }
-    if caller.admin || query.with_related()? {
-        return partners::ops::respond_object(&state, &caller, wire(&x), &query).await;
-    }
-    respond_cached(&x, &query, wire)
+    respond_found(&state, &caller, &x, &query, |r, _| wire(r)).await
 }
 
 async fn update<W: Serialize>(

@@ -20,7 +20,7 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::partners;
-use crate::resources::shared::{find_cached, find_visible, respond_cached};
+use crate::resources::shared::{find_cached, find_visible, respond_found};
 use crate::state::AppState;
 use crate::traffic;
 
@@ -117,10 +117,7 @@ pub async fn get_application(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let a = find_cached(&state, &caller, &raw, "application", |s| repo::get_application(&state.pool, s, false)).await?;
-    if caller.admin || query.with_related()? {
-        return partners::ops::respond_object(&state, &caller, a.to_wire(), &query).await;
-    }
-    respond_cached(&a, &query, repo::ApplicationRow::to_wire)
+    respond_found(&state, &caller, &a, &query, |r, _| repo::ApplicationRow::to_wire(r)).await
 }
 
 pub async fn update_application(
@@ -229,10 +226,7 @@ pub async fn get_device(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let d = find_cached(&state, &caller, &raw, "device", |s| repo::get_device(&state.pool, s, false)).await?;
-    if caller.admin || query.with_related()? {
-        return partners::ops::respond_object(&state, &caller, d.to_wire(), &query).await;
-    }
-    respond_cached(&d, &query, repo::DeviceRow::to_wire)
+    respond_found(&state, &caller, &d, &query, |r, _| repo::DeviceRow::to_wire(r)).await
 }
 
 pub async fn update_device(

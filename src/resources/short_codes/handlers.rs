@@ -14,7 +14,7 @@ use crate::http::extract::{JsonBody, PathParams, QueryParams};
 use crate::http::input::{Batch, Maybe, Problems};
 use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::Update;
-use crate::resources::shared::{check_callback_url, find_cached, find_visible, respond_cached};
+use crate::resources::shared::{check_callback_url, find_cached, find_visible, respond_found};
 use crate::resources::{did_groups, partners};
 use crate::state::AppState;
 
@@ -34,10 +34,7 @@ pub async fn get_short_code(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let s = find_cached(&state, &caller, &raw, WHAT, |sid| repo::get(&state.pool, sid, false)).await?;
-    if caller.admin || query.with_related()? {
-        return partners::ops::respond_object(&state, &caller, s.to_wire(), &query).await;
-    }
-    respond_cached(&s, &query, repo::ShortCodeRow::to_wire)
+    respond_found(&state, &caller, &s, &query, |r, _| repo::ShortCodeRow::to_wire(r)).await
 }
 
 /// A DID group of `owner` named by `field`, checked (empty: none).
