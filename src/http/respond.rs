@@ -55,7 +55,7 @@ pub fn list<T: Serialize>(page: Page<T>, q: &ListQuery, url: &RequestUrl, sid_ke
             pagination: links,
             total: page.total,
         };
-        return Ok(Json(env).into_response());
+        return sized_json(&env, env.items.len());
     }
     let mut items = Vec::with_capacity(page.items.len());
     for item in &page.items {
@@ -72,7 +72,17 @@ pub fn list<T: Serialize>(page: Page<T>, q: &ListQuery, url: &RequestUrl, sid_ke
         pagination: links,
         total: page.total,
     };
-    Ok(Json(env).into_response())
+    sized_json(&env, env.items.len())
+}
+
+/// A list's JSON written into a buffer sized for its items at once: grown by doubling from a
+/// few bytes, a page of 1,000 records (1 MB) was copied some fifteen times on its way.
+fn sized_json<T: Serialize>(body: &T, items: usize) -> ApiResult<Response> {
+    const PER_ITEM: usize = 1024;
+    let mut buf = Vec::with_capacity(512 + items.saturating_mul(PER_ITEM));
+    serde_json::to_writer(&mut buf, body).map_err(ApiError::internal)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"))], buf)
+        .into_response())
 }
 
 pub fn no_content() -> Response {

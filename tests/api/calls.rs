@@ -531,12 +531,14 @@ async fn a_trees_records_are_read_whole_and_in_order_whatever_its_size() {
     let scopes = ["calls.read", "calls.read_descendant", "partners.manage", "oauth.manage"];
     let small = app.partner_with(&scopes).await;
     let large = app.partner_with(&scopes).await;
+    // A small tree is read in branches merged in the page's order; a tree larger than
+    // `MERGED_TREE` (32) in the order of the records' date, each checked against the tree.
     let mut partners: Vec<(&str, String)> = Vec::new();
-    for i in 0..2 {
+    for i in 0..3 {
         let (c, _) = app.partner(&small, &format!("small_{i}"), None).await;
         partners.push(("small", c["partner_sid"].as_str().unwrap().to_owned()));
     }
-    for i in 0..6 {
+    for i in 0..33 {
         let (c, _) = app.partner(&large, &format!("large_{i}"), None).await;
         partners.push(("large", c["partner_sid"].as_str().unwrap().to_owned()));
     }
@@ -544,39 +546,62 @@ async fn a_trees_records_are_read_whole_and_in_order_whatever_its_size() {
         let (c, _) = app.partner(&root(), &format!("outside_{i}"), None).await;
         partners.push(("outside", c["partner_sid"].as_str().unwrap().to_owned()));
     }
-    // 5 records a partner, their times interleaved across partners.
+    // 4 records a partner, their times interleaved across partners.
     let mut records = Vec::new();
     for (i, (_, p)) in partners.iter().enumerate() {
-        for k in 0..5 {
+        for k in 0..4 {
             let minute = (k * 17 + i * 3) % 60;
             records.push(json!({"partner_sid": p, "date_stop": format!("2024-10-30T10:{minute:02}:00Z")}));
         }
     }
     let saved = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(json!(records)).ok().await;
     let saved = saved.as_array().unwrap();
+    let key = |r: &Value| (r["date_stop"].as_str().unwrap().to_owned(), r["dr_sid"].as_str().unwrap().to_owned());
+    let local = |u: &str| u.trim_start_matches("http://localhost").to_owned();
+    let filter = "filter=date_stop+ge+2024-10-30T10:10:00Z+and+date_stop+lt+2024-10-30T10:50:00Z";
     for (tree, reader) in [("small", &small), ("large", &large)] {
         let mine: Vec<&str> = partners.iter().filter(|(t, _)| *t == tree).map(|(_, p)| p.as_str()).collect();
         let mut want: Vec<(String, String)> = saved
             .iter()
             .filter(|r| mine.contains(&r["partner_sid"].as_str().unwrap()))
-            .map(|r| (r["date_stop"].as_str().unwrap().to_owned(), r["dr_sid"].as_str().unwrap().to_owned()))
+            .map(key)
             .filter(|(stop, _)| stop.as_str() >= "2024-10-30T10:10" && stop.as_str() < "2024-10-30T10:50")
             .collect();
         want.sort();
-        let mut url = Some(
-            "/core/v2/calls/call_drs?filter=date_stop+ge+2024-10-30T10:10:00Z+and+date_stop+lt+2024-10-30T10:50:00Z\
-             &order=date_stop+asc&limit=4"
-                .to_owned(),
-        );
-        let mut got = Vec::new();
+        assert!(want.len() > 5, "the {tree} tree has records on several pages");
+        // Forward, following `next`.
+        let mut url = Some(format!("/core/v2/calls/call_drs?{filter}&order=date_stop+asc&limit=4"));
+        let (mut got, mut last) = (Vec::new(), None);
         while let Some(u) = url {
             let page = app.get(&u).actor(reader.clone()).ok().await;
-            for r in page["items"].as_array().unwrap() {
-                got.push((r["date_stop"].as_str().unwrap().to_owned(), r["dr_sid"].as_str().unwrap().to_owned()));
-            }
-            url = page["pagination"]["next"].as_str().map(|n| n.trim_start_matches("http://localhost").to_owned());
+            got.extend(page["items"].as_array().unwrap().iter().map(key));
+            url = page["pagination"]["next"].as_str().map(local);
+            last = Some(u);
         }
-        assert!(!want.is_empty());
-        assert_eq!(got, want, "the {tree} tree's records");
+        assert_eq!(got, want, "the {tree} tree's records, page by page");
+        // Backward from the last page, following `previous`.
+        let page = app.get(&last.unwrap()).actor(reader.clone()).ok().await;
+        let mut back: Vec<Vec<(String, String)>> = vec![page["items"].as_array().unwrap().iter().map(key).collect()];
+        let mut url = page["pagination"]["previous"].as_str().map(local);
+        while let Some(u) = url {
+            let page = app.get(&u).actor(reader.clone()).ok().await;
+            back.push(page["items"].as_array().unwrap().iter().map(key).collect());
+            url = page["pagination"]["previous"].as_str().map(local);
+        }
+        let back: Vec<(String, String)> = back.into_iter().rev().flatten().collect();
+        assert_eq!(back, want, "the {tree} tree's records, from the end");
+        // Newest first, by offset.
+        let mut newest = Vec::new();
+        for offset in (0..want.len()).step_by(5) {
+            let page = app
+                .get(&format!("/core/v2/calls/call_drs?{filter}&order=date_stop+desc&limit=5&offset={offset}"))
+                .actor(reader.clone())
+                .ok()
+                .await;
+            newest.extend(page["items"].as_array().unwrap().iter().map(key));
+        }
+        let mut desc = want.clone();
+        desc.reverse();
+        assert_eq!(newest, desc, "the {tree} tree's records, newest first by offset");
     }
 }

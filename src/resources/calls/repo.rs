@@ -178,7 +178,7 @@ pub async fn list<'e>(
     descendants: bool,
     q: &ListQuery,
 ) -> RepoResult<Page<CdrRow>> {
-    listing::fetch::<CdrRow, _>(
+    listing::fetch_records::<CdrRow, _>(
         db,
         &LIST,
         q,

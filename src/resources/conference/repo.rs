@@ -135,7 +135,7 @@ pub async fn list<'e>(
     descendants: bool,
     q: &ListQuery,
 ) -> RepoResult<Page<ConferenceRow>> {
-    listing::fetch::<ConferenceRow, _>(
+    listing::fetch_records::<ConferenceRow, _>(
         db,
         &LIST,
         q,

@@ -257,7 +257,7 @@ pub async fn list_messages<'e>(
     t: Tenancy<'_>,
     q: &ListQuery,
 ) -> RepoResult<Page<MessageRow>> {
-    listing::fetch::<MessageRow, _>(
+    listing::fetch_records::<MessageRow, _>(
         db,
         &MESSAGES,
         q,
@@ -274,7 +274,7 @@ pub async fn list_drs<'e>(
     descendants: bool,
     q: &ListQuery,
 ) -> RepoResult<Page<MessageRow>> {
-    listing::fetch::<MessageRow, _>(
+    listing::fetch_records::<MessageRow, _>(
         db,
         &DRS,
         q,
