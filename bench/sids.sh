@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5s}
 CONNS=${CONNS:-64}
+ONLY=${ONLY:-}   # a regular expression: measure only the routes it matches
 PORT=${PORT:-18097}
 DIR=$(mktemp -d /tmp/carrierx-bench-sids.XXXXXX)
 chmod 755 "$DIR"
@@ -65,10 +66,13 @@ FILE=$(curl -fsS -H "Authorization: Bearer $TOKEN" -H "Content-Type: application
   "$BASE/core/v2/storage/files?container_sid=$BOX&name=hello.txt" | jq -r .file_sid)
 CLS=$(api GET 'phonenumber/classifications?limit=1' | jq -r '.items[0].classification_sid')
 TPL=$(api GET 'verification/email/templates?limit=1' | jq -r '.items[0].template_sid')
+TOK=$(api GET 'oauth/tokens?limit=1' | jq -r '.items[0].token_sid')
+LOGIN=$(api POST oauth/logins '{"login":"root_bench","password":"bench-password-1","token_scopes":["partners.read"]}' | jq -r .login_sid)
 
 printf '\n| GET (Bearer, c=%s, %s) | req/s | × pgbench | p50 | p99 | RSS |\n|---|---:|---:|---:|---:|---:|\n' "$CONNS" "$DURATION"
 run() {
   local name=$1 path=$2 out rps p50 p99
+  if [ -n "$ONLY" ] && ! [[ $name =~ $ONLY ]]; then return; fi
   curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/$path" || { echo "| $name | failed: $path | | | | |"; return; }
   out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/$path")
   rps=$(awk '/Requests\/sec/ {print int($2)}' <<<"$out")
@@ -98,5 +102,7 @@ run "/push/devices/{sid}" "push/devices/$DEV"
 run "/storage/containers/{sid}" "storage/containers/$BOX"
 run "/storage/files/{sid}" "storage/files/$FILE"
 run "/verification/email/templates/{sid}" "verification/email/templates/$TPL"
+run "/oauth/tokens/{sid}" "oauth/tokens/$TOK"
+run "/oauth/logins/{sid}" "oauth/logins/$LOGIN"
 echo
 echo "server RSS at the end: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$SERVER/status)"

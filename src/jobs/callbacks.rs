@@ -10,6 +10,11 @@
 //! - Every attempt is recorded (`attempt_log`).
 //! - A slow or dead receiver holds back only its own callbacks: at most `callback_per_receiver`
 //!   are in flight to one `host:port`, `callback_concurrency` in all; sending messages never waits.
+//! - A callback queued on an instance whose sender has room is taken by that sender in the write
+//!   that queues it (counted and leased as a claim would: no other instance takes it) and handed
+//!   over once that commits ([`reserve`], `resources::callbacks::ops::Queued`): no claim, one
+//!   write fewer. The claim is for the rest: retries, bursts beyond the room, other instances'
+//!   callbacks whose instance is gone.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -102,6 +107,125 @@ struct InFlight {
     by_receiver: HashMap<String, usize>,
 }
 
+impl InFlight {
+    fn add(&mut self, authority: &str) {
+        self.total += 1;
+        *self.by_receiver.entry(authority.to_owned()).or_default() += 1;
+    }
+
+    fn remove(&mut self, authority: &str) {
+        self.total = self.total.saturating_sub(1);
+        if let Some(n) = self.by_receiver.get_mut(authority) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.by_receiver.remove(authority);
+            }
+        }
+    }
+}
+
+/// This instance's sender, as the writers that queue callbacks see it: its room, and the callbacks
+/// handed to it.
+pub struct Sender {
+    running: std::sync::atomic::AtomicBool,
+    in_flight: Arc<Mutex<InFlight>>,
+    handed: Mutex<Vec<Claimed>>,
+    /// Callbacks were queued due at once without being handed over: claim them.
+    queued_due: std::sync::atomic::AtomicBool,
+    wake: Arc<tokio::sync::Notify>,
+    per_receiver: usize,
+    concurrency: usize,
+    lease_ms: i64,
+}
+
+fn sender(state: &AppState) -> Arc<Sender> {
+    state.services.get_or_init(|| {
+        let config = &state.config;
+        Sender {
+            running: false.into(),
+            in_flight: Arc::default(),
+            handed: Mutex::default(),
+            queued_due: false.into(),
+            wake: state.callback_wake.clone(),
+            per_receiver: config.callback_per_receiver as usize,
+            concurrency: config.callback_concurrency as usize,
+            lease_ms: (config.callback_timeout_ms as i64).saturating_mul(2).saturating_add(5_000),
+        }
+    })
+}
+
+/// Callbacks due at once were queued for any instance's sender to claim: this one claims now.
+pub fn queued_due(state: &AppState) {
+    sender(state).queued_due.store(true, std::sync::atomic::Ordering::Release);
+    state.callback_wake.notify_one();
+}
+
+/// How often a sender with nothing announced looks for due callbacks: retries come due, other
+/// instances' callbacks outlive their lease or wait for room.
+const CLAIM_EVERY: Duration = Duration::from_millis(100);
+
+/// Room with this instance's sender, taken for callbacks being queued.
+pub fn reserve(state: &AppState) -> Reserved {
+    Reserved { sender: sender(state), taken: Vec::new() }
+}
+
+/// Room taken with the sender, one attempt per receiver named; given back when dropped unless
+/// launched.
+pub struct Reserved {
+    sender: Arc<Sender>,
+    taken: Vec<String>,
+}
+
+impl Reserved {
+    /// Takes room for an attempt to `authority`, if the sender runs here and has it.
+    pub fn take(&mut self, authority: &str) -> bool {
+        let s = &self.sender;
+        if !s.running.load(std::sync::atomic::Ordering::Acquire) {
+            return false;
+        }
+        let mut f = lock(&s.in_flight);
+        if f.total >= s.concurrency || f.by_receiver.get(authority).copied().unwrap_or(0) >= s.per_receiver {
+            return false;
+        }
+        f.add(authority);
+        drop(f);
+        self.taken.push(authority.to_owned());
+        true
+    }
+
+    /// The lease of the callbacks taken.
+    pub fn lease_ms(&self) -> i64 {
+        self.sender.lease_ms
+    }
+
+    /// Hands the callbacks written for the room taken to the sender (the transaction committed).
+    pub fn launch(mut self, claimed: Vec<Claimed>) {
+        let s = self.sender.clone();
+        // Room taken for a callback that was not written (none expected) is given back.
+        for c in &claimed {
+            if let Some(i) = self.taken.iter().position(|a| *a == c.authority) {
+                self.taken.swap_remove(i);
+            }
+        }
+        if !claimed.is_empty() {
+            lock(&s.handed).extend(claimed);
+            s.wake.notify_one();
+        }
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        if self.taken.is_empty() {
+            return;
+        }
+        let mut f = lock(&self.sender.in_flight);
+        for a in self.taken.drain(..) {
+            f.remove(&a);
+        }
+    }
+}
+
 /// Runs the sender until the process ends.
 pub async fn run(state: AppState) {
     let client = match client() {
@@ -113,89 +237,114 @@ pub async fn run(state: AppState) {
     };
     let config = state.config.clone();
     let timeout = Duration::from_millis(config.callback_timeout_ms.max(1));
-    let lease_ms = (config.callback_timeout_ms as i64).saturating_mul(2).saturating_add(5_000);
-    let per_receiver = config.callback_per_receiver as usize;
-    let concurrency = config.callback_concurrency as usize;
-    let in_flight = Arc::new(Mutex::new(InFlight::default()));
+    let sender = sender(&state);
+    let lease_ms = sender.lease_ms;
+    let per_receiver = sender.per_receiver;
+    let concurrency = sender.concurrency;
+    let in_flight = sender.in_flight.clone();
     let finished = Arc::new(tokio::sync::Notify::new());
     let (results_tx, results_rx) = mpsc::unbounded_channel::<AttemptResult>();
     tokio::spawn(record_results(state.clone(), results_rx));
+    // Writers may hand callbacks over from now on.
+    sender.running.store(true, std::sync::atomic::Ordering::Release);
+    let _stopped = Stopped(sender.clone());
+    // One attempt, its room in `in_flight` already taken.
+    let start = |c: Claimed| {
+        let (client, config, in_flight, finished, results) =
+            (client.clone(), config.clone(), in_flight.clone(), finished.clone(), results_tx.clone());
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let (status, error) = attempt(&client, &c, timeout).await;
+            let delivered = error.is_none();
+            let _ = results.send(AttemptResult {
+                id: c.id,
+                attempt: c.attempts,
+                response_status: status,
+                error,
+                duration_ms: started.elapsed().as_millis() as i64,
+                delivered,
+                retry_in_ms: if delivered { None } else { retry_delay(&config, c.attempts) },
+            });
+            lock(&in_flight).remove(&c.authority);
+            finished.notify_one();
+        });
+    };
+    // Claims cost a look at the due index: one is made when one is due (callbacks queued without
+    // room here, the last claim found work, attempts made room for receivers that were full) or
+    // every CLAIM_EVERY, not on every wake-up (every commit that hands callbacks over wakes it).
+    let mut claim_soon = true;
+    let mut last_claim = Instant::now();
     loop {
+        let handed = std::mem::take(&mut *lock(&sender.handed));
+        if !handed.is_empty() {
+            // A receiver that reads the object back here sees what its callback says.
+            state.caches_caught_up().await;
+            for c in handed {
+                start(c);
+            }
+        }
         let (busy, free) = {
             let f = lock(&in_flight);
             let busy: Vec<String> =
                 f.by_receiver.iter().filter(|(_, n)| **n >= per_receiver).map(|(k, _)| k.clone()).collect();
             (busy, concurrency.saturating_sub(f.total))
         };
-        let claimed = if free > 0 {
+        let announced = sender.queued_due.swap(false, std::sync::atomic::Ordering::AcqRel);
+        let mut got = 0;
+        if free > 0 && (claim_soon || announced || last_claim.elapsed() >= CLAIM_EVERY) {
             let head = (4 * concurrency).max(1000) as i64;
-            match repo::claim(&state.pool, &busy, per_receiver as i64, free as i64, head, lease_ms).await {
+            let claimed = match repo::claim(&state.pool, &busy, per_receiver as i64, free as i64, head, lease_ms).await
+            {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = ?e, "cannot claim callbacks");
                     Vec::new()
                 }
+            };
+            last_claim = Instant::now();
+            got = claimed.len();
+            // Found work, or left some out for full receivers: look again once attempts finish.
+            claim_soon = got > 0 || !busy.is_empty();
+            if got > 0 {
+                state.caches_caught_up().await;
             }
-        } else {
-            Vec::new()
-        };
-        let got = claimed.len();
-        if got > 0 {
-            // A receiver that reads the object back here sees what its callback says.
-            state.caches_caught_up().await;
-        }
-        for c in claimed {
-            {
-                let mut f = lock(&in_flight);
-                f.total += 1;
-                *f.by_receiver.entry(c.authority.clone()).or_default() += 1;
+            for c in claimed {
+                lock(&in_flight).add(&c.authority);
+                start(c);
             }
-            let (client, config, in_flight, finished, results) =
-                (client.clone(), config.clone(), in_flight.clone(), finished.clone(), results_tx.clone());
-            tokio::spawn(async move {
-                let started = Instant::now();
-                let (status, error) = attempt(&client, &c, timeout).await;
-                let delivered = error.is_none();
-                let _ = results.send(AttemptResult {
-                    id: c.id,
-                    attempt: c.attempts,
-                    response_status: status,
-                    error,
-                    duration_ms: started.elapsed().as_millis() as i64,
-                    delivered,
-                    retry_in_ms: if delivered { None } else { retry_delay(&config, c.attempts) },
-                });
-                let mut f = lock(&in_flight);
-                f.total -= 1;
-                if let Some(n) = f.by_receiver.get_mut(&c.authority) {
-                    *n -= 1;
-                    if *n == 0 {
-                        f.by_receiver.remove(&c.authority);
-                    }
-                }
-                drop(f);
-                finished.notify_one();
-            });
+            if got > 0 && got == free {
+                continue;
+            }
         }
-        if got > 0 && got == free {
-            continue;
-        }
-        // Attempts in flight, and the last claim found work: claim again in a moment.
-        let busy = got > 0 && lock(&in_flight).total > 0;
-        if busy {
+        let wait = CLAIM_EVERY.saturating_sub(last_claim.elapsed()).max(Duration::from_millis(1));
+        if got > 0 && lock(&in_flight).total > 0 {
             // Attempts are finishing: claim again in a moment, for all that finished meanwhile
             // (one claim a few milliseconds, not one per answer).
             tokio::select! {
                 _ = state.callback_wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(5)) => {}
             }
-        } else {
+        } else if claim_soon {
             tokio::select! {
                 _ = state.callback_wake.notified() => {}
                 _ = finished.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        } else {
+            tokio::select! {
+                _ = state.callback_wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
+    }
+}
+
+/// Closes the door to writers when the sender stops.
+struct Stopped(Arc<Sender>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        self.0.running.store(false, std::sync::atomic::Ordering::Release);
     }
 }
 

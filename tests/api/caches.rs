@@ -139,6 +139,27 @@ async fn every_cached_object_is_shared_by_the_instances() {
     shared_object(&a, &b, &tok, &f_path, json!({"name": "renamed.txt"})).await;
     deleted_everywhere(&a, &b, &tok, &f_path).await;
 
+    // OAuth tokens: another of the partner's, read with the first (a token read with itself
+    // shows its last use, which moves with every request).
+    let second = a.token_for(&root(), p["partner_sid"].as_str().unwrap(), None).await;
+    let tokens = a.get("/core/v2/oauth/tokens?limit=100").actor(tok.clone()).ok().await;
+    let t2 = tokens["items"].as_array().unwrap().iter().find(|t| t["access_token"] == second.as_str()).unwrap().clone();
+    let t_path = sid_path("oauth/tokens", &t2, "token_sid");
+    shared_object(&a, &b, &tok, &t_path, json!({"name": "renamed token"})).await;
+    // Used on A, its last use shows on A at once (and in the database within seconds).
+    a.get("/core/v2/oauth/whoami").actor(bearer(&second)).ok().await;
+    assert_ne!(a.get(&t_path).actor(tok.clone()).ok().await["date_last_accessed"], Value::Null);
+    // Partner logins.
+    let login = a
+        .post("/core/v2/oauth/logins")
+        .actor(tok.clone())
+        .json(json!({"login": "cache-tenant_ops", "password": "Cache-login-pass-1", "token_scopes": ["partners.read"]}))
+        .ok()
+        .await;
+    let login_path = sid_path("oauth/logins", &login, "login_sid");
+    shared_object(&a, &b, &tok, &login_path, json!({"token_scopes": ["calls.read", "partners.read"]})).await;
+    deleted_everywhere(&a, &b, &tok, &login_path).await;
+
     // System objects read by everyone: the same on both instances.
     for list in ["phonenumber/classifications", "verification/email/templates"] {
         let items = a.get(&format!("/core/v2/{list}")).actor(tok.clone()).ok().await;

@@ -25,7 +25,7 @@ struct Entry {
 }
 
 /// When a token was last used, and from where (written in batches).
-type LastAccess = (DateTime<Utc>, Option<String>);
+pub type LastAccess = (DateTime<Utc>, Option<String>);
 /// One check of Basic credentials that concurrent requests with the same credentials share.
 type InFlight = tokio::sync::OnceCell<Option<Arc<Principal>>>;
 
@@ -179,6 +179,11 @@ impl AuthCache {
         let mut m = crate::sync::lock(&self.last_access);
         let ip = ip.or_else(|| m.get(&token_sid).and_then(|e| e.1.clone()));
         m.insert(token_sid, (Utc::now(), ip));
+    }
+
+    /// The last use of a token noted here and not yet written.
+    pub fn pending_access(&self, token_sid: Uuid) -> Option<LastAccess> {
+        crate::sync::lock(&self.last_access).get(&token_sid).cloned()
     }
 
     pub fn take_last_access(&self) -> Vec<(Uuid, DateTime<Utc>, Option<String>)> {

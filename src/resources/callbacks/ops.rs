@@ -8,7 +8,38 @@ use uuid::Uuid;
 use super::repo::{self, NewCallback};
 use crate::domain::callback_url;
 use crate::http::error::ApiResult;
+use crate::jobs::callbacks::Reserved;
 use crate::state::AppState;
+
+/// Callbacks queued in a transaction. Those this instance's sender had room for were taken by it
+/// in the same write; [`Queued::launch`], once the transaction has committed, hands them over, so
+/// they go out without a claim. Dropped without it (the transaction failed), the room is given
+/// back; a committed callback never handed over is attempted once its lease runs out.
+#[must_use = "launch the callbacks once the transaction commits"]
+pub struct Queued {
+    /// How many callbacks were queued.
+    pub count: usize,
+    /// How many are due at once for any instance's sender to claim (not handed over).
+    due: usize,
+    handed: Option<(Reserved, Vec<repo::Claimed>)>,
+}
+
+impl Queued {
+    fn none() -> Self {
+        Queued { count: 0, due: 0, handed: None }
+    }
+
+    /// After the commit: the callbacks go to this instance's sender (those it had no room for, to
+    /// any instance's, woken).
+    pub fn launch(mut self, state: &AppState) {
+        if let Some((reserved, claimed)) = self.handed.take() {
+            reserved.launch(claimed);
+        }
+        if self.due > 0 {
+            crate::jobs::callbacks::queued_due(state);
+        }
+    }
+}
 
 /// A change to report: its partner, the number it went through, the object and its JSON.
 pub struct Report {
@@ -22,9 +53,9 @@ pub struct Report {
 /// Queues the SMS callbacks of `reports`, each to its number's URL by the reference's precedence
 /// (number, DID group, partner `callbacks.sms`); a report without a URL calls nobody. A URL that
 /// cannot be used (set before this server's address was known, say) is recorded as failed.
-pub async fn queue_sms(state: &AppState, db: &mut PgConnection, reports: Vec<Report>) -> ApiResult<usize> {
+pub async fn queue_sms(state: &AppState, db: &mut PgConnection, reports: Vec<Report>) -> ApiResult<Queued> {
     if reports.is_empty() {
-        return Ok(0);
+        return Ok(Queued::none());
     }
     let keys: Vec<(Option<Uuid>, Uuid)> = reports.iter().map(|r| (r.did_sid, r.partner_sid)).collect();
     let urls = repo::sms_urls(&mut *db, &keys).await?;
@@ -38,9 +69,9 @@ pub async fn queue_partner(
     db: &mut PgConnection,
     key: &'static str,
     reports: Vec<Report>,
-) -> ApiResult<usize> {
+) -> ApiResult<Queued> {
     if reports.is_empty() {
-        return Ok(0);
+        return Ok(Queued::none());
     }
     let partners: Vec<Uuid> = reports.iter().map(|r| r.partner_sid).collect();
     let urls = repo::partner_urls(&mut *db, key, &partners).await?;
@@ -55,7 +86,7 @@ async fn enqueue(
     event: &'static str,
     reports: Vec<Report>,
     urls: Vec<Option<String>>,
-) -> ApiResult<usize> {
+) -> ApiResult<Queued> {
     let items: Vec<NewCallback> = reports
         .into_iter()
         .zip(urls)
@@ -76,6 +107,10 @@ async fn enqueue(
             })
         })
         .collect();
-    repo::enqueue(db, &items).await?;
-    Ok(items.len())
+    // Room with this instance's sender, taken now; given back if the transaction fails.
+    let mut reserved = crate::jobs::callbacks::reserve(state);
+    let leased: Vec<bool> = items.iter().map(|i| i.refused.is_none() && reserved.take(&i.authority)).collect();
+    let claimed = repo::enqueue(db, &items, &leased, reserved.lease_ms()).await?;
+    let due = items.iter().zip(&leased).filter(|(i, l)| i.refused.is_none() && !**l).count();
+    Ok(Queued { count: items.len(), due, handed: Some((reserved, claimed)) })
 }

@@ -121,19 +121,32 @@ pub struct NewCallback {
 }
 
 /// Queues callbacks in the caller's transaction (due at once: they go out once it commits).
-pub async fn enqueue(db: &mut PgConnection, items: &[NewCallback]) -> RepoResult<()> {
+/// Those marked in `leased` are taken by this instance's sender in the same write (their first
+/// attempt counted, leased for `lease_ms`, as a claim would do): they are answered, to be handed
+/// to the sender once the transaction commits.
+pub async fn enqueue(
+    db: &mut PgConnection,
+    items: &[NewCallback],
+    leased: &[bool],
+    lease_ms: i64,
+) -> RepoResult<Vec<Claimed>> {
     if items.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let sids: Vec<Uuid> = items.iter().map(|_| Uuid::new_v4()).collect();
-    sqlx::query(
+    let rows: Vec<Claimed> = sqlx::query_as(
         "INSERT INTO callbacks (callback_sid, partner_sid, event, object_sid, url, authority, body, status, error,
-                                next_attempt_at)
+                                attempts, next_attempt_at)
          SELECT x.sid, x.partner, x.event, x.object, x.url, x.authority, x.body,
                 CASE WHEN x.refused IS NULL THEN 'pending' ELSE 'failed' END, x.refused,
-                CASE WHEN x.refused IS NULL THEN now() END
-           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[]::json[], $8::text[])
-                AS x(sid, partner, event, object, url, authority, body, refused)",
+                CASE WHEN x.refused IS NULL AND x.leased THEN 1 ELSE 0 END,
+                CASE WHEN x.refused IS NOT NULL THEN NULL
+                     WHEN x.leased THEN now() + make_interval(secs => $10::double precision / 1000)
+                     ELSE now() END
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[]::json[], $8::text[],
+                       $9::bool[])
+                AS x(sid, partner, event, object, url, authority, body, refused, leased)
+      RETURNING id, url, authority, body::text AS body, attempts",
     )
     .bind(&sids)
     .bind(items.iter().map(|i| i.partner_sid).collect::<Vec<_>>())
@@ -143,9 +156,11 @@ pub async fn enqueue(db: &mut PgConnection, items: &[NewCallback]) -> RepoResult
     .bind(items.iter().map(|i| i.authority.as_str()).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.body.as_str()).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.refused.clone()).collect::<Vec<_>>())
-    .execute(db)
+    .bind((0..items.len()).map(|i| leased.get(i).copied().unwrap_or(false)).collect::<Vec<_>>())
+    .bind(lease_ms as f64)
+    .fetch_all(db)
     .await?;
-    Ok(())
+    Ok(rows.into_iter().filter(|c| c.attempts == 1).collect())
 }
 
 /// The SMS callback URL of each (number, partner): the first non-empty of the number's (or short

@@ -689,6 +689,7 @@ async fn complete(
         accrual::defer(&mut tx, partner, &charges).await?;
     }
     let mut conference_sid = None;
+    let mut queued = None;
     if let Some(e) = endpoint.filter(|e| CONFERENCE_TYPES.contains(&e.kind.as_str())) {
         let row = ConferenceRow {
             call_sid: walk.call_sid,
@@ -719,7 +720,7 @@ async fn complete(
         conference::insert(&mut tx, std::slice::from_ref(&row)).await?;
         let body = serde_json::to_string(&row.to_wire()).map_err(ApiError::internal)?;
         let report = Report { partner_sid: partner, did_sid: walk.did_sid, object_sid: row.call_sid, body };
-        callbacks::queue_partner(state, &mut tx, "app_conference_call", vec![report]).await?;
+        queued = Some(callbacks::queue_partner(state, &mut tx, "app_conference_call", vec![report]).await?);
         conference_sid = Some(row.call_sid);
         walk.steps.push(Step::new(
             "record",
@@ -730,8 +731,8 @@ async fn complete(
         ));
     }
     tx.commit().await?;
-    if conference_sid.is_some() {
-        state.callback_wake.notify_one();
+    if let Some(q) = queued {
+        q.launch(state);
     }
     if outbound && !charges.is_empty() {
         partners::ops::money_changed(state, partner);

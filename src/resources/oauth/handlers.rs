@@ -299,22 +299,26 @@ pub async fn list_tokens(State(state): State<AppState>, caller: Caller, url: Req
     respond::list(page.map(|r| r.to_wire(caller.admin)), &q, &url, "token_sid")
 }
 
-async fn find_token(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<TokenRow> {
-    let sid = parse_sid(raw, "token")?;
-    let mut conn = state.pool.acquire().await?;
-    repo::get_token(&mut conn, caller.tenancy(), sees_all_tokens(caller), sid, false)
-        .await?
-        .ok_or_else(|| ApiError::not_found("token"))
-}
-
+/// `GET /oauth/tokens/{token_sid}`: from the object cache, with this instance's last use of the
+/// token (written to the database every few seconds, not on every request) laid over it.
 pub async fn get_token(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    cache::flush_last_access(&state.auth, &state.pool).await?;
-    let row = find_token(&state, &caller, &raw).await?;
+    let sid = parse_sid(&raw, "token")?;
+    let entry = crate::resources::shared::cached(&state, sid, |sid| repo::token_by_sid(&state.pool, sid))
+        .await?
+        .filter(|e| e.visible_to(caller.tenancy(), sees_all_tokens(&caller)))
+        .ok_or_else(|| ApiError::not_found("token"))?;
+    let mut row = entry.row.token.clone();
+    if let Some((date, ip)) = state.auth.pending_access(row.token_sid) {
+        if row.date_last_accessed.is_none_or(|d| d < date) {
+            row.date_last_accessed = Some(date);
+            row.ip_last_accessed = ip.or(row.ip_last_accessed);
+        }
+    }
     if query.with_related()? {
         let mut items = with_partners(&state, std::slice::from_ref(&row), caller.admin).await?;
         return respond::object(&items.remove(0), &query);
@@ -444,6 +448,7 @@ pub async fn list_logins(State(state): State<AppState>, caller: Caller, url: Req
     respond::list(page.map(|r| r.to_wire(caller.admin)), &q, &url, "login_sid")
 }
 
+/// `GET /oauth/logins/{login_sid}`: from the object cache.
 pub async fn get_login(
     State(state): State<AppState>,
     caller: Caller,
@@ -451,11 +456,15 @@ pub async fn get_login(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "partner login")?;
-    let mut conn = state.pool.acquire().await?;
-    let row = repo::get_login(&mut *conn, caller.tenancy(), sid, false)
+    let t = caller.tenancy();
+    let row = crate::resources::shared::cached(&state, sid, |sid| repo::login_by_sid(&state.pool, sid))
         .await?
+        .filter(|r| t.admin || r.row.partner_sid == t.partner_sid)
         .ok_or_else(|| ApiError::not_found("partner login"))?;
-    respond::object(&row.to_wire(caller.admin), &query)
+    if caller.admin {
+        return respond::object(&row.row.to_wire(true), &query);
+    }
+    crate::resources::shared::respond_cached(&row, &query, |r| r.to_wire(false))
 }
 
 pub async fn update_login(

@@ -132,6 +132,45 @@ pub async fn get_token(
     Ok(qb.build_query_as::<TokenRow>().fetch_optional(db).await?)
 }
 
+/// A token with its partner's place in the tree, as the object cache keeps it (who may see it is
+/// decided on each read: its expiry moves with the clock).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TokenEntry {
+    #[sqlx(flatten)]
+    pub token: TokenRow,
+    pub tree_path: String,
+}
+
+impl crate::cache::Cacheable for TokenEntry {
+    const TABLE: &'static str = "oauth_tokens";
+}
+
+impl TokenEntry {
+    /// Whether `t` sees the token: an unexpired one; of its own partner, or of its tree with
+    /// `all_in_tree`; `common` ones only unless admin (as `push_token_scope`).
+    pub fn visible_to(&self, t: Tenancy<'_>, all_in_tree: bool) -> bool {
+        let token = &self.token;
+        if token.date_expiration_refresh_token <= chrono::Utc::now() {
+            return false;
+        }
+        t.admin
+            || (token.visibility == "common"
+                && if all_in_tree { t.sees(&self.tree_path) } else { token.partner_sid == t.partner_sid })
+    }
+}
+
+/// A token by secure ID, whoever may see it.
+pub async fn token_by_sid<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<TokenEntry>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS}, COALESCE(p.tree_path, '') AS tree_path
+           FROM oauth_tokens t LEFT JOIN partners p ON p.partner_sid = t.partner_sid
+          WHERE t.token_sid = $1"
+    ))
+    .bind(sid)
+    .fetch_optional(db)
+    .await?)
+}
+
 pub struct NewToken {
     pub partner_sid: Uuid,
     pub client_id: String,
@@ -329,6 +368,18 @@ pub async fn get_login<'e>(
         qb.push(" FOR UPDATE");
     }
     Ok(qb.build_query_as::<LoginRow>().fetch_optional(db).await?)
+}
+
+impl crate::cache::Cacheable for LoginRow {
+    const TABLE: &'static str = "credentials";
+}
+
+/// A partner login by secure ID, whoever may see it.
+pub async fn login_by_sid<'e>(db: impl PgExecutor<'e>, sid: Uuid) -> RepoResult<Option<LoginRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {LOGIN_COLUMNS} FROM credentials c WHERE c.login_sid = $1"))
+        .bind(sid)
+        .fetch_optional(db)
+        .await?)
 }
 
 pub async fn insert_login<'e>(db: impl PgExecutor<'e>, row: &LoginRow, password_hash: &str) -> RepoResult<()> {

@@ -442,11 +442,9 @@ pub async fn arrive(state: &AppState, input: InboundSmsInput, mut p: Problems) -
     let (row, report, charged) = receive(state, &mut tx, &did, &from, &[], text.as_deref(), &media, kind).await?;
     let queued = callbacks::queue_sms(state, &mut tx, report.into_iter().collect()).await?;
     tx.commit().await?;
+    queued.launch(state);
     if let Some(p) = charged {
         partners::ops::money_changed(state, p);
-    }
-    if queued > 0 {
-        state.callback_wake.notify_one();
     }
     announce(state, &[&row], true).await;
     Ok(row)
@@ -535,11 +533,9 @@ pub async fn step(state: &AppState) -> ApiResult<usize> {
     repo::save_steps(&mut tx, &rows).await?;
     let queued = callbacks::queue_sms(state, &mut tx, reports).await?;
     tx.commit().await?;
+    queued.launch(state);
     for p in charged {
         partners::ops::money_changed(state, p);
-    }
-    if queued > 0 {
-        state.callback_wake.notify_one();
     }
     announce(state, &rows.iter().collect::<Vec<_>>(), false).await;
     announce(state, &received.iter().collect::<Vec<_>>(), true).await;

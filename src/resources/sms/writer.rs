@@ -89,8 +89,9 @@ async fn write(state: &AppState, batch: &[Job]) -> ApiResult<Vec<ApiResult<()>>>
     let rows: Vec<MessageRow> = accepted.iter().map(|j| j.row.clone()).collect();
     repo::insert(&mut tx, &rows).await?;
     let reports = accepted.iter().filter(|j| j.announce).map(|j| super::ops::report(&j.row)).collect();
-    callbacks::queue_sms(state, &mut tx, reports).await?;
+    let queued = callbacks::queue_sms(state, &mut tx, reports).await?;
     tx.commit().await?;
+    queued.launch(state);
     let charged: std::collections::BTreeSet<Uuid> = batch
         .iter()
         .zip(&outcomes)
