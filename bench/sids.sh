@@ -67,6 +67,12 @@ FILE=$(curl -fsS -H "Authorization: Bearer $TOKEN" -H "Content-Type: application
 CLS=$(api GET 'phonenumber/classifications?limit=1' | jq -r '.items[0].classification_sid')
 TPL=$(api GET 'verification/email/templates?limit=1' | jq -r '.items[0].template_sid')
 TOK=$(api GET 'oauth/tokens?limit=1' | jq -r '.items[0].token_sid')
+CONF=$(api POST admin/app/conference/calls "{\"partner_sid\":\"$ME\",\"date_stop\":\"2026-11-20T11:00:00Z\",\"date_start\":\"2026-11-20T10:59:00Z\"}" | jq -r '.call_sid')
+SDOM=$(api POST shortener/domains '{"domain_name":"bench.test"}' | jq -r .domain_sid)
+SLINK=$(api POST shortener/links "{\"domain_sid\":\"$SDOM\",\"destination_url\":\"https://example.com/landing\"}" | jq -r .link_sid)
+api POST admin/dids '[{"phonenumber":"15162065803","capabilities":31,"price":"0"}]' >/dev/null
+AVAIL=$(api GET 'phonenumber/available_dids?filter=phonenumber+eq+15162065803' | jq -r '.items[0].did_sid')
+PLAN=$(api POST admin/calls/rates_plans '{"name":"bench","items":[{"prefix":"1","price":"0.01"}]}' | jq -r .rates_plan_sid)
 LOGIN=$(api POST oauth/logins '{"login":"root_bench","password":"bench-password-1","token_scopes":["partners.read"]}' | jq -r .login_sid)
 
 printf '\n| GET (Bearer, c=%s, %s) | req/s | × pgbench | p50 | p99 | RSS |\n|---|---:|---:|---:|---:|---:|\n' "$CONNS" "$DURATION"
@@ -103,6 +109,12 @@ run "/storage/containers/{sid}" "storage/containers/$BOX"
 run "/storage/files/{sid}" "storage/files/$FILE"
 run "/verification/email/templates/{sid}" "verification/email/templates/$TPL"
 run "/oauth/tokens/{sid}" "oauth/tokens/$TOK"
+run "/app/conference/calls/{sid}" "app/conference/calls/$CONF"
+run "/shortener/domains/{sid}" "shortener/domains/$SDOM"
+run "/shortener/links/{sid}" "shortener/links/$SLINK"
+run "/phonenumber/available_dids/{sid}" "phonenumber/available_dids/$AVAIL"
+run "/admin/dids/{sid} (admin)" "admin/dids/$DID"
+run "/admin/calls/rates_plans/{sid} (admin)" "admin/calls/rates_plans/$PLAN"
 run "/oauth/logins/{sid}" "oauth/logins/$LOGIN"
 echo
 echo "server RSS at the end: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$SERVER/status)"

@@ -160,6 +160,32 @@ async fn every_cached_object_is_shared_by_the_instances() {
     shared_object(&a, &b, &tok, &login_path, json!({"token_scopes": ["calls.read", "partners.read"]})).await;
     deleted_everywhere(&a, &b, &tok, &login_path).await;
 
+    // Shortener domains and links (a link shows its domain's name and its hits).
+    let dom =
+        a.post("/core/v2/shortener/domains").actor(tok.clone()).json(json!({"domain_name": "cache.test"})).ok().await;
+    let dom_path = sid_path("shortener/domains", &dom, "domain_sid");
+    let link = a
+        .post("/core/v2/shortener/links")
+        .actor(tok.clone())
+        .json(json!({"domain_sid": dom["domain_sid"], "destination_url": "https://example.com/a"}))
+        .ok()
+        .await;
+    let link_path = sid_path("shortener/links", &link, "link_sid");
+    shared_object(&a, &b, &tok, &link_path, json!({"destination_url": "https://example.com/b"})).await;
+    shared_object(&a, &b, &tok, &dom_path, json!({"minimum_length": 9})).await;
+    deleted_everywhere(&a, &b, &tok, &link_path).await;
+    deleted_everywhere(&a, &b, &tok, &dom_path).await;
+    // Rate plans (admin).
+    let plan = a
+        .post("/core/v2/admin/calls/rates_plans")
+        .actor(root())
+        .json(json!({"name": "cached", "items": [{"prefix": "1", "price": "0.01"}]}))
+        .ok()
+        .await;
+    let plan_path = sid_path("admin/calls/rates_plans", &plan, "rates_plan_sid");
+    assert_eq!(b.get(&plan_path).actor(root()).ok().await, a.get(&plan_path).actor(root()).ok().await);
+    deleted_everywhere(&a, &b, &root(), &plan_path).await;
+
     // System objects read by everyone: the same on both instances.
     for list in ["phonenumber/classifications", "verification/email/templates"] {
         let items = a.get(&format!("/core/v2/{list}")).actor(tok.clone()).ok().await;

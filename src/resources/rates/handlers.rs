@@ -270,8 +270,10 @@ pub async fn get_plan(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let sid = parse_sid(&raw, "rates plan")?;
-    let row = repo::get_plan(&state.pool, sid).await?.ok_or_else(|| ApiError::not_found("rates plan"))?;
-    respond::object(&row.to_wire(), &query)
+    let row = crate::resources::shared::cached(&state, sid, |sid| repo::get_plan(&state.pool, sid))
+        .await?
+        .ok_or_else(|| ApiError::not_found("rates plan"))?;
+    crate::resources::shared::respond_cached(&row, &query, repo::PlanListRow::to_wire)
 }
 
 pub async fn delete_plan(

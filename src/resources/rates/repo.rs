@@ -235,6 +235,10 @@ pub struct PlanListRow {
     items_count: i64,
 }
 
+impl crate::cache::Cacheable for PlanListRow {
+    const TABLE: &'static str = "rate_plans";
+}
+
 impl PlanListRow {
     pub fn sid(&self) -> Uuid {
         self.rates_plan_sid

@@ -15,7 +15,7 @@ use crate::http::listing::{ListQuery, RequestUrl};
 use crate::http::patch::Update;
 use crate::http::respond;
 use crate::resources::partners;
-use crate::resources::shared::find_visible;
+use crate::resources::shared::{find_cached, find_visible, respond_cached};
 use crate::state::AppState;
 
 fn one_of(v: &Maybe<String>, field: &str, default: &str, allowed: &[&str], p: &mut Problems) -> String {
@@ -131,8 +131,8 @@ pub async fn get_domain(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let d = find_visible(&caller, &raw, "domain", |sid| repo::get_domain(&state.pool, sid, false)).await?;
-    respond::object(&d.to_wire(), &query)
+    let d = find_cached(&state, &caller, &raw, "domain", |sid| repo::get_domain(&state.pool, sid, false)).await?;
+    respond_cached(&d, &query, DomainRow::to_wire)
 }
 
 pub async fn update_domain(
@@ -288,8 +288,8 @@ pub async fn get_link(
     PathParams(raw): PathParams<String>,
     query: QueryParams,
 ) -> ApiResult<Response> {
-    let l = find_visible(&caller, &raw, "link", |sid| repo::get_link(&state.pool, sid, false)).await?;
-    respond::object(&l.to_wire(), &query)
+    let l = find_cached(&state, &caller, &raw, "link", |sid| repo::get_link(&state.pool, sid, false)).await?;
+    respond_cached(&l, &query, LinkRow::to_wire)
 }
 
 pub async fn update_link(

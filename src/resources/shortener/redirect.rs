@@ -111,6 +111,8 @@ pub async fn flush_hits(state: &AppState) -> ApiResult<usize> {
         }
         return Err(e.into());
     }
+    // This instance's cached links show the new counts once this returns.
+    state.caches_caught_up().await;
     Ok(taken.len())
 }
 

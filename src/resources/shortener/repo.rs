@@ -35,6 +35,10 @@ pub struct DomainRow {
 
 impl Cacheable for DomainRow {
     const TABLE: &'static str = "shortener_domains";
+
+    fn owner(&self) -> Option<Uuid> {
+        Some(self.partner_sid)
+    }
 }
 
 impl DomainRow {
@@ -176,6 +180,10 @@ pub struct LinkRow {
 
 impl Cacheable for LinkRow {
     const TABLE: &'static str = "shortener_links";
+
+    fn owner(&self) -> Option<Uuid> {
+        Some(self.partner_sid)
+    }
 }
 
 impl LinkRow {
