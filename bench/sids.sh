@@ -24,8 +24,10 @@ PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
 for tool in wrk jq; do command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)"; exit 1; }; done
 
 cargo build --release --quiet
+CLIENT_ID=5c7965f285344165b003ce1a3202e589
+CLIENT_SECRET=5033909114fe442cbbcb83b674dbf90c
 CARRIERX_DATA_DIR=$DIR CARRIERX_BIND=127.0.0.1:$PORT CARRIERX_ROOT_TOKEN=$TOKEN CARRIERX_EMAIL_VERIFICATION=auto \
-  RUST_LOG=warn target/release/carrierx-core > "$DIR/server.log" 2>&1 &
+  CARRIERX_OAUTH_CLIENT_ID=$CLIENT_ID CARRIERX_OAUTH_CLIENT_SECRET=$CLIENT_SECRET RUST_LOG=warn target/release/carrierx-core > "$DIR/server.log" 2>&1 &
 SERVER=$!
 cleanup() { kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT
@@ -66,7 +68,11 @@ FILE=$(curl -fsS -H "Authorization: Bearer $TOKEN" -H "Content-Type: application
   "$BASE/core/v2/storage/files?container_sid=$BOX&name=hello.txt" | jq -r .file_sid)
 CLS=$(api GET 'phonenumber/classifications?limit=1' | jq -r '.items[0].classification_sid')
 TPL=$(api GET 'verification/email/templates?limit=1' | jq -r '.items[0].template_sid')
-TOK=$(api GET 'oauth/tokens?limit=1' | jq -r '.items[0].token_sid')
+# A token of the root partner's other than the one the requests carry, and that one.
+curl -fsS -H "Authorization: Bearer $TOKEN" -d "client_id=$CLIENT_ID&client_secret=$CLIENT_SECRET" "$BASE/core/v2/oauth/token/$ME" >/dev/null
+TOKENS=$(api GET 'oauth/tokens?limit=100')
+OWN=$(jq -r --arg t "$TOKEN" '.items[] | select(.access_token == $t) | .token_sid' <<<"$TOKENS")
+TOK=$(jq -r --arg t "$TOKEN" '[.items[] | select(.access_token != $t)][0].token_sid' <<<"$TOKENS")
 CONF=$(api POST admin/app/conference/calls "{\"partner_sid\":\"$ME\",\"date_stop\":\"2026-11-20T11:00:00Z\",\"date_start\":\"2026-11-20T10:59:00Z\"}" | jq -r '.call_sid')
 SDOM=$(api POST shortener/domains '{"domain_name":"bench.test"}' | jq -r .domain_sid)
 SLINK=$(api POST shortener/links "{\"domain_sid\":\"$SDOM\",\"destination_url\":\"https://example.com/landing\"}" | jq -r .link_sid)
@@ -109,6 +115,7 @@ run "/storage/containers/{sid}" "storage/containers/$BOX"
 run "/storage/files/{sid}" "storage/files/$FILE"
 run "/verification/email/templates/{sid}" "verification/email/templates/$TPL"
 run "/oauth/tokens/{sid}" "oauth/tokens/$TOK"
+run "/oauth/tokens/{sid} (the token reading it)" "oauth/tokens/$OWN"
 run "/app/conference/calls/{sid}" "app/conference/calls/$CONF"
 run "/shortener/domains/{sid}" "shortener/domains/$SDOM"
 run "/shortener/links/{sid}" "shortener/links/$SLINK"

@@ -312,12 +312,17 @@ pub async fn get_token(
         .await?
         .filter(|e| e.visible_to(caller.tenancy(), sees_all_tokens(&caller)))
         .ok_or_else(|| ApiError::not_found("token"))?;
+    let pending = state
+        .auth
+        .pending_access(entry.row.token.token_sid)
+        .filter(|(date, _)| entry.row.token.date_last_accessed.is_none_or(|d| d < *date));
+    if pending.is_none() && !caller.admin && !query.with_related()? {
+        return crate::resources::shared::respond_cached(&entry, &query, |e| e.token.to_wire(false));
+    }
     let mut row = entry.row.token.clone();
-    if let Some((date, ip)) = state.auth.pending_access(row.token_sid) {
-        if row.date_last_accessed.is_none_or(|d| d < date) {
-            row.date_last_accessed = Some(date);
-            row.ip_last_accessed = ip.or(row.ip_last_accessed);
-        }
+    if let Some((date, ip)) = pending {
+        row.date_last_accessed = Some(date);
+        row.ip_last_accessed = ip.or(row.ip_last_accessed);
     }
     if query.with_related()? {
         let mut items = with_partners(&state, std::slice::from_ref(&row), caller.admin).await?;
