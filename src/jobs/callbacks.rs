@@ -289,7 +289,8 @@ pub async fn run(state: AppState) {
                 f.by_receiver.iter().filter(|(_, n)| **n >= per_receiver).map(|(k, _)| k.clone()).collect();
             (busy, concurrency.saturating_sub(f.total))
         };
-        let announced = sender.queued_due.swap(false, std::sync::atomic::Ordering::AcqRel);
+        // Taken only when there is room to claim them (else kept for when there is).
+        let announced = free > 0 && sender.queued_due.swap(false, std::sync::atomic::Ordering::AcqRel);
         let mut got = 0;
         if free > 0 && (claim_soon || announced || last_claim.elapsed() >= CLAIM_EVERY) {
             let head = (4 * concurrency).max(1000) as i64;
