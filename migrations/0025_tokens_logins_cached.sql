@@ -60,3 +60,13 @@ CREATE TRIGGER rate_plan_items_plan_updated AFTER UPDATE ON rate_plan_items REFE
     FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_parent_objects('rate_plans', 'rates_plan_sid', 'rates_plan_sid', 'rates_plan_sid');
 CREATE TRIGGER rate_plan_items_plan_deleted AFTER DELETE ON rate_plan_items REFERENCING OLD TABLE AS changed_rows
     FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_parent_objects('rate_plans', 'rates_plan_sid', 'rates_plan_sid', 'rates_plan_sid');
+
+-- Which plan rates a partner's messages is kept per (partner, direction, kind): any change of the
+-- assignments, an insert included (a partner's own plan takes over from the default), drops them.
+CREATE FUNCTION carrierx_notify_table_objects() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('carrierx_cache', 'object:' || TG_TABLE_NAME);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER rate_plan_assignments_objects_changed AFTER INSERT OR UPDATE OR DELETE ON rate_plan_assignments
+    FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_table_objects();

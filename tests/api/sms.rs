@@ -1016,3 +1016,59 @@ async fn sending_with_basic_credentials_checks_the_password_once() {
     assert_eq!(checks().await - before, 1.0, "one password check for five charged sends");
     server.terminate().await;
 }
+
+#[tokio::test]
+async fn a_changed_plan_or_number_counts_for_the_next_message_on_every_instance() {
+    let app = TestApp::new().await;
+    let other = app.another_instance().await;
+    let (p, tok) = sender(&app, "sms_replan").await;
+    let psid = p["partner_sid"].as_str().unwrap();
+    let _net = app.network();
+    // A message sent through an instance, once it has left (its price shows then).
+    async fn priced_by(via: &TestApp, tok: &Actor, n: &str) -> Value {
+        let m = send(via, tok, json!({"from": "15162065575", "to": n, "message": "rated"})).await;
+        until_status(via, tok, &m["message_sid"], "delivered").await["price"].clone()
+    }
+    let priced = |via, n| priced_by(via, &tok, n);
+    // The reference plans (0.01 a segment), read once by each instance and kept.
+    assert_eq!(priced(&app, "17605692222").await, "0.01");
+    assert_eq!(priced(&other, "17605692222").await, "0.01");
+    // The partner's own plan: 0.05 for 1760..., 0.03 for any other number.
+    let plan = app
+        .post("/core/v2/admin/calls/rates_plans")
+        .actor(root())
+        .json(json!({"name": "sms_own", "items": [{"prefix": "1760", "price": "0.05"}, {"price": "0.03"}]}))
+        .ok()
+        .await;
+    let plan_path = format!("/core/v2/admin/calls/rates_plans/{}", plan["rates_plan_sid"].as_str().unwrap());
+    app.post(&format!("{plan_path}/assignments"))
+        .actor(root())
+        .json(json!({"partner_sid": psid, "direction": "outbound", "type": "sms", "sub_type": "toll"}))
+        .ok()
+        .await;
+    // The instance that assigned it rates with it at once; the other within a second.
+    assert_eq!(priced(&app, "17605692222").await, "0.05");
+    assert_eq!(priced(&app, "12123450000").await, "0.03");
+    eventually(Duration::from_secs(1), "the other instance rates with the new plan", || async {
+        priced(&other, "17605692222").await == "0.05"
+    })
+    .await;
+    // The plan deleted (its assignment with it): the reference plans again.
+    assert_eq!(app.delete(&plan_path).actor(root()).send().await.status, 204);
+    assert_eq!(priced(&app, "17605692222").await, "0.01");
+    eventually(Duration::from_secs(1), "the other instance forgets the deleted plan", || async {
+        priced(&other, "17605692222").await == "0.01"
+    })
+    .await;
+    // The sending number released: no instance sends from it any more.
+    let dids = app.get("/core/v2/phonenumber/dids?filter=phonenumber+eq+15162065575").actor(tok.clone()).ok().await;
+    let did_path = format!("/core/v2/phonenumber/dids/{}", dids["items"][0]["did_sid"].as_str().unwrap());
+    assert_eq!(app.delete(&did_path).actor(tok.clone()).send().await.status, 204);
+    let gone = json!({"from": "15162065575", "to": "17605692222", "message": "gone"});
+    let r = app.post("/core/v2/sms/messages").actor(tok.clone()).json(gone.clone()).send().await;
+    r.assert_error(404, "from");
+    eventually(Duration::from_secs(1), "the other instance forgets the released number", || async {
+        other.post("/core/v2/sms/messages").actor(tok.clone()).json(gone.clone()).send().await.status == 404
+    })
+    .await;
+}

@@ -180,3 +180,38 @@ pub async fn release(tx: &mut PgConnection, row: &DidRow, aging_seconds: u32) ->
     }
     Ok(repo::release(&mut *tx, Some(row.did_sid), None, aging_seconds).await?)
 }
+
+/// Which secure ID a number has: learned from the numbers read, so that the next read of the
+/// number goes to the object cache (a number's row keeps its secure ID for life).
+#[derive(Default)]
+struct NumberIds(std::sync::Mutex<std::collections::HashMap<String, Uuid>>);
+
+/// The most numbers [`rented`] remembers the secure ID of (then it starts again).
+const MAX_NUMBER_IDS: usize = 100_000;
+
+/// The rented number `number` (E.164 digits), through the object cache: what every message sent
+/// from or to a number of this server reads. A number not rented is read from the database each
+/// time.
+pub async fn rented(state: &crate::state::AppState, number: &str) -> ApiResult<Option<repo::RentedNumber>> {
+    let ids = state.services.get_or_init(NumberIds::default);
+    let cache = state.objects.of::<repo::RentedEntry>();
+    let known = crate::sync::lock(&ids.0).get(number).copied();
+    if let Some(hit) = known.and_then(|sid| cache.get(&sid)).filter(|e| e.row.0.phonenumber == number) {
+        return Ok(Some(hit.row.0.clone()));
+    }
+    let generation = cache.generation();
+    let Some(found) = repo::rented_by_number(&state.pool, &[number.to_owned()]).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    cache.put(
+        found.did_sid,
+        std::sync::Arc::new(crate::cache::Cached::new(repo::RentedEntry(found.clone()))),
+        generation,
+    );
+    let mut ids = crate::sync::lock(&ids.0);
+    if ids.len() >= MAX_NUMBER_IDS {
+        ids.clear();
+    }
+    ids.insert(number.to_owned(), found.did_sid);
+    Ok(Some(found))
+}

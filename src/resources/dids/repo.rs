@@ -400,6 +400,15 @@ pub struct RentedNumber {
     pub short_code: bool,
 }
 
+/// A rented number as messaging keeps it in the object cache (by its secure ID; a change of the
+/// number's row drops it).
+#[derive(Clone, Debug)]
+pub struct RentedEntry(pub RentedNumber);
+
+impl crate::cache::Cacheable for RentedEntry {
+    const TABLE: &'static str = "dids";
+}
+
 /// The rented numbers among `numbers` (E.164 digits), unlocked.
 pub async fn rented_by_number<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoResult<Vec<RentedNumber>> {
     Ok(sqlx::query_as(

@@ -77,10 +77,17 @@ pub async fn best_item<'e>(
 
 /// Every item of a plan, as the rating reads them.
 pub async fn plan_items<'e>(db: impl PgExecutor<'e>, plan: Uuid) -> RepoResult<Vec<RateItem>> {
+    plan_items_up_to(db, plan, i64::MAX).await
+}
+
+/// At most `limit` items of a plan (more than `limit - 1` tells the plan is larger).
+pub async fn plan_items_up_to<'e>(db: impl PgExecutor<'e>, plan: Uuid, limit: i64) -> RepoResult<Vec<RateItem>> {
     let rows: Vec<(Option<String>, Decimal, i32, i32)> = sqlx::query_as(
-        "SELECT prefix, price, billing_increment, billing_minimum FROM rate_plan_items WHERE rates_plan_sid = $1",
+        "SELECT prefix, price, billing_increment, billing_minimum FROM rate_plan_items WHERE rates_plan_sid = $1
+          LIMIT $2",
     )
     .bind(plan)
+    .bind(limit)
     .fetch_all(db)
     .await?;
     Ok(rows

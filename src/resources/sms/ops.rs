@@ -153,6 +153,15 @@ async fn messaging_numbers(db: &mut PgConnection, numbers: &[String]) -> ApiResu
     Ok(found)
 }
 
+/// The number of this server `number` that takes messages: a rented DID (through the object
+/// cache) or a short code.
+async fn messaging_number(state: &AppState, number: &str) -> ApiResult<Vec<RentedNumber>> {
+    if number.len() > 8 {
+        return Ok(dids::ops::rented(state, number).await?.into_iter().collect());
+    }
+    messaging_numbers(&mut *state.pool.acquire().await?, &[number.to_owned()]).await
+}
+
 /// What sending or receiving one message costs: the rate of its first party, the total, and the
 /// charges (per recipient country).
 struct Priced {
@@ -184,7 +193,7 @@ async fn price(
     let codes = countries::ops::codes(state).await?;
     let (mut rate, mut total, mut charges) = (None, None::<Decimal>, Vec::new());
     for other in others {
-        let Some(item) = rates::repo::best_item(&state.pool, partner, direction, &plan_kind, other).await? else {
+        let Some(item) = rates::ops::best_item(state, partner, direction, &plan_kind, other).await? else {
             continue;
         };
         let amount = (item.price * Decimal::from(segments)).normalize();
@@ -288,7 +297,7 @@ pub async fn send(state: &AppState, caller: &Caller, input: SmsMessageInput, mut
         return Err(ApiError::internal("checked above"));
     };
     // The sending number: rented by the caller (any partner's through the admin routes).
-    let did = messaging_numbers(&mut *state.pool.acquire().await?, std::slice::from_ref(&from))
+    let did = messaging_number(state, &from)
         .await?
         .into_iter()
         .find(|d| caller.admin || d.partner_sid == caller.partner_sid())
@@ -432,11 +441,10 @@ pub async fn arrive(state: &AppState, input: InboundSmsInput, mut p: Problems) -
     check_media(&media, &mut p);
     p.finish()?;
     let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::internal("checked above")) };
-    let did = messaging_numbers(&mut *state.pool.acquire().await?, std::slice::from_ref(&to))
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::MissingItem(FieldError::new(to_field, format!("cannot find a rented number {to}"))))?;
+    let did =
+        messaging_number(state, &to).await?.into_iter().next().ok_or_else(|| {
+            ApiError::MissingItem(FieldError::new(to_field, format!("cannot find a rented number {to}")))
+        })?;
     let kind = MessageType::of(!media.is_empty(), false);
     let mut tx = state.pool.begin().await?;
     let (row, report, charged) = receive(state, &mut tx, &did, &from, &[], text.as_deref(), &media, kind).await?;
