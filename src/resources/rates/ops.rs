@@ -32,11 +32,12 @@ struct Prefixes {
 
 impl crate::cache::Cacheable for PlanPrefixes {
     const TABLE: &'static str = "rate_plans";
-    const MAX_ENTRIES: usize = 1_000;
+    /// With [`MAX_CACHED_ITEMS`]: at most about 30 MB of plans per instance.
+    const MAX_ENTRIES: usize = 64;
 }
 
-/// Plans with more items are not kept in memory.
-const MAX_CACHED_ITEMS: i64 = 20_000;
+/// Plans with more items are not kept in memory (rated by the database).
+const MAX_CACHED_ITEMS: i64 = 5_000;
 
 impl Prefixes {
     fn new(items: Vec<RateItem>) -> Self {
@@ -103,5 +104,37 @@ pub async fn rating_items(
     match repo::plan_for(&mut *db, partner, direction, kind).await? {
         Some(plan) => Ok(Some(repo::plan_items(&mut *db, plan.rates_plan_sid).await?)),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn item(prefix: Option<&str>, price: i64) -> RateItem {
+        RateItem {
+            prefix: prefix.map(str::to_owned),
+            price: Decimal::from(price),
+            billing_increment: 1,
+            billing_minimum: 1,
+        }
+    }
+
+    #[test]
+    fn the_prefix_map_rates_as_the_plans_items_do() {
+        let plans = [
+            vec![item(Some("1"), 1), item(Some("1760"), 2), item(Some("17605"), 3), item(None, 9)],
+            vec![item(Some("44"), 4), item(Some("4420"), 5)],
+            vec![item(None, 7)],
+            vec![],
+        ];
+        let numbers = ["17605692222", "17601234567", "12125550100", "442071234567", "447911123456", "33123456789", "1"];
+        for items in plans {
+            let map = Prefixes::new(items.clone());
+            for n in numbers {
+                assert_eq!(map.best(n), crate::domain::rating::best(&items, n), "{n} in {items:?}");
+            }
+        }
     }
 }
