@@ -335,13 +335,16 @@ where
     run(exec, spec, q, select, from, scope, None).await
 }
 
+/// The SQL of the field keyset pages follow.
+fn keyset_order_sql<'s>(spec: &'s ListSpec, ks: &Keyset) -> &'s str {
+    spec.fields.iter().find(|f| f.name == ks.order_field).map(|f| f.sql).unwrap_or(ks.order_column)
+}
+
 /// The page's order: its SQL and direction, `None` for a shuffle.
 fn page_order<'s>(spec: &'s ListSpec, q: &ListQuery) -> Option<(&'s str, &'static str, bool)> {
     match (q.cursor, spec.keyset) {
         (Some(cursor), Some(ks)) => {
-            let order_sql =
-                spec.fields.iter().find(|f| f.name == ks.order_field).map(|f| f.sql).unwrap_or(ks.order_column);
-            Some((order_sql, if matches!(cursor, Cursor::After(_)) { "ASC" } else { "DESC" }, false))
+            Some((keyset_order_sql(spec, &ks), if matches!(cursor, Cursor::After(_)) { "ASC" } else { "DESC" }, false))
         }
         _ => match &q.order {
             Order::Default => Some((spec.default_order, "ASC", false)),
@@ -369,7 +372,7 @@ fn push_where_order(
     }
     push_filter(qb, spec.fields, &q.filter)?;
     if let (Some(cursor), Some(ks)) = (q.cursor, spec.keyset) {
-        let order_sql = spec.fields.iter().find(|f| f.name == ks.order_field).map(|f| f.sql).unwrap_or(ks.order_column);
+        let order_sql = keyset_order_sql(spec, &ks);
         let (cmp, sid) = match cursor {
             Cursor::After(s) => (">", s),
             Cursor::Before(s) => ("<", s),

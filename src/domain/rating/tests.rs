@@ -39,3 +39,25 @@ fn minimums_and_increments() {
     // Unanswered or empty calls cost nothing.
     assert_eq!(bill(d("0"), &item(None, "1", 60, 60)), (d("0"), d("0")));
 }
+
+#[test]
+fn the_prefix_index_rates_as_the_items_do() {
+    let plans = [
+        vec![
+            item(Some("1"), "1", 1, 1),
+            item(Some("1760"), "2", 1, 1),
+            item(Some("17605"), "3", 1, 1),
+            item(None, "9", 1, 1),
+        ],
+        vec![item(Some("44"), "4", 1, 1), item(Some("4420"), "5", 1, 1)],
+        vec![item(None, "7", 1, 1)],
+        vec![],
+    ];
+    let numbers = ["17605692222", "17601234567", "12125550100", "442071234567", "447911123456", "33123456789", "1"];
+    for items in plans {
+        let index = PrefixIndex::new(items.clone());
+        for n in numbers {
+            assert_eq!(index.best(n), best(&items, n), "{n} in {items:?}");
+        }
+    }
+}

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::repo::CdrRow;
 use crate::domain::phone;
-use crate::domain::rating::{self, RateItem};
+use crate::domain::rating::{self, PrefixIndex, RateItem};
 use crate::http::error::ApiResult;
 use crate::resources::invoices::accrual::Charge;
 use crate::resources::{countries, rates};
@@ -40,23 +40,24 @@ pub fn rate_kind(kind: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// Rates records: a batch loads each plan it meets once; a single call asks for the one item it
-/// needs (one indexed query).
+/// Rates records: a batch loads each plan it meets once, whole; a single call rates through the
+/// plans every instance keeps in memory (`rates::ops::best_item`, as messages do).
 pub struct Rater {
-    whole_plans: bool,
-    plans: HashMap<(Uuid, String, &'static str), Option<Vec<RateItem>>>,
+    /// `None` for a batch; the server's state for a single call.
+    single: Option<AppState>,
+    plans: HashMap<(Uuid, String, &'static str), Option<PrefixIndex>>,
     codes: Arc<countries::ops::Codes>,
 }
 
 impl Rater {
     /// For many records (ingestion): plans are read whole, once each.
     pub async fn for_batch(state: &AppState) -> ApiResult<Self> {
-        Ok(Rater { whole_plans: true, plans: HashMap::new(), codes: countries::ops::codes(state).await? })
+        Ok(Rater { single: None, plans: HashMap::new(), codes: countries::ops::codes(state).await? })
     }
 
     /// For one record (a simulated call).
     pub async fn for_one(state: &AppState) -> ApiResult<Self> {
-        Ok(Rater { whole_plans: false, plans: HashMap::new(), codes: countries::ops::codes(state).await? })
+        Ok(Rater { single: Some(state.clone()), plans: HashMap::new(), codes: countries::ops::codes(state).await? })
     }
 
     async fn item(
@@ -67,15 +68,15 @@ impl Rater {
         kind: &'static str,
         number: &str,
     ) -> ApiResult<Option<RateItem>> {
-        if !self.whole_plans {
-            return Ok(rates::repo::best_item(&mut *db, partner, direction, kind, number).await?);
+        if let Some(state) = &self.single {
+            return rates::ops::best_item(state, Some(&mut *db), partner, direction, kind, number).await;
         }
         let key = (partner, direction.to_owned(), kind);
         if !self.plans.contains_key(&key) {
             let items = rates::ops::rating_items(&mut *db, partner, direction, kind).await?;
-            self.plans.insert(key.clone(), items);
+            self.plans.insert(key.clone(), items.map(PrefixIndex::new));
         }
-        Ok(self.plans[&key].as_ref().and_then(|items| rating::best(items, number)).cloned())
+        Ok(self.plans[&key].as_ref().and_then(|index| index.best(number)).cloned())
     }
 
     /// Fills the record's `rate`, `price` and `duration_billing` (those not given) from the

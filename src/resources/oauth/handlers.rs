@@ -316,7 +316,8 @@ pub async fn get_token(
         .auth
         .pending_access(entry.row.token.token_sid)
         .filter(|(date, _)| entry.row.token.date_last_accessed.is_none_or(|d| d < *date));
-    if pending.is_none() && !caller.admin && !query.with_related()? {
+    let related = query.with_related()?;
+    if pending.is_none() && !caller.admin && !related {
         return crate::resources::shared::respond_cached(&entry, &query, |e| e.token.to_wire(false));
     }
     let mut row = entry.row.token.clone();
@@ -324,7 +325,7 @@ pub async fn get_token(
         row.date_last_accessed = Some(date);
         row.ip_last_accessed = ip.or(row.ip_last_accessed);
     }
-    if query.with_related()? {
+    if related {
         let mut items = with_partners(&state, std::slice::from_ref(&row), caller.admin).await?;
         return respond::object(&items.remove(0), &query);
     }

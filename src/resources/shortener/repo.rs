@@ -5,7 +5,6 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{Domain, Link};
-use crate::cache::Cacheable;
 use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 use crate::db::RepoResult;
 use crate::db::Tenancy;
@@ -31,14 +30,6 @@ pub struct DomainRow {
     pub secure: String,
     pub suffix_pattern: Option<String>,
     pub tree_path: String,
-}
-
-impl Cacheable for DomainRow {
-    const TABLE: &'static str = "shortener_domains";
-
-    fn owner(&self) -> Option<Uuid> {
-        Some(self.partner_sid)
-    }
 }
 
 impl DomainRow {
@@ -178,14 +169,6 @@ pub struct LinkRow {
     pub tree_path: String,
 }
 
-impl Cacheable for LinkRow {
-    const TABLE: &'static str = "shortener_links";
-
-    fn owner(&self) -> Option<Uuid> {
-        Some(self.partner_sid)
-    }
-}
-
 impl LinkRow {
     pub fn to_wire(&self) -> Link {
         let scheme = if self.secure == "required" { "https" } else { "http" };
@@ -211,6 +194,7 @@ impl LinkRow {
 }
 
 crate::resources::shared::owned_rows!(DomainRow, LinkRow);
+crate::resources::shared::cached_rows!(DomainRow => "shortener_domains", LinkRow => "shortener_links");
 
 pub const LINK_LIST: ListSpec = ListSpec {
     fields: &[

@@ -193,7 +193,7 @@ async fn price(
     let codes = countries::ops::codes(state).await?;
     let (mut rate, mut total, mut charges) = (None, None::<Decimal>, Vec::new());
     for other in others {
-        let Some(item) = rates::ops::best_item(state, partner, direction, &plan_kind, other).await? else {
+        let Some(item) = rates::ops::best_item(state, None, partner, direction, &plan_kind, other).await? else {
             continue;
         };
         let amount = (item.price * Decimal::from(segments)).normalize();
