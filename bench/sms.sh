@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Messaging on the simulated network, bounded in time (a few minutes):
 #   1. pgbench -S -M prepared -c 64 against the same PostgreSQL (the database's ceiling);
-#   2. sends: wrk POSTs /sms/messages (32 connections, DURATION) from two numbers of a postpaid
-#      partner whose callbacks go to a local receiver (node, on loopback); then the time until every
-#      message is delivered and every callback (queued, sent, delivered: three a message) has been
-#      received: sends/s end to end, duplicates counted (must be 0), the server's RSS;
+#   2. sends: wrk POSTs /sms/messages (CONNS connections, default 64: at 32 the sends are bound by
+#      wrk's closed loop, 32 requests in flight at ~15 ms each, with CPU to spare) from two numbers
+#      of a postpaid partner whose callbacks go to a local receiver (node, on loopback); then the
+#      time until every message is delivered and every callback (queued, sent, delivered: three a
+#      message) has been received: sends/s end to end, duplicates counted (must be 0), the CPU each
+#      process spent per message over the whole run (/proc), the server's RSS;
 #   3. message records at scale: ROWS records (default 10,000,000) over 100 partners written into
 #      the database (bench set-up), then the first and the 1,000th after= page of 1,000 as root
 #      (every partner's records), alone and under wrk.
@@ -89,9 +91,32 @@ request = function()
     nil, '{"from":"' .. from .. '","to":"1212556' .. string.format("%04d", n % 10000) .. '","message":"bench ' .. n .. '"}')
 end
 LUA
-echo "== sends: wrk -c32 -d$DURATION POST /sms/messages"
+# CPU time (ticks) of the server, the receiver and every postgres process.
+cpu() {
+  python3 - "$SERVER" "$RECEIVER" <<'PY'
+import os, sys
+def ticks(pid):
+    try:
+        f = open('/proc/%s/stat' % pid).read().rsplit(')', 1)[1].split()
+        return int(f[11]) + int(f[12])
+    except OSError:
+        return 0
+pg = 0
+for p in os.listdir('/proc'):
+    if p.isdigit():
+        try:
+            if open('/proc/%s/comm' % p).read().strip() == 'postgres':
+                pg += ticks(p)
+        except OSError:
+            pass
+print(ticks(sys.argv[1]), ticks(sys.argv[2]), pg)
+PY
+}
+CONNS=${CONNS:-64}
+echo "== sends: wrk -c$CONNS -d$DURATION POST /sms/messages"
+cpu_before=$(cpu)
 start=$(date +%s.%N)
-wrk -t2 -c32 -d"$DURATION" --latency -H "Authorization: Bearer $PTOKEN" -s "$DIR/send.lua" "$BASE" | grep -E "Requests/sec|50%|99%|Non-2xx|requests in"
+wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $PTOKEN" -s "$DIR/send.lua" "$BASE" | grep -E "Requests/sec|50%|99%|Non-2xx|requests in"
 sent_end=$(date +%s.%N)
 echo "   server RSS right after the sends: $(rss)"
 SENT=$(psql -tA -h "$DIR/run" -U postgres carrierx -c "SELECT count(*) FROM messages WHERE direction = 'outbound'")
@@ -102,10 +127,14 @@ for _ in $(seq 1 1200); do
   [ "$got" -ge "$WANT" ] && break
   sleep 0.25
 done
+cpu_after=$(cpu)
 stats=$(curl -fs "http://127.0.0.1:$RPORT/")
-python3 - "$start" "$sent_end" "$SENT" "$stats" <<'PY'
+python3 - "$start" "$sent_end" "$SENT" "$stats" "$cpu_before" "$cpu_after" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 start, sent_end, sent, stats = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
+before, after, hz = sys.argv[5].split(), sys.argv[6].split(), int(sys.argv[7])
+ms = [(int(b) - int(a)) * 1000.0 / hz / max(sent, 1) for a, b in zip(before, after)]
+print("   CPU per message over the whole run: server %.3f ms, receiver %.3f ms, PostgreSQL %.3f ms" % tuple(ms))
 done = stats["last"] / 1000.0
 print("   callbacks received: %d (duplicates: %d)" % (stats["count"], stats["dups"]))
 print("   every callback in %.1f s after the first send: %.0f messages/s end to end (sending took %.1f s: %.0f sends/s)"

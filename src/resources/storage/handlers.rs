@@ -651,7 +651,11 @@ pub async fn delete_file(
     Ok(respond::no_content())
 }
 
-/// A file's bytes, streamed a chunk at a time (one short query each, the next one read while the
+/// Chunks of a download read at once (each on a pool connection of its own, for the time of one
+/// short query).
+const READ_AHEAD: usize = 2;
+
+/// A file's bytes, streamed a chunk at a time (one short query each, the next ones read while the
 /// last is sent; no connection held between them).
 fn stream_bytes(state: &AppState, f: &FileRow) -> Response {
     let pool = state.pool.clone();
@@ -668,7 +672,7 @@ fn stream_bytes(state: &AppState, f: &FileRow) -> Response {
                 }
             }
         })
-        .buffered(2);
+        .buffered(READ_AHEAD);
     let mut resp = Response::new(HttpBody::from_stream(chunks));
     let h = resp.headers_mut();
     if let Ok(v) = f.mime_type.parse() {
