@@ -165,15 +165,36 @@ pub fn feed(state: &AppState) -> Arc<Feed> {
     state.services.get_or_init(Feed::default)
 }
 
-/// Queues events for every instance's consoles (call after the change they report commits).
-pub fn publish(state: &AppState, events: impl IntoIterator<Item = Event>) {
-    let feed = feed(state);
-    let mut out = lock(&feed.outbox);
+/// Starts a new second of the outbox's budget when the last one is over.
+fn roll(out: &mut Outbox) {
     let now = Instant::now();
     if out.window.is_none_or(|w| now.duration_since(w) >= Duration::from_secs(1)) {
         out.window = Some(now);
         out.in_window = 0;
     }
+}
+
+/// How many more events this instance publishes this second: a caller with many events builds no
+/// more than that and counts the rest with [`dropped`] (under load, most would only be counted).
+pub fn room(state: &AppState) -> usize {
+    let feed = feed(state);
+    let mut out = lock(&feed.outbox);
+    roll(&mut out);
+    MAX_PER_SECOND.saturating_sub(out.in_window) as usize
+}
+
+/// Counts `n` events left unbuilt for want of [`room`] (told to the consoles as dropped ones are).
+pub fn dropped(state: &AppState, n: usize) {
+    if n > 0 {
+        lock(&feed(state).outbox).dropped += n as u64;
+    }
+}
+
+/// Queues events for every instance's consoles (call after the change they report commits).
+pub fn publish(state: &AppState, events: impl IntoIterator<Item = Event>) {
+    let feed = feed(state);
+    let mut out = lock(&feed.outbox);
+    roll(&mut out);
     for e in events {
         if out.in_window >= MAX_PER_SECOND {
             out.dropped += 1;

@@ -365,7 +365,9 @@ async fn record_results(state: AppState, mut rx: mpsc::UnboundedReceiver<Attempt
         loop {
             match repo::record(&state.pool, &batch).await {
                 Ok(recorded) => {
-                    crate::traffic::publish(&state, recorded.iter().map(console_event));
+                    let room = crate::traffic::room(&state).min(recorded.len());
+                    crate::traffic::dropped(&state, recorded.len() - room);
+                    crate::traffic::publish(&state, recorded[..room].iter().map(console_event));
                     break;
                 }
                 Err(e) => {

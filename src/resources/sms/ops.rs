@@ -36,7 +36,15 @@ use crate::traffic;
 /// message charged (`charged`).
 pub(super) async fn announce(state: &AppState, rows: &[&MessageRow], charged: bool) {
     let mut events = Vec::new();
+    let (mut room, mut skipped) = (traffic::room(state), 0);
     for row in rows {
+        // A message's event, and its charge's: only counted once the second's room is used up.
+        let n = 1 + usize::from(charged && row.price.is_some_and(|p| !p.is_zero()));
+        if n > room {
+            skipped += n;
+            continue;
+        }
+        room -= n;
         let Ok(Some(path)) = partners::ops::tree_path(state, row.partner_sid).await else { continue };
         let kind = if row.kind == "mms" { "MMS" } else { "SMS" };
         let href = format!("/core/v2/sms/messages/{}", row.message_sid);
@@ -71,6 +79,7 @@ pub(super) async fn announce(state: &AppState, rows: &[&MessageRow], charged: bo
             );
         }
     }
+    traffic::dropped(state, skipped);
     traffic::publish(state, events);
 }
 
