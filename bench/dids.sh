@@ -52,14 +52,14 @@ run() {
   echo "== $name"
   wrk -t2 -c"${CONNS:-16}" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$url" | grep -E "Requests/sec|50%|99%|Non-2xx"
 }
-echo "== ingestion through POST /admin/dids: 10 batches of 10,000 new numbers (analyzed, answered)"
+echo "== ingestion through POST /admin/dids: 10 batches of 10,000 new numbers (analyzed, answered), ${PAR:-1} at a time"
 for b in $(seq 0 9); do
   python3 -c "import json; print(json.dumps([{'phonenumber': '1%03d%07d' % (240 + $b, 2000000 + i), 'price': '0.5'} for i in range(10000)]))" > "$DIR/dids$b.json"
 done
+# PAR requests at a time (default 1: one after the other).
 start=$(date +%s.%N)
-for b in $(seq 0 9); do
-  curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary @"$DIR/dids$b.json" "$BASE/core/v2/admin/dids"
-done
+seq 0 9 | xargs -P "${PAR:-1}" -I{} curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' --data-binary @"$DIR/dids{}.json" "$BASE/core/v2/admin/dids"
 end=$(date +%s.%N)
 python3 -c "print('   %.0f numbers/s' % (100000 / ($end - $start)))"
 
