@@ -48,6 +48,11 @@ fn admin_options() -> PgConnectOptions {
                 if e.0.contains("cannot reach") {
                     let tmp = std::env::temp_dir()
                         .join(format!("carrierx-test-pg-{:x}", fnv(env!("CARGO_MANIFEST_DIR").as_bytes())));
+                    // Where it went, for .ci/run to stop this checkout's cluster (and no other).
+                    let _ = std::fs::write(
+                        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("carrierx-test-pg.dir"),
+                        tmp.as_os_str().as_encoded_bytes(),
+                    );
                     EmbeddedPg::start(&tmp, Durability::Throwaway)
                 } else {
                     Err(e)
