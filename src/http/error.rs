@@ -195,6 +195,13 @@ impl From<sqlx::Error> for ApiError {
                 match code.as_str() {
                     // serialization failure / deadlock: the client may retry.
                     "40001" | "40P01" => ApiError::Concurrent,
+                    // The connection ended by the server (a shutdown or restart, an administrator:
+                    // class 57), lost (08) or refused for want of resources (53: connections, disk,
+                    // memory): the database is unavailable, not the request wrong.
+                    c if c.starts_with("57") || c.starts_with("08") || c.starts_with("53") => {
+                        tracing::error!(error = %e, "database unavailable");
+                        ApiError::Unavailable
+                    }
                     // Data exceptions come from values a client sent that validation let through:
                     // still the client's, never a 500.
                     c if c.starts_with("22") => {

@@ -1,4 +1,5 @@
 use serde_json::json;
+use sqlx::Connection;
 
 use crate::common::*;
 
@@ -196,4 +197,35 @@ async fn a_post_without_a_body_or_content_type_reads_as_an_empty_object() {
     assert_eq!(did.json["phonenumber"], "15162065319");
     // A body-less create still gets its rules' answer, not a parse error.
     app.post("/core/v2/endpoints").actor(bearer(&tok)).send().await.assert_error(422, "type");
+}
+
+/// PostgreSQL ending the server's connections (a restart, an administrator): a request that meets a
+/// dead connection answers 503, never 500, and the pool replaces the connection by itself.
+#[tokio::test]
+async fn connections_the_database_ended_cost_at_most_a_503() {
+    let app = TestApp::new().await;
+    // Every pooled connection used just now (none idle long enough to be pinged when taken).
+    let warm: Vec<_> = (0..8).map(|_| app.get("/core/v2/partners?limit=1").actor(root()).send()).collect();
+    for r in futures_util::future::join_all(warm).await {
+        assert_eq!(r.status, 200);
+    }
+    let mut admin = sqlx::PgConnection::connect_with(&app.options).await.unwrap();
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()) t",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(ended > 0, "the server's connections were ended");
+    let mut answers = Vec::new();
+    for _ in 0..12 {
+        let r = app.get("/core/v2/partners?limit=1").actor(root()).send().await;
+        if r.status == 503 {
+            assert_eq!(r.json["errors"][0]["message"], "database unavailable", "{}", r.json);
+        }
+        answers.push(r.status.as_u16());
+    }
+    assert!(answers.iter().all(|s| *s == 200 || *s == 503), "only 200s and 503s: {answers:?}");
+    assert_eq!(answers.last(), Some(&200), "the pool has replaced its connections: {answers:?}");
 }
