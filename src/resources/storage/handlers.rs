@@ -387,9 +387,14 @@ where
     let (send, mut recv) = tokio::sync::mpsc::channel::<(i32, Vec<u8>)>(2);
     let writer = tokio::spawn(async move {
         let mut tx = tx;
+        let mut chunks = repo::ChunkWriter::start(&mut tx, file).await?;
         while let Some((seq, buf)) = recv.recv().await {
-            repo::insert_chunk(&mut tx, file, seq, &buf).await?;
+            if let Err(e) = chunks.write(seq, &buf).await {
+                chunks.abort().await;
+                return Err(e.into());
+            }
         }
+        chunks.finish().await?;
         Ok::<_, ApiError>(tx)
     });
     let read = async {

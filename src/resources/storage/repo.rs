@@ -5,6 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::types::{Container, File};
+use crate::db::copy::BinaryCopy;
 use crate::db::listing::{self, Field, FieldType as T, ListQuery, ListSpec, Page};
 use crate::db::RepoResult;
 use crate::db::Tenancy;
@@ -366,14 +367,29 @@ pub async fn published<'e>(db: impl PgExecutor<'e>, key: &str) -> RepoResult<Opt
     .await?)
 }
 
-pub async fn insert_chunk(db: &mut PgConnection, file: Uuid, seq: i32, data: &[u8]) -> RepoResult<()> {
-    sqlx::query("INSERT INTO storage_chunks (file_sid, seq, data) VALUES ($1, $2, $3)")
-        .bind(file)
-        .bind(seq)
-        .bind(data)
-        .execute(db)
-        .await?;
-    Ok(())
+/// The chunks of one file written with one `COPY` in the caller's transaction: each chunk goes
+/// out as it is given, with no round trip between chunks.
+pub struct ChunkWriter<'c> {
+    copy: BinaryCopy<'c>,
+    file: Uuid,
+}
+
+impl<'c> ChunkWriter<'c> {
+    pub async fn start(db: &'c mut PgConnection, file: Uuid) -> RepoResult<Self> {
+        Ok(ChunkWriter { copy: BinaryCopy::start(db, "storage_chunks", "file_sid, seq, data").await?, file })
+    }
+
+    pub async fn write(&mut self, seq: i32, data: &[u8]) -> RepoResult<()> {
+        self.copy.row(&[self.file.as_bytes(), &seq.to_be_bytes(), data]).await
+    }
+
+    pub async fn finish(self) -> RepoResult<u64> {
+        self.copy.finish().await
+    }
+
+    pub async fn abort(self) {
+        self.copy.abort().await
+    }
 }
 
 pub async fn chunk<'e>(db: impl PgExecutor<'e>, file: Uuid, seq: i32) -> RepoResult<Option<Vec<u8>>> {
