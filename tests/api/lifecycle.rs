@@ -176,7 +176,9 @@ async fn an_acknowledged_write_survives_a_crash_mid_write() {
     kill9(postmaster);
     a.child.wait().unwrap();
     let acknowledged = writer.await.unwrap();
-    assert!(acknowledged.len() >= 6, "{acknowledged:?}");
+    // The writes are one after the other: crash_5 was sent once crash_4 was acknowledged (crash_5
+    // itself may be committed and still unanswered when the kill comes).
+    assert!(acknowledged.len() >= 5, "{acknowledged:?}");
 
     let b = started(&dir.0).await;
     for login in &acknowledged {
