@@ -40,14 +40,15 @@ CREATE TRIGGER shortener_links_objects_updated AFTER UPDATE ON shortener_links R
     FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_objects('link_sid');
 CREATE TRIGGER shortener_links_objects_deleted AFTER DELETE ON shortener_links REFERENCING OLD TABLE AS changed_rows
     FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_objects('link_sid');
-CREATE FUNCTION carrierx_notify_domain_links() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Drops a table's cached objects whole: the table named by the trigger's argument, else its own.
+CREATE FUNCTION carrierx_notify_table_objects() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('carrierx_cache', 'object:shortener_links');
+    PERFORM pg_notify('carrierx_cache', 'object:' || COALESCE(TG_ARGV[0], TG_TABLE_NAME));
     RETURN NULL;
 END $$;
 CREATE TRIGGER shortener_domains_links_notify
     AFTER UPDATE OF domain_name, secure ON shortener_domains
-    FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_domain_links();
+    FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_table_objects('shortener_links');
 
 -- Rate plans (admin) show how many items they hold.
 CREATE TRIGGER rate_plans_objects_updated AFTER UPDATE ON rate_plans REFERENCING OLD TABLE AS changed_rows
@@ -63,10 +64,5 @@ CREATE TRIGGER rate_plan_items_plan_deleted AFTER DELETE ON rate_plan_items REFE
 
 -- Which plan rates a partner's messages is kept per (partner, direction, kind): any change of the
 -- assignments, an insert included (a partner's own plan takes over from the default), drops them.
-CREATE FUNCTION carrierx_notify_table_objects() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('carrierx_cache', 'object:' || TG_TABLE_NAME);
-    RETURN NULL;
-END $$;
 CREATE TRIGGER rate_plan_assignments_objects_changed AFTER INSERT OR UPDATE OR DELETE ON rate_plan_assignments
     FOR EACH STATEMENT EXECUTE FUNCTION carrierx_notify_table_objects();
