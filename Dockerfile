@@ -19,6 +19,7 @@ COPY Cargo.toml Cargo.lock ./
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src target/release/.fingerprint/carrierx-core-* target/release/deps/carrierx_core-* target/release/deps/libcarrierx_core-*
+COPY build.rs build.rs
 COPY migrations migrations
 COPY config config
 COPY data data

@@ -13,6 +13,13 @@ pub enum RepoError {
 
 pub type RepoResult<T> = Result<T, RepoError>;
 
+impl RepoError {
+    /// Whether the database refused the write for the named constraint (a unique key taken, ...).
+    pub fn violates(&self, constraint: &str) -> bool {
+        matches!(self, RepoError::Db(sqlx::Error::Database(db)) if db.constraint() == Some(constraint))
+    }
+}
+
 impl From<sqlx::Error> for RepoError {
     fn from(e: sqlx::Error) -> Self {
         RepoError::Db(e)

@@ -77,6 +77,18 @@ async fn the_inventory_is_filled_by_the_admin_route() {
     assert_eq!(r.json["errors"][0]["reference_sid"], one["did_sid"]);
     let r = app.get("/core/v2/phonenumber/available_dids?filter=phonenumber+eq+15162065000").actor(root()).ok().await;
     assert_eq!(r["count"], 0);
+    // Every number taken is named at once, each with its own secure ID.
+    let r = app
+        .post("/core/v2/admin/dids")
+        .actor(root())
+        .json(json!([{"phonenumber": "15162225575"}, {"phonenumber": "15162065000"}, {"phonenumber": "15162065575"}]))
+        .send()
+        .await;
+    r.assert_error(409, "[0].phonenumber");
+    r.assert_error(409, "[2].phonenumber");
+    assert_eq!(r.json["errors"].as_array().unwrap().len(), 2, "{}", r.json);
+    assert_eq!(r.json["errors"][0]["reference_sid"], derived["did_sid"]);
+    assert_eq!(r.json["errors"][1]["reference_sid"], one["did_sid"]);
     let r = app
         .post("/core/v2/admin/dids")
         .actor(root())
@@ -201,6 +213,34 @@ async fn an_empty_body_takes_the_first_available_number_and_filter_picks_one() {
         .send()
         .await
         .assert_error(400, "filter");
+}
+
+#[tokio::test]
+async fn two_batches_adding_the_same_numbers_at_once_one_wins_whole() {
+    let app = TestApp::new().await;
+    for round in 0..3 {
+        let first: Vec<Value> = (0..50).map(|i| json!({"phonenumber": format!("1312555{round}{i:03}")})).collect();
+        let second: Vec<Value> = (25..75).map(|i| json!({"phonenumber": format!("1312555{round}{i:03}")})).collect();
+        let (ra, rb) = tokio::join!(
+            app.post("/core/v2/admin/dids").actor(root()).json(json!(first)).send(),
+            app.post("/core/v2/admin/dids").actor(root()).json(json!(second)).send()
+        );
+        let mut statuses = vec![ra.status.as_u16(), rb.status.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, vec![200, 409], "round {round}");
+        // The refused batch names the 25 numbers both had (its [0] to [24] or [25] to [49]), and
+        // adds none of its others.
+        let refused = if ra.status.as_u16() == 409 { &ra } else { &rb };
+        assert_eq!(refused.json["errors"].as_array().unwrap().len(), 25, "{}", refused.json);
+        let page = app
+            .get(&format!(
+                "/core/v2/phonenumber/available_dids?filter=phonenumber+like+%221312555{round}%25%22&limit=100"
+            ))
+            .actor(root())
+            .ok()
+            .await;
+        assert_eq!(page["count"], 50, "round {round}");
+    }
 }
 
 #[tokio::test]

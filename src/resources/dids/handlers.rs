@@ -220,26 +220,39 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
         });
     }
     p.finish()?;
+    // The unique key finds a number already there as the rows go in (no lookup of every number
+    // first); only a refused batch looks up which numbers were taken, to name each one.
     let mut tx = state.pool.begin().await?;
-    let wanted: Vec<String> = numbers.iter().map(|n| n.phonenumber.clone()).collect();
-    let taken = repo::existing(&mut *tx, &wanted).await?;
-    if !taken.is_empty() {
-        let index: HashMap<&str, usize> = wanted.iter().enumerate().map(|(i, n)| (n.as_str(), parsed[i].0)).collect();
-        return Err(ApiError::Conflict(
-            taken
-                .iter()
-                .map(|(n, sid)| {
-                    FieldError::new(
-                        at(index.get(n.as_str()).copied().unwrap_or(0), "phonenumber"),
-                        format!("the phone number {n} already exists"),
-                    )
-                    .with_reference(sid.to_string())
-                })
-                .collect(),
-        ));
-    }
-    let rows = repo::insert_inventory(&mut tx, &numbers).await?;
-    tx.commit().await?;
+    let rows = match repo::insert_inventory(&mut tx, &numbers).await {
+        Ok(rows) => {
+            tx.commit().await?;
+            rows
+        }
+        Err(e) if e.violates(repo::NUMBER_KEY) => {
+            drop(tx);
+            let wanted: Vec<String> = numbers.iter().map(|n| n.phonenumber.clone()).collect();
+            let taken = repo::existing(&state.pool, &wanted).await?;
+            if taken.is_empty() {
+                // Gone again since (a reset): the key's own answer.
+                return Err(e.into());
+            }
+            let index: HashMap<&str, usize> =
+                wanted.iter().enumerate().map(|(i, n)| (n.as_str(), parsed[i].0)).collect();
+            return Err(ApiError::Conflict(
+                taken
+                    .iter()
+                    .map(|(n, sid)| {
+                        FieldError::new(
+                            at(index.get(n.as_str()).copied().unwrap_or(0), "phonenumber"),
+                            format!("the phone number {n} already exists"),
+                        )
+                        .with_reference(sid.to_string())
+                    })
+                    .collect(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let wire: Vec<Did> = rows.iter().map(|r| r.to_wire(caller.admin)).collect();
     Ok(batch.answer(wire))
 }

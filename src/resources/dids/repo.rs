@@ -339,11 +339,21 @@ pub struct NewNumber {
 }
 
 /// The numbers among `numbers` that exist already, with their secure IDs.
+/// The unique key of the numbers.
+pub const NUMBER_KEY: &str = "dids_phonenumber_key";
+
+/// Which of `numbers` are in the table, with their secure IDs, in the order given. One probe of
+/// the unique key a number: a large batch is never read as a scan of the whole table.
 pub async fn existing<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoResult<Vec<(String, Uuid)>> {
-    Ok(sqlx::query_as("SELECT phonenumber, did_sid FROM dids WHERE phonenumber = ANY($1)")
-        .bind(numbers)
-        .fetch_all(db)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT p, did_sid FROM (
+             SELECT n.p, n.i, (SELECT d.did_sid FROM dids d WHERE d.phonenumber = n.p) AS did_sid
+               FROM unnest($1::text[]) WITH ORDINALITY AS n(p, i)) x
+          WHERE did_sid IS NOT NULL ORDER BY i",
+    )
+    .bind(numbers)
+    .fetch_all(db)
+    .await?)
 }
 
 /// Adds numbers to the inventory in one statement; answers them as stored, in order (numbers
