@@ -233,7 +233,7 @@ async fn load_inventory(pool: &PgPool, config: &Config) -> Result<usize, ApiErro
     numbers.retain(|n| !taken.contains(&n.phonenumber));
     let added = numbers.len();
     for chunk in numbers.chunks(5000) {
-        dids::insert_inventory(&mut tx, chunk).await?;
+        dids::insert_inventory(&mut tx, chunk, drop).await?;
     }
     mark(&mut *tx, MARKER).await?;
     tx.commit().await?;

@@ -103,8 +103,8 @@ pub fn parse_into<T: DeserializeOwned>(map: &Map<String, Value>, p: &mut Problem
 }
 
 fn from_map<T: DeserializeOwned>(map: &Map<String, Value>) -> Result<T, FieldError> {
-    let value = Value::Object(map.clone());
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+    // Read in place (the object is not copied first).
+    serde_path_to_error::deserialize::<_, T>(map).map_err(|e| {
         let path = e.path().to_string();
         let message = clean_message(&e.inner().to_string());
         if let Some(name) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
@@ -221,13 +221,21 @@ impl<T: DeserializeOwned> Batch<T> {
 
 impl<T> Batch<T> {
     /// The answer: the stored object when one was sent, else the array of them.
-    pub fn answer<R: serde::Serialize>(&self, mut rows: Vec<R>) -> axum::response::Response {
+    pub fn answer<I>(&self, rows: I) -> axum::response::Response
+    where
+        I: IntoIterator,
+        I::Item: serde::Serialize,
+    {
         use axum::response::IntoResponse;
-        if self.single && rows.len() == 1 {
-            axum::Json(rows.remove(0)).into_response()
-        } else {
-            axum::Json(rows).into_response()
-        }
+        let rows = rows.into_iter();
+        let mut out = self.writer(rows.size_hint().0);
+        rows.for_each(|r| out.push(&r));
+        out.finish().unwrap_or_else(|e| e.into_response())
+    }
+
+    /// The answer written as its rows come (`answer` of rows not held together).
+    pub fn writer(&self, expected: usize) -> super::respond::BatchWriter {
+        super::respond::BatchWriter::new(expected, self.single)
     }
 
     /// The name of `field` of the object at `i`.

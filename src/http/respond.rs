@@ -85,6 +85,62 @@ fn sized_json<T: Serialize>(body: &T, items: usize) -> ApiResult<Response> {
         .into_response())
 }
 
+/// A batch's answer written one object at a time, as its rows arrive from the database: the
+/// rows, their wire objects and the JSON never exist whole side by side (a batch of 10,000
+/// numbers held 30 MB that way). A body of one object (`single`) answers that object; any other
+/// an array of them.
+pub struct BatchWriter {
+    buf: Vec<u8>,
+    count: usize,
+    single: bool,
+    /// The first object that failed to serialize (reported by `finish`).
+    failed: Option<ApiError>,
+}
+
+impl BatchWriter {
+    /// `expected`: how many objects (sizes the buffer once).
+    pub fn new(expected: usize, single: bool) -> Self {
+        const PER_ITEM: usize = 1024;
+        let mut buf = Vec::with_capacity(2 + expected.saturating_mul(PER_ITEM));
+        if !single {
+            buf.push(b'[');
+        }
+        BatchWriter { buf, count: 0, single, failed: None }
+    }
+
+    pub fn push<T: Serialize>(&mut self, item: &T) {
+        if self.failed.is_some() {
+            return;
+        }
+        if self.count > 0 {
+            if self.single {
+                self.failed = Some(ApiError::internal("a single object answered with more than one"));
+                return;
+            }
+            self.buf.push(b',');
+        }
+        match serde_json::to_writer(&mut self.buf, item) {
+            Ok(()) => self.count += 1,
+            Err(e) => self.failed = Some(ApiError::internal(e)),
+        }
+    }
+
+    pub fn finish(mut self) -> ApiResult<Response> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if self.single {
+            if self.count != 1 {
+                return Err(ApiError::internal("a single object answered with none"));
+            }
+        } else {
+            self.buf.push(b']');
+        }
+        Ok(([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"))], self.buf)
+            .into_response())
+    }
+}
+
 pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::ops;
 use super::repo::{self, NewNumber};
-use super::types::{Did, DidInput, InventoryInput};
+use super::types::{DidInput, InventoryInput};
 use crate::domain::{geo, phone};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
@@ -150,8 +150,9 @@ pub async fn release_did(
 /// `POST /admin/dids`: adds numbers to the inventory (one object or an array), all or none.
 pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
     let mut p = Problems::new();
-    let batch: Batch<InventoryInput> = Batch::parse(body.0, MAX_BATCH, "a DID object", &mut p)?;
-    let parsed = &batch.items;
+    let mut batch: Batch<InventoryInput> = Batch::parse(body.0, MAX_BATCH, "a DID object", &mut p)?;
+    // Each object as sent is dropped once read (a batch's request is not kept to its answer).
+    let parsed = std::mem::take(&mut batch.items);
     let at = |i: usize, f: &str| batch.at(i, f);
     // Countries by alpha-2 (from the numbers) and alpha-3 (given), in one query.
     let all = countries::repo::codes(&state.pool).await?;
@@ -159,7 +160,10 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
     let alpha3s: HashSet<&str> = all.iter().map(|(_, a3)| a3.as_str()).collect();
     let mut numbers = Vec::with_capacity(parsed.len());
     let mut seen = HashSet::new();
+    // The position in the request of each number analyzed.
+    let mut positions = Vec::with_capacity(parsed.len());
     for (i, v, _) in parsed {
+        let i = &i;
         let capabilities = v.capabilities.value().copied().unwrap_or(7);
         p.check(
             (0..=31).contains(&capabilities),
@@ -204,6 +208,7 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
         let uuid = |f: &str, m: &Maybe<String>, p: &mut Problems| {
             m.value().and_then(|s| Uuid::parse_str(s).map_err(|_| p.add(at(*i, f), "must be a secure ID")).ok())
         };
+        positions.push(*i);
         numbers.push(NewNumber {
             phonenumber: a.digits.clone(),
             capabilities: capabilities as i32,
@@ -223,11 +228,9 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
     // The unique key finds a number already there as the rows go in (no lookup of every number
     // first); only a refused batch looks up which numbers were taken, to name each one.
     let mut tx = state.pool.begin().await?;
-    let rows = match repo::insert_inventory(&mut tx, &numbers).await {
-        Ok(rows) => {
-            tx.commit().await?;
-            rows
-        }
+    let mut out = batch.writer(numbers.len());
+    match repo::insert_inventory(&mut tx, &numbers, |row| out.push(&row.into_wire(caller.admin))).await {
+        Ok(()) => tx.commit().await?,
         Err(e) if e.violates(repo::NUMBER_KEY) => {
             drop(tx);
             let wanted: Vec<String> = numbers.iter().map(|n| n.phonenumber.clone()).collect();
@@ -236,8 +239,7 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
                 // Gone again since (a reset): the key's own answer.
                 return Err(e.into());
             }
-            let index: HashMap<&str, usize> =
-                wanted.iter().enumerate().map(|(i, n)| (n.as_str(), parsed[i].0)).collect();
+            let index: HashMap<&str, usize> = wanted.iter().zip(&positions).map(|(n, i)| (n.as_str(), *i)).collect();
             return Err(ApiError::Conflict(
                 taken
                     .iter()
@@ -252,7 +254,6 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
             ));
         }
         Err(e) => return Err(e.into()),
-    };
-    let wire: Vec<Did> = rows.iter().map(|r| r.to_wire(caller.admin)).collect();
-    Ok(batch.answer(wire))
+    }
+    out.finish()
 }

@@ -63,36 +63,40 @@ impl DidRow {
     /// The wire object; `admin` adds the admin-only attributes; available numbers show their
     /// `status` (as the reference's inventory sample does).
     pub fn to_wire(&self, admin: bool) -> Did {
+        self.clone().into_wire(admin)
+    }
+
+    pub fn into_wire(self, admin: bool) -> Did {
         Did {
             attributes: sorted(&self.attributes),
-            callback_url: self.callback_url.clone(),
+            callback_url: self.callback_url,
             capabilities: self.capabilities,
             classification_sid: admin.then_some(self.classification_sid),
-            country_code: self.country_code.clone(),
+            country_code: self.country_code,
             date_status_changed: admin.then(|| self.date_status_changed.into()),
             did_group_sid: self.did_group_sid,
             did_sid: self.did_sid,
             external_keys: admin.then(|| sorted(&self.external_keys)),
             id: admin.then_some(self.id),
-            in_country_format: self.in_country_format.clone(),
-            international_format: self.international_format.clone(),
-            locality: self.locality.clone(),
+            in_country_format: self.in_country_format,
+            international_format: self.international_format,
+            locality: self.locality,
             lrn_sid: self.lrn_sid,
-            name: self.name.clone(),
-            ocn: admin.then(|| self.ocn.clone()),
+            name: self.name,
+            ocn: admin.then_some(self.ocn),
             partner: None,
             partner_sid: self.partner_sid,
-            phonenumber: self.phonenumber.clone(),
+            phonenumber: self.phonenumber,
             price: Money(self.price),
             provider_sid: admin.then_some(self.provider_sid),
             source_trunk_group_sid: admin.then_some(self.source_trunk_group_sid),
-            state: self.state.clone(),
-            status: (admin || self.status == "available").then(|| self.status.clone()),
-            string_key_1: self.string_key_1.clone(),
-            string_key_2: self.string_key_2.clone(),
+            state: self.state,
+            status: (admin || self.status == "available").then_some(self.status),
+            string_key_1: self.string_key_1,
+            string_key_2: self.string_key_2,
             transformations: sorted(&self.transformations),
             trunk_group_sid: self.trunk_group_sid,
-            kind: admin.then(|| self.kind.clone()),
+            kind: admin.then_some(self.kind),
         }
     }
 }
@@ -356,37 +360,48 @@ pub async fn existing<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoRe
     .await?)
 }
 
-/// Adds numbers to the inventory in one statement; answers them as stored, in order (numbers
-/// in the inventory have no partner: no join needed to read them back).
-pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber]) -> RepoResult<Vec<DidRow>> {
-    static RETURNING: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let returning = RETURNING.get_or_init(|| {
-        COLUMNS.replace("COALESCE(p.tree_path, '') AS tree_path", "''::text AS tree_path").replace("d.", "")
+/// Adds numbers to the inventory in one statement; hands each to `each` as stored, in order, as
+/// it comes (numbers in the inventory have no partner: no join needed to read them back).
+pub async fn insert_inventory(
+    db: &mut PgConnection,
+    items: &[NewNumber],
+    mut each: impl FnMut(DidRow),
+) -> RepoResult<()> {
+    use futures_util::TryStreamExt;
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let returning =
+            COLUMNS.replace("COALESCE(p.tree_path, '') AS tree_path", "''::text AS tree_path").replace("d.", "");
+        format!(
+            "INSERT INTO dids (did_sid, phonenumber, capabilities, price, country_code, in_country_format, international_format,
+                               state, locality, classification_sid, provider_sid, lrn_sid, ocn)
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::numeric[], $5::text[], $6::text[], $7::text[],
+                                  $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[])
+             RETURNING {returning}"
+        )
     });
     let sids: Vec<Uuid> = items.iter().map(|_| Uuid::new_v4()).collect();
-    let col = |f: fn(&NewNumber) -> Option<String>| items.iter().map(f).collect::<Vec<_>>();
-    Ok(sqlx::query_as(&format!(
-        "INSERT INTO dids (did_sid, phonenumber, capabilities, price, country_code, in_country_format, international_format,
-                           state, locality, classification_sid, provider_sid, lrn_sid, ocn)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::numeric[], $5::text[], $6::text[], $7::text[],
-                              $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[])
-         RETURNING {returning}"
-    ))
-    .bind(&sids)
-    .bind(items.iter().map(|i| i.phonenumber.clone()).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.capabilities).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.price).collect::<Vec<_>>())
-    .bind(col(|i| i.country_code.clone()))
-    .bind(col(|i| i.in_country_format.clone()))
-    .bind(col(|i| i.international_format.clone()))
-    .bind(col(|i| i.state.clone()))
-    .bind(col(|i| i.locality.clone()))
-    .bind(items.iter().map(|i| i.classification_sid).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.provider_sid).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.lrn_sid).collect::<Vec<_>>())
-    .bind(col(|i| i.ocn.clone()))
-    .fetch_all(db)
-    .await?)
+    // Each column an array of the numbers' own values, borrowed (not copied) for the statement.
+    let col = |f: fn(&NewNumber) -> Option<&str>| items.iter().map(f).collect::<Vec<_>>();
+    let mut rows = sqlx::query_as::<_, DidRow>(sql)
+        .bind(&sids)
+        .bind(items.iter().map(|i| i.phonenumber.as_str()).collect::<Vec<_>>())
+        .bind(items.iter().map(|i| i.capabilities).collect::<Vec<_>>())
+        .bind(items.iter().map(|i| i.price).collect::<Vec<_>>())
+        .bind(col(|i| i.country_code.as_deref()))
+        .bind(col(|i| i.in_country_format.as_deref()))
+        .bind(col(|i| i.international_format.as_deref()))
+        .bind(col(|i| i.state.as_deref()))
+        .bind(col(|i| i.locality.as_deref()))
+        .bind(items.iter().map(|i| i.classification_sid).collect::<Vec<_>>())
+        .bind(items.iter().map(|i| i.provider_sid).collect::<Vec<_>>())
+        .bind(items.iter().map(|i| i.lrn_sid).collect::<Vec<_>>())
+        .bind(col(|i| i.ocn.as_deref()))
+        .fetch(db);
+    while let Some(row) = rows.try_next().await? {
+        each(row);
+    }
+    Ok(())
 }
 
 pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<DidRow>> {
