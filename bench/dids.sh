@@ -73,4 +73,4 @@ run 'GET /phonenumber/dids?filter=state eq NY (counted total)' \
   "$BASE/core/v2/phonenumber/dids?filter=state+eq+NY"
 run 'GET /phonenumber/dids?filter=state eq NY&limit=100' \
   "$BASE/core/v2/phonenumber/dids?filter=state+eq+NY&limit=100"
-echo "   server RSS: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$SERVER/status)"
+echo "   server memory: $(awk '/VmRSS|VmHWM/ {printf "%s %.1f MB  ", $1, $2/1024}' /proc/$SERVER/status)(VmHWM: the peak, the ingestion's)"

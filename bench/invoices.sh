@@ -59,6 +59,7 @@ echo "== ingestion, 100,000 records without charges"
 ingest 0
 echo "== ingestion, 100,000 priced records charged to the open invoice"
 ingest 1
+echo "   server memory: $(awk '/VmRSS|VmHWM/ {printf "%s %.1f MB  ", $1, $2/1024}' /proc/$SERVER/status)(VmHWM: the peak so far)"
 curl -fs -H "$AUTH" "$BASE/invoices?filter=partner_sid+eq+$P&include_fields=amount,invoice_items" \
   | python3 -c 'import json,sys; i=json.load(sys.stdin)["items"][0]; print("   invoice amount", i["amount"], "lines", [(x["type"], x["usage"]) for x in i["invoice_items"]])'
 

@@ -50,10 +50,14 @@ impl CopyRows {
 
     /// Writes the rows with `COPY <table> (<columns>) FROM STDIN`, in the caller's transaction.
     pub async fn write(self, db: &mut PgConnection, table: &str, columns: &str) -> RepoResult<u64> {
+        // Sent a slice at a time: the connection's own buffer never holds the whole batch again.
+        const SLICE: usize = 256 << 10;
         let mut copy = db.copy_in_raw(&format!("COPY {table} ({columns}) FROM STDIN")).await?;
-        if let Err(e) = copy.send(self.buf).await {
-            let _ = copy.abort("the rows could not be sent").await;
-            return Err(e.into());
+        for part in self.buf.chunks(SLICE) {
+            if let Err(e) = copy.send(part).await {
+                let _ = copy.abort("the rows could not be sent").await;
+                return Err(e.into());
+            }
         }
         Ok(copy.finish().await?)
     }

@@ -95,6 +95,15 @@ pub async fn pool(options: PgConnectOptions, max: u32) -> Result<PgPool, DbError
                 Ok(true)
             })
         })
+        // A batch, an upload or a big page grows a connection's buffers to its largest message,
+        // and they stayed that size for the connection's life (6 MB each after ingesting call
+        // records): given back as the connection returns (nothing to do for the usual sizes).
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                conn.shrink_buffers();
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|e| DbError(format!("cannot connect to PostgreSQL: {e}")))

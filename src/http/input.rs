@@ -175,8 +175,9 @@ impl Problems {
 /// `T`. Problems are named `[i].field` (bare `field` when one object was sent).
 #[derive(Debug)]
 pub struct Batch<T> {
-    /// The objects that parsed: their index, the typed input and the object as sent.
-    pub items: Vec<(usize, T, Map<String, Value>)>,
+    /// The objects that parsed: their index and the typed input (each object as sent is dropped
+    /// once read: a batch of 10,000 is not held twice).
+    pub items: Vec<(usize, T)>,
     pub single: bool,
 }
 
@@ -210,7 +211,7 @@ impl<T: DeserializeOwned> Batch<T> {
                 p.add(batch.at(i, e.field.as_deref().unwrap_or("body")), e.message);
             }
             match parsed {
-                Ok(v) => batch.items.push((i, v, map)),
+                Ok(v) => batch.items.push((i, v)),
                 Err(ApiError::Validation(_)) => {}
                 Err(e) => return Err(e),
             }

@@ -95,17 +95,17 @@ pub struct BatchWriter {
     single: bool,
     /// The first object that failed to serialize (reported by `finish`).
     failed: Option<ApiError>,
+    expected: usize,
 }
 
 impl BatchWriter {
-    /// `expected`: how many objects (sizes the buffer once).
+    /// `expected`: how many objects (the buffer is sized once, by the first of them).
     pub fn new(expected: usize, single: bool) -> Self {
-        const PER_ITEM: usize = 1024;
-        let mut buf = Vec::with_capacity(2 + expected.saturating_mul(PER_ITEM));
+        let mut buf = Vec::with_capacity(4096);
         if !single {
             buf.push(b'[');
         }
-        BatchWriter { buf, count: 0, single, failed: None }
+        BatchWriter { buf, count: 0, single, failed: None, expected }
     }
 
     pub fn push<T: Serialize>(&mut self, item: &T) {
@@ -122,6 +122,12 @@ impl BatchWriter {
         match serde_json::to_writer(&mut self.buf, item) {
             Ok(()) => self.count += 1,
             Err(e) => self.failed = Some(ApiError::internal(e)),
+        }
+        if self.count == 1 && self.expected > 1 {
+            // Room for all of them, as big as the first and a quarter more: the buffer is not
+            // grown (and copied) a dozen times on its way to megabytes.
+            let each = self.buf.len() + self.buf.len() / 4;
+            self.buf.reserve(each.saturating_mul(self.expected - 1));
         }
     }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::ops::{rate_kind, Billing, Rater};
 use super::repo::{self, CdrRow};
-use super::types::{CallDr, CallDrInput, SimulatedCallInput, DIRECTIONS, TYPES};
+use super::types::{CallDrInput, SimulatedCallInput, DIRECTIONS, TYPES};
 use crate::domain::money::Money;
 use crate::domain::phone;
 use crate::domain::time::parse_instant;
@@ -72,13 +72,16 @@ fn ts(v: &Maybe<String>, field: &str, p: &mut Problems) -> Option<chrono::DateTi
 /// `POST /admin/calls/call_drs`: one record or an array of up to 10,000, all or none.
 pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, body: JsonBody) -> ApiResult<Response> {
     let mut parse_problems = Problems::new();
-    let batch: Batch<CallDrInput> = Batch::parse(body.0, MAX_BATCH, "a call detail record", &mut parse_problems)?;
-    let prefix = |i: usize| batch.at(i, "");
+    let mut batch: Batch<CallDrInput> = Batch::parse(body.0, MAX_BATCH, "a call detail record", &mut parse_problems)?;
     // One problems list: a field of the wrong type is not named again by the rules below.
     let mut errors = parse_problems;
-    let mut records: Vec<Record> = Vec::new();
+    let mut records: Vec<Record> = Vec::with_capacity(batch.items.len());
     let now = chrono::Utc::now().trunc_subsecs(3);
-    for (i, input, _) in &batch.items {
+    // Each input is dropped once read (a batch's request is not kept to its answer).
+    let items = std::mem::take(&mut batch.items);
+    let prefix = |i: usize| batch.at(i, "");
+    for (i, input) in items {
+        let i = &i;
         let mut p = Problems::new();
         p.required("partner_sid", &input.partner_sid);
         p.required("date_stop", &input.date_stop);
@@ -260,7 +263,7 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
     }
     // The rows as written (the COPY stored exactly these values), in the records' order.
     rows.sort_by_key(|r| (r.date_stop, r.dr_sid));
-    Ok(batch.answer(rows.iter().map(|r| r.to_wire()).collect::<Vec<CallDr>>()))
+    Ok(batch.answer(rows.iter().map(|r| r.to_wire())))
 }
 
 /// `POST /admin/simulator/calls`: a call offered to the simulated network; answers its trace.

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::repo::{self, ConferenceRow};
-use super::types::{ConferenceCall, ConferenceCallInput, CALL_TYPES, DIRECTIONS, ROLES};
+use super::types::{ConferenceCallInput, CALL_TYPES, DIRECTIONS, ROLES};
 use crate::domain::scopes::Scope;
 use crate::domain::time::parse_instant;
 use crate::http::auth::Caller;
@@ -70,7 +70,7 @@ pub async fn ingest_calls(State(state): State<AppState>, _caller: Caller, body: 
     let batch: Batch<ConferenceCallInput> = Batch::parse(body.0, MAX_BATCH, "a conference call record", &mut errors)?;
     let now = chrono::Utc::now().trunc_subsecs(3);
     let mut rows: Vec<ConferenceRow> = Vec::new();
-    for (i, input, _) in &batch.items {
+    for (i, input) in &batch.items {
         let mut p = Problems::new();
         p.required("partner_sid", &input.partner_sid);
         p.required("date_stop", &input.date_stop);
@@ -164,5 +164,5 @@ pub async fn ingest_calls(State(state): State<AppState>, _caller: Caller, body: 
     repo::insert(&mut tx, &rows).await?;
     let saved = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
-    Ok(batch.answer(saved.iter().map(|r| r.to_wire()).collect::<Vec<ConferenceCall>>()))
+    Ok(batch.answer(saved.iter().map(|r| r.to_wire())))
 }

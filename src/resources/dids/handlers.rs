@@ -151,7 +151,7 @@ pub async fn release_did(
 pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: JsonBody) -> ApiResult<Response> {
     let mut p = Problems::new();
     let mut batch: Batch<InventoryInput> = Batch::parse(body.0, MAX_BATCH, "a DID object", &mut p)?;
-    // Each object as sent is dropped once read (a batch's request is not kept to its answer).
+    // Each input is dropped once read (a batch's request is not kept to its answer).
     let parsed = std::mem::take(&mut batch.items);
     let at = |i: usize, f: &str| batch.at(i, f);
     // Countries by alpha-2 (from the numbers) and alpha-3 (given), in one query.
@@ -162,7 +162,7 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
     let mut seen = HashSet::new();
     // The position in the request of each number analyzed.
     let mut positions = Vec::with_capacity(parsed.len());
-    for (i, v, _) in parsed {
+    for (i, v) in parsed {
         let i = &i;
         let capabilities = v.capabilities.value().copied().unwrap_or(7);
         p.check(

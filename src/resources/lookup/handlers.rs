@@ -191,7 +191,7 @@ pub async fn put_lrns(State(state): State<AppState>, _caller: Caller, body: Json
     let batch: Batch<LrnInput> = Batch::parse(body.0, MAX_BATCH, "an LRN record", &mut p)?;
     let mut rows = Vec::with_capacity(batch.items.len());
     let mut seen = HashSet::new();
-    for (i, v, _) in &batch.items {
+    for (i, v) in &batch.items {
         let phonenumber = number(v.phonenumber.value(), &batch.at(*i, "phonenumber"), &mut seen, &mut p);
         let lrn = v.lrn.value().cloned().unwrap_or_default();
         p.check(
@@ -214,7 +214,7 @@ pub async fn put_cnams(State(state): State<AppState>, _caller: Caller, body: Jso
     let batch: Batch<CnamInput> = Batch::parse(body.0, MAX_BATCH, "a CNAM record", &mut p)?;
     let mut rows = Vec::with_capacity(batch.items.len());
     let mut seen = HashSet::new();
-    for (i, v, _) in &batch.items {
+    for (i, v) in &batch.items {
         let phonenumber = number(v.phonenumber.value(), &batch.at(*i, "phonenumber"), &mut seen, &mut p);
         p.required(&batch.at(*i, "name"), &v.name);
         let name = v.name.value().cloned().unwrap_or_default();

@@ -7,7 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::repo::{self, ShortCodeRow};
-use super::types::{ShortCode, ShortCodeIngest, ShortCodeInput, UPDATABLE};
+use super::types::{ShortCodeIngest, ShortCodeInput, UPDATABLE};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{JsonBody, PathParams, QueryParams};
@@ -87,7 +87,7 @@ pub async fn ingest_short_codes(State(state): State<AppState>, _caller: Caller, 
     let mut rows: Vec<ShortCodeRow> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut conn = state.pool.acquire().await?;
-    for (i, input, _) in &batch.items {
+    for (i, input) in &batch.items {
         let mut p = Problems::new();
         p.required("partner_sid", &input.partner_sid);
         p.required("short_code", &input.short_code);
@@ -175,5 +175,5 @@ pub async fn ingest_short_codes(State(state): State<AppState>, _caller: Caller, 
     repo::insert(&mut tx, &rows).await?;
     let saved = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
-    Ok(batch.answer(saved.iter().map(|r| r.to_wire()).collect::<Vec<ShortCode>>()))
+    Ok(batch.answer(saved.iter().map(|r| r.to_wire())))
 }

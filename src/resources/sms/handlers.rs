@@ -3,7 +3,7 @@ use axum::response::Response;
 
 use super::ops;
 use super::repo;
-use super::types::{InboundSmsInput, MessageDr, MessageDrInput, SmsMessageInput};
+use super::types::{InboundSmsInput, MessageDrInput, SmsMessageInput};
 use crate::domain::scopes::Scope;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult};
@@ -86,5 +86,5 @@ pub async fn ingest_message_drs(State(state): State<AppState>, _caller: Caller, 
     let mut problems = Problems::new();
     let batch: Batch<MessageDrInput> = Batch::parse(body.0, ops::MAX_BATCH, "a message detail record", &mut problems)?;
     let saved = ops::ingest(&state, &batch, problems).await?;
-    Ok(batch.answer(saved.iter().map(|r| r.to_dr()).collect::<Vec<MessageDr>>()))
+    Ok(batch.answer(saved.iter().map(|r| r.to_dr())))
 }

@@ -583,7 +583,7 @@ pub async fn ingest(
     use super::types::{DIRECTIONS, STATUSES, TYPES};
     let t0 = now();
     let mut rows: Vec<MessageRow> = Vec::new();
-    for (i, input, _) in &batch.items {
+    for (i, input) in &batch.items {
         let mut p = Problems::new();
         p.required("partner_sid", &input.partner_sid);
         p.required("direction", &input.direction);
