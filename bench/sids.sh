@@ -23,11 +23,13 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
 for tool in wrk jq; do command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)"; exit 1; }; done
 
-cargo build --release --quiet
+# BIN: another build to measure (A/B of two binaries run in turn); by default this tree's.
+BIN=${BIN:-target/release/carrierx-core}
+[ "$BIN" = target/release/carrierx-core ] && cargo build --release --quiet
 CLIENT_ID=5c7965f285344165b003ce1a3202e589
 CLIENT_SECRET=5033909114fe442cbbcb83b674dbf90c
 CARRIERX_DATA_DIR=$DIR CARRIERX_BIND=127.0.0.1:$PORT CARRIERX_ROOT_TOKEN=$TOKEN CARRIERX_EMAIL_VERIFICATION=auto \
-  CARRIERX_OAUTH_CLIENT_ID=$CLIENT_ID CARRIERX_OAUTH_CLIENT_SECRET=$CLIENT_SECRET RUST_LOG=warn target/release/carrierx-core > "$DIR/server.log" 2>&1 &
+  CARRIERX_OAUTH_CLIENT_ID=$CLIENT_ID CARRIERX_OAUTH_CLIENT_SECRET=$CLIENT_SECRET RUST_LOG=warn "$BIN" > "$DIR/server.log" 2>&1 &
 SERVER=$!
 cleanup() { kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DIR"; }
 trap cleanup EXIT
