@@ -81,6 +81,29 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
+    /// A batch of records the database refused. When the cause is the records' unique `key`, the
+    /// 409 names every record of the batch stored already (`taken`, looked up only now: a batch
+    /// is inserted without asking first); one record named twice in the batch, or any other
+    /// refusal, answers as the database's error does.
+    pub async fn refused_batch<F, Fut>(e: crate::db::RepoError, key: &str, field: &str, taken: F) -> ApiError
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = crate::db::RepoResult<Vec<uuid::Uuid>>>,
+    {
+        if !e.violates(key) {
+            return e.into();
+        }
+        match taken().await {
+            Ok(sids) if !sids.is_empty() => ApiError::Conflict(
+                sids.iter()
+                    .map(|s| FieldError::new(field, "this record exists already").with_reference(s.to_string()))
+                    .collect(),
+            ),
+            Ok(_) => e.into(),
+            Err(lookup) => lookup.into(),
+        }
+    }
+
     pub fn bad_param(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::BadParameter { field: field.into(), message: message.into() }
     }
@@ -246,6 +269,7 @@ fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
         "partners_login_key" | "credentials_pkey" => ("login", "this login already exists"),
         "dids_phonenumber_key" => ("phonenumber", "this number exists already"),
         "call_drs_pkey" | "messages_dr_sid_key" => ("dr_sid", "this record exists already"),
+        "conference_calls_pkey" => ("call_sid", "this record exists already"),
         "lookup_lrns_pkey" | "lookup_cnams_pkey" => ("phonenumber", "this number exists already"),
         "shortener_domains_domain_name_key" => ("domain_name", "this domain name is taken"),
         "short_codes_short_code_key" => ("short_code", "this short code exists already"),

@@ -88,11 +88,12 @@ fn sized_json<T: Serialize>(body: &T, items: usize) -> ApiResult<Response> {
 /// A batch's answer written one object at a time, as its rows arrive from the database: the
 /// rows, their wire objects and the JSON never exist whole side by side (a batch of 10,000
 /// numbers held 30 MB that way). A body of one object (`single`) answers that object; any other
-/// an array of them.
+/// (or a single one answered with none or several) an array of them.
 pub struct BatchWriter {
     buf: Vec<u8>,
     count: usize,
-    single: bool,
+    /// Written as one object so far (no brackets).
+    bare: bool,
     /// The first object that failed to serialize (reported by `finish`).
     failed: Option<ApiError>,
     expected: usize,
@@ -105,7 +106,7 @@ impl BatchWriter {
         if !single {
             buf.push(b'[');
         }
-        BatchWriter { buf, count: 0, single, failed: None, expected }
+        BatchWriter { buf, count: 0, bare: single, failed: None, expected }
     }
 
     pub fn push<T: Serialize>(&mut self, item: &T) {
@@ -113,9 +114,10 @@ impl BatchWriter {
             return;
         }
         if self.count > 0 {
-            if self.single {
-                self.failed = Some(ApiError::internal("a single object answered with more than one"));
-                return;
+            if self.bare {
+                // A second object for a single one sent: the answer becomes their array.
+                self.buf.insert(0, b'[');
+                self.bare = false;
             }
             self.buf.push(b',');
         }
@@ -135,11 +137,11 @@ impl BatchWriter {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        if self.single {
-            if self.count != 1 {
-                return Err(ApiError::internal("a single object answered with none"));
-            }
-        } else {
+        if self.bare && self.count == 0 {
+            self.buf.push(b'[');
+            self.bare = false;
+        }
+        if !self.bare {
             self.buf.push(b']');
         }
         Ok(([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"))], self.buf)
@@ -149,4 +151,29 @@ impl BatchWriter {
 
 pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BatchWriter;
+    use serde_json::{json, Value};
+
+    async fn written(single: bool, items: &[Value]) -> Value {
+        let mut w = BatchWriter::new(items.len(), single);
+        items.iter().for_each(|i| w.push(i));
+        let body = w.finish().unwrap().into_body();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_batch_answers_its_array_and_a_single_object_itself() {
+        let (a, b) = (json!({"n": 1}), json!({"n": "two, \"quoted\""}));
+        assert_eq!(written(false, &[a.clone(), b.clone()]).await, json!([a, b]));
+        assert_eq!(written(false, &[]).await, json!([]));
+        assert_eq!(written(true, std::slice::from_ref(&a)).await, a);
+        // A single object answered with none or several: their array, as before.
+        assert_eq!(written(true, &[]).await, json!([]));
+        assert_eq!(written(true, &[a.clone(), b.clone()]).await, json!([a, b]));
+    }
 }

@@ -633,6 +633,17 @@ async fn conference_records_are_ingested_and_read_like_call_records() {
     let r = app.post("/core/v2/admin/app/conference/calls").actor(root()).json(json!(more)).ok().await;
     assert_eq!(r.as_array().unwrap().len(), 5);
     assert_eq!(r[0]["duration"], "0");
+    // A record stored already is named by its secure ID (409), and nothing of the batch is added;
+    // one secure ID twice in a batch is named too (422, as for call records).
+    let fresh = json!({"partner_sid": child_p["partner_sid"], "date_stop": "2024-12-15T11:00:00.000Z",
+                       "call_sid": "69057c3e-bb90-4ed3-9c53-000000009999"});
+    let r = app.post("/core/v2/admin/app/conference/calls").actor(root()).json(json!([fresh, sample])).send().await;
+    r.assert_error(409, "call_sid");
+    assert_eq!(r.json["errors"][0]["reference_sid"], sample["call_sid"]);
+    let r = app.post("/core/v2/admin/app/conference/calls").actor(root()).json(json!([fresh, fresh])).send().await;
+    r.assert_error(422, "call_sid");
+    let gone = app.get("/core/v2/app/conference/calls/69057c3e-bb90-4ed3-9c53-000000009999").actor(root()).send().await;
+    assert_eq!(gone.status, 404);
     // All or none, every bad field named.
     let bad = json!([{"partner_sid": child_p["partner_sid"], "date_stop": "2024-12-15T10:00:00Z"}, {"date_stop": "nope", "role": "boss"}]);
     let r = app.post("/core/v2/admin/app/conference/calls").actor(root()).json(bad).send().await;

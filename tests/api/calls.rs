@@ -90,7 +90,16 @@ async fn the_reference_record_comes_back_as_ingested() {
     assert_eq!(r.json["errors"][0]["message"], "cannot find item by SID");
     assert_eq!(app.get("/core/v2/calls/call_drs").actor(bearer(&other)).ok().await["count"], 0);
     // The same dr_sid twice is a conflict.
-    app.post("/core/v2/admin/calls/call_drs").actor(root()).json(rec).send().await.assert_error(409, "dr_sid");
+    app.post("/core/v2/admin/calls/call_drs").actor(root()).json(rec.clone()).send().await.assert_error(409, "dr_sid");
+    // In a batch, the taken record is named by its secure ID, and nothing of the batch is added.
+    let mut fresh = rec.clone();
+    fresh["dr_sid"] = json!("6c1a0a8e-3d0b-4a55-9f4e-2b7f8c9d0e11");
+    let r = app.post("/core/v2/admin/calls/call_drs").actor(root()).json(json!([fresh, rec])).send().await;
+    r.assert_error(409, "dr_sid");
+    assert_eq!(r.json["errors"].as_array().unwrap().len(), 1, "{}", r.json);
+    assert_eq!(r.json["errors"][0]["reference_sid"], "c02a73b2-8401-459a-af7e-f4cc3eee7854");
+    let r = app.get("/core/v2/calls/call_drs/6c1a0a8e-3d0b-4a55-9f4e-2b7f8c9d0e11").actor(bearer(&tok)).send().await;
+    assert_eq!(r.status, 404);
 }
 
 async fn make_plan(app: &TestApp, body: Value, assign: Value) -> Value {

@@ -840,12 +840,9 @@ async fn the_reference_record_sample_is_ingested_and_read_back_as_it_was() {
     assert_eq!(r["items"][0], sample);
     assert_eq!(r["total"], Value::Null);
     // Again: a conflict naming the record; nothing half-stored.
-    app.post("/core/v2/admin/sms/message_drs")
-        .actor(root())
-        .json(json!([sample]))
-        .send()
-        .await
-        .assert_error(409, "dr_sid");
+    let r = app.post("/core/v2/admin/sms/message_drs").actor(root()).json(json!([sample])).send().await;
+    r.assert_error(409, "dr_sid");
+    assert_eq!(r.json["errors"][0]["reference_sid"], sample["dr_sid"]);
 }
 
 #[tokio::test]

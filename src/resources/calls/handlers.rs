@@ -241,18 +241,13 @@ pub async fn ingest_call_drs(State(state): State<AppState>, _caller: Caller, bod
         r.date_talk = r.date_talk.map(|t| t.trunc_subsecs(6));
         r.date_insert = r.date_insert.trunc_subsecs(6);
     }
-    let sids: Vec<Uuid> = rows.iter().map(|r| r.dr_sid).collect();
+    // The key finds a record already there as the rows go in (no lookup of every record first).
     let mut tx = state.pool.begin().await?;
-    let taken = repo::existing(&mut *tx, &sids).await?;
-    if !taken.is_empty() {
-        return Err(ApiError::Conflict(
-            taken
-                .iter()
-                .map(|s| FieldError::new("dr_sid", "this record exists already").with_reference(s.to_string()))
-                .collect(),
-        ));
+    if let Err(e) = repo::insert_batch(&mut tx, &rows).await {
+        drop(tx);
+        let sids: Vec<Uuid> = rows.iter().map(|r| r.dr_sid).collect();
+        return Err(ApiError::refused_batch(e, repo::RECORD_KEY, "dr_sid", || repo::existing(&state.pool, &sids)).await);
     }
-    repo::insert_batch(&mut tx, &rows).await?;
     // Partners in a fixed order: concurrent ingestions never wait on each other in a cycle.
     for (partner, list) in &charges {
         accrual::charge(&mut tx, *partner, list).await?;

@@ -240,9 +240,21 @@ pub async fn insert_batch(db: &mut PgConnection, records: &[CdrRow]) -> RepoResu
     Ok(())
 }
 
-/// Which of `sids` are records already.
+/// The key of the records.
+pub const RECORD_KEY: &str = "call_drs_pkey";
+
+/// Which of `sids` are records already, in the order given: one probe of the key each (a large
+/// batch is never read as a scan of the table).
 pub async fn existing<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
-    Ok(sqlx::query_scalar("SELECT dr_sid FROM call_drs WHERE dr_sid = ANY($1)").bind(sids).fetch_all(db).await?)
+    Ok(sqlx::query_scalar(
+        "SELECT s FROM (
+             SELECT n.s, n.i, (SELECT true FROM call_drs d WHERE d.dr_sid = n.s) AS hit
+               FROM unnest($1::uuid[]) WITH ORDINALITY AS n(s, i)) x
+          WHERE hit ORDER BY i",
+    )
+    .bind(sids)
+    .fetch_all(db)
+    .await?)
 }
 
 // ---- the simulated network's calls in progress ----

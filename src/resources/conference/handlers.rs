@@ -151,17 +151,12 @@ pub async fn ingest_calls(State(state): State<AppState>, _caller: Caller, body: 
         return Err(ApiError::Validation(missing));
     }
     let sids: Vec<Uuid> = rows.iter().map(|r| r.call_sid).collect();
+    // The key finds a record already there as the rows go in (no lookup of every record first).
     let mut tx = state.pool.begin().await?;
-    let taken = repo::existing(&mut *tx, &sids).await?;
-    if !taken.is_empty() {
-        return Err(ApiError::Conflict(
-            taken
-                .iter()
-                .map(|s| FieldError::new("call_sid", "this record exists already").with_reference(s.to_string()))
-                .collect(),
-        ));
+    if let Err(e) = repo::insert(&mut tx, &rows).await {
+        drop(tx);
+        return Err(ApiError::refused_batch(e, repo::CALL_KEY, "call_sid", || repo::existing(&state.pool, &sids)).await);
     }
-    repo::insert(&mut tx, &rows).await?;
     let saved = repo::get_many(&mut tx, &sids).await?;
     tx.commit().await?;
     Ok(batch.answer(saved.iter().map(|r| r.to_wire())))

@@ -178,11 +178,21 @@ pub async fn insert(db: &mut PgConnection, records: &[ConferenceRow]) -> RepoRes
 }
 
 /// Which of `sids` are records already.
+/// The key of conference call records.
+pub const CALL_KEY: &str = "conference_calls_pkey";
+
+/// Which of `sids` are records already, in the order given: one probe of the key each (a large
+/// batch is never read as a scan of the table).
 pub async fn existing<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
-    Ok(sqlx::query_scalar("SELECT call_sid FROM conference_calls WHERE call_sid = ANY($1)")
-        .bind(sids)
-        .fetch_all(db)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT s FROM (
+             SELECT n.s, n.i, (SELECT true FROM conference_calls c WHERE c.call_sid = n.s) AS hit
+               FROM unnest($1::uuid[]) WITH ORDINALITY AS n(s, i)) x
+          WHERE hit ORDER BY i",
+    )
+    .bind(sids)
+    .fetch_all(db)
+    .await?)
 }
 
 pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<ConferenceRow>> {

@@ -762,17 +762,12 @@ pub async fn ingest(
         }
     }
     let sids: Vec<Uuid> = rows.iter().map(|r| r.dr_sid).collect();
+    // The key finds a record already there as the rows go in (no lookup of every record first).
     let mut tx = state.pool.begin().await?;
-    let taken = repo::existing_drs(&mut *tx, &sids).await?;
-    if !taken.is_empty() {
-        return Err(ApiError::Conflict(
-            taken
-                .iter()
-                .map(|s| FieldError::new("dr_sid", "this record exists already").with_reference(s.to_string()))
-                .collect(),
-        ));
+    if let Err(e) = repo::insert(&mut tx, &rows).await {
+        drop(tx);
+        return Err(ApiError::refused_batch(e, repo::DR_KEY, "dr_sid", || repo::existing_drs(&state.pool, &sids)).await);
     }
-    repo::insert(&mut tx, &rows).await?;
     for (partner, list) in &charges {
         accrual::charge(&mut tx, *partner, list).await?;
     }
