@@ -4,6 +4,7 @@ pub mod copy;
 pub mod counts;
 pub mod embedded;
 pub mod error;
+pub mod keys;
 pub mod listing;
 pub mod reset;
 pub mod tenancy;

@@ -243,18 +243,9 @@ pub async fn insert_batch(db: &mut PgConnection, records: &[CdrRow]) -> RepoResu
 /// The key of the records.
 pub const RECORD_KEY: &str = "call_drs_pkey";
 
-/// Which of `sids` are records already, in the order given: one probe of the key each (a large
-/// batch is never read as a scan of the table).
+/// Which of `sids` are records already, in the order given.
 pub async fn existing<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
-    Ok(sqlx::query_scalar(
-        "SELECT s FROM (
-             SELECT n.s, n.i, (SELECT true FROM call_drs d WHERE d.dr_sid = n.s) AS hit
-               FROM unnest($1::uuid[]) WITH ORDINALITY AS n(s, i)) x
-          WHERE hit ORDER BY i",
-    )
-    .bind(sids)
-    .fetch_all(db)
-    .await?)
+    crate::db::keys::stored(db, "call_drs", "dr_sid", sids).await
 }
 
 // ---- the simulated network's calls in progress ----

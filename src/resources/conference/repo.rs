@@ -181,18 +181,9 @@ pub async fn insert(db: &mut PgConnection, records: &[ConferenceRow]) -> RepoRes
 /// The key of conference call records.
 pub const CALL_KEY: &str = "conference_calls_pkey";
 
-/// Which of `sids` are records already, in the order given: one probe of the key each (a large
-/// batch is never read as a scan of the table).
+/// Which of `sids` are records already, in the order given.
 pub async fn existing<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
-    Ok(sqlx::query_scalar(
-        "SELECT s FROM (
-             SELECT n.s, n.i, (SELECT true FROM conference_calls c WHERE c.call_sid = n.s) AS hit
-               FROM unnest($1::uuid[]) WITH ORDINALITY AS n(s, i)) x
-          WHERE hit ORDER BY i",
-    )
-    .bind(sids)
-    .fetch_all(db)
-    .await?)
+    crate::db::keys::stored(db, "conference_calls", "call_sid", sids).await
 }
 
 pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<ConferenceRow>> {

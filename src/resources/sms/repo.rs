@@ -311,18 +311,9 @@ pub async fn insert(db: &mut PgConnection, rows: &[MessageRow]) -> RepoResult<()
 /// The unique key of message records.
 pub const DR_KEY: &str = "messages_dr_sid_key";
 
-/// Which of `sids` are message records already, in the order given: one probe of the key each (a
-/// large batch is never read as a scan of the table).
+/// Which of `sids` are message records already, in the order given.
 pub async fn existing_drs<'e>(db: impl PgExecutor<'e>, sids: &[Uuid]) -> RepoResult<Vec<Uuid>> {
-    Ok(sqlx::query_scalar(
-        "SELECT s FROM (
-             SELECT n.s, n.i, (SELECT true FROM messages m WHERE m.dr_sid = n.s) AS hit
-               FROM unnest($1::uuid[]) WITH ORDINALITY AS n(s, i)) x
-          WHERE hit ORDER BY i",
-    )
-    .bind(sids)
-    .fetch_all(db)
-    .await?)
+    crate::db::keys::stored(db, "messages", "dr_sid", sids).await
 }
 
 pub async fn get_drs(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<MessageRow>> {
