@@ -81,27 +81,39 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    /// A batch of records the database refused. When the cause is the records' unique `key`, the
-    /// 409 names every record of the batch stored already (`taken`, looked up only now: a batch
-    /// is inserted without asking first); one record named twice in the batch, or any other
-    /// refusal, answers as the database's error does.
-    pub async fn refused_batch<F, Fut>(e: crate::db::RepoError, key: &str, field: &str, taken: F) -> ApiError
+    /// A batch the database refused. When the cause is its unique `key`, the 409 names every
+    /// object of the batch stored already (`taken`: looked up only now, for a batch is inserted
+    /// without asking first); an object named twice in the batch itself, or any other refusal,
+    /// answers as the database's error does.
+    pub async fn refused_by_key<F, Fut>(e: crate::db::RepoError, key: &str, taken: F) -> ApiError
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = crate::db::RepoResult<Vec<uuid::Uuid>>>,
+        Fut: std::future::Future<Output = crate::db::RepoResult<Vec<FieldError>>>,
     {
         if !e.violates(key) {
             return e.into();
         }
         match taken().await {
-            Ok(sids) if !sids.is_empty() => ApiError::Conflict(
-                sids.iter()
-                    .map(|s| FieldError::new(field, "this record exists already").with_reference(s.to_string()))
-                    .collect(),
-            ),
+            Ok(named) if !named.is_empty() => ApiError::Conflict(named),
             Ok(_) => e.into(),
             Err(lookup) => lookup.into(),
         }
+    }
+
+    /// [`Self::refused_by_key`] for records keyed by secure ID: each taken one named as `field`.
+    pub async fn refused_batch<F, Fut>(e: crate::db::RepoError, key: &str, field: &str, taken: F) -> ApiError
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = crate::db::RepoResult<Vec<uuid::Uuid>>>,
+    {
+        ApiError::refused_by_key(e, key, || async {
+            Ok(taken()
+                .await?
+                .iter()
+                .map(|s| FieldError::new(field, "this record exists already").with_reference(s.to_string()))
+                .collect())
+        })
+        .await
     }
 
     pub fn bad_param(field: impl Into<String>, message: impl Into<String>) -> Self {

@@ -89,6 +89,10 @@ async fn the_inventory_is_filled_by_the_admin_route() {
     assert_eq!(r.json["errors"].as_array().unwrap().len(), 2, "{}", r.json);
     assert_eq!(r.json["errors"][0]["reference_sid"], derived["did_sid"]);
     assert_eq!(r.json["errors"][1]["reference_sid"], one["did_sid"]);
+    // One object sent: its field is named without an index.
+    let r = app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "15162225575"})).send().await;
+    r.assert_error(409, "phonenumber");
+    assert_eq!(r.json["errors"][0]["reference_sid"], derived["did_sid"]);
     let r = app
         .post("/core/v2/admin/dids")
         .actor(root())

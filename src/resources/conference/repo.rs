@@ -177,7 +177,6 @@ pub async fn insert(db: &mut PgConnection, records: &[ConferenceRow]) -> RepoRes
     Ok(())
 }
 
-/// Which of `sids` are records already.
 /// The key of conference call records.
 pub const CALL_KEY: &str = "conference_calls_pkey";
 

@@ -25,7 +25,7 @@ pub const MAX_BATCH: usize = 10_000;
 pub async fn list_available(State(state): State<AppState>, _caller: Caller, url: RequestUrl) -> ApiResult<Response> {
     let q = ListQuery::parse(&url.query, &repo::AVAILABLE)?;
     let page = repo::list_available(&state.pool, &q).await?;
-    respond::list(page.map(|r| r.to_wire(false)), &q, &url, "did_sid")
+    respond::list(page.map(|r| r.into_wire(false)), &q, &url, "did_sid")
 }
 
 pub async fn get_available(
@@ -97,7 +97,7 @@ pub async fn rent_did(
     let row = ops::rent(&mut tx, caller.partner_sid(), number.as_deref(), &q.filter, &input, checked).await?;
     tx.commit().await?;
     crate::resources::partners::ops::money_changed(&state, caller.partner_sid());
-    Ok(Json(row.to_wire(caller.admin)).into_response())
+    Ok(Json(row.into_wire(caller.admin)).into_response())
 }
 
 pub async fn list_dids(State(state): State<AppState>, caller: Caller, url: RequestUrl) -> ApiResult<Response> {
@@ -106,7 +106,7 @@ pub async fn list_dids(State(state): State<AppState>, caller: Caller, url: Reque
         None => None,
         Some(s) => Some(Uuid::parse_str(s).map_err(|_| ApiError::bad_param("trunk_group_sid", "must be a secure ID"))?),
     };
-    let page = repo::list_rented(&state.pool, caller.tenancy(), tg, &q).await?.map(|r| r.to_wire(caller.admin));
+    let page = repo::list_rented(&state.pool, caller.tenancy(), tg, &q).await?.map(|r| r.into_wire(caller.admin));
     partners::ops::respond_page(&state, &caller, page, &q, &url, "did_sid").await
 }
 
@@ -131,7 +131,7 @@ pub async fn update_did(
     let (input, p) = update.input(&row.to_wire(true), &ops::updatable(caller.admin))?;
     let saved = ops::update(&state.own, &mut tx, row, &input, caller.admin, p).await?;
     tx.commit().await?;
-    Ok(Json(saved.to_wire(caller.admin)).into_response())
+    Ok(Json(saved.into_wire(caller.admin)).into_response())
 }
 
 /// `DELETE /phonenumber/dids/{did_sid}`: releases the number; it ages before it can be rented again.
@@ -229,31 +229,25 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
     // first); only a refused batch looks up which numbers were taken, to name each one.
     let mut tx = state.pool.begin().await?;
     let mut out = batch.writer(numbers.len());
-    match repo::insert_inventory(&mut tx, &numbers, |row| out.push(&row.into_wire(caller.admin))).await {
-        Ok(()) => tx.commit().await?,
-        Err(e) if e.violates(repo::NUMBER_KEY) => {
-            drop(tx);
-            let wanted: Vec<String> = numbers.iter().map(|n| n.phonenumber.clone()).collect();
-            let taken = repo::existing(&state.pool, &wanted).await?;
-            if taken.is_empty() {
-                // Gone again since (a reset): the key's own answer.
-                return Err(e.into());
-            }
-            let index: HashMap<&str, usize> = wanted.iter().zip(&positions).map(|(n, i)| (n.as_str(), *i)).collect();
-            return Err(ApiError::Conflict(
-                taken
-                    .iter()
-                    .map(|(n, sid)| {
-                        FieldError::new(
-                            at(index.get(n.as_str()).copied().unwrap_or(0), "phonenumber"),
-                            format!("the phone number {n} already exists"),
-                        )
-                        .with_reference(sid.to_string())
-                    })
-                    .collect(),
-            ));
-        }
-        Err(e) => return Err(e.into()),
+    if let Err(e) = repo::insert_inventory(&mut tx, &numbers, |row| out.push(&row.into_wire(caller.admin))).await {
+        drop(tx);
+        let wanted: Vec<String> = numbers.iter().map(|n| n.phonenumber.clone()).collect();
+        let position: HashMap<&str, usize> = wanted.iter().zip(&positions).map(|(n, i)| (n.as_str(), *i)).collect();
+        return Err(ApiError::refused_by_key(e, repo::NUMBER_KEY, || async {
+            Ok(repo::existing(&state.pool, &wanted)
+                .await?
+                .iter()
+                .map(|(n, sid)| {
+                    FieldError::new(
+                        at(position.get(n.as_str()).copied().unwrap_or(0), "phonenumber"),
+                        format!("the phone number {n} already exists"),
+                    )
+                    .with_reference(sid.to_string())
+                })
+                .collect())
+        })
+        .await);
     }
+    tx.commit().await?;
     out.finish()
 }

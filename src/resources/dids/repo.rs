@@ -66,6 +66,7 @@ impl DidRow {
         self.clone().into_wire(admin)
     }
 
+    /// [`Self::to_wire`] of a row no longer needed (nothing copied).
     pub fn into_wire(self, admin: bool) -> Did {
         Did {
             attributes: sorted(&self.attributes),
@@ -342,7 +343,6 @@ pub struct NewNumber {
     pub ocn: Option<String>,
 }
 
-/// The numbers among `numbers` that exist already, with their secure IDs.
 /// The unique key of the numbers.
 pub const NUMBER_KEY: &str = "dids_phonenumber_key";
 
