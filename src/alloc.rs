@@ -1,40 +1,38 @@
-//! Memory: with glibc, large blocks freed by argon2 (19 MiB per hash) would stay in the
-//! allocator's heaps, per thread, and the resident size would grow with every login burst.
-//! A fixed mmap threshold (4 MiB) makes such blocks go back to the system when freed, and fewer
-//! arenas keep the small allocations of many threads together. Blocks below it (a page of 1,000
-//! records and its JSON: 1-2 MB) stay in the heap between requests instead of being mapped and
-//! faulted in anew each time (15% of a record page's CPU); `trim` (every few seconds) gives the
-//! heap's free top back.
+//! Memory: mimalloc, tuned to give freed memory back to the system at once.
+//!
+//! Measured on a cached GET by secure ID (`bench/README.md`, session 11): glibc's allocator took
+//! 14% of the server's CPU (`_int_free`, `malloc_consolidate`, ...); mimalloc cuts the server's
+//! CPU per request by 12–14%. Left at its defaults it keeps freed pages for a second and commits
+//! its arenas eagerly, which raised the resident size by 20–40 MB (a burst of logins, each
+//! argon2 hash 19 MiB, peaked at 98 MB); purging at once and committing on demand keep it where
+//! glibc's was (a login burst peaks at 65 MB and falls back to ~26 MB within the second), with no
+//! periodic trim.
 
-/// Gives the memory freed by large requests (ingestion batches, big lists) back to the system.
-pub fn trim() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn malloc_trim(pad: usize) -> i32;
-        }
-        // SAFETY: malloc_trim only returns free memory to the system.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
-}
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Tunes the allocator; call once at start, before threads are spawned.
+/// `mi_option_arena_eager_commit` and `mi_option_purge_delay` in mimalloc's `mi_option_t`
+/// (not named by `libmimalloc-sys`).
+const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Tunes the allocator; call first thing in `main`. Arenas committed on demand must be chosen
+/// before the first allocation reserves one, which comes before `main`: `EARLY` does that.
 pub fn tune() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn mallopt(param: i32, value: i32) -> i32;
-        }
-        const M_MMAP_THRESHOLD: i32 = -3;
-        const M_ARENA_MAX: i32 = -8;
-        const M_TRIM_THRESHOLD: i32 = -1;
-        // SAFETY: mallopt only changes allocator parameters; called before other threads exist.
-        unsafe {
-            mallopt(M_MMAP_THRESHOLD, 4 << 20);
-            mallopt(M_TRIM_THRESHOLD, 32 << 20);
-            mallopt(M_ARENA_MAX, 2);
-        }
+    set_options();
+}
+
+extern "C" fn set_options() {
+    // SAFETY: mi_option_set only changes allocator parameters; it allocates nothing.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
     }
 }
+
+/// Run by the dynamic loader with the process's other initializers, before Rust's runtime
+/// allocates anything.
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static EARLY: extern "C" fn() = set_options;

@@ -3,6 +3,7 @@
 //! worker's progress. No label comes from user input but the route pattern (unknown methods and
 //! paths are `OTHER` and `unmatched`).
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -40,16 +41,49 @@ const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPT
 
 /// Middleware: counts each request and records its duration.
 pub async fn record(req: Request, next: Next) -> Response {
-    let route =
-        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
-    let method = METHODS.iter().find(|m| **m == req.method().as_str()).copied().unwrap_or("OTHER");
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = METHODS.iter().position(|m| *m == req.method().as_str()).unwrap_or(METHODS.len());
     let start = Instant::now();
     let resp = next.run(req).await;
-    let status = resp.status().as_u16().to_string();
-    let labels = [("method", method.to_owned()), ("route", route), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", |m| m.as_str());
+    count(route, method, resp.status().as_u16(), start.elapsed().as_secs_f64());
     resp
+}
+
+type Handles = (metrics::Counter, metrics::Histogram);
+/// Route → (method, status) → handles.
+type ByRoute = HashMap<Box<str>, HashMap<(usize, u16), Handles>>;
+
+thread_local! {
+    /// Each thread's handles by route, method and status: the recorder is asked for a series
+    /// (its labels built, hashed and looked up) once per thread, not once per request.
+    static HANDLES: std::cell::RefCell<ByRoute> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// Counts one request of a route, method (index in `METHODS`; past it, `OTHER`) and status.
+fn count(route: &str, method: usize, status: u16, seconds: f64) {
+    HANDLES.with_borrow_mut(|by_route| {
+        let (requests, latency) = match by_route.get_mut(route) {
+            Some(m) => m.entry((method, status)).or_insert_with(|| register(route, method, status)),
+            None => by_route
+                .entry(route.into())
+                .or_default()
+                .entry((method, status))
+                .or_insert_with(|| register(route, method, status)),
+        };
+        requests.increment(1);
+        latency.record(seconds);
+    })
+}
+
+fn register(route: &str, method: usize, status: u16) -> Handles {
+    let labels = [
+        ("method", METHODS.get(method).copied().unwrap_or("OTHER").to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    (metrics::counter!("http_requests_total", &labels), metrics::histogram!("http_request_duration_seconds", &labels))
 }
 
 /// `GET /metrics`.

@@ -300,9 +300,13 @@ fn build(state: AppState) -> (Router, Vec<RouteInfo>) {
         .layer(middleware::from_fn(api_error_bodies))
         .layer(middleware::from_fn(super::metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
-            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-            tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
+            // The fields are read only when the span is enabled (`RUST_LOG` at `info` or finer).
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                route = %req.extensions().get::<MatchedPath>().map_or("", |m| m.as_str()),
+                request_id = %req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("")
+            )
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

@@ -26,7 +26,6 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(return_aged_numbers(state.clone())),
         tokio::spawn(close_billing_periods(state.clone())),
         tokio::spawn(fold_pending_charges(state.clone())),
-        tokio::spawn(trim_memory()),
         tokio::spawn(crate::http::metrics::upkeep()),
         tokio::spawn(crate::traffic::relay(state.clone())),
         tokio::spawn(crate::resources::shortener::redirect::run_hits(state.clone())),
@@ -156,14 +155,6 @@ pub async fn return_aged_numbers(state: AppState) {
             tracing::warn!(error = %e, "cannot return aged numbers to the inventory");
         }
         tokio::time::sleep(Duration::from_secs(10)).await;
-    }
-}
-
-/// Returns freed memory to the system every few seconds (cheap when there is none).
-pub async fn trim_memory() {
-    loop {
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        let _ = tokio::task::spawn_blocking(crate::alloc::trim).await;
     }
 }
 
