@@ -5,8 +5,9 @@
 #   2. one object of each kind made through the API as the root partner (numbers, trunks, tasks,
 #      invoices, messages and their records, call and conference records, DID groups, prefixes,
 #      LRN prefixes, short codes, push applications and devices, containers, files, ...);
-#   3. wrk (2 threads, 64 connections, DURATION each, default 5 s) on GET of each, Bearer token:
-#      requests/s, the ratio to pgbench, p50/p99, and the server's RSS.
+#   3. wrk (2 threads, 64 connections, DURATION each, default 5 s) on GET of each, Bearer token,
+#      each after a pgbench of PG_EACH seconds (default 3): requests/s, the ratios to that pgbench
+#      and to the first, p50/p99, and the server's RSS (about five minutes in all).
 #
 #   bench/sids.sh        (needs wrk, jq and pgbench: apt-get install wrk jq postgresql-contrib)
 set -euo pipefail
@@ -39,7 +40,7 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 as_pg "$PGBIN/createdb" -h "$DIR/run" -U postgres pgbench_db
 as_pg "$PGBENCH" -h "$DIR/run" -U postgres -i -s 10 -q pgbench_db >/dev/null 2>&1
 PG_TPS=$(as_pg "$PGBENCH" -h "$DIR/run" -U postgres -S -M prepared -c 64 -j 2 -T 10 pgbench_db 2>/dev/null \
-  | awk '/^tps/ {print int($3)}')
+  | awk '/^tps/ {print int($3)}')  # the first pgbench
 echo "pgbench -S -M prepared -c 64: $PG_TPS TPS"
 
 api() { # method path [json]
@@ -83,17 +84,23 @@ AVAIL=$(api GET 'phonenumber/available_dids?filter=phonenumber+eq+15162065803' |
 PLAN=$(api POST admin/calls/rates_plans '{"name":"bench","items":[{"prefix":"1","price":"0.01"}]}' | jq -r .rates_plan_sid)
 LOGIN=$(api POST oauth/logins '{"login":"root_bench","password":"bench-password-1","token_scopes":["partners.read"]}' | jq -r .login_sid)
 
-printf '\n| GET (Bearer, c=%s, %s) | req/s | × pgbench | p50 | p99 | RSS |\n|---|---:|---:|---:|---:|---:|\n' "$CONNS" "$DURATION"
+# This machine's speed drifts by up to 25% over minutes (the same build and route measure 55,000
+# or 72,000 req/s in different stretches, and pgbench moves with it), so each route is also set
+# beside a pgbench run just before it (PG_EACH seconds, 0 to skip): "× pgbench beside".
+PG_EACH=${PG_EACH:-3}
+pg_tps() { as_pg "$PGBENCH" -h "$DIR/run" -U postgres -S -M prepared -c 64 -j 2 -T "$1" pgbench_db 2>/dev/null | awk '/^tps/ {print int($3)}'; }
+printf '\n| GET (Bearer, c=%s, %s) | req/s | pgbench beside | × pgbench beside | × first pgbench | p50 | p99 | RSS |\n|---|---:|---:|---:|---:|---:|---:|---:|\n' "$CONNS" "$DURATION"
 run() {
-  local name=$1 path=$2 out rps p50 p99
+  local name=$1 path=$2 out rps p50 p99 beside=$PG_TPS
   if [ -n "$ONLY" ] && ! [[ $name =~ $ONLY ]]; then return; fi
-  curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/$path" || { echo "| $name | failed: $path | | | | |"; return; }
+  curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/$path" || { echo "| $name | failed: $path | | | | | | |"; return; }
+  [ "$PG_EACH" != 0 ] && beside=$(pg_tps "$PG_EACH")
   out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "$BASE/core/v2/$path")
   rps=$(awk '/Requests\/sec/ {print int($2)}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out"); p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   if grep -q "Non-2xx" <<<"$out"; then name="$name (non-2xx!)"; fi
-  printf '| %s | %s | %.2f | %s | %s | %s MB |\n' "$name" "$rps" "$(echo "$rps / $PG_TPS" | bc -l)" "$p50" "$p99" \
-    "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$SERVER/status)"
+  printf '| %s | %s | %s | %.2f | %.2f | %s | %s | %s MB |\n' "$name" "$rps" "$beside" "$(echo "$rps / $beside" | bc -l)" \
+    "$(echo "$rps / $PG_TPS" | bc -l)" "$p50" "$p99" "$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$SERVER/status)"
 }
 run "/partners/{sid}" "partners/$ME"
 run "/endpoints/{sid}" "endpoints/$EP"

@@ -18,9 +18,11 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PGBENCH=$(command -v pgbench || echo "$PGBIN/pgbench")
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }
 
-cargo build --release --quiet
+# BIN: another build to measure (A/B of two binaries run in turn); by default this tree's.
+BIN=${BIN:-target/release/carrierx-core}
+[ "$BIN" = target/release/carrierx-core ] && cargo build --release --quiet
 CARRIERX_DATA_DIR=$DIR/data CARRIERX_BIND=127.0.0.1:$PORT CARRIERX_ROOT_TOKEN=$TOKEN RUST_LOG=warn \
-  target/release/carrierx-core > "$DIR/server.log" 2>&1 &
+  "$BIN" > "$DIR/server.log" 2>&1 &
 SERVER=$!
 cleanup() {
   kill $SERVER 2>/dev/null || true

@@ -27,6 +27,7 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
         tokio::spawn(close_billing_periods(state.clone())),
         tokio::spawn(fold_pending_charges(state.clone())),
         tokio::spawn(crate::http::metrics::upkeep()),
+        tokio::spawn(collect_memory()),
         tokio::spawn(crate::traffic::relay(state.clone())),
         tokio::spawn(crate::resources::shortener::redirect::run_hits(state.clone())),
         tokio::spawn(crate::resources::storage::run_lifecycle(state.clone())),
@@ -155,6 +156,14 @@ pub async fn return_aged_numbers(state: AppState) {
             tracing::warn!(error = %e, "cannot return aged numbers to the inventory");
         }
         tokio::time::sleep(Duration::from_secs(10)).await;
+    }
+}
+
+/// Gives freed memory back to the system every second (`alloc::collect`).
+pub async fn collect_memory() {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let _ = tokio::task::spawn_blocking(crate::alloc::collect).await;
     }
 }
 
