@@ -241,6 +241,11 @@ impl EmbeddedPg {
         );
         if durability == Durability::Throwaway {
             opts.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        } else if self.accepts("wal_compression", "lz4") {
+            // The first change of a page after a checkpoint writes the whole page to the WAL;
+            // numbers added into the space rentals freed across the inventory touch a page each:
+            // compressed, 10,000-number batches went in 14% faster (bench/dids.sh, session 11).
+            opts.push_str(" -c wal_compression=lz4");
         }
         let mut attempt = 0;
         loop {
@@ -324,6 +329,19 @@ impl EmbeddedPg {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+    }
+
+    /// Whether this `postgres` takes a setting's value (`lz4` needs a build with it): asked with
+    /// `postgres -C`, which prints the value and exits without starting a server.
+    fn accepts(&self, name: &str, value: &str) -> bool {
+        self.command("postgres")
+            .arg("-D")
+            .arg(&self.pgdata)
+            .args(["-c", &format!("{name}={value}"), "-C", name])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == value)
     }
 
     fn command(&self, program: &str) -> Command {
