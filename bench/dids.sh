@@ -63,11 +63,15 @@ done
 curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
   -d '[{"phonenumber":"13392000001"},{"phonenumber":"13392000002"}]' "$BASE/core/v2/admin/dids"
 # PAR requests at a time (default 1: one after the other).
+wal() { psql -tA -h "$DIR/run" -U postgres carrierx -c "SELECT wal_fpi || ' ' || wal_bytes FROM pg_stat_wal"; }
+W0=$(wal)
 start=$(date +%s.%N)
 seq 0 9 | xargs -P "${PAR:-1}" -I{} curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" \
   -H 'Content-Type: application/json' --data-binary @"$DIR/dids{}.json" "$BASE/core/v2/admin/dids"
 end=$(date +%s.%N)
 python3 -c "print('   %.0f numbers/s' % (100000 / ($end - $start)))"
+read -r F0 B0 <<<"$W0"; read -r F1 B1 <<<"$(wal)"
+echo "   WAL written: $(( (B1 - B0) / 1048576 )) MB, $((F1 - F0)) full-page images"
 
 run 'GET /phonenumber/available_dids?filter=phonenumber like "1516%"&limit=100' \
   "$BASE/core/v2/phonenumber/available_dids?filter=phonenumber+like+%221516%25%22&limit=100"
