@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # GET by secure ID of every kind of object, beside the database's own ceiling, bounded in time
-# (about 3 minutes):
+# (about six minutes):
 #   1. pgbench -S -M prepared -c 64 against the server's own PostgreSQL (TPS: the ceiling);
 #   2. one object of each kind made through the API as the root partner (numbers, trunks, tasks,
 #      invoices, messages and their records, call and conference records, DID groups, prefixes,
 #      LRN prefixes, short codes, push applications and devices, containers, files, ...);
 #   3. wrk (2 threads, 64 connections, DURATION each, default 5 s) on GET of each, Bearer token,
 #      each after a pgbench of PG_EACH seconds (default 3): requests/s, the ratios to that pgbench
-#      and to the first, p50/p99, and the server's RSS (about five minutes in all).
+#      and to the first, p50/p99, and the server's RSS.
 #
 #   bench/sids.sh        (needs wrk, jq and pgbench: apt-get install wrk jq postgresql-contrib)
 set -euo pipefail
