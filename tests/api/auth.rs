@@ -205,6 +205,22 @@ async fn cors_answers_preflight_and_marks_responses() {
 }
 
 #[tokio::test]
+async fn each_request_gets_its_own_request_id_and_a_sent_one_is_kept() {
+    let app = TestApp::new().await;
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..50 {
+        let r = app.get("/core/v2/oauth/whoami").actor(root()).send().await;
+        assert_eq!(r.status, 200);
+        let id = r.headers["x-request-id"].to_str().unwrap().to_owned();
+        let uuid = uuid::Uuid::parse_str(&id).expect("a generated request ID is a UUID");
+        assert_eq!(uuid.get_version_num(), 4, "{id}");
+        assert!(seen.insert(id), "request IDs repeat");
+    }
+    let r = app.get("/core/v2/oauth/whoami").actor(root()).header("x-request-id", "client-trace-17").send().await;
+    assert_eq!(r.headers["x-request-id"], "client-trace-17");
+}
+
+#[tokio::test]
 async fn health_needs_no_credentials() {
     let app = TestApp::new().await;
     let r = app.get("/health").send().await;
