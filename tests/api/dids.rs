@@ -112,6 +112,56 @@ async fn the_inventory_is_filled_by_the_admin_route() {
         .assert_error(403, "cause");
 }
 
+/// Numbers are written with `COPY` and answered from what was written: each answer is exactly the
+/// number read back, every attribute (admin ones too) and defaults included.
+#[tokio::test]
+async fn each_number_added_is_answered_as_it_is_read_back() {
+    let app = TestApp::new().await;
+    let sid = "8ba4c0a8-3c2a-4b7e-9a4c-6c3b7d2d6f10";
+    let added = app
+        .post("/core/v2/admin/dids")
+        .actor(root())
+        .json(json!([
+            {"phonenumber": "15162065575"},
+            {"phonenumber": "13125550100", "state": "il", "locality": "tab\there \\ back\\slash\nnew line",
+             "capabilities": 31, "price": "1.2500", "country_code": "usa", "classification_sid": sid,
+             "provider_sid": sid, "lrn_sid": sid, "ocn": "6664"},
+            {"phonenumber": "442071234567", "price": "0"}
+        ]))
+        .ok()
+        .await;
+    let added = added.as_array().unwrap();
+    assert_eq!(added.len(), 3);
+    assert_eq!(added[1]["locality"], "tab\there \\ back\\slash\nnew line");
+    assert_eq!(added[1]["state"], "IL");
+    assert_eq!(added[1]["country_code"], "USA");
+    assert_eq!(added[1]["price"], "1.25");
+    assert_eq!(added[1]["ocn"], "6664");
+    assert_eq!(added[1]["lrn_sid"], sid);
+    // Keys in the order sent.
+    assert!(added[0]["id"].as_i64() < added[1]["id"].as_i64() && added[1]["id"].as_i64() < added[2]["id"].as_i64());
+    for d in added {
+        let back = app.get(&format!("/core/v2/admin/dids/{}", d["did_sid"].as_str().unwrap())).actor(root()).ok().await;
+        assert_eq!(&back, d);
+        assert_eq!(d["name"], "N/A");
+        assert_eq!(d["status"], "available");
+        assert_eq!(d["type"], "phonenumber_did");
+        assert_eq!(d["attributes"], json!({}));
+        assert_eq!(d["transformations"], json!([]));
+        assert_eq!(d["external_keys"], json!({}));
+    }
+    // The same through the partner's view of the inventory.
+    let listed =
+        app.get("/core/v2/phonenumber/available_dids?filter=phonenumber+eq+13125550100").actor(root()).ok().await;
+    let one = app
+        .get(&format!("/core/v2/phonenumber/available_dids/{}", added[1]["did_sid"].as_str().unwrap()))
+        .actor(root())
+        .ok()
+        .await;
+    assert_eq!(listed["items"][0], one);
+    assert_eq!(one["locality"], added[1]["locality"]);
+}
+
 #[tokio::test]
 async fn browsing_the_inventory() {
     let app = TestApp::new().await;

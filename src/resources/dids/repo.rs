@@ -60,6 +60,44 @@ pub struct DidRow {
 }
 
 impl DidRow {
+    /// A number just added to the inventory, as stored: its key, secure ID and given values, every
+    /// other column at the table's default (migrations 0004 and 0009; the ingestion test compares
+    /// each number answered with the same number read back).
+    pub fn in_inventory(id: i64, did_sid: Uuid, n: &NewNumber, now: DateTime<Utc>) -> DidRow {
+        DidRow {
+            id,
+            did_sid,
+            phonenumber: n.phonenumber.clone(),
+            partner_sid: None,
+            status: "available".to_owned(),
+            name: "N/A".to_owned(),
+            attributes: Value::Object(Default::default()),
+            callback_url: None,
+            capabilities: n.capabilities,
+            country_code: n.country_code.clone(),
+            in_country_format: n.in_country_format.clone(),
+            international_format: n.international_format.clone(),
+            locality: n.locality.clone(),
+            state: n.state.clone(),
+            lrn_sid: n.lrn_sid,
+            did_group_sid: None,
+            trunk_group_sid: None,
+            price: n.price,
+            string_key_1: None,
+            string_key_2: None,
+            transformations: Value::Array(Vec::new()),
+            classification_sid: n.classification_sid,
+            provider_sid: n.provider_sid,
+            source_trunk_group_sid: None,
+            ocn: n.ocn.clone(),
+            external_keys: Value::Object(Default::default()),
+            kind: "phonenumber_did".to_owned(),
+            date_status_changed: now,
+            tree_path: String::new(),
+            version: 1,
+        }
+    }
+
     /// The wire object; `admin` adds the admin-only attributes; available numbers show their
     /// `status` (as the reference's inventory sample does).
     pub fn to_wire(&self, admin: bool) -> Did {
@@ -360,47 +398,35 @@ pub async fn existing<'e>(db: impl PgExecutor<'e>, numbers: &[String]) -> RepoRe
     .await?)
 }
 
-/// Adds numbers to the inventory in one statement; hands each to `each` as stored, in order, as
-/// it comes (numbers in the inventory have no partner: no join needed to read them back).
-pub async fn insert_inventory(
-    db: &mut PgConnection,
-    items: &[NewNumber],
-    mut each: impl FnMut(DidRow),
-) -> RepoResult<()> {
-    use futures_util::TryStreamExt;
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        let returning =
-            COLUMNS.replace("COALESCE(p.tree_path, '') AS tree_path", "''::text AS tree_path").replace("d.", "");
-        format!(
-            "INSERT INTO dids (did_sid, phonenumber, capabilities, price, country_code, in_country_format, international_format,
-                               state, locality, classification_sid, provider_sid, lrn_sid, ocn)
-             SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::numeric[], $5::text[], $6::text[], $7::text[],
-                                  $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[])
-             RETURNING {returning}"
-        )
-    });
-    let sids: Vec<Uuid> = items.iter().map(|_| Uuid::new_v4()).collect();
-    // Each column an array of the numbers' own values, borrowed (not copied) for the statement.
-    let col = |f: fn(&NewNumber) -> Option<&str>| items.iter().map(f).collect::<Vec<_>>();
-    let mut rows = sqlx::query_as::<_, DidRow>(sql)
-        .bind(&sids)
-        .bind(items.iter().map(|i| i.phonenumber.as_str()).collect::<Vec<_>>())
-        .bind(items.iter().map(|i| i.capabilities).collect::<Vec<_>>())
-        .bind(items.iter().map(|i| i.price).collect::<Vec<_>>())
-        .bind(col(|i| i.country_code.as_deref()))
-        .bind(col(|i| i.in_country_format.as_deref()))
-        .bind(col(|i| i.international_format.as_deref()))
-        .bind(col(|i| i.state.as_deref()))
-        .bind(col(|i| i.locality.as_deref()))
-        .bind(items.iter().map(|i| i.classification_sid).collect::<Vec<_>>())
-        .bind(items.iter().map(|i| i.provider_sid).collect::<Vec<_>>())
-        .bind(items.iter().map(|i| i.lrn_sid).collect::<Vec<_>>())
-        .bind(col(|i| i.ocn.as_deref()))
-        .fetch(db);
-    while let Some(row) = rows.try_next().await? {
-        each(row);
+/// The columns [`insert_inventory`] writes, in its order; every other column takes its default.
+const INVENTORY_COLUMNS: &str = "id, did_sid, phonenumber, capabilities, price, country_code, in_country_format, \
+    international_format, state, locality, classification_sid, provider_sid, lrn_sid, ocn";
+
+/// Adds numbers to the inventory with one `COPY` (however many), and hands each to `each` as
+/// stored, in order. Their keys and the transaction's time come from the database first (one
+/// statement), so the rows are answered from what was written, not read back: a number of the
+/// inventory is its given values and the table's defaults ([`DidRow::in_inventory`]).
+pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber], each: impl FnMut(DidRow)) -> RepoResult<()> {
+    if items.is_empty() {
+        return Ok(());
     }
+    let (now, ids): (DateTime<Utc>, Vec<i64>) = sqlx::query_as(
+        "SELECT date_trunc('milliseconds', now()), ARRAY(SELECT nextval('dids_id_seq') FROM generate_series(1, $1))",
+    )
+    .bind(items.len() as i64)
+    .fetch_one(&mut *db)
+    .await?;
+    let rows: Vec<DidRow> =
+        items.iter().zip(ids).map(|(n, id)| DidRow::in_inventory(id, Uuid::new_v4(), n, now)).collect();
+    let mut copy = crate::db::copy::CopyRows::new();
+    for r in &rows {
+        copy.push(&r.id).push(&r.did_sid).push(&r.phonenumber).push(&r.capabilities).push(&r.price);
+        copy.push(&r.country_code).push(&r.in_country_format).push(&r.international_format).push(&r.state);
+        copy.push(&r.locality).push(&r.classification_sid).push(&r.provider_sid).push(&r.lrn_sid).push(&r.ocn);
+        copy.end_row();
+    }
+    copy.write(db, "dids", INVENTORY_COLUMNS).await?;
+    rows.into_iter().for_each(each);
     Ok(())
 }
 
