@@ -406,7 +406,11 @@ const INVENTORY_COLUMNS: &str = "id, did_sid, phonenumber, capabilities, price, 
 /// stored, in order. Their keys and the transaction's time come from the database first (one
 /// statement), so the rows are answered from what was written, not read back: a number of the
 /// inventory is its given values and the table's defaults ([`DidRow::in_inventory`]).
-pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber], each: impl FnMut(DidRow)) -> RepoResult<()> {
+pub async fn insert_inventory(
+    db: &mut PgConnection,
+    items: &[NewNumber],
+    mut each: impl FnMut(DidRow),
+) -> RepoResult<()> {
     if items.is_empty() {
         return Ok(());
     }
@@ -416,17 +420,19 @@ pub async fn insert_inventory(db: &mut PgConnection, items: &[NewNumber], each: 
     .bind(items.len() as i64)
     .fetch_one(&mut *db)
     .await?;
-    let rows: Vec<DidRow> =
-        items.iter().zip(ids).map(|(n, id)| DidRow::in_inventory(id, Uuid::new_v4(), n, now)).collect();
+    let sids: Vec<Uuid> = items.iter().map(|_| Uuid::new_v4()).collect();
     let mut copy = crate::db::copy::CopyRows::new();
-    for r in &rows {
-        copy.push(&r.id).push(&r.did_sid).push(&r.phonenumber).push(&r.capabilities).push(&r.price);
-        copy.push(&r.country_code).push(&r.in_country_format).push(&r.international_format).push(&r.state);
-        copy.push(&r.locality).push(&r.classification_sid).push(&r.provider_sid).push(&r.lrn_sid).push(&r.ocn);
+    for ((n, id), sid) in items.iter().zip(&ids).zip(&sids) {
+        copy.push(id).push(sid).push(&n.phonenumber).push(&n.capabilities).push(&n.price).push(&n.country_code);
+        copy.push(&n.in_country_format).push(&n.international_format).push(&n.state).push(&n.locality);
+        copy.push(&n.classification_sid).push(&n.provider_sid).push(&n.lrn_sid).push(&n.ocn);
         copy.end_row();
     }
     copy.write(db, "dids", INVENTORY_COLUMNS).await?;
-    rows.into_iter().for_each(each);
+    // Each row made as it is answered (a batch's rows are never all held at once).
+    for ((n, id), sid) in items.iter().zip(ids).zip(sids) {
+        each(DidRow::in_inventory(id, sid, n, now));
+    }
     Ok(())
 }
 
