@@ -209,6 +209,10 @@ struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // The whole process group: chromium's helpers would otherwise outlive it and write into
+        // the profile after it is removed.
+        let group = format!("-{}", self.child.id());
+        let _ = std::process::Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self._profile);
@@ -219,8 +223,11 @@ impl Browser {
     async fn launch() -> Browser {
         use std::io::BufRead;
         let profile = std::env::temp_dir().join(format!("carrierx-chromium-{}", new_uuid()));
+        use std::os::unix::process::CommandExt;
         let mut child = std::process::Command::new("chromium")
             .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+            .arg("--disable-crash-reporter")
+            .process_group(0)
             .arg("--remote-debugging-port=0")
             .arg(format!("--user-data-dir={}", profile.display()))
             .args(["--window-size=1400,900", "about:blank"])
