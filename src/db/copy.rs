@@ -50,16 +50,65 @@ impl CopyRows {
 
     /// Writes the rows with `COPY <table> (<columns>) FROM STDIN`, in the caller's transaction.
     pub async fn write(self, db: &mut PgConnection, table: &str, columns: &str) -> RepoResult<u64> {
-        // Sent a slice at a time: the connection's own buffer never holds the whole batch again.
-        const SLICE: usize = 256 << 10;
-        let mut copy = db.copy_in_raw(&format!("COPY {table} ({columns}) FROM STDIN")).await?;
-        for part in self.buf.chunks(SLICE) {
-            if let Err(e) = copy.send(part).await {
-                let _ = copy.abort("the rows could not be sent").await;
-                return Err(e.into());
-            }
+        let mut stream = CopyStream::start(db, table, columns).await?;
+        stream.rows = self;
+        stream.finish().await
+    }
+}
+
+/// How much of the rows goes out at a time: the connection's own buffer never holds a whole batch
+/// again, and PostgreSQL writes the first rows while the next are made.
+const SLICE: usize = 256 << 10;
+
+/// Rows in `COPY`'s text format sent while they are made, in the caller's transaction: a slice
+/// goes out whenever [`SLICE`] bytes are ready ([`CopyStream::send_ready`]).
+pub struct CopyStream<'c> {
+    copy: sqlx::postgres::PgCopyIn<&'c mut PgConnection>,
+    rows: CopyRows,
+}
+
+impl<'c> CopyStream<'c> {
+    /// Starts `COPY <table> (<columns>) FROM STDIN`.
+    pub async fn start(db: &'c mut PgConnection, table: &str, columns: &str) -> RepoResult<Self> {
+        let copy = db.copy_in_raw(&format!("COPY {table} ({columns}) FROM STDIN")).await?;
+        Ok(CopyStream { copy, rows: CopyRows::new() })
+    }
+
+    /// The rows still to send; add to them, then call [`CopyStream::send_ready`].
+    pub fn rows(&mut self) -> &mut CopyRows {
+        &mut self.rows
+    }
+
+    /// Sends the rows made so far once they fill a slice.
+    pub async fn send_ready(&mut self) -> RepoResult<()> {
+        if self.rows.buf.len() >= SLICE {
+            let ready = std::mem::replace(&mut self.rows.buf, Vec::with_capacity(SLICE + (1 << 12)));
+            self.send(&ready).await?;
         }
-        Ok(copy.finish().await?)
+        Ok(())
+    }
+
+    async fn send(&mut self, data: &[u8]) -> RepoResult<()> {
+        for part in data.chunks(SLICE) {
+            self.copy.send(part).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is left and ends the statement: the count of rows written, or PostgreSQL's
+    /// refusal (a key already there, ...).
+    pub async fn finish(mut self) -> RepoResult<u64> {
+        let rest = std::mem::take(&mut self.rows.buf);
+        if let Err(e) = self.send(&rest).await {
+            self.abort().await;
+            return Err(e);
+        }
+        Ok(self.copy.finish().await?)
+    }
+
+    /// Gives the rows up (the statement fails; the transaction is the caller's to roll back).
+    pub async fn abort(self) {
+        let _ = self.copy.abort("the rows were given up").await;
     }
 }
 

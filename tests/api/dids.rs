@@ -162,6 +162,41 @@ async fn each_number_added_is_answered_as_it_is_read_back() {
     assert_eq!(one["locality"], added[1]["locality"]);
 }
 
+/// A batch large enough that its numbers go to the database in several slices while the rest are
+/// still checked: a problem or a taken number near its end still leaves nothing added.
+#[tokio::test]
+async fn a_large_batch_is_written_as_it_is_checked_all_or_none() {
+    let app = TestApp::new().await;
+    const LISTED: &str = "/core/v2/admin/dids?filter=phonenumber+like+%221312%25%22&limit=1";
+    let batch = |from: usize| -> Vec<Value> {
+        (from..from + 6000)
+            .map(|i| json!({"phonenumber": format!("1312{:07}", 2_000_000 + i), "locality": "x".repeat(40)}))
+            .collect()
+    };
+    // The last number is not a number: 422 naming it, nothing added.
+    let mut bad = batch(0);
+    bad[5999] = json!({"phonenumber": "abc"});
+    app.post("/core/v2/admin/dids").actor(root()).json(json!(bad)).send().await.assert_error(422, "[5999].phonenumber");
+    assert_eq!(app.get(LISTED).actor(root()).ok().await["total"], 0);
+    // One number already there, near the end: 409 naming it, nothing else added.
+    let taken = app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "13122005990"})).ok().await;
+    let r = app.post("/core/v2/admin/dids").actor(root()).json(json!(batch(0))).send().await;
+    r.assert_error(409, "[5990].phonenumber");
+    assert_eq!(r.json["errors"][0]["reference_sid"], taken["did_sid"]);
+    assert_eq!(r.json["errors"].as_array().unwrap().len(), 1, "{}", r.json);
+    assert_eq!(app.get(LISTED).actor(root()).ok().await["total"], 1);
+    // All new: every number added and answered in order.
+    let added = app.post("/core/v2/admin/dids").actor(root()).json(json!(batch(6000))).ok().await;
+    let added = added.as_array().unwrap();
+    assert_eq!(added.len(), 6000);
+    assert_eq!(added[0]["phonenumber"], "13122006000");
+    assert_eq!(added[5999]["phonenumber"], "13122011999");
+    assert_eq!(app.get(LISTED).actor(root()).ok().await["total"], 6001);
+    let last =
+        app.get(&format!("/core/v2/admin/dids/{}", added[5999]["did_sid"].as_str().unwrap())).actor(root()).ok().await;
+    assert_eq!(&last, &added[5999]);
+}
+
 #[tokio::test]
 async fn browsing_the_inventory() {
     let app = TestApp::new().await;

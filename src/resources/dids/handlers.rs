@@ -160,6 +160,10 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
     let alpha3s: HashSet<&str> = all.iter().map(|(_, a3)| a3.as_str()).collect();
     let mut numbers = Vec::with_capacity(parsed.len());
     let mut seen = HashSet::new();
+    // Each number goes to the database as soon as it is checked, while the next are checked; the
+    // first problem stops that, and the transaction is rolled back (all or none).
+    let mut tx = state.pool.begin().await?;
+    let mut writer = repo::InventoryWriter::start(&mut tx, parsed.len()).await?;
     // The position in the request of each number analyzed.
     let mut positions = Vec::with_capacity(parsed.len());
     for (i, v) in parsed {
@@ -209,7 +213,7 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
             m.value().and_then(|s| Uuid::parse_str(s).map_err(|_| p.add(at(*i, f), "must be a secure ID")).ok())
         };
         positions.push(*i);
-        numbers.push(NewNumber {
+        let number = NewNumber {
             phonenumber: a.digits.clone(),
             capabilities: capabilities as i32,
             price,
@@ -222,31 +226,43 @@ pub async fn add_inventory(State(state): State<AppState>, caller: Caller, body: 
             provider_sid: uuid("provider_sid", &v.provider_sid, &mut p),
             lrn_sid: uuid("lrn_sid", &v.lrn_sid, &mut p),
             ocn: v.ocn.value().cloned(),
-        });
+        };
+        if p.is_empty() {
+            writer.add(&number).await?;
+        }
+        numbers.push(number);
     }
-    p.finish()?;
+    if let Err(e) = p.finish() {
+        writer.abort().await;
+        return Err(e);
+    }
     // The unique key finds a number already there as the rows go in (no lookup of every number
     // first); only a refused batch looks up which numbers were taken, to name each one.
-    let mut tx = state.pool.begin().await?;
+    let keys = match writer.finish().await {
+        Ok(keys) => keys,
+        Err(e) => {
+            drop(tx);
+            let wanted: Vec<String> = numbers.iter().map(|n| n.phonenumber.clone()).collect();
+            let position: HashMap<&str, usize> = wanted.iter().zip(&positions).map(|(n, i)| (n.as_str(), *i)).collect();
+            return Err(ApiError::refused_by_key(e, repo::NUMBER_KEY, || async {
+                Ok(repo::existing(&state.pool, &wanted)
+                    .await?
+                    .iter()
+                    .map(|(n, sid)| {
+                        FieldError::new(
+                            at(position.get(n.as_str()).copied().unwrap_or(0), "phonenumber"),
+                            format!("the phone number {n} already exists"),
+                        )
+                        .with_reference(sid.to_string())
+                    })
+                    .collect())
+            })
+            .await);
+        }
+    };
     let mut out = batch.writer(numbers.len());
-    if let Err(e) = repo::insert_inventory(&mut tx, &numbers, |row| out.push(&row.into_wire(caller.admin))).await {
-        drop(tx);
-        let wanted: Vec<String> = numbers.iter().map(|n| n.phonenumber.clone()).collect();
-        let position: HashMap<&str, usize> = wanted.iter().zip(&positions).map(|(n, i)| (n.as_str(), *i)).collect();
-        return Err(ApiError::refused_by_key(e, repo::NUMBER_KEY, || async {
-            Ok(repo::existing(&state.pool, &wanted)
-                .await?
-                .iter()
-                .map(|(n, sid)| {
-                    FieldError::new(
-                        at(position.get(n.as_str()).copied().unwrap_or(0), "phonenumber"),
-                        format!("the phone number {n} already exists"),
-                    )
-                    .with_reference(sid.to_string())
-                })
-                .collect())
-        })
-        .await);
+    for row in keys.rows(&numbers) {
+        out.push(&row.into_wire(caller.admin));
     }
     tx.commit().await?;
     out.finish()

@@ -403,37 +403,88 @@ const INVENTORY_COLUMNS: &str = "id, did_sid, phonenumber, capabilities, price, 
     international_format, state, locality, classification_sid, provider_sid, lrn_sid, ocn";
 
 /// Adds numbers to the inventory with one `COPY` (however many), and hands each to `each` as
-/// stored, in order. Their keys and the transaction's time come from the database first (one
-/// statement), so the rows are answered from what was written, not read back: a number of the
-/// inventory is its given values and the table's defaults ([`DidRow::in_inventory`]).
+/// stored, in order.
 pub async fn insert_inventory(
     db: &mut PgConnection,
     items: &[NewNumber],
     mut each: impl FnMut(DidRow),
 ) -> RepoResult<()> {
-    if items.is_empty() {
-        return Ok(());
+    let mut writer = InventoryWriter::start(db, items.len()).await?;
+    for n in items {
+        writer.add(n).await?;
     }
-    let (now, ids): (DateTime<Utc>, Vec<i64>) = sqlx::query_as(
-        "SELECT date_trunc('milliseconds', now()), ARRAY(SELECT nextval('dids_id_seq') FROM generate_series(1, $1))",
-    )
-    .bind(items.len() as i64)
-    .fetch_one(&mut *db)
-    .await?;
-    let sids: Vec<Uuid> = items.iter().map(|_| Uuid::new_v4()).collect();
-    let mut copy = crate::db::copy::CopyRows::new();
-    for ((n, id), sid) in items.iter().zip(&ids).zip(&sids) {
-        copy.push(id).push(sid).push(&n.phonenumber).push(&n.capabilities).push(&n.price).push(&n.country_code);
-        copy.push(&n.in_country_format).push(&n.international_format).push(&n.state).push(&n.locality);
-        copy.push(&n.classification_sid).push(&n.provider_sid).push(&n.lrn_sid).push(&n.ocn);
-        copy.end_row();
-    }
-    copy.write(db, "dids", INVENTORY_COLUMNS).await?;
-    // Each row made as it is answered (a batch's rows are never all held at once).
-    for ((n, id), sid) in items.iter().zip(ids).zip(sids) {
-        each(DidRow::in_inventory(id, sid, n, now));
-    }
+    writer.finish().await?.rows(items).for_each(&mut each);
     Ok(())
+}
+
+/// Numbers written to the inventory with one `COPY` as they come: a caller checking a batch sends
+/// each number once it is checked, and PostgreSQL writes the first while the next are checked.
+/// Their keys and the transaction's time come from the database first (one statement), so the
+/// rows are answered from what was written, not read back: a number of the inventory is its given
+/// values and the table's defaults ([`DidRow::in_inventory`]).
+pub struct InventoryWriter<'c> {
+    copy: crate::db::copy::CopyStream<'c>,
+    keys: InventoryKeys,
+    added: usize,
+}
+
+/// The keys, secure IDs and time of the numbers an [`InventoryWriter`] wrote.
+pub struct InventoryKeys {
+    ids: Vec<i64>,
+    sids: Vec<Uuid>,
+    now: DateTime<Utc>,
+}
+
+impl<'c> InventoryWriter<'c> {
+    /// Ready for at most `count` numbers.
+    pub async fn start(db: &'c mut PgConnection, count: usize) -> RepoResult<Self> {
+        let (now, ids): (DateTime<Utc>, Vec<i64>) = sqlx::query_as(
+            "SELECT date_trunc('milliseconds', now()), ARRAY(SELECT nextval('dids_id_seq') FROM generate_series(1, $1))",
+        )
+        .bind(count as i64)
+        .fetch_one(&mut *db)
+        .await?;
+        let sids = (0..count).map(|_| Uuid::new_v4()).collect();
+        let copy = crate::db::copy::CopyStream::start(db, "dids", INVENTORY_COLUMNS).await?;
+        Ok(InventoryWriter { copy, keys: InventoryKeys { ids, sids, now }, added: 0 })
+    }
+
+    /// The next number (no more than the count given at the start).
+    pub async fn add(&mut self, n: &NewNumber) -> RepoResult<()> {
+        let (Some(id), Some(sid)) = (self.keys.ids.get(self.added), self.keys.sids.get(self.added)) else {
+            // More numbers than the writer was started for: a caller's bug, never the input's.
+            return Err(crate::db::RepoError::Vanished("the key reserved for a number"));
+        };
+        self.added += 1;
+        let row = self.copy.rows();
+        row.push(id).push(sid).push(&n.phonenumber).push(&n.capabilities).push(&n.price).push(&n.country_code);
+        row.push(&n.in_country_format).push(&n.international_format).push(&n.state).push(&n.locality);
+        row.push(&n.classification_sid).push(&n.provider_sid).push(&n.lrn_sid).push(&n.ocn);
+        row.end_row();
+        self.copy.send_ready().await
+    }
+
+    /// Ends the `COPY`: the numbers' keys, or PostgreSQL's refusal (a number already there).
+    pub async fn finish(mut self) -> RepoResult<InventoryKeys> {
+        self.copy.finish().await?;
+        self.keys.ids.truncate(self.added);
+        self.keys.sids.truncate(self.added);
+        Ok(self.keys)
+    }
+
+    /// Gives the numbers up (the transaction is the caller's to roll back).
+    pub async fn abort(self) {
+        self.copy.abort().await
+    }
+}
+
+impl InventoryKeys {
+    /// Each number written, as stored, in order: `items` are the numbers given to
+    /// [`InventoryWriter::add`], each row made as it is taken.
+    pub fn rows<'a>(self, items: &'a [NewNumber]) -> impl Iterator<Item = DidRow> + 'a {
+        let now = self.now;
+        items.iter().zip(self.ids).zip(self.sids).map(move |((n, id), sid)| DidRow::in_inventory(id, sid, n, now))
+    }
 }
 
 pub async fn get_many(db: &mut PgConnection, sids: &[Uuid]) -> RepoResult<Vec<DidRow>> {
