@@ -285,6 +285,34 @@ async fn renting_the_reference_sample_number() {
     assert_eq!(r["type"], "phonenumber_did");
 }
 
+/// Two large batches with the same numbers in opposite orders, each written as it is checked:
+/// they may wait on each other (PostgreSQL then gives one up), but one wins whole and the other
+/// is refused whole with a 409, never a 500 and never half of each.
+#[tokio::test]
+async fn two_large_batches_with_the_same_numbers_in_opposite_orders_one_wins_whole() {
+    let app = TestApp::new().await;
+    for round in 0..2 {
+        let forward: Vec<Value> =
+            (0..4000).map(|i| json!({"phonenumber": format!("1415{round}{:06}", 200_000 + i)})).collect();
+        let backward: Vec<Value> = forward.iter().rev().cloned().collect();
+        let (ra, rb) = tokio::join!(
+            app.post("/core/v2/admin/dids").actor(root()).json(json!(forward)).send(),
+            app.post("/core/v2/admin/dids").actor(root()).json(json!(backward)).send()
+        );
+        let mut statuses = vec![ra.status.as_u16(), rb.status.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, vec![200, 409], "round {round}: {} / {}", ra.json, rb.json);
+        let won = if ra.status.as_u16() == 200 { &ra } else { &rb };
+        assert_eq!(won.json.as_array().unwrap().len(), 4000);
+        let total = app
+            .get(&format!("/core/v2/admin/dids?filter=phonenumber+like+%221415{round}%25%22&limit=1"))
+            .actor(root())
+            .ok()
+            .await;
+        assert_eq!(total["total"], 4000, "round {round}");
+    }
+}
+
 #[tokio::test]
 async fn an_empty_body_takes_the_first_available_number_and_filter_picks_one() {
     let app = TestApp::new().await;
