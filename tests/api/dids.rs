@@ -195,6 +195,14 @@ async fn a_large_batch_is_written_as_it_is_checked_all_or_none() {
     let last =
         app.get(&format!("/core/v2/admin/dids/{}", added[5999]["did_sid"].as_str().unwrap())).actor(root()).ok().await;
     assert_eq!(&last, &added[5999]);
+    // One number already there at the very start: PostgreSQL refuses the first row while the rest
+    // of the batch is still being sent; still a 409 naming it, and nothing else added.
+    let first = app.post("/core/v2/admin/dids").actor(root()).json(json!({"phonenumber": "13122020000"})).ok().await;
+    let r = app.post("/core/v2/admin/dids").actor(root()).json(json!(batch(20_000))).send().await;
+    r.assert_error(409, "[0].phonenumber");
+    assert_eq!(r.json["errors"][0]["reference_sid"], first["did_sid"]);
+    assert_eq!(r.json["errors"].as_array().unwrap().len(), 1, "{}", r.json);
+    assert_eq!(app.get(LISTED).actor(root()).ok().await["total"], 6002);
 }
 
 #[tokio::test]
